@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises';
+import { exampleSpec, formatIssues, parseSpecText } from '../../core/spec/parse.js';
+import type { SearchSpec } from '../../core/spec/schema.js';
+import { UsageError } from '../cli.js';
+
+/** Load and validate a spec file; no path means the built-in example. */
+export async function loadSpecFile(path: string | undefined): Promise<SearchSpec> {
+  if (!path) return exampleSpec();
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `cannot read spec ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const r = parseSpecText(text);
+  if (!r.ok) throw new UsageError(`${path} is not a valid spec:\n${formatIssues(r.issues)}`);
+  return r.value;
+}

@@ -1,0 +1,207 @@
+// A spec's space as an ordered list of decisions, and the map between token sequences and
+// candidates. Token i is an index into decisions[i].choices.
+import { hashOf } from '../hash.js';
+import type { Rng } from '../rng.js';
+import type { SearchSpec } from '../spec/schema.js';
+import { numericChoices } from './bases.js';
+import type {
+  AcceleratorConfig,
+  Candidate,
+  Decision,
+  DecisionValue,
+  Hyperparameters,
+  NetworkArch,
+  StageArch,
+} from './types.js';
+
+export const STAGE_FIELDS = [
+  'block',
+  'kernel',
+  'expansion',
+  'filters',
+  'layers',
+  'squeezeExcite',
+  'stride',
+] as const;
+
+export class SearchSpace {
+  readonly decisions: readonly Decision[];
+  private readonly index: ReadonlyMap<string, number>;
+
+  constructor(readonly spec: SearchSpec) {
+    this.decisions = buildDecisions(spec);
+    this.index = new Map(this.decisions.map((d, i) => [d.name, i]));
+  }
+
+  /** Number of choices per decision: all a strategy needs to know about the space. */
+  get cardinalities(): number[] {
+    return this.decisions.map((d) => d.choices.length);
+  }
+
+  /** log10 of the number of distinct token sequences. */
+  get log10Size(): number {
+    return this.decisions.reduce((s, d) => s + Math.log10(d.choices.length), 0);
+  }
+
+  indexOf(name: string): number {
+    const i = this.index.get(name);
+    if (i === undefined) throw new Error(`unknown decision ${name}`);
+    return i;
+  }
+
+  validateTokens(tokens: readonly number[]): void {
+    if (tokens.length !== this.decisions.length)
+      throw new Error(`expected ${this.decisions.length} tokens, got ${tokens.length}`);
+    tokens.forEach((t, i) => {
+      const n = this.decisions[i]!.choices.length;
+      if (!Number.isInteger(t) || t < 0 || t >= n)
+        throw new Error(`token ${t} out of range for ${this.decisions[i]!.name} (${n} choices)`);
+    });
+  }
+
+  /** Inactive decisions (no effect on the candidate) are reset to token 0. */
+  canonicalize(tokens: readonly number[]): number[] {
+    this.validateTokens(tokens);
+    const out = [...tokens];
+    for (let s = 0; s < this.spec.space.network.stages; s++) {
+      const block = this.value(out, `network.stage${s}.block`);
+      if (block === 'conv') out[this.indexOf(`network.stage${s}.expansion`)] = 0;
+    }
+    return out;
+  }
+
+  decode(tokens: readonly number[]): Candidate {
+    const canon = this.canonicalize(tokens);
+    const v = (name: string) => this.value(canon, name);
+    const stages: StageArch[] = [];
+    for (let s = 0; s < this.spec.space.network.stages; s++) {
+      const p = `network.stage${s}.`;
+      const block = v(`${p}block`) as StageArch['block'];
+      const stage: StageArch = {
+        block,
+        kernel: v(`${p}kernel`) as StageArch['kernel'],
+        filters: v(`${p}filters`) as number,
+        layers: v(`${p}layers`) as number,
+        squeezeExcite: v(`${p}squeezeExcite`) as boolean,
+        stride: v(`${p}stride`) as StageArch['stride'],
+      };
+      if (block !== 'conv') stage.expansion = v(`${p}expansion`) as StageArch['expansion'];
+      stages.push(stage);
+    }
+    const network: NetworkArch = {
+      template: 'mobile-cnn',
+      stemFilters: v('network.stemFilters') as number,
+      stages,
+    };
+    const acc = this.spec.space.accelerator;
+    const accelDecisions = Object.fromEntries(
+      this.decisions.flatMap((d, i) =>
+        d.group === 'accelerator' ? [[d.name.slice(12), d.choices[canon[i]!]]] : [],
+      ),
+    );
+    const accelerator = {
+      template: acc.template,
+      ...accelDecisions,
+      clockMHz: acc.clockMHz,
+    } as AcceleratorConfig;
+    const hyperparameters: Hyperparameters = {
+      learningRate: v('hyperparameters.learningRate') as number,
+      weightDecay: v('hyperparameters.weightDecay') as number,
+      optimizer: v('hyperparameters.optimizer') as Hyperparameters['optimizer'],
+      batchSize: v('hyperparameters.batchSize') as number,
+    };
+    if (this.index.has('hyperparameters.epochs'))
+      hyperparameters.epochs = v('hyperparameters.epochs') as number;
+    return { id: this.idOf(canon), tokens: canon, network, accelerator, hyperparameters };
+  }
+
+  /** Candidate (or its parts) back to tokens. Throws if a value is not among the choices. */
+  encode(c: Pick<Candidate, 'network' | 'accelerator' | 'hyperparameters'>): number[] {
+    const values = new Map<string, DecisionValue | undefined>();
+    values.set('network.stemFilters', c.network.stemFilters);
+    if (c.network.stages.length !== this.spec.space.network.stages)
+      throw new Error(
+        `network has ${c.network.stages.length} stages, space has ${this.spec.space.network.stages}`,
+      );
+    c.network.stages.forEach((st, s) => {
+      for (const f of STAGE_FIELDS) values.set(`network.stage${s}.${f}`, st[f]);
+    });
+    for (const [k, x] of Object.entries(c.accelerator)) values.set(`accelerator.${k}`, x);
+    for (const [k, x] of Object.entries(c.hyperparameters)) values.set(`hyperparameters.${k}`, x);
+    const tokens = this.decisions.map((d) => {
+      const x = values.get(d.name);
+      if (x === undefined && d.name.endsWith('.expansion')) return 0;
+      const t = d.choices.indexOf(x as DecisionValue);
+      if (t < 0) throw new Error(`${d.name}: value ${JSON.stringify(x)} is not a choice`);
+      return t;
+    });
+    return this.canonicalize(tokens);
+  }
+
+  /** Id of the canonical decisions; inactive decisions are left out of the hash. */
+  idOf(tokens: readonly number[]): string {
+    const canon = this.canonicalize(tokens);
+    const named: Record<string, DecisionValue> = {};
+    this.decisions.forEach((d, i) => {
+      if (!this.isInactive(canon, d.name)) named[d.name] = d.choices[canon[i]!]!;
+    });
+    const acc = this.spec.space.accelerator;
+    return hashOf({ t: [this.spec.space.network.template, acc.template, acc.clockMHz], d: named });
+  }
+
+  sample(rng: Rng): Candidate {
+    return this.decode(this.decisions.map((d) => rng.int(d.choices.length)));
+  }
+
+  private isInactive(tokens: readonly number[], name: string): boolean {
+    const m = /^network\.stage(\d+)\.expansion$/.exec(name);
+    return m !== null && this.value(tokens, `network.stage${m[1]}.block`) === 'conv';
+  }
+
+  private value(tokens: readonly number[], name: string): DecisionValue {
+    const i = this.indexOf(name);
+    return this.decisions[i]!.choices[tokens[i]!]!;
+  }
+}
+
+function buildDecisions(spec: SearchSpec): Decision[] {
+  const out: Decision[] = [];
+  const add = (group: Decision['group'], name: string, choices: readonly DecisionValue[]) =>
+    out.push({ name: `${group}.${name}`, group, choices: [...choices] });
+  const net = spec.space.network;
+  add('network', 'stemFilters', net.stemFilters);
+  for (let s = 0; s < net.stages; s++) {
+    add('network', `stage${s}.block`, net.blockType);
+    add('network', `stage${s}.kernel`, net.kernel);
+    add('network', `stage${s}.expansion`, net.expansion);
+    add('network', `stage${s}.filters`, net.filters);
+    add('network', `stage${s}.layers`, net.layers);
+    add('network', `stage${s}.squeezeExcite`, net.squeezeExcite);
+    add('network', `stage${s}.stride`, net.stride);
+  }
+  const acc = spec.space.accelerator;
+  if (acc.template === 'systolic') {
+    add('accelerator', 'rows', acc.rows);
+    add('accelerator', 'cols', acc.cols);
+    add('accelerator', 'dataflow', acc.dataflow);
+    add('accelerator', 'ifmapSramKB', acc.ifmapSramKB);
+    add('accelerator', 'filterSramKB', acc.filterSramKB);
+    add('accelerator', 'ofmapSramKB', acc.ofmapSramKB);
+    if (acc.bandwidthWordsPerCycle) add('accelerator', 'bandwidthWordsPerCycle', acc.bandwidthWordsPerCycle);
+  } else {
+    add('accelerator', 'pesX', acc.pesX);
+    add('accelerator', 'pesY', acc.pesY);
+    add('accelerator', 'simdUnits', acc.simdUnits);
+    add('accelerator', 'computeLanes', acc.computeLanes);
+    add('accelerator', 'localMemoryMB', acc.localMemoryMB);
+    add('accelerator', 'registerFileKB', acc.registerFileKB);
+    add('accelerator', 'ioBandwidthGBps', acc.ioBandwidthGBps);
+  }
+  const hp = spec.space.hyperparameters;
+  add('hyperparameters', 'learningRate', numericChoices(hp.learningRate));
+  add('hyperparameters', 'weightDecay', numericChoices(hp.weightDecay));
+  add('hyperparameters', 'optimizer', hp.optimizer);
+  add('hyperparameters', 'batchSize', hp.batchSize);
+  if (hp.epochs) add('hyperparameters', 'epochs', hp.epochs);
+  return out;
+}

@@ -1,0 +1,264 @@
+// The one schema for a search. Every external input that describes a search goes through it.
+// Objects are strict (unknown fields rejected) and every number is bounded.
+import { z } from 'zod';
+
+export const SPEC_VERSION = 1;
+
+const MAX_CHOICES = 64;
+
+/** A non-empty, bounded list of categorical values. */
+function choices<T extends z.ZodType>(item: T) {
+  return z.array(item).min(1, { message: 'must list at least one choice' }).max(MAX_CHOICES);
+}
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+// ---------- dataset ----------
+
+export const DatasetUri = z
+  .string()
+  .min(1)
+  .max(2048)
+  .refine(
+    (u) => /^(builtin:[a-z0-9-]+|file:\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/.test(u),
+    {
+      message: 'unsupported dataset URI: use builtin:digits, file://PATH or s3://BUCKET/KEY',
+    },
+  );
+
+export const DatasetSpec = z
+  .strictObject({
+    uri: DatasetUri.default('builtin:digits'),
+    format: z.enum(['builtin', 'csv', 'idx']).default('builtin'),
+    /** Image shape [height, width, channels] for csv datasets; builtin and idx know theirs. */
+    shape: z.tuple([int(1, 512), int(1, 512), int(1, 16)]).optional(),
+    numClasses: int(2, 1000).optional(),
+    /** csv: index of the label column (default: last). */
+    labelColumn: int(0, 1_000_000).optional(),
+    splits: z
+      .strictObject({
+        train: z.number().gt(0).lt(1).default(0.7),
+        validation: z.number().gt(0).lt(1).default(0.15),
+        test: z.number().gt(0).lt(1).default(0.15),
+      })
+      .default({ train: 0.7, validation: 0.15, test: 0.15 })
+      .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-9, {
+        message: 'train + validation + test must sum to 1',
+      }),
+    /** Cap on training samples for proxy training. */
+    maxTrainSamples: int(10, 10_000_000).optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (d.uri.startsWith('builtin:') && d.uri !== 'builtin:digits')
+      ctx.addIssue({ code: 'custom', path: ['uri'], message: `unknown builtin dataset ${d.uri}` });
+    if (DatasetUri.safeParse(d.uri).success && d.uri.startsWith('builtin:') !== (d.format === 'builtin'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['format'],
+        message: 'format "builtin" goes with builtin: URIs only',
+      });
+    if (d.format === 'csv' && !d.shape)
+      ctx.addIssue({ code: 'custom', path: ['shape'], message: 'csv datasets need shape [h, w, c]' });
+  });
+
+// ---------- network space ----------
+
+export const BlockType = z.enum(['mbconv', 'fused-mbconv', 'conv']);
+export type BlockType = z.infer<typeof BlockType>;
+
+export const NetworkSpace = z.strictObject({
+  template: z.literal('mobile-cnn').default('mobile-cnn'),
+  stages: int(1, 8).default(2),
+  stemFilters: choices(int(1, 512)).default([16]),
+  blockType: choices(BlockType).default(['mbconv', 'fused-mbconv', 'conv']),
+  kernel: choices(z.union([z.literal(3), z.literal(5), z.literal(7)])).default([3, 5]),
+  expansion: choices(z.union([z.literal(1), z.literal(3), z.literal(6)])).default([1, 3, 6]),
+  filters: choices(int(1, 1024)).default([16, 24, 32]),
+  layers: choices(int(1, 8)).default([1, 2]),
+  squeezeExcite: choices(z.boolean()).default([false, true]),
+  stride: choices(z.union([z.literal(1), z.literal(2)])).default([1, 2]),
+});
+
+// ---------- accelerator space ----------
+
+export const Dataflow = z.enum(['os', 'ws', 'is']);
+export type Dataflow = z.infer<typeof Dataflow>;
+
+export const SystolicSpace = z.strictObject({
+  template: z.literal('systolic'),
+  rows: choices(int(1, 1024)).default([8, 16, 32]),
+  cols: choices(int(1, 1024)).default([8, 16, 32]),
+  dataflow: choices(Dataflow).default(['os', 'ws', 'is']),
+  ifmapSramKB: choices(int(1, 65_536)).default([64, 256]),
+  filterSramKB: choices(int(1, 65_536)).default([64, 256]),
+  ofmapSramKB: choices(int(1, 65_536)).default([32, 128]),
+  /** Off-chip bandwidth in words per cycle; omitted means SCALE-Sim CALC mode. */
+  bandwidthWordsPerCycle: choices(int(1, 4096)).optional(),
+  clockMHz: int(10, 10_000).default(1000),
+});
+
+export const PeArraySpace = z.strictObject({
+  template: z.literal('pe-array'),
+  pesX: choices(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)])).default([
+    1, 2, 4,
+  ]),
+  pesY: choices(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)])).default([
+    1, 2, 4,
+  ]),
+  simdUnits: choices(int(16, 128)).default([16, 32, 64]),
+  computeLanes: choices(int(1, 8)).default([1, 2, 4]),
+  localMemoryMB: choices(z.number().min(0.5).max(4)).default([0.5, 1, 2]),
+  registerFileKB: choices(int(8, 128)).default([16, 32, 64]),
+  ioBandwidthGBps: choices(z.number().min(1).max(1024)).default([16]),
+  clockMHz: int(10, 10_000).default(800),
+});
+
+export const AcceleratorSpace = z.discriminatedUnion('template', [SystolicSpace, PeArraySpace], {
+  error: (iss) =>
+    iss.code === 'invalid_union' ? 'unknown accelerator template: use "systolic" or "pe-array"' : undefined,
+});
+
+// ---------- hyper-parameters ----------
+
+/** Continuous range turned into k categorical bases (log-spaced when scale is log). */
+export const BasisRange = z
+  .strictObject({
+    min: z.number().min(0).max(1e3),
+    max: z.number().min(0).max(1e3),
+    bases: int(2, 32),
+    scale: z.enum(['log', 'linear']).default('log'),
+  })
+  .refine((r) => r.min < r.max, { message: 'min must be below max', path: ['min'] })
+  .refine((r) => r.scale === 'linear' || r.min > 0, {
+    message: 'log scale needs min > 0',
+    path: ['min'],
+  });
+
+const numericHp = (item: z.ZodNumber) => z.union([choices(item), BasisRange]);
+
+export const HyperparameterSpace = z.strictObject({
+  learningRate: numericHp(z.number().gt(0).max(10)).default([0.003, 0.01]),
+  weightDecay: numericHp(z.number().min(0).max(1)).default([0, 1e-4]),
+  optimizer: choices(z.enum(['adam', 'sgd'])).default(['adam']),
+  batchSize: choices(int(1, 4096)).default([32]),
+  /** Epochs per child; when given, it overrides training.steps for that child. */
+  epochs: choices(int(1, 1000)).optional(),
+});
+
+export const Space = z.strictObject({
+  network: NetworkSpace.default(NetworkSpace.parse({})),
+  accelerator: AcceleratorSpace.default(SystolicSpace.parse({ template: 'systolic' })),
+  hyperparameters: HyperparameterSpace.default(HyperparameterSpace.parse({})),
+});
+
+// ---------- objectives and reward ----------
+
+const Objective = (direction: 'max' | 'min') =>
+  z.strictObject({
+    direction: z.literal(direction).default(direction),
+    /** Reward target T_m; omitted means the objective is reported but not in the reward. */
+    target: z.number().gt(0).max(1e12).optional(),
+    /** Hard limit: a candidate past it is infeasible and never trained. */
+    limit: z.number().gt(0).max(1e12).optional(),
+    /** soft: alpha = beta = -weight; hard: alpha = 0, beta = -1 (MnasNet). */
+    mode: z.enum(['soft', 'hard']).default('soft'),
+    weight: z.number().min(0).max(10).default(0.07),
+    /** lambda for the relu-penalty form. */
+    penalty: z.number().min(0).max(1e3).default(1),
+  });
+
+export const Objectives = z.strictObject({
+  accuracy: Objective('max').default({ direction: 'max', mode: 'soft', weight: 0.07, penalty: 1 }),
+  latencyMs: Objective('min').default({ direction: 'min', mode: 'soft', weight: 0.07, penalty: 1 }),
+  energyMJ: Objective('min').default({ direction: 'min', mode: 'soft', weight: 0.07, penalty: 1 }),
+  areaMM2: Objective('min').default({ direction: 'min', mode: 'soft', weight: 0.07, penalty: 1 }),
+});
+export const OBJECTIVE_NAMES = ['accuracy', 'latencyMs', 'energyMJ', 'areaMM2'] as const;
+export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
+
+export const RewardSpec = z.strictObject({
+  form: z.enum(['mnasnet', 'relu-penalty']).default('mnasnet'),
+  /** Reward given to failed or infeasible candidates when a strategy observes them. */
+  floor: z.number().min(-10).max(1).default(0),
+});
+
+// ---------- strategy ----------
+
+export const StrategyName = z.enum(['reinforce', 'ppo', 'random', 'evolution', 'autohas', 'two-phase']);
+export type StrategyName = z.infer<typeof StrategyName>;
+
+export const StrategySpec = z.strictObject({
+  name: StrategyName.default('reinforce'),
+  seed: int(0, 2 ** 31 - 1).default(0),
+  iterations: int(1, 10_000).default(6),
+  /** Candidates sampled per iteration. */
+  batchSize: int(1, 10_000).default(6),
+  /** Children evaluated at once (local workers, or the inline Map's MaxConcurrency). */
+  concurrency: int(1, 1000).default(2),
+  learningRate: z.number().gt(0).max(10).default(0.05),
+  entropyWeight: z.number().min(0).max(10).default(0.01),
+  baselineDecay: z.number().min(0).max(1).default(0.9),
+  populationSize: int(2, 10_000).default(20),
+  tournamentSize: int(1, 1000).default(5),
+  ppoClip: z.number().gt(0).max(1).default(0.2),
+  ppoEpochs: int(1, 100).default(4),
+});
+
+// ---------- training budget and caps ----------
+
+export const TrainingSpec = z
+  .strictObject({
+    steps: int(1, 10_000_000).optional(),
+    epochs: int(1, 10_000).optional(),
+    batchSize: int(1, 4096).default(32),
+    /** Guards against hangs only; never a budget. */
+    maxSeconds: z.number().gt(0).max(86_400).default(600),
+  })
+  .refine((t) => !(t.steps !== undefined && t.epochs !== undefined), {
+    message: 'give steps or epochs, not both',
+    path: ['epochs'],
+  });
+
+export const BudgetSpec = z.strictObject({
+  maxCandidates: int(1, 1_000_000).default(1000),
+  maxWallSeconds: z
+    .number()
+    .gt(0)
+    .max(30 * 86_400)
+    .default(86_400),
+  maxUSD: z.number().gt(0).max(1e6).default(50),
+});
+
+// ---------- the spec ----------
+
+export const SearchSpec = z.strictObject({
+  version: z.literal(SPEC_VERSION).default(SPEC_VERSION),
+  name: z
+    .string()
+    .max(128)
+    .regex(/^[\w .-]*$/, { message: 'only letters, digits, space, dot, dash and underscore' })
+    .default('digits-example'),
+  dataset: DatasetSpec.default(DatasetSpec.parse({})),
+  space: Space.default(Space.parse({})),
+  objectives: Objectives.default(Objectives.parse({})),
+  reward: RewardSpec.default(RewardSpec.parse({})),
+  strategy: StrategySpec.default(StrategySpec.parse({})),
+  training: TrainingSpec.default(TrainingSpec.parse({ steps: 60 })),
+  budget: BudgetSpec.default(BudgetSpec.parse({})),
+});
+
+export type SearchSpec = z.infer<typeof SearchSpec>;
+export type SearchSpecInput = z.input<typeof SearchSpec>;
+export type NetworkSpace = z.infer<typeof NetworkSpace>;
+export type AcceleratorSpace = z.infer<typeof AcceleratorSpace>;
+export type SystolicSpace = z.infer<typeof SystolicSpace>;
+export type PeArraySpace = z.infer<typeof PeArraySpace>;
+export type HyperparameterSpace = z.infer<typeof HyperparameterSpace>;
+export type BasisRange = z.infer<typeof BasisRange>;
+export type Objectives = z.infer<typeof Objectives>;
+export type ObjectiveSpec = Objectives['latencyMs'];
+export type RewardSpec = z.infer<typeof RewardSpec>;
+export type StrategySpec = z.infer<typeof StrategySpec>;
+export type TrainingSpec = z.infer<typeof TrainingSpec>;
+export type DatasetSpec = z.infer<typeof DatasetSpec>;
+export type BudgetSpec = z.infer<typeof BudgetSpec>;
