@@ -5,12 +5,29 @@ import type { AcceleratorConfig } from '../space/types.js';
 
 export type SimulationTier = 'fast' | 'exact';
 
+/** Word counts of one operand class (SCALE-Sim's "ifmap / filter / ofmap"); words are 8-bit. */
+export interface OperandCounts {
+  ifmapReads: number;
+  filterReads: number;
+  ofmapWrites: number;
+}
+
 export interface LayerMetrics {
   name: string;
   cycles: number;
   stallCycles: number;
   energyPJ: number;
   utilizationPct: number;
+  /** What the layer was lowered to: array work (gemm) or vector-unit work. */
+  kind?: 'gemm' | 'vector';
+  /** Identical copies simulated once and multiplied (a depthwise layer is `channels` 1-channel convs). */
+  count?: number;
+  /** MACs (gemm) or arithmetic ops (vector) executed, per example, padding included. */
+  ops?: number;
+  mappingEfficiencyPct?: number;
+  computeUtilPct?: number;
+  sram?: OperandCounts;
+  dram?: OperandCounts;
 }
 
 export interface AcceleratorMetrics {
@@ -23,6 +40,8 @@ export interface AcceleratorMetrics {
   /** MAC-weighted compute utilization over the network, 0..100. */
   utilizationPct: number;
   layers: LayerMetrics[];
+  /** Hash of the technology table the energy and area came from. */
+  technologyHash?: string;
 }
 
 /** One accelerator template (systolic, pe-array, ...). Pure and deterministic. */

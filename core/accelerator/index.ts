@@ -1,0 +1,56 @@
+// Public entry of the accelerator simulator.
+import type { NetworkSummary } from '../network/layers.js';
+import type { AcceleratorConfig } from '../space/types.js';
+import { peArrayArea, peArrayTemplate, simulatePeArray } from './pe-array.js';
+import { simulateSystolic, systolicArea, systolicTemplate } from './systolic/template.js';
+import { DEFAULT_TECHNOLOGY, type TechnologyTable } from './technology.js';
+import type { AcceleratorMetrics, AcceleratorTemplate, SimulationTier } from './types.js';
+
+export type { GemmWork, VectorWork, Work } from './lowering.js';
+export { lowerLayer, lowerNetwork } from './lowering.js';
+export type { ConvShape } from './systolic/layer.js';
+export type { SystolicLayerResult } from './systolic/result.js';
+export {
+  DEFAULT_TECHNOLOGY,
+  type TechnologyTable,
+  technologyTable,
+  technologyTableHash,
+} from './technology.js';
+export type * from './types.js';
+
+export interface SimulateOptions {
+  /** Replaces the default technology table (energy and area). */
+  technology?: TechnologyTable;
+}
+
+/** Latency, energy, area and a per-layer breakdown of `network` on `config`. Pure and deterministic. */
+export function simulateNetwork(
+  network: NetworkSummary,
+  config: AcceleratorConfig,
+  tier: SimulationTier = 'fast',
+  options: SimulateOptions = {},
+): AcceleratorMetrics {
+  const tech = options.technology ?? DEFAULT_TECHNOLOGY;
+  return config.template === 'systolic'
+    ? simulateSystolic(network, config, tier, tech)
+    : simulatePeArray(network, config, tier, tech);
+}
+
+/** Area in mm² alone (cheap): hard area limits are checked before anything is trained. */
+export function acceleratorArea(
+  config: AcceleratorConfig,
+  technology: TechnologyTable = DEFAULT_TECHNOLOGY,
+): number {
+  return config.template === 'systolic' ? systolicArea(config, technology) : peArrayArea(config, technology);
+}
+
+const TEMPLATES = { systolic: systolicTemplate, 'pe-array': peArrayTemplate } as const;
+
+export function getTemplate<N extends AcceleratorConfig['template']>(name: N): (typeof TEMPLATES)[N];
+export function getTemplate(name: string): AcceleratorTemplate;
+export function getTemplate(name: string): AcceleratorTemplate {
+  const t = (TEMPLATES as Record<string, AcceleratorTemplate | undefined>)[name];
+  if (!t)
+    throw new Error(`unknown accelerator template "${name}": use ${Object.keys(TEMPLATES).join(' or ')}`);
+  return t;
+}

@@ -1,0 +1,154 @@
+// The `pe-array` template: the NAHAS search template (Zhou et al., "Rethinking co-design of neural
+// architectures and hardware accelerators", 2021), an Edge-TPU-like grid of pesX × pesY processing
+// elements. Each PE has `computeLanes` lanes of `simdUnits` int8 MACs, a register file (registerFileKB,
+// shared by its lanes) and a local memory (localMemoryMB); the chip talks to DRAM at ioBandwidthGBps.
+//
+// Analytical latency model of one GEMM-like layer (M output pixels, N output channels, K-long
+// reduction), a roofline with fill and drain. Each formula, once:
+//   P        = pesX·pesY PEs; peak = P·lanes·simd MACs/cycle.
+//   compute  = ⌈N/simd⌉ · ⌈M/(P·lanes)⌉ · K
+//              SIMD units hold different output channels and share one broadcast input; pixels are
+//              spread over PEs and lanes; each lane spends K cycles per output vector. Depthwise
+//              layers put channels on SIMD with K = kH·kW (no broadcast: per-channel work).
+//   reuse    = a PE keeps a weight tile of simd·K words in its register file. If it fits, each PE
+//              reads each weight from local memory once; if not, every lane re-reads simd weights
+//              per cycle from a local memory port of simd words/cycle, so
+//   local    = compute · lanes   when the tile misses the register file, else 0 (hidden).
+//   off-chip = bytes that do not fit on chip (P·localMemory, split half weights, half activations):
+//              weights stream from DRAM every inference unless the whole network's weights fit
+//              their half; activations (input + output) go through DRAM when they do not fit theirs.
+//   memory   = off-chip bytes / (ioBandwidth / clock)   [bytes per cycle]
+//   fill     = pesX + pesY cycles to cross the PE grid, plus, when the layer touches DRAM, the first
+//              weight tile and input window (simd·K + K bytes) at I/O bandwidth;
+//   drain    = pesX + pesY cycles, plus the last output vectors (lanes·simd bytes) when outputs go off-chip.
+//   cycles   = max(compute, local, memory) + fill + drain.
+// Vector layers run on the same lanes: ⌈ops / peak⌉ cycles, or their DRAM traffic if they spill.
+// Energy = MACs·(MAC + register accesses) + local-memory words·E_sram(local size) + DRAM words·E_dram.
+// Area = P·(lanes·simd·MAC area·overhead + (local + RF) kB · SRAM area/kB) + fixed.
+import type { NetworkSummary } from '../network/layers.js';
+import type { PeArrayConfig } from '../space/types.js';
+import { lowerNetwork } from './lowering.js';
+import { outputDims } from './systolic/layer.js';
+import {
+  DEFAULT_TECHNOLOGY,
+  sramPJPerWord,
+  type TechnologyTable,
+  technologyTableHash,
+} from './technology.js';
+import type { AcceleratorMetrics, AcceleratorTemplate, LayerMetrics, SimulationTier } from './types.js';
+
+export function peArrayArea(c: PeArrayConfig, tech: TechnologyTable = DEFAULT_TECHNOLOGY): number {
+  const macs = c.computeLanes * c.simdUnits * tech.macAreaUM2 * tech.peOverheadFactor * 1e-6;
+  const mem = (c.localMemoryMB * 1024 + c.registerFileKB) * tech.sramAreaMM2PerKB;
+  return c.pesX * c.pesY * (macs + mem) + tech.fixedAreaMM2;
+}
+
+/** Both tiers use the same closed form: the template has no cycle-level reference to be exact against. */
+export function simulatePeArray(
+  network: NetworkSummary,
+  c: PeArrayConfig,
+  tier: SimulationTier,
+  tech: TechnologyTable = DEFAULT_TECHNOLOGY,
+): AcceleratorMetrics {
+  const P = c.pesX * c.pesY;
+  const lanes = c.computeLanes;
+  const simd = c.simdUnits;
+  const peak = P * lanes * simd;
+  const bytesPerCycle = (c.ioBandwidthGBps * 1e9) / (c.clockMHz * 1e6);
+  const onChip = P * c.localMemoryMB * 1024 * 1024;
+  const rfWords = c.registerFileKB * 1024;
+  const eLocal = sramPJPerWord(c.localMemoryMB * 1024, tech);
+  const eMac = tech.macPJ + tech.registerAccessesPerMac * tech.registerAccessPJ;
+  const grid = c.pesX + c.pesY;
+  const work = lowerNetwork(network);
+  let netWeights = 0;
+  for (const w of work) if (w.kind === 'gemm') netWeights += w.weights;
+  const weightsResident = netWeights <= onChip / 2;
+
+  const layers: LayerMetrics[] = [];
+  let cycles = 0;
+  let energy = 0;
+  let utilMacs = 0;
+  let allMacs = 0;
+  for (const w of work) {
+    if (w.kind === 'vector') {
+      const spill = w.reads + w.writes > onChip / 2 ? w.reads + w.writes : 0;
+      const cyc = Math.max(Math.ceil(w.ops / peak), Math.ceil(spill / bytesPerCycle)) + grid;
+      const e = w.ops * tech.vectorOpPJ + (w.reads + w.writes) * eLocal + spill * tech.dramPJPerWord;
+      layers.push({
+        name: w.name,
+        kind: 'vector',
+        count: 1,
+        cycles: cyc,
+        stallCycles: 0,
+        energyPJ: e,
+        utilizationPct: 0,
+        ops: w.ops,
+      });
+      cycles += cyc;
+      energy += e;
+      continue;
+    }
+    const s = w.shape;
+    const { outH, outW } = outputDims(s);
+    const M = outH * outW;
+    const depthwise = w.count > 1;
+    const N = depthwise ? w.count : s.numFilters;
+    const K = s.filterH * s.filterW * s.channels;
+    const macs = M * N * K;
+    const compute = Math.ceil(N / simd) * Math.ceil(M / (P * lanes)) * K;
+    const tileFits = simd * K <= rfWords;
+    const local = tileFits ? 0 : compute * lanes;
+    const actIn = s.ifmapH * s.ifmapW * s.channels * (depthwise ? N : 1);
+    const actOut = M * N;
+    const weights = w.weights;
+    const actSpill = actIn + actOut > onChip / 2;
+    const offWeights = weightsResident ? 0 : weights;
+    const offActs = actSpill ? actIn + actOut : 0;
+    const offChip = offWeights + offActs;
+    const memory = Math.ceil(offChip / bytesPerCycle);
+    const fill = grid + (offChip > 0 ? Math.ceil((simd * K + K) / bytesPerCycle) : 0);
+    const drain = grid + (actSpill ? Math.ceil((lanes * simd) / bytesPerCycle) : 0);
+    const cyc = Math.max(compute, local, memory) + fill + drain;
+    // Local-memory words: inputs once per channel group (broadcast to SIMD), weights once per PE
+    // (or once per pixel group on a register-file miss), outputs once.
+    const inputReads = M * K * (depthwise ? 1 : Math.ceil(N / simd));
+    const weightReads = tileFits ? P * weights : Math.ceil(M / (P * lanes)) * weights * P;
+    const localWords = inputReads + weightReads + actOut;
+    const e = macs * eMac + localWords * eLocal + offChip * tech.dramPJPerWord;
+    const util = (100 * macs) / (cyc * peak);
+    layers.push({
+      name: w.name,
+      kind: 'gemm',
+      count: w.count,
+      cycles: cyc,
+      stallCycles: Math.max(0, Math.max(local, memory) - compute),
+      energyPJ: e,
+      utilizationPct: util,
+      ops: macs,
+      sram: { ifmapReads: inputReads, filterReads: weightReads, ofmapWrites: actOut },
+      dram: { ifmapReads: actSpill ? actIn : 0, filterReads: offWeights, ofmapWrites: actSpill ? actOut : 0 },
+    });
+    cycles += cyc;
+    energy += e;
+    utilMacs += util * macs;
+    allMacs += macs;
+  }
+  return {
+    template: 'pe-array',
+    tier,
+    latencyCycles: cycles,
+    latencyMs: cycles / (c.clockMHz * 1e3),
+    energyMJ: energy * 1e-9,
+    areaMM2: peArrayArea(c, tech),
+    utilizationPct: allMacs > 0 ? utilMacs / allMacs : 0,
+    layers,
+    technologyHash: technologyTableHash(tech),
+  };
+}
+
+export const peArrayTemplate: AcceleratorTemplate<PeArrayConfig> = {
+  name: 'pe-array',
+  area: (c) => peArrayArea(c),
+  simulate: (network, c, tier) => simulatePeArray(network, c, tier),
+};

@@ -1,0 +1,171 @@
+// A layer as SCALE-Sim sees it (one topology-CSV row) and its GEMM view on a systolic array.
+// The closed forms here are SCALE-Sim v2's schedule (see /work/shared/scalesim-model.md §2–6);
+// both tiers share them, so compute cycles and SRAM counts are exact in both.
+import type { Dataflow } from '../../spec/schema.js';
+
+export interface ConvShape {
+  name: string;
+  ifmapH: number;
+  ifmapW: number;
+  filterH: number;
+  filterW: number;
+  channels: number;
+  numFilters: number;
+  strideH: number;
+  strideW: number;
+}
+
+export interface ArrayShape {
+  rows: number;
+  cols: number;
+  dataflow: Dataflow;
+}
+
+/** Output size as SCALE-Sim computes it: ceil((H − R + s)/s), one more than floor when (H−R) % s ≠ 0. */
+export function outputDims(l: ConvShape): { outH: number; outW: number } {
+  return {
+    outH: Math.ceil((l.ifmapH - l.filterH + l.strideH) / l.strideH),
+    outW: Math.ceil((l.ifmapW - l.filterW + l.strideW) / l.strideW),
+  };
+}
+
+/** A GEMM M×K · K×N: M ofmap pixels, K window elements, N filters. */
+export interface Gemm {
+  M: number;
+  N: number;
+  K: number;
+}
+
+export function gemmOf(l: ConvShape): Gemm {
+  const { outH, outW } = outputDims(l);
+  return { M: outH * outW, N: l.numFilters, K: l.filterH * l.filterW * l.channels };
+}
+
+/** SCALE-Sim's GEMM-mode row (name, M, N, K) as a conv: ifmap M×K, filter 1×K, 1 channel, N filters. */
+export function gemmAsConv(name: string, M: number, N: number, K: number): ConvShape {
+  return {
+    name,
+    ifmapH: M,
+    ifmapW: K,
+    filterH: 1,
+    filterW: K,
+    channels: 1,
+    numFilters: N,
+    strideH: 1,
+    strideW: 1,
+  };
+}
+
+/** How a GEMM lands on the array: which dimension goes to rows (Sr), cols (Sc) and time (T). */
+export interface Mapping {
+  Sr: number;
+  Sc: number;
+  T: number;
+  rowFold: number;
+  colFold: number;
+  folds: number;
+  /** Demand rows (cycles) per fold. */
+  foldLength: number;
+}
+
+export function mapGemm(g: Gemm, a: ArrayShape): Mapping {
+  const Ra = a.rows;
+  const Ca = a.cols;
+  let Sr: number;
+  let Sc: number;
+  let T: number;
+  if (a.dataflow === 'os') [Sr, Sc, T] = [g.M, g.N, g.K];
+  else if (a.dataflow === 'ws') [Sr, Sc, T] = [g.K, g.N, g.M];
+  else [Sr, Sc, T] = [g.K, g.M, g.N];
+  const rowFold = Math.ceil(Sr / Ra);
+  const colFold = Math.ceil(Sc / Ca);
+  const foldLength = a.dataflow === 'os' ? T + Ra + Ca - 2 : T + 2 * Ra + Ca - 2;
+  return { Sr, Sc, T, rowFold, colFold, folds: rowFold * colFold, foldLength };
+}
+
+/** Everything SCALE-Sim reports that does not depend on memory: exact closed forms. */
+export interface ComputeReport {
+  gemm: Gemm;
+  mapping: Mapping;
+  /** Stall-free cycles: folds × fold length − 1. */
+  computeCycles: number;
+  macs: number;
+  mappingEfficiencyPct: number;
+  computeUtilPct: number;
+  sramIfmapReads: number;
+  sramFilterReads: number;
+  sramOfmapWrites: number;
+  /** OFMAP writes that carry a real address (the write-buffer input). */
+  validOfmapWrites: number;
+}
+
+export function computeReport(l: ConvShape, a: ArrayShape): ComputeReport {
+  const gemm = gemmOf(l);
+  const { M, N, K } = gemm;
+  const m = mapGemm(gemm, a);
+  const Ra = a.rows;
+  const Ca = a.cols;
+  const mapEff = (m.Sr / (m.rowFold * Ra)) * (m.Sc / (m.colFold * Ca));
+  // SCALE-Sim's per-fold cycle count in its compute-util formula (WS/IS use T+2Ra+2Ca−3, not L).
+  const cycF = a.dataflow === 'os' ? m.T + Ra + Ca - 2 : m.T + 2 * Ra + 2 * Ca - 3;
+  let ifR: number;
+  let fiR: number;
+  let ofW: number;
+  let validOf: number;
+  if (a.dataflow === 'os') {
+    ifR = m.colFold * M * K;
+    fiR = m.rowFold * K * N;
+    validOf = M * N;
+    ofW = validOf + m.folds * (Ra + Ca);
+  } else if (a.dataflow === 'ws') {
+    ifR = m.colFold * M * K;
+    fiR = K * N;
+    validOf = m.rowFold * M * N;
+    ofW = validOf;
+  } else {
+    ifR = M * K;
+    fiR = m.colFold * K * N;
+    validOf = m.rowFold * M * N;
+    ofW = validOf;
+  }
+  return {
+    gemm,
+    mapping: m,
+    computeCycles: m.folds * m.foldLength - 1,
+    macs: M * N * K,
+    mappingEfficiencyPct: 100 * mapEff,
+    computeUtilPct: (100 * mapEff * m.T) / cycF,
+    sramIfmapReads: ifR,
+    sramFilterReads: fiR,
+    sramOfmapWrites: ofW,
+    validOfmapWrites: validOf,
+  };
+}
+
+/** Overall utilization as SCALE-Sim reports it: MACs over (total cycles × PEs). */
+export function overallUtilPct(macs: number, totalCycles: number, a: ArrayShape): number {
+  return (100 * macs) / (totalCycles * a.rows * a.cols);
+}
+
+/** Problems with a shape (empty when valid): what a topology row or a lowered layer must satisfy. */
+export function shapeProblems(l: ConvShape): string[] {
+  const out: string[] = [];
+  const fields = [
+    'ifmapH',
+    'ifmapW',
+    'filterH',
+    'filterW',
+    'channels',
+    'numFilters',
+    'strideH',
+    'strideW',
+  ] as const;
+  for (const f of fields) {
+    const v = l[f];
+    if (!Number.isInteger(v) || v < 1) out.push(`${f} must be a whole number >= 1, got ${v}`);
+  }
+  if (out.length > 0) return out;
+  if (l.filterH > l.ifmapH) out.push(`filter height ${l.filterH} is larger than ifmap height ${l.ifmapH}`);
+  if (l.filterW > l.ifmapW) out.push(`filter width ${l.filterW} is larger than ifmap width ${l.ifmapW}`);
+  return out;
+}

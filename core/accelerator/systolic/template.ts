@@ -1,0 +1,154 @@
+// The `systolic` template: a SCALE-Sim-style array with three double-buffered SRAMs.
+// Array work goes through the chosen tier; vector work runs on a `cols`-lane vector unit at the
+// array's output (TPU-style), reading and writing the SRAMs, spilling to DRAM when a tensor does
+// not fit its buffer.
+import type { NetworkSummary } from '../../network/layers.js';
+import type { SystolicConfig } from '../../space/types.js';
+import { type GemmWork, lowerNetwork, type VectorWork } from '../lowering.js';
+import {
+  DEFAULT_TECHNOLOGY,
+  sramPJPerWord,
+  type TechnologyTable,
+  technologyTableHash,
+} from '../technology.js';
+import type {
+  AcceleratorMetrics,
+  AcceleratorTemplate,
+  LayerMetrics,
+  OperandCounts,
+  SimulationTier,
+} from '../types.js';
+import { exactLayer } from './exact.js';
+import { fastLayer } from './fast.js';
+import type { SystolicArray, SystolicLayerResult } from './result.js';
+
+export function systolicArray(c: SystolicConfig): SystolicArray {
+  const a: SystolicArray = {
+    rows: c.rows,
+    cols: c.cols,
+    dataflow: c.dataflow,
+    ifmapSramKB: c.ifmapSramKB,
+    filterSramKB: c.filterSramKB,
+    ofmapSramKB: c.ofmapSramKB,
+  };
+  if (c.bandwidthWordsPerCycle !== undefined) a.bandwidth = c.bandwidthWordsPerCycle;
+  return a;
+}
+
+export function systolicArea(c: SystolicConfig, tech: TechnologyTable = DEFAULT_TECHNOLOGY): number {
+  const pes = c.rows * c.cols * tech.macAreaUM2 * tech.peOverheadFactor * 1e-6;
+  const sram = (c.ifmapSramKB + c.filterSramKB + c.ofmapSramKB) * tech.sramAreaMM2PerKB;
+  return pes + sram + tech.fixedAreaMM2;
+}
+
+/** Energy of one layer's access counts (pJ). */
+export function systolicLayerEnergyPJ(
+  r: SystolicLayerResult,
+  a: SystolicArray,
+  tech: TechnologyTable = DEFAULT_TECHNOLOGY,
+): number {
+  const compute = r.macs * (tech.macPJ + tech.registerAccessesPerMac * tech.registerAccessPJ);
+  const sram =
+    r.sram.ifmapReads * sramPJPerWord(a.ifmapSramKB, tech) +
+    r.sram.filterReads * sramPJPerWord(a.filterSramKB, tech) +
+    r.sram.ofmapWrites * sramPJPerWord(a.ofmapSramKB, tech);
+  const dram = (r.dram.ifmapReads + r.dram.filterReads + r.dram.ofmapWrites) * tech.dramPJPerWord;
+  return compute + sram + dram;
+}
+
+export function simulateLayer(w: GemmWork, a: SystolicArray, tier: SimulationTier): SystolicLayerResult {
+  return tier === 'exact' ? exactLayer(w.shape, a) : fastLayer(w.shape, a);
+}
+
+function vectorLayer(w: VectorWork, a: SystolicArray, tech: TechnologyTable): LayerMetrics {
+  const inWords = a.ifmapSramKB * 1024;
+  const outWords = a.ofmapSramKB * 1024;
+  const dramReads = w.reads > inWords ? w.reads : 0;
+  const dramWrites = w.writes > outWords ? w.writes : 0;
+  let cycles = Math.ceil(Math.max(w.ops, w.reads, w.writes) / a.cols);
+  let stall = 0;
+  if (a.bandwidth !== undefined) {
+    const memCycles = Math.ceil(Math.max(dramReads, dramWrites) / a.bandwidth);
+    stall = Math.max(0, memCycles - cycles);
+    cycles += stall;
+  }
+  const energy =
+    w.ops * tech.vectorOpPJ +
+    w.reads * sramPJPerWord(a.ifmapSramKB, tech) +
+    w.writes * sramPJPerWord(a.ofmapSramKB, tech) +
+    (dramReads + dramWrites) * tech.dramPJPerWord;
+  return {
+    name: w.name,
+    kind: 'vector',
+    cycles,
+    stallCycles: stall,
+    energyPJ: energy,
+    utilizationPct: 0,
+    count: 1,
+    ops: w.ops,
+    sram: { ifmapReads: w.reads, filterReads: 0, ofmapWrites: w.writes },
+    dram: { ifmapReads: dramReads, filterReads: 0, ofmapWrites: dramWrites },
+  };
+}
+
+export function simulateSystolic(
+  network: NetworkSummary,
+  config: SystolicConfig,
+  tier: SimulationTier,
+  tech: TechnologyTable = DEFAULT_TECHNOLOGY,
+): AcceleratorMetrics {
+  const a = systolicArray(config);
+  const layers: LayerMetrics[] = [];
+  let cycles = 0;
+  let energy = 0;
+  let utilMacs = 0;
+  let macs = 0;
+  for (const w of lowerNetwork(network)) {
+    let lm: LayerMetrics;
+    if (w.kind === 'vector') lm = vectorLayer(w, a, tech);
+    else {
+      const r = simulateLayer(w, a, tier);
+      const n = w.count;
+      lm = {
+        name: w.name,
+        kind: 'gemm',
+        count: n,
+        cycles: r.totalCycles * n,
+        stallCycles: r.stallCycles * n,
+        energyPJ: systolicLayerEnergyPJ(r, a, tech) * n,
+        utilizationPct: r.overallUtilPct,
+        ops: r.macs * n,
+        mappingEfficiencyPct: r.mappingEfficiencyPct,
+        computeUtilPct: r.computeUtilPct,
+        sram: scale(r.sram, n),
+        dram: scale(r.dram, n),
+      };
+      utilMacs += r.overallUtilPct * r.macs * n;
+      macs += r.macs * n;
+    }
+    layers.push(lm);
+    cycles += lm.cycles;
+    energy += lm.energyPJ;
+  }
+  return {
+    template: 'systolic',
+    tier,
+    latencyCycles: cycles,
+    latencyMs: cycles / (config.clockMHz * 1e3),
+    energyMJ: energy * 1e-9,
+    areaMM2: systolicArea(config, tech),
+    utilizationPct: macs > 0 ? utilMacs / macs : 0,
+    layers,
+    technologyHash: technologyTableHash(tech),
+  };
+}
+
+function scale(o: OperandCounts, n: number): OperandCounts {
+  return { ifmapReads: o.ifmapReads * n, filterReads: o.filterReads * n, ofmapWrites: o.ofmapWrites * n };
+}
+
+export const systolicTemplate: AcceleratorTemplate<SystolicConfig> = {
+  name: 'systolic',
+  area: (c) => systolicArea(c),
+  simulate: (network, c, tier) => simulateSystolic(network, c, tier),
+};
