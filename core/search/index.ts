@@ -3,8 +3,11 @@
 import type { Rng } from '../rng.js';
 import type { StrategyName, StrategySpec } from '../spec/schema.js';
 import { assertSameSpec } from './common.js';
+import { evolutionStrategy } from './evolution.js';
+import { ppoStrategy, reinforceStrategy } from './policy-gradient.js';
 import { randomStrategy } from './random.js';
 import type { InitOptions, Observation, Proposal, Strategy, StrategyState } from './strategy.js';
+import { twoPhaseStrategy } from './two-phase.js';
 
 export { assertSameSpec, StrategyStateError } from './common.js';
 export type {
@@ -19,6 +22,10 @@ export { STATE_VERSION } from './strategy.js';
 
 const STRATEGIES: Partial<Record<StrategyName, Strategy>> = {
   random: randomStrategy,
+  reinforce: reinforceStrategy as Strategy,
+  ppo: ppoStrategy as Strategy,
+  evolution: evolutionStrategy as Strategy,
+  'two-phase': twoPhaseStrategy as Strategy,
 };
 
 /** The strategy of that name; `autohas` is not a sampling strategy (see core/autohas). */
