@@ -16,7 +16,8 @@ export class Rng {
   private d: number;
 
   private constructor(s: RngState) {
-    [this.a, this.b, this.c, this.d] = s;
+    // Normalized to int32 so that equal states print equally (split() seeds from the text).
+    [this.a, this.b, this.c, this.d] = s.map((x) => x | 0) as unknown as RngState;
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1;
   }
 
@@ -27,7 +28,14 @@ export class Rng {
     return r;
   }
 
+  /** Resume a stream from `state()`; words may be given signed or unsigned. */
   static fromState(state: RngState): Rng {
+    const ok =
+      Array.isArray(state) &&
+      state.length === 4 &&
+      state.every((x) => Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 32);
+    if (!ok)
+      throw new RangeError(`Rng.fromState: expected four 32-bit integers, got ${JSON.stringify(state)}`);
     return new Rng(state);
   }
 
@@ -72,7 +80,11 @@ export class Rng {
   /** Index drawn from unnormalized non-negative weights. */
   categorical(weights: readonly number[]): number {
     let total = 0;
-    for (const w of weights) total += w;
+    for (const w of weights) {
+      if (!(w >= 0 && w < Number.POSITIVE_INFINITY))
+        throw new RangeError(`Rng.categorical: weights must be finite and >= 0, got ${w}`);
+      total += w;
+    }
     if (!(total > 0)) throw new RangeError('Rng.categorical: weights must sum to > 0');
     let r = this.next() * total;
     for (let i = 0; i < weights.length; i++) {
