@@ -6,9 +6,13 @@ export function canonicalJson(value: unknown): string {
 }
 
 function sortKeys(v: unknown): unknown {
+  // Honour toJSON (e.g. Date) the way JSON.stringify would, before looking at own keys.
+  if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function')
+    v = (v as { toJSON(): unknown }).toJSON();
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
+    // No prototype: a "__proto__" key stays an own key instead of being swallowed.
+    const out: Record<string, unknown> = Object.create(null);
     for (const k of Object.keys(v).sort()) {
       const x = (v as Record<string, unknown>)[k];
       if (x !== undefined) out[k] = sortKeys(x);
