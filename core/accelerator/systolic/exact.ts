@@ -1,6 +1,590 @@
-import type { ConvShape } from './layer.js';
+// Exact tier: reproduces SCALE-Sim v2 (commit 22f88b17) cycle for cycle, without building its
+// matrices. The demand rows of each fold are enumerated arithmetically (one row = one cycle), and
+// the memory models run on typed arrays:
+//  * CALC mode: the read buffers are tumbling windows of 50 sets × ⌊Z/100⌋ distinct addresses
+//    (a hit is an address already seen in the current epoch); the write buffer drains `cols`
+//    words per cycle.
+//  * USER mode: the read buffers walk a circular window of address sets cut from the operand's
+//    prefetch order; each miss fetches the next prefetch half at `bandwidth` words/cycle and the
+//    row stalls until it arrives. The write buffer drains `bandwidth` words per cycle.
+// The model is described in /work/shared/scalesim-model.md; this file holds no SCALE-Sim code.
+import { type ConvShape, computeReport, overallUtilPct } from './layer.js';
 import type { SystolicArray, SystolicLayerResult } from './result.js';
 
-export function exactLayer(_l: ConvShape, _a: SystolicArray): SystolicLayerResult {
-  throw new Error('the exact systolic tier is not built yet');
+/** Start and stop cycles SCALE-Sim prints in its DETAILED_ACCESS_REPORT. */
+export interface AccessWindow {
+  start: number;
+  stop: number;
+}
+
+export interface ExactDetail {
+  sram: { ifmap: AccessWindow; filter: AccessWindow; ofmap: AccessWindow };
+  dram: { ifmap: AccessWindow; filter: AccessWindow; ofmap: AccessWindow };
+}
+
+export interface ExactLayerResult extends SystolicLayerResult {
+  detail: ExactDetail;
+}
+
+/** Fills `out` with the valid addresses of one demand row of one fold; returns how many. */
+type RowFiller = (fr: number, fc: number, ru: number, cu: number, t: number, out: Int32Array) => number;
+
+interface Operands {
+  ifmap: RowFiller;
+  filter: RowFiller;
+  ofmap: RowFiller;
+  /** Prefetch order (USER mode): rows × cols of addresses (−1 = none), read along anti-diagonals when rolled. */
+  ifmapPrefetch: () => Int32Array;
+  filterPrefetch: () => Int32Array;
+  ifmapSpace: number;
+  filterSpace: number;
+  rowWidth: number;
+}
+
+/** The im2col address of (pixel m, window element k), or −1 where SCALE-Sim's rounding reads outside. */
+function ifmapAddressing(l: ConvShape, E: number, F: number) {
+  const M = E * F;
+  const K = l.filterH * l.filterW * l.channels;
+  const C = l.channels;
+  const W = l.ifmapW;
+  const mRow = new Int32Array(M);
+  const mCol = new Int32Array(M);
+  const mBase = new Int32Array(M);
+  for (let m = 0; m < M; m++) {
+    const oh = Math.floor(m / F);
+    const ow = m - oh * F;
+    mRow[m] = oh * l.strideH;
+    mCol[m] = ow * l.strideW;
+    mBase[m] = (oh * l.strideH * W + ow * l.strideW) * C;
+  }
+  const kR = new Int32Array(K);
+  const kT = new Int32Array(K);
+  const kOff = new Int32Array(K);
+  for (let k = 0; k < K; k++) {
+    const r = Math.floor(k / (l.filterW * C));
+    const rest = k - r * l.filterW * C;
+    const t = Math.floor(rest / C);
+    const c = rest - t * C;
+    kR[k] = r;
+    kT[k] = t;
+    kOff[k] = (r * W + t) * C + c;
+  }
+  const holes = (E - 1) * l.strideH + l.filterH > l.ifmapH || (F - 1) * l.strideW + l.filterW > l.ifmapW;
+  const H = l.ifmapH;
+  return (m: number, k: number): number => {
+    if (
+      holes &&
+      ((mRow[m] as number) + (kR[k] as number) >= H || (mCol[m] as number) + (kT[k] as number) >= W)
+    )
+      return -1;
+    return (mBase[m] as number) + (kOff[k] as number);
+  };
+}
+
+/** A rows × cols matrix in row-major order, or read along anti-diagonals (row descending within one). */
+function prefetchOrder(
+  rows: number,
+  cols: number,
+  rolled: boolean,
+  at: (r: number, c: number) => number,
+): Int32Array {
+  const out = new Int32Array(rows * cols);
+  let i = 0;
+  if (!rolled) {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[i++] = at(r, c);
+    return out;
+  }
+  for (let d = 0; d < rows + cols - 1; d++) {
+    const hi = Math.min(d, rows - 1);
+    const lo = Math.max(0, d - cols + 1);
+    for (let r = hi; r >= lo; r--) out[i++] = at(r, d - r);
+  }
+  return out;
+}
+
+function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operands {
+  const M = E * F;
+  const N = l.numFilters;
+  const K = l.filterH * l.filterW * l.channels;
+  const Ra = a.rows;
+  const Ca = a.cols;
+  const IF = ifmapAddressing(l, E, F);
+  const rowFold = (S: number) => Math.ceil(S / Ra);
+  const colFold = (S: number) => Math.ceil(S / Ca);
+  const common = { ifmapSpace: l.ifmapH * l.ifmapW * l.channels, filterSpace: K * N };
+  if (a.dataflow === 'os') {
+    const T = K;
+    return {
+      ...common,
+      rowWidth: Math.max(Ra, Ca),
+      ifmap(fr, _fc, ru, _cu, t, out) {
+        let n = 0;
+        const hi = Math.min(ru - 1, t);
+        for (let c = Math.max(0, t - T + 1); c <= hi; c++) {
+          const v = IF(fr * Ra + c, t - c);
+          if (v >= 0) out[n++] = v;
+        }
+        return n;
+      },
+      filter(_fr, fc, _ru, cu, t, out) {
+        let n = 0;
+        const hi = Math.min(cu - 1, t);
+        for (let c = Math.max(0, t - T + 1); c <= hi; c++) out[n++] = (fc * Ca + c) * K + (t - c);
+        return n;
+      },
+      ofmap(fr, fc, ru, cu, t, out) {
+        let n = 0;
+        const base = t - (T - 1);
+        const hi = Math.min(cu - 1, base - (Ra - ru));
+        for (let c = Math.max(0, base - (Ra - 1)); c <= hi; c++) {
+          const u = base - c;
+          out[n++] = (fr * Ra + (Ra - 1 - u)) * N + fc * Ca + c;
+        }
+        return n;
+      },
+      ifmapPrefetch: () =>
+        prefetchOrder(rowFold(M) * T, Ra, true, (r, c) => {
+          const fr = Math.floor(r / T);
+          const m = fr * Ra + c;
+          return m < M ? IF(m, r - fr * T) : -1;
+        }),
+      filterPrefetch: () =>
+        prefetchOrder(colFold(N) * T, Ca, true, (r, c) => {
+          const fc = Math.floor(r / T);
+          const n = fc * Ca + c;
+          return n < N ? n * K + (r - fc * T) : -1;
+        }),
+    };
+  }
+  if (a.dataflow === 'ws') {
+    const T = M;
+    return {
+      ...common,
+      rowWidth: Math.max(Ra, Ca),
+      ifmap(fr, _fc, ru, _cu, t, out) {
+        let n = 0;
+        const hi = Math.min(ru - 1, t - Ra);
+        for (let c = Math.max(0, t - Ra - T + 1); c <= hi; c++) {
+          const v = IF(t - Ra - c, fr * Ra + c);
+          if (v >= 0) out[n++] = v;
+        }
+        return n;
+      },
+      filter(fr, fc, ru, cu, t, out) {
+        if (t >= Ra) return 0;
+        const i = Ra - 1 - t;
+        if (i >= ru) return 0;
+        const k = fr * Ra + i;
+        for (let c = 0; c < cu; c++) out[c] = (fc * Ca + c) * K + k;
+        return cu;
+      },
+      ofmap(_fr, fc, _ru, cu, t, out) {
+        let n = 0;
+        const base = t - (2 * Ra - 1);
+        const hi = Math.min(cu - 1, base);
+        for (let c = Math.max(0, base - T + 1); c <= hi; c++) out[n++] = (base - c) * N + fc * Ca + c;
+        return n;
+      },
+      ifmapPrefetch: () =>
+        prefetchOrder(rowFold(K) * M, Ra, true, (r, c) => {
+          const fr = Math.floor(r / M);
+          const k = fr * Ra + c;
+          return k < K ? IF(r - fr * M, k) : -1;
+        }),
+      filterPrefetch: () =>
+        prefetchOrder(colFold(N) * K, Ca, false, (r, c) => {
+          const fc = Math.floor(r / K);
+          const n = fc * Ca + c;
+          return n < N ? n * K + (r - fc * K) : -1;
+        }),
+    };
+  }
+  const T = N;
+  return {
+    ...common,
+    rowWidth: Math.max(Ra, Ca),
+    ifmap(fr, fc, ru, cu, t, out) {
+      if (t >= Ra) return 0;
+      const i = Ra - 1 - t;
+      if (i >= ru) return 0;
+      const k = fr * Ra + i;
+      let n = 0;
+      for (let j = 0; j < cu; j++) {
+        const v = IF(fc * Ca + j, k);
+        if (v >= 0) out[n++] = v;
+      }
+      return n;
+    },
+    filter(fr, _fc, ru, _cu, t, out) {
+      let n = 0;
+      const hi = Math.min(ru - 1, t - Ra);
+      for (let c = Math.max(0, t - Ra - T + 1); c <= hi; c++) out[n++] = (t - Ra - c) * K + fr * Ra + c;
+      return n;
+    },
+    ofmap(_fr, fc, _ru, cu, t, out) {
+      let n = 0;
+      const base = t - (2 * Ra - 1);
+      const hi = Math.min(cu - 1, base);
+      for (let c = Math.max(0, base - T + 1); c <= hi; c++) out[n++] = (fc * Ca + c) * N + (base - c);
+      return n;
+    },
+    ifmapPrefetch: () =>
+      prefetchOrder(colFold(M) * K, Ca, false, (r, c) => {
+        const fc = Math.floor(r / K);
+        const m = fc * Ca + c;
+        return m < M ? IF(m, r - fc * K) : -1;
+      }),
+    filterPrefetch: () =>
+      prefetchOrder(rowFold(K) * N, Ra, true, (r, c) => {
+        const fr = Math.floor(r / N);
+        const k = fr * Ra + c;
+        return k < K ? (r - fr * N) * K + k : -1;
+      }),
+  };
+}
+
+/** A read buffer as the row loop sees it: serve one row's valid addresses, return the stall. */
+interface ReadBuffer {
+  serve(addrs: Int32Array, n: number, cycle: number): number;
+  finish(): void;
+  dramReads(): number;
+  dramWindow(): AccessWindow;
+}
+
+/** CALC mode: a tumbling window of 50 sets of ⌊Z/100⌋ distinct addresses; reads never stall. */
+class EstimateReadBuffer implements ReadBuffer {
+  private readonly seen: Int32Array;
+  private readonly perSet: number;
+  private readonly perEpoch: number;
+  private epoch = 0;
+  private inEpoch = 0;
+  private misses = 0;
+  private firstRequest = -1;
+  private epochs: number[] = [];
+
+  constructor(kB: number, space: number) {
+    this.perSet = Math.floor((kB * 1024) / 100);
+    this.perEpoch = 50 * this.perSet;
+    this.seen = new Int32Array(space).fill(-1);
+  }
+
+  serve(addrs: Int32Array, n: number, cycle: number): number {
+    if (n > 0 && this.firstRequest < 0) this.firstRequest = cycle;
+    const seen = this.seen;
+    for (let i = 0; i < n; i++) {
+      const a = addrs[i] as number;
+      if (seen[a] === this.epoch) continue;
+      seen[a] = this.epoch;
+      this.misses++;
+      if (++this.inEpoch === this.perEpoch) {
+        this.epochs.push(cycle);
+        this.epoch++;
+        this.inEpoch = 0;
+      }
+    }
+    return 0;
+  }
+
+  finish(): void {}
+
+  dramReads(): number {
+    return this.misses;
+  }
+
+  /** The prefetch stamps (DRAM latency 1, default bandwidth 10 words/cycle) as SCALE-Sim lays them out. */
+  dramWindow(): AccessWindow {
+    const last = this.epochs.at(-1);
+    if (last === undefined) {
+      const sets = Math.ceil(this.misses / this.perSet);
+      return { start: -Math.ceil((sets * this.perSet) / 10), stop: -1 };
+    }
+    return { start: this.firstRequest - Math.ceil(this.perEpoch / 10), stop: last + 1 };
+  }
+}
+
+/** USER mode: circular window of address sets over the operand's prefetch order; misses stall. */
+class UserReadBuffer implements ReadBuffer {
+  private readonly offsets: Int32Array;
+  private readonly setIds: Int32Array;
+  private readonly numSets: number;
+  private readonly activeSets: number;
+  private readonly prefetchSets: number;
+  private readonly linesPerPrefetch: number;
+  private readonly initialLines: number;
+  private start = 0;
+  private prefetches = 0;
+  private lastFetch = -1;
+
+  constructor(
+    kB: number,
+    space: number,
+    order: Int32Array,
+    private readonly bw: number,
+  ) {
+    const Z = kB * 1024;
+    const active = Math.ceil(Z * 0.5);
+    const prefetch = Z - active;
+    const perSet = Math.ceil(Z / 100);
+    // Address → ascending list of the sets that hold it (CSR).
+    const count = new Int32Array(space + 1);
+    let valid = 0;
+    let lastSetOf = new Int32Array(space).fill(-1);
+    for (let i = 0; i < order.length; i++) {
+      const a = order[i] as number;
+      if (a < 0) continue;
+      const s = Math.floor(valid / perSet);
+      valid++;
+      if (lastSetOf[a] !== s) {
+        lastSetOf[a] = s;
+        count[a + 1] = (count[a + 1] as number) + 1;
+      }
+    }
+    for (let i = 0; i < space; i++) count[i + 1] = (count[i + 1] as number) + (count[i] as number);
+    const fill = count.slice(0, space);
+    const ids = new Int32Array(count[space] as number);
+    lastSetOf = lastSetOf.fill(-1);
+    valid = 0;
+    for (let i = 0; i < order.length; i++) {
+      const a = order[i] as number;
+      if (a < 0) continue;
+      const s = Math.floor(valid / perSet);
+      valid++;
+      if (lastSetOf[a] !== s) {
+        lastSetOf[a] = s;
+        ids[fill[a] as number] = s;
+        fill[a] = (fill[a] as number) + 1;
+      }
+    }
+    this.offsets = count;
+    this.setIds = ids;
+    this.numSets = Math.floor(valid / perSet) + 1;
+    this.activeSets = Math.min(this.numSets, Math.ceil(active / perSet));
+    this.prefetchSets = Math.min(this.numSets - this.activeSets, Math.ceil(prefetch / perSet));
+    this.linesPerPrefetch = Math.ceil(prefetch / bw);
+    this.initialLines = Math.min(Math.ceil(active / bw), Math.ceil(order.length / bw));
+  }
+
+  private hit(a: number): boolean {
+    if (this.activeSets >= this.numSets) return true;
+    const lo0 = this.offsets[a] as number;
+    const hi0 = this.offsets[a + 1] as number;
+    if (lo0 === hi0) throw new Error(`address ${a} is never prefetched (SCALE-Sim would loop forever)`);
+    const s = this.start;
+    const end = s + this.activeSets;
+    let lo = lo0;
+    let hi = hi0;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.setIds[mid] as number) < s) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < hi0 && (this.setIds[lo] as number) < end) return true;
+    return end > this.numSets && (this.setIds[lo0] as number) < end - this.numSets;
+  }
+
+  serve(addrs: Int32Array, n: number, cycle: number): number {
+    let fetched = false;
+    for (let i = 0; i < n; i++) {
+      const a = addrs[i] as number;
+      let guard = 0;
+      while (!this.hit(a)) {
+        this.start = (this.start + this.prefetchSets) % this.numSets;
+        this.lastFetch += this.linesPerPrefetch + 1;
+        this.prefetches++;
+        fetched = true;
+        if (++guard > this.numSets + 1) throw new Error(`address ${a} never enters the read window`);
+      }
+    }
+    return fetched ? Math.max(0, this.lastFetch - cycle - 1) : 0;
+  }
+
+  finish(): void {}
+
+  dramReads(): number {
+    return this.bw * (this.initialLines + this.prefetches * this.linesPerPrefetch);
+  }
+
+  dramWindow(): AccessWindow {
+    return { start: -this.initialLines, stop: this.lastFetch };
+  }
+}
+
+/** The OFMAP write buffer: lines of `bw` words, drained half a buffer at a time, one line per cycle. */
+class WriteBuffer {
+  private readonly total: number;
+  private readonly activeSize: number;
+  private readonly linesPerDrain: number;
+  private free: number;
+  private lineFill = 0;
+  private lines = new Int32Array(1024);
+  private numLines = 0;
+  private drainFrom = 0;
+  private drainEnd = 0;
+  private writes = 0;
+  private firstDrain = Number.NaN;
+  private lastDrain = Number.NaN;
+
+  constructor(
+    kB: number,
+    private readonly bw: number,
+  ) {
+    this.total = kB * 1024;
+    this.activeSize = Math.ceil(this.total * 0.5);
+    this.linesPerDrain = Math.ceil((this.total - this.activeSize) / bw);
+    this.free = this.total;
+  }
+
+  private pushLine(count: number): void {
+    if (this.numLines === this.lines.length) {
+      const grown = new Int32Array(this.lines.length * 2);
+      grown.set(this.lines);
+      this.lines = grown;
+    }
+    this.lines[this.numLines++] = count;
+  }
+
+  private closeLine(): void {
+    if (this.lineFill > 0) {
+      this.pushLine(this.lineFill);
+      this.lineFill = 0;
+    }
+  }
+
+  private drain(startCycle: number): number {
+    const n = Math.min(this.linesPerDrain, this.numLines - this.drainFrom);
+    const lastCount = this.lines[this.drainFrom + n - 1] as number;
+    const data = (n - 1) * this.bw + lastCount;
+    this.writes += data;
+    this.free += data;
+    this.drainFrom += n;
+    if (Number.isNaN(this.firstDrain)) this.firstDrain = startCycle;
+    this.lastDrain = startCycle + n - 1;
+    return this.lastDrain;
+  }
+
+  /** Stores one row's valid writes at `cycle`; returns the cycle the row completes. */
+  serve(n: number, cycle: number): number {
+    let current = cycle;
+    for (let i = 0; i < n; i++) {
+      if (++this.lineFill === this.bw) {
+        this.pushLine(this.bw);
+        this.lineFill = 0;
+      }
+      this.free--;
+      if (current < this.drainEnd) {
+        if (this.free <= 0) current = this.drainEnd;
+      } else if (this.free < this.activeSize) {
+        this.closeLine();
+        this.drainEnd = this.drain(current);
+      }
+    }
+    return current;
+  }
+
+  finish(cycle: number): void {
+    this.closeLine();
+    let c = cycle;
+    while (this.drainFrom < this.numLines) {
+      this.drainEnd = this.drain(c);
+      c = this.drainEnd + 1;
+    }
+  }
+
+  dramWrites(): number {
+    return this.writes;
+  }
+
+  dramWindow(): AccessWindow {
+    return { start: this.firstDrain, stop: this.lastDrain };
+  }
+}
+
+class Span {
+  start = Number.NaN;
+  stop = Number.NaN;
+  mark(cycle: number): void {
+    if (Number.isNaN(this.start)) this.start = cycle;
+    this.stop = cycle;
+  }
+  get(): AccessWindow {
+    return { start: this.start, stop: this.stop };
+  }
+}
+
+export function exactLayer(l: ConvShape, a: SystolicArray): ExactLayerResult {
+  const rep = computeReport(l, a);
+  const { M } = rep.gemm;
+  const E = Math.ceil((l.ifmapH - l.filterH + l.strideH) / l.strideH);
+  const F = M / E;
+  const ops = operands(l, a, E, F);
+  const m = rep.mapping;
+  const user = a.bandwidth !== undefined;
+  const bw = a.bandwidth ?? 0;
+  const ifBuf: ReadBuffer = user
+    ? new UserReadBuffer(a.ifmapSramKB, ops.ifmapSpace, ops.ifmapPrefetch(), bw)
+    : new EstimateReadBuffer(a.ifmapSramKB, ops.ifmapSpace);
+  const fiBuf: ReadBuffer = user
+    ? new UserReadBuffer(a.filterSramKB, ops.filterSpace, ops.filterPrefetch(), bw)
+    : new EstimateReadBuffer(a.filterSramKB, ops.filterSpace);
+  const ofBuf = new WriteBuffer(a.ofmapSramKB, user ? bw : a.cols);
+  const buf = new Int32Array(ops.rowWidth);
+  const sIf = new Span();
+  const sFi = new Span();
+  const sOf = new Span();
+  const L = m.foldLength;
+  const Ra = a.rows;
+  const Ca = a.cols;
+  let stalls = 0;
+  let row = 0;
+  let lastOut = 0;
+  let mapSum = 0;
+  let utilSum = 0;
+  const cycF = a.dataflow === 'os' ? m.T + Ra + Ca - 2 : m.T + 2 * Ra + 2 * Ca - 3;
+  for (let fc = 0; fc < m.colFold; fc++) {
+    const cu = Math.min(Ca, m.Sc - fc * Ca);
+    for (let fr = 0; fr < m.rowFold; fr++) {
+      const ru = Math.min(Ra, m.Sr - fr * Ra);
+      // Same float operations, in the same order, as SCALE-Sim's per-fold averages.
+      mapSum += (ru * cu) / (Ra * Ca);
+      utilSum += (ru * cu * m.T) / (Ra * Ca * cycF);
+      for (let t = 0; t < L; t++, row++) {
+        const cycle = row + stalls;
+        let n = ops.ifmap(fr, fc, ru, cu, t, buf);
+        const ifStall = ifBuf.serve(buf, n, cycle);
+        if (n > 0) sIf.mark(cycle + 1 + ifStall);
+        n = ops.filter(fr, fc, ru, cu, t, buf);
+        const fiStall = fiBuf.serve(buf, n, cycle);
+        if (n > 0) sFi.mark(cycle + 1 + fiStall);
+        n = ops.ofmap(fr, fc, ru, cu, t, buf);
+        const out = ofBuf.serve(n, cycle);
+        if (n > 0) sOf.mark(out);
+        lastOut = out;
+        stalls += Math.max(ifStall, fiStall, out - cycle);
+      }
+    }
+  }
+  ifBuf.finish();
+  fiBuf.finish();
+  ofBuf.finish(lastOut);
+  const total = lastOut;
+  return {
+    name: l.name,
+    totalCycles: total,
+    stallCycles: stalls,
+    computeCycles: rep.computeCycles,
+    macs: rep.macs,
+    overallUtilPct: overallUtilPct(rep.macs, total, a),
+    mappingEfficiencyPct: (mapSum / m.folds) * 100,
+    computeUtilPct: (utilSum / m.folds) * 100,
+    sram: {
+      ifmapReads: rep.sramIfmapReads,
+      filterReads: rep.sramFilterReads,
+      ofmapWrites: rep.sramOfmapWrites,
+    },
+    dram: { ifmapReads: ifBuf.dramReads(), filterReads: fiBuf.dramReads(), ofmapWrites: ofBuf.dramWrites() },
+    detail: {
+      sram: { ifmap: sIf.get(), filter: sFi.get(), ofmap: sOf.get() },
+      dram: { ifmap: ifBuf.dramWindow(), filter: fiBuf.dramWindow(), ofmap: ofBuf.dramWindow() },
+    },
+  };
 }
