@@ -118,6 +118,8 @@ export class SearchSpace {
   /** Candidate (or its parts) back to tokens. Throws if a value is not among the choices. */
   encode(c: Pick<Candidate, 'network' | 'accelerator' | 'hyperparameters'>): number[] {
     const values = new Map<string, DecisionValue | undefined>();
+    if (c.network.template !== this.spec.space.network.template)
+      throw new Error(`network template ${JSON.stringify(c.network.template)} is not this space's`);
     values.set('network.stemFilters', c.network.stemFilters);
     if (c.network.stages.length !== this.spec.space.network.stages)
       throw new Error(
@@ -125,12 +127,29 @@ export class SearchSpace {
       );
     c.network.stages.forEach((st, s) => {
       for (const f of STAGE_FIELDS) values.set(`network.stage${s}.${f}`, st[f]);
+      // A plain-conv stage has no expansion; give it the canonical one.
+      if (st.block === 'conv' && st.expansion === undefined)
+        values.set(
+          `network.stage${s}.expansion`,
+          this.decisions[this.indexOf(`network.stage${s}.expansion`)]!.choices[0],
+        );
+      const extra = Object.keys(st).filter((k) => !(STAGE_FIELDS as readonly string[]).includes(k));
+      if (extra.length > 0) throw new Error(`network.stage${s}: unknown field(s) ${extra.join(', ')}`);
     });
-    for (const [k, x] of Object.entries(c.accelerator)) values.set(`accelerator.${k}`, x);
+    const acc = this.spec.space.accelerator;
+    if (c.accelerator.template !== acc.template || c.accelerator.clockMHz !== acc.clockMHz)
+      throw new Error(
+        `accelerator ${c.accelerator.template} at ${c.accelerator.clockMHz} MHz is not this space's (${acc.template} at ${acc.clockMHz} MHz)`,
+      );
+    for (const [k, x] of Object.entries(c.accelerator))
+      if (k !== 'template' && k !== 'clockMHz') values.set(`accelerator.${k}`, x);
     for (const [k, x] of Object.entries(c.hyperparameters)) values.set(`hyperparameters.${k}`, x);
+    // Every field must be consumed by a decision: a silently dropped value would change the
+    // candidate without changing its id.
+    for (const [name, x] of values)
+      if (x !== undefined && !this.index.has(name)) throw new Error(`${name}: not a decision of this space`);
     const tokens = this.decisions.map((d) => {
       const x = values.get(d.name);
-      if (x === undefined && d.name.endsWith('.expansion')) return 0;
       const t = d.choices.indexOf(x as DecisionValue);
       if (t < 0) throw new Error(`${d.name}: value ${JSON.stringify(x)} is not a choice`);
       return t;

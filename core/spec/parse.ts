@@ -58,10 +58,14 @@ function describe(v: unknown): string {
 }
 
 export function zodIssues(error: z.ZodError): SpecIssue[] {
-  return error.issues.map((i) => {
+  return error.issues.flatMap((i) => {
+    // One issue per unknown field, with the path of the field itself.
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((k) => ({ path: jsonPath([...i.path, k]), message: `unknown field "${k}"` }));
     let message = i.message;
-    if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
-    return { path: jsonPath(i.path), message };
+    if (i.code === 'invalid_union' && message === 'Invalid input')
+      message = 'does not match any allowed form (see `cosearch schema`)';
+    return [{ path: jsonPath(i.path), message }];
   });
 }
 

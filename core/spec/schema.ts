@@ -6,9 +6,13 @@ export const SPEC_VERSION = 1;
 
 const MAX_CHOICES = 64;
 
-/** A non-empty, bounded list of categorical values. */
+/** A non-empty, bounded list of distinct categorical values (duplicates would make two tokens one candidate). */
 function choices<T extends z.ZodType>(item: T) {
-  return z.array(item).min(1, { message: 'must list at least one choice' }).max(MAX_CHOICES);
+  return z
+    .array(item)
+    .min(1, { message: 'must list at least one choice' })
+    .max(MAX_CHOICES)
+    .refine((xs) => new Set(xs).size === xs.length, { message: 'choices must be distinct' });
 }
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -134,7 +138,11 @@ export const BasisRange = z
     path: ['min'],
   });
 
-const numericHp = (item: z.ZodNumber) => z.union([choices(item), BasisRange]);
+const numericHp = (item: z.ZodNumber) =>
+  z.union([choices(item), BasisRange], {
+    error: (iss) =>
+      iss.code === 'invalid_union' ? 'expected a list of values or {min, max, bases, scale?}' : undefined,
+  });
 
 export const HyperparameterSpace = z.strictObject({
   learningRate: numericHp(z.number().gt(0).max(10)).default([0.003, 0.01]),
