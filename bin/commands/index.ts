@@ -8,5 +8,8 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: 'Print or write the JSON Schema of a spec',
     load: async () => (await import('./schema.js')).command,
   },
-  simulate: { summary: 'Simulate an accelerator running a network', load: async () => (await import('./simulate.js')).command },
+  simulate: {
+    summary: 'Simulate an accelerator running a network',
+    load: async () => (await import('./simulate.js')).command,
+  },
 };
