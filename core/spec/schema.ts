@@ -154,9 +154,9 @@ export const HyperparameterSpace = z.strictObject({
 });
 
 export const Space = z.strictObject({
-  network: NetworkSpace.default(NetworkSpace.parse({})),
-  accelerator: AcceleratorSpace.default(SystolicSpace.parse({ template: 'systolic' })),
-  hyperparameters: HyperparameterSpace.default(HyperparameterSpace.parse({})),
+  network: NetworkSpace.default(() => NetworkSpace.parse({})),
+  accelerator: AcceleratorSpace.default(() => SystolicSpace.parse({ template: 'systolic' })),
+  hyperparameters: HyperparameterSpace.default(() => HyperparameterSpace.parse({})),
 });
 
 // ---------- objectives and reward ----------
@@ -246,13 +246,13 @@ export const SearchSpec = z.strictObject({
     .max(128)
     .regex(/^[\w .-]*$/, { message: 'only letters, digits, space, dot, dash and underscore' })
     .default('digits-example'),
-  dataset: DatasetSpec.default(DatasetSpec.parse({})),
-  space: Space.default(Space.parse({})),
-  objectives: Objectives.default(Objectives.parse({})),
-  reward: RewardSpec.default(RewardSpec.parse({})),
-  strategy: StrategySpec.default(StrategySpec.parse({})),
-  training: TrainingSpec.default(TrainingSpec.parse({ steps: 60 })),
-  budget: BudgetSpec.default(BudgetSpec.parse({})),
+  dataset: DatasetSpec.default(() => DatasetSpec.parse({})),
+  space: Space.default(() => Space.parse({})),
+  objectives: Objectives.default(() => Objectives.parse({})),
+  reward: RewardSpec.default(() => RewardSpec.parse({})),
+  strategy: StrategySpec.default(() => StrategySpec.parse({})),
+  training: TrainingSpec.default(() => TrainingSpec.parse({ steps: 60 })),
+  budget: BudgetSpec.default(() => BudgetSpec.parse({})),
 });
 
 export type SearchSpec = z.infer<typeof SearchSpec>;
