@@ -1,0 +1,421 @@
+// `npm run bench -- search [--seeds 20] [--budget 1000] [--batch 10] [--svg docs/search-hv.svg]`
+//
+// Every strategy searches the default example spec's joint space (network × accelerator ×
+// hyper-parameters) for `budget` samples, over `seeds` seeds. Accuracy is SYNTHETIC (a fixed,
+// seeded, structured function of the network and hyper-parameters: capacity from MACs plus main
+// effects and pairwise interactions) until the tabular digits-bench exists; latency, energy and
+// area come from core/accelerator's simulateNetwork (fast tier) on the network's analytic summary.
+//
+// Fixed before any strategy runs, from 2000 uniform samples of the space (seed "reference"):
+// - reward: MnasNet soft, latency target T = median latency, weight 0.07 (spec defaults), and a
+//   hard area limit at the 90th percentile (infeasible: never "trained", observed at floor 0);
+// - hypervolume frame: 2-D (accuracy ↑, log10 latency ↓); accuracy from the sample's minimum
+//   (0) to 1 (1); log10 latency from the sample's maximum (0) to its minimum (1).
+// A sample is one proposed candidate, infeasible ones included.
+import { writeFileSync } from 'node:fs';
+import { hashOf } from '../core/hash.js';
+import { Rng } from '../core/rng.js';
+import { Controller } from '../core/search/index.js';
+import { dominates, type HypervolumeFrame, hvUnion, normalize } from '../core/search/pareto.js';
+import { checkHardLimits, computeReward } from '../core/search/reward.js';
+import { SearchSpace } from '../core/space/encoding.js';
+import type { Candidate, DecisionGroup } from '../core/space/types.js';
+import { type ObjectiveName, SearchSpec, type StrategyName } from '../core/spec/schema.js';
+
+interface Eval {
+  id: string;
+  feasible: boolean;
+  reward: number;
+  accuracy: number | null;
+  latencyMs: number;
+  energyMJ: number;
+  areaMM2: number;
+}
+
+interface SimModules {
+  summarize(c: Candidate): { macs: number; params: number };
+  simulate(c: Candidate): {
+    latencyMs: number;
+    energyMJ: number;
+    areaMM2: number;
+    macs: number;
+    params: number;
+  };
+}
+
+// Imported by path at run time so this file still type-checks if those modules move.
+async function loadSimulator(): Promise<SimModules> {
+  const summaryPath = '../core/network/summary.js';
+  const accelPath = '../core/accelerator/index.js';
+  const { summarizeNetwork } = (await import(summaryPath)) as {
+    summarizeNetwork(
+      a: Candidate['network'],
+      s: [number, number, number],
+      k: number,
+    ): { macs: number; params: number };
+  };
+  const { simulateNetwork } = (await import(accelPath)) as {
+    simulateNetwork(
+      n: unknown,
+      c: Candidate['accelerator'],
+    ): { latencyMs: number; energyMJ: number; areaMM2: number };
+  };
+  const summarize = (c: Candidate) => summarizeNetwork(c.network, [8, 8, 1], 10);
+  return {
+    summarize,
+    simulate(c) {
+      const s = summarize(c);
+      const m = simulateNetwork(s, c.accelerator);
+      return {
+        latencyMs: m.latencyMs,
+        energyMJ: m.energyMJ,
+        areaMM2: m.areaMM2,
+        macs: s.macs,
+        params: s.params,
+      };
+    },
+  };
+}
+
+/** Seeded, structured synthetic accuracy of a network + hyper-parameters (not of the accelerator). */
+function makeAccuracy(space: SearchSpace) {
+  const rng = Rng.fromSeed('bench-search-accuracy');
+  const idx = space.decisions.flatMap((d, i) => (d.group === 'accelerator' ? [] : [i]));
+  const main = space.decisions.map((d) => d.choices.map(() => 0.012 * rng.normal()));
+  const pairs = Array.from({ length: 12 }, () => {
+    const a = idx[rng.int(idx.length)]!;
+    const b = idx[rng.int(idx.length)]!;
+    const table = space.decisions[a]!.choices.map(() =>
+      space.decisions[b]!.choices.map(() => 0.015 * rng.normal()),
+    );
+    return { a, b, table };
+  });
+  return (c: Candidate, macs: number, params: number): number => {
+    // Diminishing returns in capacity, a small penalty for very large models on small data.
+    const cap = 1 / (1 + Math.exp(-(Math.log10(macs) - 5.2) * 2.2));
+    let acc = 0.74 + 0.2 * cap - 0.01 * Math.max(0, Math.log10(params) - 4.5);
+    for (const i of idx) acc += main[i]![c.tokens[i]!]!;
+    for (const p of pairs) acc += p.table[c.tokens[p.a]!]![c.tokens[p.b]!]!;
+    // Deterministic per-candidate "seed noise".
+    acc += 0.004 * Rng.fromSeed(`noise:${c.id}`).normal();
+    return Math.min(0.995, Math.max(0.1, acc));
+  };
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+const median = (xs: readonly number[]) => quantile(xs, 0.5);
+
+function bootstrapCI(stat: (rng: Rng) => number, rng: Rng, reps = 2000): [number, number] {
+  const vals = Array.from({ length: reps }, () => stat(rng));
+  return [quantile(vals, 0.025), quantile(vals, 0.975)];
+}
+const resample = (xs: readonly number[], rng: Rng) => xs.map(() => xs[rng.int(xs.length)]!);
+
+/** 2-D front kept incrementally; its hypervolume after every sample. */
+class FrontTracker {
+  private front: number[][] = [];
+  hv = 0;
+  add(v: number[]): void {
+    if (!v.every((x) => x > 0)) return;
+    if (this.front.some((f) => dominates(f, v) || f.every((x, k) => x === v[k]))) return;
+    this.front = this.front.filter((f) => !dominates(v, f));
+    this.front.push(v);
+    this.hv = hvUnion(this.front, v.length);
+  }
+}
+
+function parseArgs(args: string[]) {
+  const get = (k: string, d: number) => {
+    const i = args.indexOf(`--${k}`);
+    if (i < 0) return d;
+    const v = Number(args[i + 1]);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} needs a positive integer`);
+    return v;
+  };
+  const svgAt = args.indexOf('--svg');
+  return {
+    seeds: get('seeds', 20),
+    budget: get('budget', 1000),
+    batch: get('batch', 10),
+    svg: svgAt >= 0 ? args[svgAt + 1]! : 'docs/search-hv.svg',
+  };
+}
+
+const STRATEGIES: StrategyName[] = ['random', 'evolution', 'reinforce', 'ppo', 'two-phase'];
+
+export async function run(args: string[]): Promise<unknown> {
+  const opt = parseArgs(args);
+  const t0 = performance.now();
+  const base = SearchSpec.parse({});
+  const space = new SearchSpace(base);
+  const sim = await loadSimulator();
+  const accuracyOf = makeAccuracy(space);
+
+  // ---- fixed before any strategy runs ----
+  const refRng = Rng.fromSeed('reference');
+  const ref = Array.from({ length: 2000 }, () => {
+    const c = space.sample(refRng);
+    const m = sim.simulate(c);
+    return { ...m, accuracy: accuracyOf(c, m.macs, m.params) };
+  });
+  const latTarget = median(ref.map((r) => r.latencyMs));
+  const areaLimit = quantile(
+    ref.map((r) => r.areaMM2),
+    0.9,
+  );
+  const spec = SearchSpec.parse({
+    objectives: { latencyMs: { target: latTarget }, areaMM2: { limit: areaLimit } },
+    strategy: { batchSize: opt.batch },
+  });
+  const lats = ref.map((r) => Math.log10(r.latencyMs));
+  const frame: HypervolumeFrame = {
+    reference: { accuracy: Math.min(...ref.map((r) => r.accuracy)), latencyMs: Math.max(...lats) },
+    ideal: { accuracy: 1, latencyMs: Math.min(...lats) },
+  };
+  const hvNames: ObjectiveName[] = ['accuracy', 'latencyMs'];
+  const groups: DecisionGroup[] = space.decisions.map((d) => d.group);
+  const specHash = hashOf(spec);
+
+  const memo = new Map<string, Eval>();
+  const evaluate = (tokens: number[]): Eval => {
+    const c = space.decode(tokens);
+    const hit = memo.get(c.id);
+    if (hit) return hit;
+    const m = sim.simulate(c);
+    const pre = checkHardLimits(m, spec.objectives);
+    let e: Eval;
+    if (!pre.feasible)
+      e = { id: c.id, feasible: false, reward: spec.reward.floor, accuracy: null, ...pick(m) };
+    else {
+      const accuracy = accuracyOf(c, m.macs, m.params);
+      const r = computeReward({ accuracy, ...pick(m) }, spec.objectives, spec.reward);
+      e = { id: c.id, feasible: r.feasible, reward: r.reward, accuracy, ...pick(m) };
+    }
+    memo.set(c.id, e);
+    return e;
+  };
+
+  // ---- runs ----
+  const curves: Record<string, { hv: number[]; best: number[] }[]> = {};
+  for (const name of STRATEGIES) {
+    curves[name] = [];
+    for (let seed = 0; seed < opt.seeds; seed++) {
+      const ctl = new Controller({ ...spec.strategy, name, seed }, space.cardinalities, specHash, {
+        groups,
+        totalSamples: opt.budget,
+      });
+      let state = ctl.init();
+      const rng = Rng.fromSeed(`bench-search:${name}:${seed}`);
+      const front = new FrontTracker();
+      const hv: number[] = [];
+      const best: number[] = [];
+      let bestR = Number.NEGATIVE_INFINITY;
+      while (hv.length < opt.budget) {
+        const n = Math.min(opt.batch, opt.budget - hv.length);
+        const p = ctl.propose(state, n, rng);
+        const obs = p.tokens.map((t, k) => {
+          const e = evaluate(t);
+          if (e.accuracy !== null)
+            front.add(
+              normalize(
+                { id: e.id, metrics: { accuracy: e.accuracy, latencyMs: Math.log10(e.latencyMs) } },
+                hvNames,
+                frame,
+              ),
+            );
+          if (e.feasible) bestR = Math.max(bestR, e.reward);
+          hv.push(front.hv);
+          best.push(bestR);
+          return { tokens: t, reward: e.reward, proposalId: p.ids[k]! };
+        });
+        state = ctl.observe(p.state, obs);
+      }
+      curves[name].push({ hv, best });
+    }
+  }
+
+  // ---- statistics ----
+  const at = Math.min(500, opt.budget);
+  const target = median(curves.random!.map((c) => c.hv[at - 1]!));
+  const rewardTarget = median(curves.random!.map((c) => c.best[at - 1]!));
+  const reach = (xs: number[], t: number) => {
+    const i = xs.findIndex((x) => x >= t);
+    return i < 0 ? opt.budget + 1 : i + 1;
+  };
+  const bRng = Rng.fromSeed('bootstrap');
+  const summary = (xs: number[]) => ({
+    median: median(xs),
+    ci95: bootstrapCI((r) => median(resample(xs, r)), bRng),
+  });
+  const checkpoints = [50, 100, 200, 300, 500, 750, 1000].filter((k) => k <= opt.budget);
+  const strategies: Record<string, unknown> = {};
+  const reachHv: Record<string, number[]> = {};
+  const reachReward: Record<string, number[]> = {};
+  for (const name of STRATEGIES) {
+    const cs = curves[name]!;
+    reachHv[name] = cs.map((c) => reach(c.hv, target));
+    reachReward[name] = cs.map((c) => reach(c.best, rewardTarget));
+    strategies[name] = {
+      samplesToReachRandom500: summary(reachHv[name]),
+      samplesToReachRandom500Reward: summary(reachReward[name]),
+      reachedTarget: reachHv[name].filter((x) => x <= opt.budget).length,
+      hypervolume: Object.fromEntries(
+        checkpoints.map((k) => [k, round(median(cs.map((c) => c.hv[k - 1]!)))]),
+      ),
+      bestReward: Object.fromEntries(
+        checkpoints.map((k) => [k, round(median(cs.map((c) => c.best[k - 1]!)))]),
+      ),
+    };
+  }
+  const diff = (a: number[], b: number[]) => ({
+    median: median(a) - median(b),
+    ci95: bootstrapCI((r) => median(resample(a, r)) - median(resample(b, r)), bRng),
+  });
+  const jointVsTwoPhase = Object.fromEntries(
+    (['reinforce', 'ppo', 'evolution'] as const).map((j) => [
+      j,
+      {
+        hypervolume: diff(reachHv[j]!, reachHv['two-phase']!),
+        reward: diff(reachReward[j]!, reachReward['two-phase']!),
+      },
+    ]),
+  );
+  writeFileSync(
+    opt.svg,
+    plot(curves, 'hv', 'Hypervolume (accuracy, log latency) vs samples', target, opt.budget),
+  );
+  const rewardSvg = opt.svg.replace(/(\.svg)?$/, '-reward.svg').replace('-hv-reward', '-reward');
+  writeFileSync(
+    rewardSvg,
+    plot(curves, 'best', 'Best latency-constrained reward vs samples', rewardTarget, opt.budget),
+  );
+  const ranked = STRATEGIES.filter((n) => n !== 'random').sort(
+    (a, b) => median(reachHv[a]!) - median(reachHv[b]!),
+  );
+  const bestName = ranked[0]!;
+  return {
+    setup: {
+      space: `default example spec: ${space.decisions.length} decisions, 10^${space.log10Size.toFixed(2)} sequences`,
+      accuracy: 'synthetic (seeded structured function of network + hyper-parameters; no training)',
+      hardwareMetrics: 'core/accelerator simulateNetwork, fast tier',
+      reward: `mnasnet soft, latency target ${latTarget.toPrecision(4)} ms (median of 2000 uniform samples), weight 0.07; area limit ${areaLimit.toPrecision(4)} mm2 (p90) -> floor 0`,
+      hypervolumeFrame: { objectives: 'accuracy, log10(latencyMs)', ...frame },
+      seeds: opt.seeds,
+      budget: opt.budget,
+      batch: opt.batch,
+      strategyParams: spec.strategy,
+      twoPhase:
+        'inner reinforce; budget split by log-size of sub-spaces; accelerator fixed at middle choices in phase 1',
+      distinctCandidatesEvaluated: memo.size,
+    },
+    target: { randomMedianHypervolumeAt500: round(target), randomMedianBestRewardAt500: round(rewardTarget) },
+    strategies,
+    jointVsTwoPhase: {
+      note: 'median samples(joint) - median samples(two-phase); negative = joint needs fewer. Bootstrap over seeds, 2000 resamples.',
+      ...jointVsTwoPhase,
+    },
+    best: {
+      strategy: bestName,
+      medianSamplesToTarget: median(reachHv[bestName]!),
+      ratioTo500: round(median(reachHv[bestName]!) / at),
+      ratioToRandomMedian: round(median(reachHv[bestName]!) / median(reachHv.random!)),
+    },
+    plots: [opt.svg, rewardSvg],
+    seconds: round((performance.now() - t0) / 1000),
+  };
+}
+
+function pick(m: { latencyMs: number; energyMJ: number; areaMM2: number }) {
+  return { latencyMs: m.latencyMs, energyMJ: m.energyMJ, areaMM2: m.areaMM2 };
+}
+
+const round = (x: number) => Number(x.toPrecision(5));
+
+const COLORS: Record<string, string> = {
+  random: '#777777',
+  evolution: '#1b9e77',
+  reinforce: '#d95f02',
+  ppo: '#7570b3',
+  'two-phase': '#e7298a',
+};
+
+/** Median (and 25–75% band) of a per-sample series against samples, one line per strategy. */
+function plot(
+  curves: Record<string, { hv: number[]; best: number[] }[]>,
+  key: 'hv' | 'best',
+  title: string,
+  target: number,
+  budget: number,
+): string {
+  const W = 720;
+  const H = 440;
+  const m = { l: 60, r: 130, t: 30, b: 45 };
+  const all = Object.values(curves).flatMap((cs) => cs.flatMap((c) => c[key].filter(Number.isFinite)));
+  const yMin = quantile(all, 0.02);
+  const yMax = Math.max(...all) + 0.01 * (Math.max(...all) - yMin);
+  const x = (i: number) => m.l + ((i + 1) / budget) * (W - m.l - m.r);
+  const y = (v: number) => H - m.b - ((v - yMin) / (yMax - yMin)) * (H - m.t - m.b);
+  const step = Math.max(1, Math.floor(budget / 200));
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<defs><clipPath id="area"><rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}"/></clipPath></defs>`,
+    `<text x="${m.l}" y="18" font-size="14">${title}: median over seeds, 25-75% band</text>`,
+    `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`,
+    `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`,
+    `<text x="${(W - m.r + m.l) / 2}" y="${H - 10}" text-anchor="middle">samples</text>`,
+  ];
+  for (let k = 0; k <= 5; k++) {
+    const v = yMin + ((yMax - yMin) * k) / 5;
+    parts.push(`<text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(3)}</text>`);
+    const s = Math.round((budget * k) / 5);
+    parts.push(`<text x="${x(s - 1)}" y="${H - m.b + 16}" text-anchor="middle">${s}</text>`);
+  }
+  parts.push(
+    `<line x1="${m.l}" y1="${y(target)}" x2="${W - m.r}" y2="${y(target)}" stroke="black" stroke-dasharray="4 3"/>`,
+    `<text x="${W - m.r + 4}" y="${y(target) + 4}">random@500</text>`,
+  );
+  Object.entries(curves).forEach(([name, cs], li) => {
+    const col = COLORS[name] ?? 'black';
+    const idx: number[] = [];
+    for (let i = 0; i < budget; i += step) idx.push(i);
+    if (idx[idx.length - 1] !== budget - 1) idx.push(budget - 1);
+    const q = (p: number) =>
+      idx.map(
+        (i) =>
+          [
+            x(i),
+            y(
+              quantile(
+                cs.map((c) => Math.max(yMin - 1, c[key][i]!)),
+                p,
+              ),
+            ),
+          ] as const,
+      );
+    const lo = q(0.25);
+    const hi = q(0.75);
+    const band = [...lo, ...[...hi].reverse()].map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(' ');
+    parts.push(
+      `<polygon points="${band}" fill="${col}" fill-opacity="0.12" stroke="none" clip-path="url(#area)"/>`,
+    );
+    const line = q(0.5)
+      .map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`)
+      .join(' ');
+    parts.push(
+      `<polyline points="${line}" fill="none" stroke="${col}" stroke-width="2" clip-path="url(#area)"/>`,
+    );
+    parts.push(
+      `<line x1="${W - m.r + 10}" y1="${m.t + 20 + li * 18}" x2="${W - m.r + 30}" y2="${m.t + 20 + li * 18}" stroke="${col}" stroke-width="3"/>`,
+      `<text x="${W - m.r + 36}" y="${m.t + 24 + li * 18}">${name}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
