@@ -1,0 +1,155 @@
+// `cosearch validate` in child processes. Each process pays ~0.7 s of CPU to load tsx and
+// zod, so the bad-input table runs through the CLI's real `main` in one child (DRIVER), and
+// a few cases also run as whole processes to check the exit code end to end.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BAD_SPECS, type BadSpec } from '../core/spec/bad-specs.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cosearch(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cosearch.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Imports bin/cosearch.ts (whose import-time run gets --help, swallowed), then calls main per case. */
+const DRIVER = `
+const cases = JSON.parse(process.env.COSEARCH_CASES);
+const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+let cur = { stdout: '', stderr: '' };
+process.stdout.write = (c) => { cur.stdout += String(c); return true; };
+process.stderr.write = (c) => { cur.stderr += String(c); return true; };
+process.argv = [process.argv[0], 'cosearch', '--help'];
+const { main } = await import('./bin/cosearch.ts');
+const results = [];
+for (const args of cases) {
+  cur = { stdout: '', stderr: '' };
+  const code = await main(args);
+  results.push({ code, ...cur });
+}
+process.exitCode = 0;
+write.out(JSON.stringify(results));
+`;
+
+function mainInOneProcess(cases: string[][]): Promise<Run[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', DRIVER], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, COSEARCH_CASES: JSON.stringify(cases) },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) reject(new Error(`driver exited ${code}: ${stderr}`));
+      else resolve(JSON.parse(stdout) as Run[]);
+    });
+  });
+}
+
+let dir: string;
+const files = new Map<string, string>();
+let tableRuns: Run[] = [];
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cosearch-validate-'));
+  for (const b of BAD_SPECS) files.set(b.name, await specFile(b.name, b.text));
+  tableRuns = await mainInOneProcess(BAD_SPECS.map((b) => ['validate', files.get(b.name)!]));
+});
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function specFile(name: string, text: string): Promise<string> {
+  const path = join(dir, `${name.replace(/[^\w]+/g, '-')}.json`);
+  await writeFile(path, text);
+  return path;
+}
+
+function expectNamedPath(r: Run, file: string, bad: BadSpec): void {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toContain(`${file} is not a valid spec:`);
+  const issueLines = r.stderr.split('\n').filter((l) => l.startsWith('  $'));
+  expect(issueLines).toHaveLength(1);
+  expect(issueLines[0]!.startsWith(`  ${bad.path}: `)).toBe(true);
+  expect(issueLines[0]).toMatch(bad.message);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // a clear message, not a stack trace
+}
+
+describe('cosearch validate: every bad spec gives exit code 2 and names the JSON path', () => {
+  it.each(BAD_SPECS.map((b, i) => [`${b.category}: ${b.name}`, i] as const))('%s', (_, i) => {
+    const bad = BAD_SPECS[i]!;
+    expectNamedPath(tableRuns[i]!, files.get(bad.name)!, bad);
+  });
+
+  const spawned = BAD_SPECS.filter((b) => b.cli);
+  it('as whole processes too, for a few categories', async () => {
+    expect(spawned.length).toBeGreaterThanOrEqual(3);
+    const runs = await Promise.all(spawned.map((b) => cosearch(['validate', files.get(b.name)!])));
+    for (const [i, r] of runs.entries()) expectNamedPath(r, files.get(spawned[i]!.name)!, spawned[i]!);
+  });
+});
+
+describe('cosearch validate: other cases', () => {
+  it('{} is valid and summarised; --json gives the summary; no file means the example', async () => {
+    const file = await specFile('empty', '{}');
+    const [plain, json, builtin] = await mainInOneProcess([
+      ['validate', file],
+      ['validate', file, '--json'],
+      ['validate', '--json'],
+    ]);
+    expect(plain!.code).toBe(0);
+    expect(plain!.stdout).toMatch(/: valid \(spec hash [0-9a-f]{16}, 25 decisions/);
+    expect(json!.code).toBe(0);
+    const summary = JSON.parse(json!.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ valid: true, decisions: 25, maxCandidates: 36 });
+    expect(builtin!.code).toBe(0);
+    expect(JSON.parse(builtin!.stdout)).toEqual(summary);
+  });
+
+  it('a valid spec exits 0 as a whole process; a missing file or an unknown flag exits 2', async () => {
+    const file = await specFile('valid', '{"strategy": {"name": "random", "batchSize": 4}}');
+    const [valid, missing, flag] = await Promise.all([
+      cosearch(['validate', file]),
+      cosearch(['validate', join(dir, 'nope.json')]),
+      cosearch(['validate', '--bogus']),
+    ]);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toContain(`${file}: valid`);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read spec .*nope\.json: ENOENT/);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--bogus/);
+  });
+});
