@@ -1,0 +1,221 @@
+// `npm run bench -- simulator [--sizes 16,32,64] [--reps 5] [--user BW]`: the accelerator simulator
+// on a ResNet-18-sized network (224×224, the 20 convs + fc of ResNet-18), across the three
+// dataflows and several square array sizes. Reports layer evaluations per second for each tier
+// (medians over repetitions), and the fast tier's error against the exact tier (cycles, DRAM).
+import { existsSync, readFileSync } from 'node:fs';
+import { type GemmWork, lowerNetwork } from '../core/accelerator/lowering.js';
+import { parseScaleSimCfg, parseTopologyCsv } from '../core/accelerator/scalesim-io.js';
+import { exactLayer } from '../core/accelerator/systolic/exact.js';
+import { fastLayer } from '../core/accelerator/systolic/fast.js';
+import type { SystolicArray, SystolicLayerResult } from '../core/accelerator/systolic/result.js';
+import { systolicArray } from '../core/accelerator/systolic/template.js';
+import type { Layer, NetworkSummary } from '../core/network/layers.js';
+
+/** ResNet-18 at 224×224 as a NetworkSummary (convs, batch-norms, ReLUs, adds, pools, fc). */
+export function resnet18(): NetworkSummary {
+  const layers: Layer[] = [];
+  let h = 224;
+  let c = 3;
+  const conv = (name: string, k: number, s: number, outC: number, inC = c, inH = h) => {
+    const outH = Math.ceil(inH / s);
+    const macs = outH * outH * k * k * inC * outC;
+    layers.push({
+      kind: 'conv',
+      name,
+      inH,
+      inW: inH,
+      inC,
+      kH: k,
+      kW: k,
+      stride: s,
+      padding: 'same',
+      outH,
+      outW: outH,
+      outC,
+      bias: false,
+      macs,
+      params: k * k * inC * outC,
+    });
+    const n = outH * outH * outC;
+    layers.push({
+      kind: 'vector',
+      name: `${name}_bn`,
+      op: 'batchnorm',
+      reads: n,
+      writes: n,
+      ops: 2 * n,
+      params: 2 * outC,
+    });
+    return outH;
+  };
+  const relu = (name: string) => {
+    const n = h * h * c;
+    layers.push({ kind: 'vector', name, op: 'relu', reads: n, writes: n, ops: n, params: 0 });
+  };
+  h = conv('conv1', 7, 2, 64);
+  c = 64;
+  relu('conv1_relu');
+  layers.push({
+    kind: 'vector',
+    name: 'pool1',
+    op: 'avgpool',
+    reads: h * h * c,
+    writes: (h / 2) ** 2 * c,
+    ops: 9 * (h / 2) ** 2 * c,
+    params: 0,
+  });
+  h = h / 2;
+  for (const [stage, width] of [64, 128, 256, 512].entries()) {
+    for (let b = 0; b < 2; b++) {
+      const s = stage > 0 && b === 0 ? 2 : 1;
+      const name = `layer${stage + 1}.${b}`;
+      const inC = c;
+      const inH = h;
+      const outH = conv(`${name}.conv1`, 3, s, width, inC, inH);
+      h = outH;
+      c = width;
+      relu(`${name}.relu1`);
+      conv(`${name}.conv2`, 3, 1, width);
+      if (s === 2 || inC !== width) conv(`${name}.down`, 1, s, width, inC, inH);
+      const n = h * h * c;
+      layers.push({
+        kind: 'vector',
+        name: `${name}.add`,
+        op: 'add',
+        reads: 2 * n,
+        writes: n,
+        ops: n,
+        params: 0,
+      });
+      relu(`${name}.relu2`);
+    }
+  }
+  layers.push({
+    kind: 'vector',
+    name: 'gap',
+    op: 'globalavgpool',
+    reads: h * h * c,
+    writes: c,
+    ops: h * h * c,
+    params: 0,
+  });
+  layers.push({
+    kind: 'dense',
+    name: 'fc',
+    inFeatures: 512,
+    outFeatures: 1000,
+    bias: true,
+    macs: 512_000,
+    params: 513_000,
+  });
+  const macs = layers.reduce((s, l) => s + (l.kind === 'vector' ? 0 : l.macs), 0);
+  const params = layers.reduce((s, l) => s + l.params, 0);
+  return { inputShape: [224, 224, 3], numClasses: 1000, layers, params, macs };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+const relErr = (f: number, e: number) => (e === 0 ? (f === 0 ? 0 : 1) : Math.abs(f - e) / e);
+
+function errors(fast: SystolicLayerResult[], exact: SystolicLayerResult[]) {
+  const per = (pick: (r: SystolicLayerResult) => number) => {
+    const errs = fast.map((f, i) => relErr(pick(f), pick(exact[i] as SystolicLayerResult)));
+    const sumF = fast.reduce((s, r) => s + pick(r), 0);
+    const sumE = exact.reduce((s, r) => s + pick(r), 0);
+    return { medianRel: median(errs), maxRel: Math.max(...errs), networkRel: relErr(sumF, sumE) };
+  };
+  return {
+    totalCycles: per((r) => r.totalCycles),
+    dramIfmapReads: per((r) => r.dram.ifmapReads),
+    dramFilterReads: per((r) => r.dram.filterReads),
+    dramOfmapWrites: per((r) => r.dram.ofmapWrites),
+  };
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export async function run(args: string[]): Promise<unknown> {
+  const sizes = (flag(args, 'sizes') ?? '16,32,64').split(',').map(Number);
+  const reps = Number(flag(args, 'reps') ?? 5);
+  const userBw = flag(args, 'user');
+  const net = resnet18();
+  const work = lowerNetwork(net).filter((w): w is GemmWork => w.kind === 'gemm');
+  const configs: SystolicArray[] = [];
+  for (const n of sizes)
+    for (const dataflow of ['os', 'ws', 'is'] as const)
+      configs.push({ rows: n, cols: n, dataflow, ifmapSramKB: 64, filterSramKB: 64, ofmapSramKB: 64 });
+  if (userBw) for (const c of [...configs]) configs.push({ ...c, bandwidth: Number(userBw) });
+
+  const fastRates: number[] = [];
+  const exactRates: number[] = [];
+  const perConfig = [];
+  for (const a of configs) {
+    const fastTimes: number[] = [];
+    let fast: SystolicLayerResult[] = [];
+    for (let r = 0; r < reps; r++) {
+      const t0 = performance.now();
+      // Many passes per timing so the clock's resolution does not dominate.
+      for (let k = 0; k < 200; k++) fast = work.map((w) => fastLayer(w.shape, a));
+      fastTimes.push((performance.now() - t0) / 200);
+    }
+    const t0 = performance.now();
+    const exact = work.map((w) => exactLayer(w.shape, a));
+    const exactMs = performance.now() - t0;
+    const fastRate = (work.length * 1000) / median(fastTimes);
+    const exactRate = (work.length * 1000) / exactMs;
+    fastRates.push(fastRate);
+    exactRates.push(exactRate);
+    perConfig.push({
+      array: `${a.rows}x${a.cols}`,
+      dataflow: a.dataflow,
+      mode: a.bandwidth === undefined ? 'CALC' : `USER bw ${a.bandwidth}`,
+      fastLayerEvalsPerSec: Math.round(fastRate),
+      exactLayerEvalsPerSec: Number(exactRate.toFixed(2)),
+      exactMsPerLayerMedian: Number((exactMs / work.length).toFixed(1)),
+      networkCyclesExact: exact.reduce((s, r) => s + r.totalCycles, 0),
+      fastErrorVsExact: errors(fast, exact),
+    });
+  }
+
+  // Same-machine comparison with SCALE-Sim's own wall time on the golden mid-sized layers.
+  const goldenPath = new URL('../test/fixtures/scalesim/goldens-mid.json', import.meta.url).pathname;
+  let scalesim: unknown = 'goldens-mid.json not present';
+  if (existsSync(goldenPath)) {
+    const cases = (
+      JSON.parse(readFileSync(goldenPath, 'utf8')) as {
+        cases: { id: string; cfg: string; topology: string; scalesimSeconds: number }[];
+      }
+    ).cases;
+    scalesim = cases.map((c) => {
+      const a = systolicArray(parseScaleSimCfg(c.cfg).config);
+      const layers = parseTopologyCsv(c.topology);
+      const t = performance.now();
+      for (const l of layers) exactLayer(l, a);
+      const ours = (performance.now() - t) / 1000;
+      return {
+        case: c.id,
+        layers: layers.length,
+        scalesimSeconds: c.scalesimSeconds,
+        exactTierSeconds: Number(ours.toFixed(4)),
+        speedup: Math.round(c.scalesimSeconds / ours),
+      };
+    });
+  }
+  return {
+    network: { name: 'resnet18-224', gemmLayers: work.length, macs: net.macs },
+    sram: '64/64/64 kB',
+    repetitions: reps,
+    fastLayerEvalsPerSecMedian: Math.round(median(fastRates)),
+    exactLayerEvalsPerSecMedian: Number(median(exactRates).toFixed(2)),
+    fastOverExactSpeedupMedian: Math.round(median(fastRates) / median(exactRates)),
+    configs: perConfig,
+    scalesimComparison: scalesim,
+  };
+}
