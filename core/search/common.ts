@@ -55,7 +55,25 @@ export function openState<S extends StrategyState>(state: S, kind: string): S {
     typeof state.specHash !== 'string'
   )
     throw new StrategyStateError('strategy state is malformed (cardinalities, pending or specHash missing)');
+  state.cardinalities.forEach((c, i) => {
+    if (!Number.isInteger(c) || c < 1)
+      throw new StrategyStateError(`strategy state: cardinalities[${i}] is ${c}`);
+  });
   return structuredClone(state);
+}
+
+/** Throws unless `m` is a finite matrix with one row of `cardinalities[d]` numbers per decision. */
+export function checkMatrix(what: string, m: unknown, cardinalities: readonly number[]): void {
+  const ok =
+    Array.isArray(m) &&
+    m.length === cardinalities.length &&
+    m.every(
+      (row, d) =>
+        Array.isArray(row) &&
+        row.length === cardinalities[d] &&
+        row.every((x) => typeof x === 'number' && Number.isFinite(x)),
+    );
+  if (!ok) throw new StrategyStateError(`strategy state: ${what} does not match the space's cardinalities`);
 }
 
 /** Throws unless the state belongs to the spec with this hash. */

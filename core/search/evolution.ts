@@ -9,6 +9,7 @@ import {
   checkBatchSize,
   matchObservations,
   openState,
+  StrategyStateError,
   uniformTokens,
 } from './common.js';
 import type { InitOptions, Observation, Proposal, Strategy, StrategyState } from './strategy.js';
@@ -30,6 +31,21 @@ export function mutate(tokens: readonly number[], cardinalities: readonly number
   return out;
 }
 
+function openEvolution(state: EvolutionState): EvolutionState {
+  const s = openState(state, 'evolution');
+  const ok =
+    Array.isArray(s.population) &&
+    s.population.every(
+      (m) =>
+        Number.isFinite(m?.reward) &&
+        Array.isArray(m.tokens) &&
+        m.tokens.length === s.cardinalities.length &&
+        m.tokens.every((t, i) => Number.isInteger(t) && t >= 0 && t < s.cardinalities[i]!),
+    );
+  if (!ok) throw new StrategyStateError('strategy state: population does not match the space');
+  return s;
+}
+
 export const evolutionStrategy: Strategy<EvolutionState> = {
   name: 'evolution',
   init(cardinalities: readonly number[], spec: StrategySpec, options?: InitOptions): EvolutionState {
@@ -41,7 +57,7 @@ export const evolutionStrategy: Strategy<EvolutionState> = {
   },
   propose(state: EvolutionState, n: number, rng: Rng): Proposal<EvolutionState> {
     checkBatchSize(n);
-    const s = openState(state, 'evolution');
+    const s = openEvolution(state);
     const pop = s.population;
     const tokens: number[][] = [];
     for (let i = 0; i < n; i++) {
@@ -59,7 +75,7 @@ export const evolutionStrategy: Strategy<EvolutionState> = {
     return { state: s, tokens, ids };
   },
   observe(state: EvolutionState, observations: readonly Observation[]): EvolutionState {
-    const s = openState(state, 'evolution');
+    const s = openEvolution(state);
     for (const m of matchObservations(s, observations)) {
       if (m.reward === null) continue;
       s.population.push({ tokens: m.entry.tokens, reward: m.reward });

@@ -7,9 +7,11 @@ import {
   addPending,
   baseState,
   checkBatchSize,
+  checkMatrix,
   type Matched,
   matchObservations,
   openState,
+  StrategyStateError,
 } from './common.js';
 import {
   type AdamState,
@@ -39,6 +41,19 @@ export type PolicyState = StrategyState & {
   updates: number;
 };
 
+/** The state, opened and checked: a corrupt policy must fail loudly, never be updated. */
+function openPolicy(state: PolicyState, name: string): PolicyState {
+  const s = openState(state, name);
+  checkMatrix('logits', s.logits, s.cardinalities);
+  checkMatrix('adam.m', s.adam?.m, s.cardinalities);
+  checkMatrix('adam.v', s.adam?.v, s.cardinalities);
+  if (!Number.isInteger(s.adam.t) || s.adam.t < 0)
+    throw new StrategyStateError('strategy state: adam.t is invalid');
+  if (s.baseline !== null && !Number.isFinite(s.baseline))
+    throw new StrategyStateError('strategy state: baseline is not finite');
+  return s;
+}
+
 type Update = (
   s: PolicyState,
   batch: { tokens: number[]; reward: number; logProb: number }[],
@@ -66,7 +81,7 @@ function makePolicyStrategy(name: 'reinforce' | 'ppo', update: Update): Strategy
     },
     propose(state: PolicyState, n: number, rng: Rng): Proposal<PolicyState> {
       checkBatchSize(n);
-      const s = openState(state, name);
+      const s = openPolicy(state, name);
       const draws = Array.from({ length: n }, () => samplePolicy(s.logits, rng));
       const tokens = draws.map((d) => d.tokens);
       const ids = addPending(
@@ -77,7 +92,7 @@ function makePolicyStrategy(name: 'reinforce' | 'ppo', update: Update): Strategy
       return { state: s, tokens, ids };
     },
     observe(state: PolicyState, observations: readonly Observation[]): PolicyState {
-      const s = openState(state, name);
+      const s = openPolicy(state, name);
       const batch = validBatch(matchObservations(s, observations));
       if (batch.length === 0) return s;
       let mean = 0;

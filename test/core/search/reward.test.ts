@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { observationFor, scoreOutcome } from '../../../core/search/outcome.js';
 import { checkAllLimits, checkHardLimits, computeReward } from '../../../core/search/reward.js';
 import { Objectives, RewardSpec } from '../../../core/spec/schema.js';
 
@@ -73,5 +74,30 @@ describe('checkHardLimits', () => {
     expect(bad.violations).toEqual(['areaMM2 11 > limit 10']);
     expect(() => checkHardLimits({ latencyMs: 2 }, o)).toThrow(/areaMM2/);
     expect(checkAllLimits({ accuracy: 0.8, areaMM2: 1, latencyMs: 1 }, o).feasible).toBe(false);
+  });
+});
+
+describe('scoreOutcome / observationFor', () => {
+  const o = objectives({ latencyMs: { target: 10 }, areaMM2: { limit: 5 } });
+  const rs = RewardSpec.parse({ floor: -0.5 });
+  it('trained -> formula; infeasible -> floor; failed -> null', () => {
+    const ok = scoreOutcome({ status: 'ok', metrics: { accuracy: 0.9, latencyMs: 10, areaMM2: 1 } }, o, rs);
+    expect(ok.reward).toBeCloseTo(0.9, 12);
+    expect(ok.feasible).toBe(true);
+    const inf = scoreOutcome(
+      { status: 'infeasible', metrics: { latencyMs: 1, areaMM2: 9 }, violations: ['areaMM2 9 > limit 5'] },
+      o,
+      rs,
+    );
+    expect([inf.reward, inf.feasible, inf.metrics.areaMM2]).toEqual([-0.5, false, 9]);
+    const failed = scoreOutcome({ status: 'failed', error: 'boom' }, o, rs);
+    expect([failed.reward, failed.error]).toEqual([null, 'boom']);
+    const { observation } = observationFor(
+      { proposalId: '3.1', tokens: [1, 2] },
+      { status: 'failed', error: 'x' },
+      o,
+      rs,
+    );
+    expect(observation).toEqual({ tokens: [1, 2], reward: null, proposalId: '3.1' });
   });
 });

@@ -100,6 +100,27 @@ describe.each(NAMES)('%s', (name) => {
   });
 });
 
+describe('corrupt states fail loudly', () => {
+  it('policy with wrong logits shape, NaN logits or NaN baseline', () => {
+    const s = getStrategy('reinforce');
+    const st = s.init(cards, StrategySpec.parse({ name: 'reinforce' }));
+    const rng = Rng.fromSeed(1);
+    expect(() => s.propose({ ...st, logits: [[0]] }, 1, rng)).toThrow(/logits does not match/);
+    const nan = JSON.parse(JSON.stringify(st));
+    nan.logits[0][0] = null;
+    expect(() => s.propose(nan, 1, rng)).toThrow(/logits/);
+    expect(() => getStrategy('ppo').observe({ ...st, kind: 'ppo', baseline: Number.NaN }, [])).toThrow(
+      /baseline/,
+    );
+  });
+  it('evolution with an out-of-range population member', () => {
+    const s = getStrategy('evolution');
+    const st = s.init(cards, StrategySpec.parse({ name: 'evolution' }));
+    const bad = { ...st, population: [{ tokens: cards.map((c) => c), reward: 1 }] };
+    expect(() => s.propose(bad, 1, Rng.fromSeed(1))).toThrow(/population/);
+  });
+});
+
 describe('learning strategies beat random on a synthetic objective', () => {
   it.each(['reinforce', 'ppo', 'evolution'] as StrategyName[])('%s: later rewards > random', (name) => {
     let wins = 0;
