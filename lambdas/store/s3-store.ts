@@ -55,6 +55,14 @@ function errorInfo(e: unknown): { name: string | undefined; status: number | und
   return { name: x.name ?? x.Code, status: x.$metadata?.httpStatusCode };
 }
 
+const encoder = new TextEncoder();
+
+/** Bytes with a known length: the SDK warns about (and may stream) bodies it cannot measure, such as ''. */
+function bodyOf(body: Uint8Array | string): { Body: Uint8Array; ContentLength: number } {
+  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  return { Body: bytes, ContentLength: bytes.byteLength };
+}
+
 function contentType(key: string): string {
   if (key.endsWith('.json')) return 'application/json';
   if (key.endsWith('.html')) return 'text/html; charset=utf-8';
@@ -107,7 +115,7 @@ export class S3Store implements Store {
   async put(key: string, body: Uint8Array | string): Promise<void> {
     const Key = this.fullKey(key);
     await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentType: contentType(key) }),
+      new PutObjectCommand({ Bucket: this.bucket, Key, ...bodyOf(body), ContentType: contentType(key) }),
     );
   }
 
@@ -118,7 +126,7 @@ export class S3Store implements Store {
         new PutObjectCommand({
           Bucket: this.bucket,
           Key,
-          Body: body,
+          ...bodyOf(body),
           ContentType: contentType(key),
           IfNoneMatch: '*',
         }),

@@ -137,7 +137,8 @@ describe('S3Store error mapping (mocked client)', () => {
     await store.put('k.json', 'v');
     const input = mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
     expect(input.IfNoneMatch).toBeUndefined();
-    expect(input).toMatchObject({ Key: 'base/k.json', ContentType: 'application/json' });
+    expect(input).toMatchObject({ Key: 'base/k.json', ContentType: 'application/json', ContentLength: 1 });
+    expect(input.Body).toEqual(new TextEncoder().encode('v'));
   });
 
   it('maps NoSuchKey and 404 to NotFoundError; tryGet gives undefined', async () => {
