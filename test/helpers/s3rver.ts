@@ -46,10 +46,14 @@ export async function startS3rver(bucket = 'cosearch-test', timeoutMs = 30_000):
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // Never outlive the test process, even when afterAll does not run.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let port: number;
   try {
     port = await waitForPort(child, timeoutMs);
   } catch (e) {
+    process.off('exit', killOnExit);
     child.kill('SIGKILL');
     await rm(directory, { recursive: true, force: true });
     throw e;
@@ -62,6 +66,7 @@ export async function startS3rver(bucket = 'cosearch-test', timeoutMs = 30_000):
     credentials,
     storeOptions: { endpoint, region: 'us-east-1', credentials },
     async stop() {
+      process.off('exit', killOnExit);
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
