@@ -94,7 +94,9 @@ export class FileStore implements Store {
   async tryGet(key: string): Promise<Uint8Array | undefined> {
     const path = this.pathOf(key);
     try {
-      return new Uint8Array(await readFile(path));
+      const buf = await readFile(path);
+      // A plain Uint8Array view (no copy), like the S3 store returns.
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (e) {
       // A directory (because `key/...` exists) or a file where a directory is expected is no object.
       if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes(errno(e) ?? '')) return undefined;
