@@ -1,0 +1,117 @@
+// One evaluated candidate: its decisions, raw metrics from both writers, and the reward.
+// Failed children are observed with no reward (null): a crash says nothing about the design.
+// Infeasible ones get the spec's floor reward, so the controller learns to leave that region.
+import { computeReward } from '../search/reward.js';
+import type { Candidate } from '../space/types.js';
+import type { SearchSpec } from '../spec/schema.js';
+import { getJson, tryGetJson } from '../store/json.js';
+import type { Store } from '../store/store.js';
+import { keys } from './keys.js';
+import type { AcceleratorRecord, ChildSummary, ProposalRecord, TrainingRecord } from './steps.js';
+
+export type EvaluationStatus = 'ok' | 'cutShort' | 'failed' | 'infeasible';
+
+export interface Evaluation {
+  cid: string;
+  iteration: number;
+  tokens: number[];
+  candidate: Pick<Candidate, 'network' | 'accelerator' | 'hyperparameters'>;
+  status: EvaluationStatus;
+  cached: boolean;
+  reason?: string;
+  violations: string[];
+  metrics: {
+    accuracy?: number;
+    valAccuracy?: number;
+    latencyMs?: number;
+    energyMJ?: number;
+    areaMM2?: number;
+    latencyCycles?: number;
+    utilizationPct?: number;
+    params?: number;
+    macs?: number;
+  };
+  reward: number | null;
+  rewardTerms?: Record<string, number>;
+  training?: Pick<TrainingRecord, 'trainSeconds' | 'examplesPerSec' | 'stepsDone' | 'backend'>;
+  modelPrefix?: string;
+}
+
+export async function evaluateIteration(
+  store: Store,
+  spec: SearchSpec,
+  searchId: string,
+  proposal: ProposalRecord,
+  children: readonly ChildSummary[],
+): Promise<Evaluation[]> {
+  const known = new Set(proposal.cids);
+  for (const c of children) if (!known.has(c.cid)) throw new Error(`result for unknown candidate ${c.cid}`);
+  const childByCid = new Map(children.map((c) => [c.cid, c]));
+  const out: Evaluation[] = [];
+  for (const cid of [...known].sort()) {
+    const k = proposal.iteration;
+    const cand = await getJson<Candidate>(store, keys.candidate(searchId, k, cid));
+    const acc = await tryGetJson<AcceleratorRecord>(store, keys.accelerator(searchId, k, cid));
+    const tr = await tryGetJson<TrainingRecord>(store, keys.training(searchId, k, cid));
+    const child = childByCid.get(cid);
+    const ev: Evaluation = {
+      cid,
+      iteration: k,
+      tokens: cand.tokens,
+      candidate: {
+        network: cand.network,
+        accelerator: cand.accelerator,
+        hyperparameters: cand.hyperparameters,
+      },
+      status: 'failed',
+      cached: tr?.cached === true,
+      violations: acc?.violations ?? [],
+      metrics: {
+        ...(acc?.metrics
+          ? {
+              latencyMs: acc.metrics.latencyMs,
+              energyMJ: acc.metrics.energyMJ,
+              areaMM2: acc.metrics.areaMM2,
+              latencyCycles: acc.metrics.latencyCycles,
+              utilizationPct: acc.metrics.utilizationPct,
+            }
+          : {}),
+        ...(acc?.network ? { params: acc.network.params, macs: acc.network.macs } : {}),
+      },
+      reward: null,
+    };
+    if (acc && !acc.feasible) {
+      ev.status = 'infeasible';
+      ev.reward = spec.reward.floor;
+      ev.reason = acc.violations.join('; ');
+    } else if (!tr || tr.status === 'failed') {
+      ev.status = 'failed';
+      ev.reason = tr?.reason ?? child?.error ?? 'no training result was written';
+    } else {
+      ev.status = tr.status;
+      ev.metrics.accuracy = tr.testAccuracy;
+      ev.metrics.valAccuracy = tr.valAccuracy;
+      const r = computeReward(
+        {
+          accuracy: tr.valAccuracy,
+          latencyMs: ev.metrics.latencyMs,
+          energyMJ: ev.metrics.energyMJ,
+          areaMM2: ev.metrics.areaMM2,
+        },
+        spec.objectives,
+        spec.reward,
+      );
+      ev.reward = r.reward;
+      ev.rewardTerms = r.terms;
+      ev.training = {
+        trainSeconds: tr.trainSeconds,
+        examplesPerSec: tr.examplesPerSec,
+        stepsDone: tr.stepsDone,
+        backend: tr.backend,
+      };
+      if (tr.modelPrefix) ev.modelPrefix = tr.modelPrefix;
+    }
+    out.push(ev);
+  }
+  return out;
+}

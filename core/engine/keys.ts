@@ -1,0 +1,31 @@
+// The S3/file layout of one search (ARCHITECTURE.md). Every key is derived here and nowhere else.
+export const SEARCH_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+
+export function assertSearchId(id: string): string {
+  if (!SEARCH_ID_PATTERN.test(id)) throw new Error(`invalid search id "${id}": use 3-64 of [a-z0-9-]`);
+  return id;
+}
+
+export const keys = {
+  searchesPrefix: 'searches/',
+  root: (id: string) => `searches/${assertSearchId(id)}/`,
+  spec: (id: string) => `searches/${assertSearchId(id)}/spec.json`,
+  dataset: (id: string) => `searches/${assertSearchId(id)}/dataset.json`,
+  policy: (id: string, k: number) => `searches/${assertSearchId(id)}/policy/iter-${k}.json`,
+  policyPrefix: (id: string) => `searches/${assertSearchId(id)}/policy/`,
+  proposal: (id: string, k: number) => `searches/${assertSearchId(id)}/policy/iter-${k}.proposal.json`,
+  candidate: (id: string, k: number, cid: string) =>
+    `searches/${assertSearchId(id)}/candidates/iter-${k}/${cid}.json`,
+  accelerator: (id: string, k: number, cid: string) =>
+    `searches/${assertSearchId(id)}/metrics/iter-${k}/${cid}/accelerator.json`,
+  training: (id: string, k: number, cid: string) =>
+    `searches/${assertSearchId(id)}/metrics/iter-${k}/${cid}/training.json`,
+  evaluations: (id: string, k: number) => `searches/${assertSearchId(id)}/evaluations/iter-${k}.json`,
+  model: (id: string, cid: string) => `searches/${assertSearchId(id)}/models/${cid}/`,
+  cache: (id: string, cid: string, budget: string) =>
+    `searches/${assertSearchId(id)}/cache/${cid}-${budget}.json`,
+  state: (id: string) => `searches/${assertSearchId(id)}/state.json`,
+  stop: (id: string) => `searches/${assertSearchId(id)}/stop`,
+  results: (id: string) => `searches/${assertSearchId(id)}/results.json`,
+  report: (id: string) => `searches/${assertSearchId(id)}/report.html`,
+};

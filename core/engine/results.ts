@@ -1,0 +1,107 @@
+// results.json: the Pareto front, the best candidates and the provenance of a search.
+import { createRequire } from 'node:module';
+import { technologyTableHash } from '../accelerator/index.js';
+import { bestPerObjective, hypervolume, paretoFront } from '../search/pareto.js';
+import { OBJECTIVE_NAMES, type SearchSpec } from '../spec/schema.js';
+import { putJson, tryGetJson } from '../store/json.js';
+import type { Store } from '../store/store.js';
+import type { Evaluation } from './evaluation.js';
+import { keys } from './keys.js';
+import { specHashOf } from './steps.js';
+
+const require = createRequire(import.meta.url);
+
+function versionOf(pkg: string): string | undefined {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+export const COSEARCH_VERSION = '0.1.0';
+
+/** Reference point of the reported hypervolume, fixed before any search runs (see pareto.ts). */
+export const RESULTS_HV_FRAME = {
+  reference: { accuracy: 0, latencyMs: 100, energyMJ: 100, areaMM2: 100 },
+  ideal: { accuracy: 1, latencyMs: 0, energyMJ: 0, areaMM2: 0 },
+};
+
+export async function loadEvaluations(
+  store: Store,
+  searchId: string,
+  iterations: number,
+): Promise<Evaluation[]> {
+  const out: Evaluation[] = [];
+  for (let k = 1; k <= iterations; k++) {
+    const it = await tryGetJson<{ evaluations: Evaluation[] }>(store, keys.evaluations(searchId, k));
+    if (it) out.push(...it.evaluations);
+  }
+  return out;
+}
+
+export async function finalizeResults(
+  store: Store,
+  spec: SearchSpec,
+  searchId: string,
+  iterations: number,
+  status: string,
+  stopReason: string | undefined,
+): Promise<void> {
+  const all = await loadEvaluations(store, searchId, iterations);
+  // One entry per distinct candidate: the first evaluation of it.
+  const seen = new Set<string>();
+  const distinct = all.filter((e) => !seen.has(e.cid) && seen.add(e.cid));
+  const scored = distinct.filter(
+    (e) => (e.status === 'ok' || e.status === 'cutShort') && e.metrics.accuracy !== undefined,
+  );
+  const points = scored.map((e) => ({ ...e, id: e.cid }));
+  const front = paretoFront(points, OBJECTIVE_NAMES);
+  const best = bestPerObjective(points, spec.objectives);
+  const byReward = [...scored].sort(
+    (a, b) => (b.reward ?? -Infinity) - (a.reward ?? -Infinity) || (a.cid < b.cid ? -1 : 1),
+  );
+  const perIteration = [];
+  for (let k = 1; k <= iterations; k++) {
+    const upTo = points.filter((p) => p.iteration <= k);
+    const rewards = upTo.flatMap((p) => (p.reward === null ? [] : [p.reward]));
+    perIteration.push({
+      iteration: k,
+      hypervolume: hypervolume(paretoFront(upTo, OBJECTIVE_NAMES), OBJECTIVE_NAMES, RESULTS_HV_FRAME),
+      bestReward: rewards.length ? Math.max(...rewards) : null,
+    });
+  }
+  const results = {
+    searchId,
+    status,
+    ...(stopReason && stopReason !== 'iterations' ? { stopReason } : {}),
+    specHash: specHashOf(spec),
+    seed: spec.strategy.seed,
+    strategy: spec.strategy.name,
+    iterations,
+    candidatesEvaluated: all.length,
+    distinctCandidates: distinct.length,
+    trained: distinct.filter((e) => (e.status === 'ok' || e.status === 'cutShort') && !e.cached).length,
+    cached: all.filter((e) => e.cached).length,
+    failed: distinct.filter((e) => e.status === 'failed').map((e) => ({ cid: e.cid, reason: e.reason })),
+    infeasible: distinct.filter((e) => e.status === 'infeasible').length,
+    objectives: OBJECTIVE_NAMES,
+    paretoFront: front.map(({ id: _id, ...e }) => e),
+    best: {
+      reward: byReward[0] ?? null,
+      ...Object.fromEntries(Object.entries(best).map(([k, v]) => [k, v ? v.cid : null])),
+    },
+    hypervolume: {
+      frame: RESULTS_HV_FRAME,
+      perIteration,
+    },
+    versions: {
+      cosearch: COSEARCH_VERSION,
+      node: process.versions.node,
+      tfjs: versionOf('@tensorflow/tfjs-core'),
+      technologyTable: technologyTableHash(),
+    },
+    backend: scored.find((e) => e.training)?.training?.backend ?? null,
+  };
+  await putJson(store, keys.results(searchId), results);
+}

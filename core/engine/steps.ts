@@ -1,0 +1,423 @@
+// The steps of the search loop, one function per state of the state machine. Each reads and
+// writes only the store, so the same code runs in a Lambda or in-process. Every write is keyed
+// by iteration and candidate: a retried step rewrites the same objects.
+import { acceleratorArea, simulateNetwork } from '../accelerator/index.js';
+import { loadDataset, type ReadBytes } from '../data/load.js';
+import { hashOf } from '../hash.js';
+import { summarizeNetwork } from '../network/summary.js';
+import { Rng } from '../rng.js';
+import { Controller } from '../search/index.js';
+import { checkHardLimits } from '../search/reward.js';
+import type { StrategyState } from '../search/strategy.js';
+import { SearchSpace } from '../space/encoding.js';
+import type { Candidate } from '../space/types.js';
+import { parseSpec } from '../spec/parse.js';
+import { type SearchSpec, SPEC_VERSION } from '../spec/schema.js';
+import { getJson, putJson, putJsonOnce, tryGetJson } from '../store/json.js';
+import { AlreadyExistsError, type Store } from '../store/store.js';
+import { trainChild } from '../training/train.js';
+import type { TrainResult } from '../training/types.js';
+import { type Evaluation, evaluateIteration } from './evaluation.js';
+import { keys } from './keys.js';
+import { finalizeResults } from './results.js';
+
+export interface StepContext {
+  store: Store;
+  /** Reads s3:// dataset URIs; the cloud handlers pass the S3 store's reader. */
+  readBytes?: ReadBytes;
+  /** Wall clock, for progress fields and the wall-time cap only. */
+  now?: () => number;
+}
+
+export interface LoopState {
+  searchId: string;
+  iteration: number;
+  done: boolean;
+}
+
+export interface DatasetInfo {
+  uri: string;
+  shape: [number, number, number];
+  numClasses: number;
+  sizes: { train: number; validation: number; test: number };
+}
+
+export interface PolicySnapshot {
+  version: number;
+  specHash: string;
+  iteration: number;
+  strategy: StrategyState;
+}
+
+export interface ProposalRecord {
+  iteration: number;
+  /** Every proposed token sequence, in order (duplicates kept: each is observed). */
+  tokens: number[][];
+  cids: string[];
+  state: StrategyState;
+}
+
+export interface SearchState {
+  searchId: string;
+  status: 'created' | 'running' | 'succeeded' | 'stopped';
+  stopReason?: string;
+  specHash: string;
+  iteration: number;
+  iterations: number;
+  candidatesEvaluated: number;
+  trained: number;
+  failed: number;
+  infeasible: number;
+  cached: number;
+  bestReward: number | null;
+  startedAt: string;
+  updatedAt: string;
+}
+
+const nowOf = (ctx: StepContext) => (ctx.now ?? Date.now)();
+const iso = (ctx: StepContext) => new Date(nowOf(ctx)).toISOString();
+
+export async function loadSpec(store: Store, searchId: string): Promise<SearchSpec> {
+  const r = parseSpec(await getJson(store, keys.spec(searchId)));
+  if (!r.ok)
+    throw new Error(`stored spec of ${searchId} is invalid: ${r.issues.map((i) => i.path).join(', ')}`);
+  return r.value;
+}
+
+export function specHashOf(spec: SearchSpec): string {
+  return hashOf(spec);
+}
+
+function controllerFor(spec: SearchSpec, space: SearchSpace): Controller {
+  return new Controller(spec.strategy, space.cardinalities, specHashOf(spec), {
+    groups: space.decisions.map((d) => d.group),
+  });
+}
+
+/** Seed for one child's training: fixed by the search seed and the candidate, never by timing. */
+export function childSeed(spec: SearchSpec, cid: string): number {
+  return Number.parseInt(hashOf({ seed: spec.strategy.seed, cid }, 8), 16) >>> 1;
+}
+
+/** Validate and store a new search. The API handler and the CLI both start searches here. */
+export async function createSearch(
+  store: Store,
+  spec: SearchSpec,
+  searchId: string,
+  now: () => number = Date.now,
+): Promise<{ searchId: string; specHash: string }> {
+  const specHash = specHashOf(spec);
+  await putJsonOnce(store, keys.spec(searchId), spec);
+  const t = new Date(now()).toISOString();
+  const state: SearchState = {
+    searchId,
+    status: 'created',
+    specHash,
+    iteration: 0,
+    iterations: spec.strategy.iterations,
+    candidatesEvaluated: 0,
+    trained: 0,
+    failed: 0,
+    infeasible: 0,
+    cached: 0,
+    bestReward: null,
+    startedAt: t,
+    updatedAt: t,
+  };
+  if (!(await store.tryGet(keys.state(searchId)))) await putJson(store, keys.state(searchId), state);
+  return { searchId, specHash };
+}
+
+/** Last iteration whose policy update was written, 0 if none. */
+async function lastCompleteIteration(store: Store, searchId: string, max: number): Promise<number> {
+  let k = 0;
+  while (k < max && (await store.tryGet(keys.policy(searchId, k + 1)))) k++;
+  return k;
+}
+
+/** Init: load the dataset once to learn its shape, write the initial policy, or resume. */
+export async function initSearch(ctx: StepContext, input: { searchId: string }): Promise<LoopState> {
+  const { store } = ctx;
+  const { searchId } = input;
+  const spec = await loadSpec(store, searchId);
+  const space = new SearchSpace(spec);
+  const data = await loadDataset(spec.dataset, { seed: spec.strategy.seed, readBytes: ctx.readBytes });
+  const info: DatasetInfo = {
+    uri: data.uri,
+    shape: data.shape,
+    numClasses: data.numClasses,
+    sizes: { train: data.train.n, validation: data.val.n, test: data.test.n },
+  };
+  await putJson(store, keys.dataset(searchId), info);
+  const controller = controllerFor(spec, space);
+  const snapshot: PolicySnapshot = {
+    version: SPEC_VERSION,
+    specHash: specHashOf(spec),
+    iteration: 0,
+    strategy: controller.init(),
+  };
+  await putJsonOnce(store, keys.policy(searchId, 0), snapshot);
+  const done = await lastCompleteIteration(store, searchId, spec.strategy.iterations);
+  const state = await getJson<SearchState>(store, keys.state(searchId));
+  await putJson(store, keys.state(searchId), {
+    ...state,
+    status: 'running',
+    iteration: done,
+    updatedAt: iso(ctx),
+  });
+  const stop = await shouldStop(ctx, spec, searchId, done);
+  return { searchId, iteration: done + 1, done: stop !== undefined };
+}
+
+/** SampleCandidates: ask the controller for a batch and write one object per candidate. */
+export async function sampleCandidates(
+  ctx: StepContext,
+  input: { searchId: string; iteration: number },
+): Promise<{ searchId: string; iteration: number; candidates: string[] }> {
+  const { store } = ctx;
+  const { searchId, iteration } = input;
+  const spec = await loadSpec(store, searchId);
+  const space = new SearchSpace(spec);
+  const prior = await getJson<PolicySnapshot>(store, keys.policy(searchId, iteration - 1));
+  const state = await getJson<SearchState>(store, keys.state(searchId));
+  const n = Math.max(
+    1,
+    Math.min(spec.strategy.batchSize, spec.budget.maxCandidates - state.candidatesEvaluated),
+  );
+  // The stream depends only on seed and iteration, so a retried step proposes the same batch.
+  const rng = Rng.fromSeed(spec.strategy.seed).split(`sample/${iteration}`);
+  const proposal = controllerFor(spec, space).propose(prior.strategy, n, rng);
+  const candidates = proposal.tokens.map((t) => space.decode(t));
+  for (const c of candidates) await putJsonOnce(store, keys.candidate(searchId, iteration, c.id), c);
+  const record: ProposalRecord = {
+    iteration,
+    tokens: candidates.map((c) => c.tokens),
+    cids: candidates.map((c) => c.id),
+    state: proposal.state,
+  };
+  await putJsonOnce(store, keys.proposal(searchId, iteration), record);
+  return { searchId, iteration, candidates: [...new Set(record.cids)] };
+}
+
+export interface AcceleratorRecord {
+  cid: string;
+  feasible: boolean;
+  violations: string[];
+  metrics?: {
+    latencyMs: number;
+    latencyCycles: number;
+    energyMJ: number;
+    areaMM2: number;
+    utilizationPct: number;
+    tier: string;
+  };
+  network?: { params: number; macs: number; layers: number };
+}
+
+/** SimulateAccelerator: simulate the child on its accelerator and check the hard limits. */
+export async function simulateCandidate(
+  ctx: StepContext,
+  input: { searchId: string; iteration: number; cid: string },
+): Promise<{ searchId: string; iteration: number; cid: string; feasible: boolean }> {
+  const { store } = ctx;
+  const { searchId, iteration, cid } = input;
+  const key = keys.accelerator(searchId, iteration, cid);
+  const existing = await tryGetJson<AcceleratorRecord>(store, key);
+  if (existing) return { searchId, iteration, cid, feasible: existing.feasible };
+  const spec = await loadSpec(store, searchId);
+  const cand = await getJson<Candidate>(store, keys.candidate(searchId, iteration, cid));
+  const data = await getJson<DatasetInfo>(store, keys.dataset(searchId));
+  let record: AcceleratorRecord;
+  // Area alone first: it is cheap, and a hard area limit rejects before any simulation.
+  const area = checkHardLimits({ areaMM2: acceleratorArea(cand.accelerator) }, onlyArea(spec));
+  if (!area.feasible) record = { cid, feasible: false, violations: area.violations };
+  else {
+    let summary: ReturnType<typeof summarizeNetwork> | undefined;
+    try {
+      summary = summarizeNetwork(cand.network, data.shape, data.numClasses);
+    } catch (e) {
+      record = { cid, feasible: false, violations: [`network: ${(e as Error).message}`] };
+    }
+    if (summary) {
+      const m = simulateNetwork(summary, cand.accelerator, 'fast');
+      const metrics = {
+        latencyMs: m.latencyMs,
+        latencyCycles: m.latencyCycles,
+        energyMJ: m.energyMJ,
+        areaMM2: m.areaMM2,
+        utilizationPct: m.utilizationPct,
+        tier: m.tier,
+      };
+      const limits = checkHardLimits(
+        { latencyMs: m.latencyMs, energyMJ: m.energyMJ, areaMM2: m.areaMM2 },
+        spec.objectives,
+      );
+      record = {
+        cid,
+        feasible: limits.feasible,
+        violations: limits.violations,
+        metrics,
+        network: { params: summary.params, macs: summary.macs, layers: summary.layers.length },
+      };
+    }
+  }
+  await putJson(store, key, record!);
+  return { searchId, iteration, cid, feasible: record!.feasible };
+}
+
+function onlyArea(spec: SearchSpec): SearchSpec['objectives'] {
+  const o = spec.objectives;
+  const { limit: _l1, ...lat } = o.latencyMs;
+  const { limit: _l2, ...en } = o.energyMJ;
+  const { limit: _l3, ...acc } = o.accuracy;
+  return { ...o, accuracy: acc, latencyMs: lat, energyMJ: en };
+}
+
+export type TrainingRecord = TrainResult & { cid: string; modelPrefix?: string; cached?: boolean };
+
+/** The evaluation cache is keyed by canonical candidate id and everything that shapes training. */
+export function budgetHash(spec: SearchSpec): string {
+  return hashOf(
+    {
+      dataset: spec.dataset,
+      training: { ...spec.training, maxSeconds: undefined },
+      seed: spec.strategy.seed,
+    },
+    12,
+  );
+}
+
+/** TrainChild: train the (feasible) child under the spec's budget and keep its model. */
+export async function trainCandidate(
+  ctx: StepContext,
+  input: { searchId: string; iteration: number; cid: string },
+): Promise<{ cid: string; status: string }> {
+  const { store } = ctx;
+  const { searchId, iteration, cid } = input;
+  const key = keys.training(searchId, iteration, cid);
+  const existing = await tryGetJson<TrainingRecord>(store, key);
+  if (existing) return { cid, status: existing.status };
+  const spec = await loadSpec(store, searchId);
+  const cacheKey = keys.cache(searchId, cid, budgetHash(spec));
+  const hit = await tryGetJson<TrainingRecord>(store, cacheKey);
+  if (hit) {
+    // A converged controller resamples what it has seen: reuse, do not retrain.
+    await putJson(store, key, { ...hit, cached: true });
+    return { cid, status: hit.status };
+  }
+  const cand = await getJson<Candidate>(store, keys.candidate(searchId, iteration, cid));
+  const modelPrefix = keys.model(searchId, cid);
+  const result = await trainChild({
+    arch: cand.network,
+    hyperparameters: cand.hyperparameters,
+    dataset: spec.dataset,
+    training: spec.training,
+    seed: childSeed(spec, cid),
+    readBytes: ctx.readBytes,
+    saveModel: { store, prefix: modelPrefix },
+  });
+  const record: TrainingRecord = { cid, ...result, ...(result.status === 'failed' ? {} : { modelPrefix }) };
+  await putJson(store, key, record);
+  if (result.status !== 'failed') {
+    // Two iterations training one cid concurrently both write it; the first one stays.
+    await putJsonOnce(store, cacheKey, record).catch((e) => {
+      if (!(e instanceof AlreadyExistsError)) throw e;
+    });
+  }
+  return { cid, status: result.status };
+}
+
+export interface ChildSummary {
+  cid: string;
+  status: string;
+  error?: string;
+}
+
+/** UpdatePolicy: rewards from both metric objects, then the controller's observe. */
+export async function updatePolicy(
+  ctx: StepContext,
+  input: { searchId: string; iteration: number; children: ChildSummary[] },
+): Promise<LoopState> {
+  const { store } = ctx;
+  const { searchId, iteration } = input;
+  const spec = await loadSpec(store, searchId);
+  const space = new SearchSpace(spec);
+  const proposal = await getJson<ProposalRecord>(store, keys.proposal(searchId, iteration));
+  const evaluations = await evaluateIteration(store, spec, searchId, proposal, input.children);
+  await putJson(store, keys.evaluations(searchId, iteration), { iteration, evaluations });
+  const byCid = new Map(evaluations.map((e) => [e.cid, e]));
+  const observations = proposal.cids.map((cid, i) => ({
+    tokens: proposal.tokens[i]!,
+    reward: byCid.get(cid)?.reward ?? null,
+  }));
+  const next = controllerFor(spec, space).observe(proposal.state, observations);
+  const snapshot: PolicySnapshot = {
+    version: SPEC_VERSION,
+    specHash: specHashOf(spec),
+    iteration,
+    strategy: next,
+  };
+  await putJsonOnce(store, keys.policy(searchId, iteration), snapshot);
+
+  const state = await getJson<SearchState>(store, keys.state(searchId));
+  const updated = accumulate(state, iteration, evaluations, iso(ctx));
+  await putJson(store, keys.state(searchId), updated);
+  const stop = await shouldStop(ctx, spec, searchId, iteration, updated);
+  return { searchId, iteration: iteration + 1, done: stop !== undefined };
+}
+
+function accumulate(state: SearchState, iteration: number, evs: Evaluation[], now: string): SearchState {
+  // Re-running an iteration's update must not count it twice.
+  if (state.iteration >= iteration) return { ...state, updatedAt: now };
+  const rewards = evs.flatMap((e) => (e.status === 'ok' && e.reward !== null ? [e.reward] : []));
+  const best = rewards.length ? Math.max(...rewards) : null;
+  return {
+    ...state,
+    status: 'running',
+    iteration,
+    candidatesEvaluated: state.candidatesEvaluated + evs.length,
+    trained: state.trained + evs.filter((e) => e.status === 'ok' || e.status === 'cutShort').length,
+    failed: state.failed + evs.filter((e) => e.status === 'failed').length,
+    infeasible: state.infeasible + evs.filter((e) => e.status === 'infeasible').length,
+    cached: state.cached + evs.filter((e) => e.cached).length,
+    bestReward: best === null ? state.bestReward : Math.max(best, state.bestReward ?? best),
+    updatedAt: now,
+  };
+}
+
+/** Why the loop should end after iteration k, or undefined to go on. */
+async function shouldStop(
+  ctx: StepContext,
+  spec: SearchSpec,
+  searchId: string,
+  k: number,
+  state?: SearchState,
+): Promise<string | undefined> {
+  if (k >= spec.strategy.iterations) return 'iterations';
+  if (await ctx.store.tryGet(keys.stop(searchId))) return 'stop-flag';
+  const s = state ?? (await getJson<SearchState>(ctx.store, keys.state(searchId)));
+  if (s.candidatesEvaluated >= spec.budget.maxCandidates) return 'max-candidates';
+  if ((nowOf(ctx) - Date.parse(s.startedAt)) / 1000 > spec.budget.maxWallSeconds) return 'max-wall-seconds';
+  return undefined;
+}
+
+/** Finalize: Pareto front, best candidates and provenance into results.json. */
+export async function finalizeSearch(
+  ctx: StepContext,
+  input: { searchId: string },
+): Promise<{ searchId: string; status: string; resultsKey: string }> {
+  const { store } = ctx;
+  const spec = await loadSpec(store, input.searchId);
+  const state = await getJson<SearchState>(store, keys.state(input.searchId));
+  const reason = await shouldStop(ctx, spec, input.searchId, state.iteration, state);
+  const status: SearchState['status'] = reason === 'iterations' ? 'succeeded' : 'stopped';
+  await finalizeResults(store, spec, input.searchId, state.iteration, status, reason);
+  const final: SearchState = {
+    ...state,
+    status,
+    updatedAt: iso(ctx),
+    ...(reason ? { stopReason: reason } : {}),
+  };
+  await putJson(store, keys.state(input.searchId), final);
+  return { searchId: input.searchId, status, resultsKey: keys.results(input.searchId) };
+}

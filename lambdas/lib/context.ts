@@ -1,0 +1,32 @@
+// What every handler shares: the store named by COSEARCH_STORE, and a reader for s3:// datasets.
+import type { StepContext } from '../../core/engine/steps.js';
+import type { Store } from '../../core/store/store.js';
+import { openStore } from '../store/open-store.js';
+
+let cached: { uri: string; ctx: StepContext } | undefined;
+
+export function storeUri(): string {
+  const uri = process.env.COSEARCH_STORE;
+  if (!uri) throw new Error('COSEARCH_STORE is not set (file://PATH or s3://BUCKET/PREFIX)');
+  return uri;
+}
+
+/** A reader for s3://bucket/key URIs, one S3 store per bucket. */
+export function s3Reader(): (uri: string) => Promise<Uint8Array> {
+  const stores = new Map<string, Store>();
+  return async (uri) => {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (!m) throw new Error(`not an s3://BUCKET/KEY URI: ${uri}`);
+    const bucket = m[1]!;
+    let s = stores.get(bucket);
+    if (!s) stores.set(bucket, (s = openStore(`s3://${bucket}`)));
+    return s.get(m[2]!);
+  };
+}
+
+/** The step context, built once per container (warm invocations reuse the clients). */
+export function stepContext(): StepContext {
+  const uri = storeUri();
+  if (cached?.uri !== uri) cached = { uri, ctx: { store: openStore(uri), readBytes: s3Reader() } };
+  return cached.ctx;
+}

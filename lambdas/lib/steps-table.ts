@@ -1,0 +1,21 @@
+// Each state-machine step: the schema of its event and the core function it calls.
+import {
+  finalizeSearch,
+  initSearch,
+  sampleCandidates,
+  simulateCandidate,
+  trainCandidate,
+  updatePolicy,
+} from '../../core/engine/steps.js';
+import { CandidateEvent, FinalizeEvent, InitEvent, IterationEvent, UpdateEvent } from './events.js';
+
+export const STEPS = {
+  init: { event: InitEvent, step: initSearch },
+  sampleCandidates: { event: IterationEvent, step: sampleCandidates },
+  simulateAccelerator: { event: CandidateEvent, step: simulateCandidate },
+  trainChild: { event: CandidateEvent, step: trainCandidate },
+  updatePolicy: { event: UpdateEvent, step: updatePolicy },
+  finalize: { event: FinalizeEvent, step: finalizeSearch },
+} as const;
+
+export type StepName = keyof typeof STEPS;
