@@ -33,6 +33,10 @@ interface Operands {
   ifmap: RowFiller;
   filter: RowFiller;
   ofmap: RowFiller;
+  /** How many valid OFMAP writes a row holds (closed form). */
+  ofmapCount: (ru: number, cu: number, t: number) => number;
+  /** Distinct valid addresses of each read operand (closed form). */
+  ifmapDistinct: number;
   /** Prefetch order (USER mode): rows × cols of addresses (−1 = none), read along anti-diagonals when rolled. */
   ifmapPrefetch: () => Int32Array;
   filterPrefetch: () => Int32Array;
@@ -71,7 +75,7 @@ function ifmapAddressing(l: ConvShape, E: number, F: number) {
   }
   const holes = (E - 1) * l.strideH + l.filterH > l.ifmapH || (F - 1) * l.strideW + l.filterW > l.ifmapW;
   const H = l.ifmapH;
-  return (m: number, k: number): number => {
+  const at = (m: number, k: number): number => {
     if (
       holes &&
       ((mRow[m] as number) + (kR[k] as number) >= H || (mCol[m] as number) + (kT[k] as number) >= W)
@@ -79,6 +83,7 @@ function ifmapAddressing(l: ConvShape, E: number, F: number) {
       return -1;
     return (mBase[m] as number) + (kOff[k] as number);
   };
+  return { at, holes, mBase, kOff };
 }
 
 /** A rows × cols matrix in row-major order, or read along anti-diagonals (row descending within one). */
@@ -108,10 +113,25 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
   const K = l.filterH * l.filterW * l.channels;
   const Ra = a.rows;
   const Ca = a.cols;
-  const IF = ifmapAddressing(l, E, F);
+  const ifa = ifmapAddressing(l, E, F);
+  const IF = ifa.at;
+  // Without rounding holes every entry is valid: the hot loops then skip the bounds checks.
+  const { holes, mBase, kOff } = ifa;
   const rowFold = (S: number) => Math.ceil(S / Ra);
   const colFold = (S: number) => Math.ceil(S / Ca);
-  const common = { ifmapSpace: l.ifmapH * l.ifmapW * l.channels, filterSpace: K * N };
+  const touched = (n: number, k: number, st: number, size: number) =>
+    Math.min(size, k >= st ? (n - 1) * st + k : n * k);
+  const common = {
+    ifmapSpace: l.ifmapH * l.ifmapW * l.channels,
+    filterSpace: K * N,
+    ifmapDistinct:
+      touched(E, l.filterH, l.strideH, l.ifmapH) * touched(F, l.filterW, l.strideW, l.ifmapW) * l.channels,
+  };
+  // WS and IS write outputs on the same skewed schedule: row t holds c with 0 ≤ t − (2Ra − 1) − c < T.
+  const skewedCount = (T: number) => (_ru: number, cu: number, t: number) => {
+    const base = t - (2 * Ra - 1);
+    return Math.max(0, Math.min(cu - 1, base) - Math.max(0, base - T + 1) + 1);
+  };
   if (a.dataflow === 'os') {
     const T = K;
     return {
@@ -120,8 +140,14 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
       ifmap(fr, _fc, ru, _cu, t, out) {
         let n = 0;
         const hi = Math.min(ru - 1, t);
-        for (let c = Math.max(0, t - T + 1); c <= hi; c++) {
-          const v = IF(fr * Ra + c, t - c);
+        const lo = Math.max(0, t - T + 1);
+        const m0 = fr * Ra;
+        if (!holes) {
+          for (let c = lo; c <= hi; c++) out[n++] = (mBase[m0 + c] as number) + (kOff[t - c] as number);
+          return n;
+        }
+        for (let c = lo; c <= hi; c++) {
+          const v = IF(m0 + c, t - c);
           if (v >= 0) out[n++] = v;
         }
         return n;
@@ -141,6 +167,10 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
           out[n++] = (fr * Ra + (Ra - 1 - u)) * N + fc * Ca + c;
         }
         return n;
+      },
+      ofmapCount(ru, cu, t) {
+        const base = t - (T - 1);
+        return Math.max(0, Math.min(cu - 1, base - (Ra - ru)) - Math.max(0, base - (Ra - 1)) + 1);
       },
       ifmapPrefetch: () =>
         prefetchOrder(rowFold(M) * T, Ra, true, (r, c) => {
@@ -164,8 +194,14 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
       ifmap(fr, _fc, ru, _cu, t, out) {
         let n = 0;
         const hi = Math.min(ru - 1, t - Ra);
-        for (let c = Math.max(0, t - Ra - T + 1); c <= hi; c++) {
-          const v = IF(t - Ra - c, fr * Ra + c);
+        const lo = Math.max(0, t - Ra - T + 1);
+        const k0 = fr * Ra;
+        if (!holes) {
+          for (let c = lo; c <= hi; c++) out[n++] = (mBase[t - Ra - c] as number) + (kOff[k0 + c] as number);
+          return n;
+        }
+        for (let c = lo; c <= hi; c++) {
+          const v = IF(t - Ra - c, k0 + c);
           if (v >= 0) out[n++] = v;
         }
         return n;
@@ -185,6 +221,7 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
         for (let c = Math.max(0, base - T + 1); c <= hi; c++) out[n++] = (base - c) * N + fc * Ca + c;
         return n;
       },
+      ofmapCount: skewedCount(T),
       ifmapPrefetch: () =>
         prefetchOrder(rowFold(K) * M, Ra, true, (r, c) => {
           const fr = Math.floor(r / M);
@@ -209,8 +246,14 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
       if (i >= ru) return 0;
       const k = fr * Ra + i;
       let n = 0;
+      const m0 = fc * Ca;
+      if (!holes) {
+        const off = kOff[k] as number;
+        for (let j = 0; j < cu; j++) out[n++] = (mBase[m0 + j] as number) + off;
+        return n;
+      }
       for (let j = 0; j < cu; j++) {
-        const v = IF(fc * Ca + j, k);
+        const v = IF(m0 + j, k);
         if (v >= 0) out[n++] = v;
       }
       return n;
@@ -228,6 +271,7 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
       for (let c = Math.max(0, base - T + 1); c <= hi; c++) out[n++] = (fc * Ca + c) * N + (base - c);
       return n;
     },
+    ofmapCount: skewedCount(T),
     ifmapPrefetch: () =>
       prefetchOrder(colFold(M) * K, Ca, false, (r, c) => {
         const fc = Math.floor(r / K);
@@ -246,7 +290,6 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
 /** A read buffer as the row loop sees it: serve one row's valid addresses, return the stall. */
 interface ReadBuffer {
   serve(addrs: Int32Array, n: number, cycle: number): number;
-  finish(): void;
   dramReads(): number;
   dramWindow(): AccessWindow;
 }
@@ -285,20 +328,28 @@ class EstimateReadBuffer implements ReadBuffer {
     return 0;
   }
 
-  finish(): void {}
-
   dramReads(): number {
     return this.misses;
   }
 
-  /** The prefetch stamps (DRAM latency 1, default bandwidth 10 words/cycle) as SCALE-Sim lays them out. */
-  dramWindow(): AccessWindow {
+  /** Skips the stream when the operand never fills the window: every distinct address misses once. */
+  fits(distinct: number): boolean {
+    if (distinct >= this.perEpoch) return false;
+    this.misses = distinct;
+    return true;
+  }
+
+  /**
+   * The prefetch stamps (DRAM latency 1, default bandwidth 10 words/cycle) as SCALE-Sim lays them
+   * out. `serve` was given demand-row indices or cycles; `cycleOf` turns them into cycles.
+   */
+  dramWindow(cycleOf: (row: number) => number = (r) => r): AccessWindow {
     const last = this.epochs.at(-1);
     if (last === undefined) {
       const sets = Math.ceil(this.misses / this.perSet);
       return { start: -Math.ceil((sets * this.perSet) / 10), stop: -1 };
     }
-    return { start: this.firstRequest - Math.ceil(this.perEpoch / 10), stop: last + 1 };
+    return { start: cycleOf(this.firstRequest) - Math.ceil(this.perEpoch / 10), stop: cycleOf(last) + 1 };
   }
 }
 
@@ -398,8 +449,6 @@ class UserReadBuffer implements ReadBuffer {
     return fetched ? Math.max(0, this.lastFetch - cycle - 1) : 0;
   }
 
-  finish(): void {}
-
   dramReads(): number {
     return this.bw * (this.initialLines + this.prefetches * this.linesPerPrefetch);
   }
@@ -462,20 +511,45 @@ class WriteBuffer {
     return this.lastDrain;
   }
 
-  /** Stores one row's valid writes at `cycle`; returns the cycle the row completes. */
+  private store(k: number): void {
+    this.free -= k;
+    this.lineFill += k;
+    while (this.lineFill >= this.bw) {
+      this.pushLine(this.bw);
+      this.lineFill -= this.bw;
+    }
+  }
+
+  /**
+   * Stores one row's `n` valid writes at `cycle`; returns the cycle the row completes. Writes are
+   * taken in runs up to the next event (a stall on a full buffer, or the start of a drain), which
+   * gives the same state as SCALE-Sim's one-write-at-a-time loop.
+   */
   serve(n: number, cycle: number): number {
     let current = cycle;
-    for (let i = 0; i < n; i++) {
-      if (++this.lineFill === this.bw) {
-        this.pushLine(this.bw);
-        this.lineFill = 0;
-      }
-      this.free--;
+    let rem = n;
+    while (rem > 0) {
       if (current < this.drainEnd) {
-        if (this.free <= 0) current = this.drainEnd;
-      } else if (this.free < this.activeSize) {
-        this.closeLine();
-        this.drainEnd = this.drain(current);
+        const k = Math.max(1, this.free);
+        if (rem < k) {
+          this.store(rem);
+          rem = 0;
+        } else {
+          this.store(k);
+          rem -= k;
+          current = this.drainEnd;
+        }
+      } else {
+        const k = Math.max(1, this.free - this.activeSize + 1);
+        if (rem < k) {
+          this.store(rem);
+          rem = 0;
+        } else {
+          this.store(k);
+          rem -= k;
+          this.closeLine();
+          this.drainEnd = this.drain(current);
+        }
       }
     }
     return current;
@@ -511,69 +585,186 @@ class Span {
   }
 }
 
-export function exactLayer(l: ConvShape, a: SystolicArray): ExactLayerResult {
-  const rep = computeReport(l, a);
-  const { M } = rep.gemm;
-  const E = Math.ceil((l.ifmapH - l.filterH + l.strideH) / l.strideH);
-  const F = M / E;
-  const ops = operands(l, a, E, F);
-  const m = rep.mapping;
-  const user = a.bandwidth !== undefined;
-  const bw = a.bandwidth ?? 0;
-  const ifBuf: ReadBuffer = user
-    ? new UserReadBuffer(a.ifmapSramKB, ops.ifmapSpace, ops.ifmapPrefetch(), bw)
-    : new EstimateReadBuffer(a.ifmapSramKB, ops.ifmapSpace);
-  const fiBuf: ReadBuffer = user
-    ? new UserReadBuffer(a.filterSramKB, ops.filterSpace, ops.filterPrefetch(), bw)
-    : new EstimateReadBuffer(a.filterSramKB, ops.filterSpace);
-  const ofBuf = new WriteBuffer(a.ofmapSramKB, user ? bw : a.cols);
+/** Stall-free cycles plus the stalls of earlier rows: maps demand rows to cycles. */
+class StallMap {
+  private rows: number[] = [];
+  private cum: number[] = [];
+  add(row: number, total: number): void {
+    this.rows.push(row);
+    this.cum.push(total);
+  }
+  /** Cycle of demand row `row`: row + stalls of all rows before it. */
+  cycleOf(row: number): number {
+    let lo = 0;
+    let hi = this.rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.rows[mid] as number) < row) lo = mid + 1;
+      else hi = mid;
+    }
+    return row + (lo === 0 ? 0 : (this.cum[lo - 1] as number));
+  }
+}
+
+interface Folds {
+  rowFold: number;
+  colFold: number;
+  Sr: number;
+  Sc: number;
+  L: number;
+  Ra: number;
+  Ca: number;
+}
+
+/** Calls `visit(fr, fc, ru, cu, firstRow)` for every fold in SCALE-Sim's order (column folds outer). */
+function eachFold(
+  f: Folds,
+  visit: (fr: number, fc: number, ru: number, cu: number, row0: number) => void,
+): void {
+  let row = 0;
+  for (let fc = 0; fc < f.colFold; fc++) {
+    const cu = Math.min(f.Ca, f.Sc - fc * f.Ca);
+    for (let fr = 0; fr < f.rowFold; fr++) {
+      visit(fr, fc, Math.min(f.Ra, f.Sr - fr * f.Ra), cu, row);
+      row += f.L;
+    }
+  }
+}
+
+/** CALC mode: reads never stall, so the OFMAP pass fixes every row's cycle and each read operand runs alone. */
+function calcMode(ops: Operands, f: Folds, a: SystolicArray) {
+  const of = new WriteBuffer(a.ofmapSramKB, a.cols);
+  const stalls = new StallMap();
+  const sOf = new Span();
+  let total = 0;
+  let lastOut = 0;
+  eachFold(f, (_fr, _fc, ru, cu, row0) => {
+    for (let t = 0; t < f.L; t++) {
+      const cycle = row0 + t + total;
+      const n = ops.ofmapCount(ru, cu, t);
+      const out = n > 0 ? of.serve(n, cycle) : cycle;
+      if (n > 0) sOf.mark(out);
+      lastOut = out;
+      if (out > cycle) {
+        total += out - cycle;
+        stalls.add(row0 + t, total);
+      }
+    }
+  });
+  of.finish(lastOut);
+  const buf = new Int32Array(ops.rowWidth);
+  const readPass = (fill: RowFiller, kB: number, space: number, distinct: number) => {
+    const rb = new EstimateReadBuffer(kB, space);
+    let first = -1;
+    let last = -1;
+    if (rb.fits(distinct)) {
+      // Only the first and last folds with a valid entry decide the SRAM start and stop cycles
+      // (a fold can hold only holes when SCALE-Sim's rounding adds pixels).
+      const folds: Array<[number, number, number, number, number]> = [];
+      eachFold(f, (fr, fc, ru, cu, row0) => folds.push([fr, fc, ru, cu, row0]));
+      for (const [fr, fc, ru, cu, row0] of folds) {
+        for (let t = 0; t < f.L && first < 0; t++) if (fill(fr, fc, ru, cu, t, buf) > 0) first = row0 + t;
+        if (first >= 0) break;
+      }
+      for (let i = folds.length - 1; i >= 0 && last < 0; i--) {
+        const [fr, fc, ru, cu, row0] = folds[i] as [number, number, number, number, number];
+        for (let t = f.L - 1; t >= 0 && last < 0; t--) if (fill(fr, fc, ru, cu, t, buf) > 0) last = row0 + t;
+      }
+    } else {
+      eachFold(f, (fr, fc, ru, cu, row0) => {
+        for (let t = 0; t < f.L; t++) {
+          const n = fill(fr, fc, ru, cu, t, buf);
+          if (n === 0) continue;
+          rb.serve(buf, n, row0 + t);
+          if (first < 0) first = row0 + t;
+          last = row0 + t;
+        }
+      });
+    }
+    const cyc = (r: number) => stalls.cycleOf(r);
+    return {
+      reads: rb.dramReads(),
+      sram: { start: cyc(first) + 1, stop: cyc(last) + 1 },
+      dram: rb.dramWindow(cyc),
+    };
+  };
+  const ifmap = readPass(ops.ifmap, a.ifmapSramKB, ops.ifmapSpace, ops.ifmapDistinct);
+  const filter = readPass(ops.filter, a.filterSramKB, ops.filterSpace, ops.filterSpace);
+  return {
+    total: lastOut,
+    stalls: total,
+    dram: { ifmapReads: ifmap.reads, filterReads: filter.reads, ofmapWrites: of.dramWrites() },
+    detail: {
+      sram: { ifmap: ifmap.sram, filter: filter.sram, ofmap: sOf.get() },
+      dram: { ifmap: ifmap.dram, filter: filter.dram, ofmap: of.dramWindow() },
+    },
+  };
+}
+
+/** USER mode: reads stall, so the three operands advance together row by row. */
+function userMode(ops: Operands, f: Folds, a: SystolicArray, bw: number) {
+  const ifBuf = new UserReadBuffer(a.ifmapSramKB, ops.ifmapSpace, ops.ifmapPrefetch(), bw);
+  const fiBuf = new UserReadBuffer(a.filterSramKB, ops.filterSpace, ops.filterPrefetch(), bw);
+  const ofBuf = new WriteBuffer(a.ofmapSramKB, bw);
   const buf = new Int32Array(ops.rowWidth);
   const sIf = new Span();
   const sFi = new Span();
   const sOf = new Span();
-  const L = m.foldLength;
+  let stalls = 0;
+  let lastOut = 0;
+  eachFold(f, (fr, fc, ru, cu, row0) => {
+    for (let t = 0; t < f.L; t++) {
+      const cycle = row0 + t + stalls;
+      let n = ops.ifmap(fr, fc, ru, cu, t, buf);
+      const ifStall = ifBuf.serve(buf, n, cycle);
+      if (n > 0) sIf.mark(cycle + 1 + ifStall);
+      n = ops.filter(fr, fc, ru, cu, t, buf);
+      const fiStall = fiBuf.serve(buf, n, cycle);
+      if (n > 0) sFi.mark(cycle + 1 + fiStall);
+      n = ops.ofmapCount(ru, cu, t);
+      const out = ofBuf.serve(n, cycle);
+      if (n > 0) sOf.mark(out);
+      lastOut = out;
+      stalls += Math.max(ifStall, fiStall, out - cycle);
+    }
+  });
+  ofBuf.finish(lastOut);
+  return {
+    total: lastOut,
+    stalls,
+    dram: { ifmapReads: ifBuf.dramReads(), filterReads: fiBuf.dramReads(), ofmapWrites: ofBuf.dramWrites() },
+    detail: {
+      sram: { ifmap: sIf.get(), filter: sFi.get(), ofmap: sOf.get() },
+      dram: { ifmap: ifBuf.dramWindow(), filter: fiBuf.dramWindow(), ofmap: ofBuf.dramWindow() },
+    },
+  };
+}
+
+export function exactLayer(l: ConvShape, a: SystolicArray): ExactLayerResult {
+  const rep = computeReport(l, a);
+  const { M } = rep.gemm;
+  const E = Math.ceil((l.ifmapH - l.filterH + l.strideH) / l.strideH);
+  const ops = operands(l, a, E, M / E);
+  const m = rep.mapping;
   const Ra = a.rows;
   const Ca = a.cols;
-  let stalls = 0;
-  let row = 0;
-  let lastOut = 0;
+  const f: Folds = { rowFold: m.rowFold, colFold: m.colFold, Sr: m.Sr, Sc: m.Sc, L: m.foldLength, Ra, Ca };
+  // Same float operations, in the same order, as SCALE-Sim's per-fold averages.
+  const cycF = a.dataflow === 'os' ? m.T + Ra + Ca - 2 : m.T + 2 * Ra + 2 * Ca - 3;
   let mapSum = 0;
   let utilSum = 0;
-  const cycF = a.dataflow === 'os' ? m.T + Ra + Ca - 2 : m.T + 2 * Ra + 2 * Ca - 3;
-  for (let fc = 0; fc < m.colFold; fc++) {
-    const cu = Math.min(Ca, m.Sc - fc * Ca);
-    for (let fr = 0; fr < m.rowFold; fr++) {
-      const ru = Math.min(Ra, m.Sr - fr * Ra);
-      // Same float operations, in the same order, as SCALE-Sim's per-fold averages.
-      mapSum += (ru * cu) / (Ra * Ca);
-      utilSum += (ru * cu * m.T) / (Ra * Ca * cycF);
-      for (let t = 0; t < L; t++, row++) {
-        const cycle = row + stalls;
-        let n = ops.ifmap(fr, fc, ru, cu, t, buf);
-        const ifStall = ifBuf.serve(buf, n, cycle);
-        if (n > 0) sIf.mark(cycle + 1 + ifStall);
-        n = ops.filter(fr, fc, ru, cu, t, buf);
-        const fiStall = fiBuf.serve(buf, n, cycle);
-        if (n > 0) sFi.mark(cycle + 1 + fiStall);
-        n = ops.ofmap(fr, fc, ru, cu, t, buf);
-        const out = ofBuf.serve(n, cycle);
-        if (n > 0) sOf.mark(out);
-        lastOut = out;
-        stalls += Math.max(ifStall, fiStall, out - cycle);
-      }
-    }
-  }
-  ifBuf.finish();
-  fiBuf.finish();
-  ofBuf.finish(lastOut);
-  const total = lastOut;
+  eachFold(f, (_fr, _fc, ru, cu) => {
+    mapSum += (ru * cu) / (Ra * Ca);
+    utilSum += (ru * cu * m.T) / (Ra * Ca * cycF);
+  });
+  const r = a.bandwidth === undefined ? calcMode(ops, f, a) : userMode(ops, f, a, a.bandwidth);
   return {
     name: l.name,
-    totalCycles: total,
-    stallCycles: stalls,
+    totalCycles: r.total,
+    stallCycles: r.stalls,
     computeCycles: rep.computeCycles,
     macs: rep.macs,
-    overallUtilPct: overallUtilPct(rep.macs, total, a),
+    overallUtilPct: overallUtilPct(rep.macs, r.total, a),
     mappingEfficiencyPct: (mapSum / m.folds) * 100,
     computeUtilPct: (utilSum / m.folds) * 100,
     sram: {
@@ -581,10 +772,7 @@ export function exactLayer(l: ConvShape, a: SystolicArray): ExactLayerResult {
       filterReads: rep.sramFilterReads,
       ofmapWrites: rep.sramOfmapWrites,
     },
-    dram: { ifmapReads: ifBuf.dramReads(), filterReads: fiBuf.dramReads(), ofmapWrites: ofBuf.dramWrites() },
-    detail: {
-      sram: { ifmap: sIf.get(), filter: sFi.get(), ofmap: sOf.get() },
-      dram: { ifmap: ifBuf.dramWindow(), filter: fiBuf.dramWindow(), ofmap: ofBuf.dramWindow() },
-    },
+    dram: r.dram,
+    detail: r.detail,
   };
 }

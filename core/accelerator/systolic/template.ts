@@ -98,6 +98,8 @@ export function simulateSystolic(
   tech: TechnologyTable = DEFAULT_TECHNOLOGY,
 ): AcceleratorMetrics {
   const a = systolicArray(config);
+  // Networks repeat layer shapes (ResNet stages, depthwise copies): simulate each shape once.
+  const memo = new Map<string, SystolicLayerResult>();
   const layers: LayerMetrics[] = [];
   let cycles = 0;
   let energy = 0;
@@ -107,7 +109,13 @@ export function simulateSystolic(
     let lm: LayerMetrics;
     if (w.kind === 'vector') lm = vectorLayer(w, a, tech);
     else {
-      const r = simulateLayer(w, a, tier);
+      const s = w.shape;
+      const key = `${s.ifmapH},${s.ifmapW},${s.filterH},${s.filterW},${s.channels},${s.numFilters},${s.strideH},${s.strideW}`;
+      let r = memo.get(key);
+      if (!r) {
+        r = simulateLayer(w, a, tier);
+        memo.set(key, r);
+      }
       const n = w.count;
       lm = {
         name: w.name,
