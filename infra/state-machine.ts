@@ -6,7 +6,6 @@ import {
   Choice,
   Condition,
   DefinitionBody,
-  JsonPath,
   LogLevel,
   Map as MapState,
   Pass,

@@ -59,7 +59,8 @@ export async function runLocalExecution(
   searchId: string,
   options: RunOptions = {},
 ): Promise<LocalExecution> {
-  const def = options.definition ?? (cachedDefinition ??= localDefinition());
+  cachedDefinition ??= options.definition ?? localDefinition();
+  const def = options.definition ?? cachedDefinition;
   const machine = new StateMachine(def.definition as never, {
     validationOptions: { checkArn: false },
   });

@@ -18,8 +18,8 @@ export function s3Reader(): (uri: string) => Promise<Uint8Array> {
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
     if (!m) throw new Error(`not an s3://BUCKET/KEY URI: ${uri}`);
     const bucket = m[1]!;
-    let s = stores.get(bucket);
-    if (!s) stores.set(bucket, (s = openStore(`s3://${bucket}`)));
+    const s = stores.get(bucket) ?? openStore(`s3://${bucket}`);
+    stores.set(bucket, s);
     return s.get(m[2]!);
   };
 }
