@@ -83,7 +83,13 @@ export function technologyTable(overrides: Partial<TechnologyTable> = {}): Techn
 }
 
 /** Stable hash of a table (sources included), recorded with results. */
+let defaultHash: string | undefined;
+
 export function technologyTableHash(table: TechnologyTable = DEFAULT_TECHNOLOGY): string {
+  if (table === DEFAULT_TECHNOLOGY) {
+    defaultHash ??= hashOf(table);
+    return defaultHash;
+  }
   return hashOf(table);
 }
 
