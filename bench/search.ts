@@ -1,4 +1,5 @@
-// `npm run bench -- search [--seeds 20] [--budget 1000] [--batch 10] [--svg docs/search-hv.svg]`
+// `npm run bench -- search [--seeds 20] [--budget 1000] [--batch 10] [--svg docs/search-hv.svg]
+//   [--strategies random,evolution,reinforce,ppo,two-phase,reinforce-lstm]`
 //
 // Every strategy searches the default example spec's joint space (network × accelerator ×
 // hyper-parameters) for `budget` samples, over `seeds` seeds. Accuracy is SYNTHETIC (a fixed,
@@ -139,7 +140,15 @@ function parseArgs(args: string[]) {
     return v;
   };
   const svgAt = args.indexOf('--svg');
+  const only = args.indexOf('--strategies');
+  const names = only >= 0 ? (args[only + 1] ?? '').split(',') : [...ALL_STRATEGIES];
+  for (const n of names)
+    if (!(ALL_STRATEGIES as readonly string[]).includes(n))
+      throw new Error(`--strategies: unknown strategy ${n}`);
+  if (!names.includes('random') || !names.includes('two-phase'))
+    throw new Error('--strategies must include random (the target) and two-phase (the baseline)');
   return {
+    strategies: names as (typeof ALL_STRATEGIES)[number][],
     seeds: get('seeds', 20),
     budget: get('budget', 1000),
     batch: get('batch', 10),
@@ -147,7 +156,14 @@ function parseArgs(args: string[]) {
   };
 }
 
-const STRATEGIES: StrategyName[] = ['random', 'evolution', 'reinforce', 'ppo', 'two-phase'];
+const ALL_STRATEGIES = [
+  'random',
+  'evolution',
+  'reinforce',
+  'ppo',
+  'two-phase',
+  'reinforce-lstm',
+] as const satisfies readonly (StrategyName | 'reinforce-lstm')[];
 
 export async function run(args: string[]): Promise<unknown> {
   const opt = parseArgs(args);
@@ -203,13 +219,15 @@ export async function run(args: string[]): Promise<unknown> {
 
   // ---- runs ----
   const curves: Record<string, { hv: number[]; best: number[] }[]> = {};
-  for (const name of STRATEGIES) {
+  for (const name of opt.strategies) {
     curves[name] = [];
     for (let seed = 0; seed < opt.seeds; seed++) {
-      const ctl = new Controller({ ...spec.strategy, name, seed }, space.cardinalities, specHash, {
-        groups,
-        totalSamples: opt.budget,
-      });
+      const ctl = new Controller(
+        { ...spec.strategy, name: name === 'reinforce-lstm' ? 'reinforce' : name, seed },
+        space.cardinalities,
+        specHash,
+        { groups, totalSamples: opt.budget, ...(name === 'reinforce-lstm' ? { strategy: name } : {}) },
+      );
       let state = ctl.init();
       const rng = Rng.fromSeed(`bench-search:${name}:${seed}`);
       const front = new FrontTracker();
@@ -257,7 +275,7 @@ export async function run(args: string[]): Promise<unknown> {
   const strategies: Record<string, unknown> = {};
   const reachHv: Record<string, number[]> = {};
   const reachReward: Record<string, number[]> = {};
-  for (const name of STRATEGIES) {
+  for (const name of opt.strategies) {
     const cs = curves[name]!;
     reachHv[name] = cs.map((c) => reach(c.hv, target));
     reachReward[name] = cs.map((c) => reach(c.best, rewardTarget));
@@ -278,13 +296,15 @@ export async function run(args: string[]): Promise<unknown> {
     ci95: bootstrapCI((r) => median(resample(a, r)) - median(resample(b, r)), bRng),
   });
   const jointVsTwoPhase = Object.fromEntries(
-    (['reinforce', 'ppo', 'evolution'] as const).map((j) => [
-      j,
-      {
-        hypervolume: diff(reachHv[j]!, reachHv['two-phase']!),
-        reward: diff(reachReward[j]!, reachReward['two-phase']!),
-      },
-    ]),
+    (['reinforce', 'ppo', 'evolution', 'reinforce-lstm'] as const)
+      .filter((j) => opt.strategies.includes(j))
+      .map((j) => [
+        j,
+        {
+          hypervolume: diff(reachHv[j]!, reachHv['two-phase']!),
+          reward: diff(reachReward[j]!, reachReward['two-phase']!),
+        },
+      ]),
   );
   writeFileSync(
     opt.svg,
@@ -295,9 +315,9 @@ export async function run(args: string[]): Promise<unknown> {
     rewardSvg,
     plot(curves, 'best', 'Best latency-constrained reward vs samples', rewardTarget, opt.budget),
   );
-  const ranked = STRATEGIES.filter((n) => n !== 'random').sort(
-    (a, b) => median(reachHv[a]!) - median(reachHv[b]!),
-  );
+  const ranked = opt.strategies
+    .filter((n) => n !== 'random')
+    .sort((a, b) => median(reachHv[a]!) - median(reachHv[b]!));
   const bestName = ranked[0]!;
   return {
     setup: {
@@ -343,6 +363,7 @@ const COLORS: Record<string, string> = {
   reinforce: '#d95f02',
   ppo: '#7570b3',
   'two-phase': '#e7298a',
+  'reinforce-lstm': '#a6761d',
 };
 
 /** Median (and 25–75% band) of a per-sample series against samples, one line per strategy. */

@@ -6,6 +6,7 @@ import { assertSameSpec } from './common.js';
 import { evolutionStrategy } from './evolution.js';
 import { ppoStrategy, reinforceStrategy } from './policy-gradient.js';
 import { randomStrategy } from './random.js';
+import { reinforceLstmStrategy } from './reinforce-lstm.js';
 import type { InitOptions, Observation, Proposal, Strategy, StrategyState } from './strategy.js';
 import { twoPhaseStrategy } from './two-phase.js';
 
@@ -20,16 +21,20 @@ export type {
 } from './strategy.js';
 export { STATE_VERSION } from './strategy.js';
 
-const STRATEGIES: Partial<Record<StrategyName, Strategy>> = {
+/** Strategies not (yet) in the spec's StrategyName enum. */
+export type ExtraStrategyName = 'reinforce-lstm';
+
+const STRATEGIES: Partial<Record<StrategyName | ExtraStrategyName, Strategy>> = {
   random: randomStrategy,
   reinforce: reinforceStrategy as Strategy,
   ppo: ppoStrategy as Strategy,
   evolution: evolutionStrategy as Strategy,
   'two-phase': twoPhaseStrategy as Strategy,
+  'reinforce-lstm': reinforceLstmStrategy as Strategy,
 };
 
 /** The strategy of that name; `autohas` is not a sampling strategy (see core/autohas). */
-export function getStrategy(name: StrategyName): Strategy {
+export function getStrategy(name: StrategyName | ExtraStrategyName): Strategy {
   const s = STRATEGIES[name];
   if (!s)
     throw new Error(
@@ -53,9 +58,9 @@ export class Controller {
     readonly spec: StrategySpec,
     readonly cardinalities: readonly number[],
     readonly specHash: string,
-    readonly options: Omit<InitOptions, 'specHash'> = {},
+    readonly options: Omit<InitOptions, 'specHash'> & { strategy?: ExtraStrategyName } = {},
   ) {
-    this.strategy = getStrategy(spec.name);
+    this.strategy = getStrategy(options.strategy ?? spec.name);
   }
 
   init(): StrategyState {
