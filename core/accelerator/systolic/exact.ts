@@ -740,7 +740,35 @@ function userMode(ops: Operands, f: Folds, a: SystolicArray, bw: number) {
   };
 }
 
-export function exactLayer(l: ConvShape, a: SystolicArray): ExactLayerResult {
+export interface ExactOptions {
+  /**
+   * How SCALE-Sim's Python adds the per-fold utilizations: `compensated` is Python ≥ 3.12's
+   * `sum()` (Neumaier), which the pinned commit's own golden trace was made with; `naive` is
+   * Python ≤ 3.11. They differ only in the last bits of the two averaged utilizations.
+   */
+  pythonSum?: 'compensated' | 'naive';
+}
+
+/** A running float sum the way CPython adds floats. */
+class PySum {
+  private s = 0;
+  private c = 0;
+  constructor(private readonly compensated: boolean) {}
+  add(x: number): void {
+    if (!this.compensated) {
+      this.s += x;
+      return;
+    }
+    const t = this.s + x;
+    this.c += Math.abs(this.s) >= Math.abs(x) ? this.s - t + x : x - t + this.s;
+    this.s = t;
+  }
+  value(): number {
+    return this.compensated ? this.s + this.c : this.s;
+  }
+}
+
+export function exactLayer(l: ConvShape, a: SystolicArray, options: ExactOptions = {}): ExactLayerResult {
   const rep = computeReport(l, a);
   const { M } = rep.gemm;
   const E = Math.ceil((l.ifmapH - l.filterH + l.strideH) / l.strideH);
@@ -751,11 +779,12 @@ export function exactLayer(l: ConvShape, a: SystolicArray): ExactLayerResult {
   const f: Folds = { rowFold: m.rowFold, colFold: m.colFold, Sr: m.Sr, Sc: m.Sc, L: m.foldLength, Ra, Ca };
   // Same float operations, in the same order, as SCALE-Sim's per-fold averages.
   const cycF = a.dataflow === 'os' ? m.T + Ra + Ca - 2 : m.T + 2 * Ra + 2 * Ca - 3;
-  let mapSum = 0;
-  let utilSum = 0;
+  const compensated = (options.pythonSum ?? 'compensated') === 'compensated';
+  const mapSum = new PySum(compensated);
+  const utilSum = new PySum(compensated);
   eachFold(f, (_fr, _fc, ru, cu) => {
-    mapSum += (ru * cu) / (Ra * Ca);
-    utilSum += (ru * cu * m.T) / (Ra * Ca * cycF);
+    mapSum.add((ru * cu) / (Ra * Ca));
+    utilSum.add((ru * cu * m.T) / (Ra * Ca * cycF));
   });
   const r = a.bandwidth === undefined ? calcMode(ops, f, a) : userMode(ops, f, a, a.bandwidth);
   return {
@@ -765,8 +794,8 @@ export function exactLayer(l: ConvShape, a: SystolicArray): ExactLayerResult {
     computeCycles: rep.computeCycles,
     macs: rep.macs,
     overallUtilPct: overallUtilPct(rep.macs, r.total, a),
-    mappingEfficiencyPct: (mapSum / m.folds) * 100,
-    computeUtilPct: (utilSum / m.folds) * 100,
+    mappingEfficiencyPct: (mapSum.value() / m.folds) * 100,
+    computeUtilPct: (utilSum.value() / m.folds) * 100,
     sram: {
       ifmapReads: rep.sramIfmapReads,
       filterReads: rep.sramFilterReads,

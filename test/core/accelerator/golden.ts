@@ -1,7 +1,11 @@
 // Reads the SCALE-Sim golden files (made by test/fixtures/scalesim/make_goldens.py) and compares.
 import { readFileSync } from 'node:fs';
 import { parseScaleSimCfg, parseTopologyCsv } from '../../../core/accelerator/scalesim-io.js';
-import { type ExactLayerResult, exactLayer } from '../../../core/accelerator/systolic/exact.js';
+import {
+  type ExactLayerResult,
+  type ExactOptions,
+  exactLayer,
+} from '../../../core/accelerator/systolic/exact.js';
 import type { ConvShape } from '../../../core/accelerator/systolic/layer.js';
 import type { SystolicArray } from '../../../core/accelerator/systolic/result.js';
 import { systolicArray } from '../../../core/accelerator/systolic/template.js';
@@ -78,7 +82,7 @@ export function ourRow(r: ExactLayerResult): Record<string, number> {
 }
 
 /** Every field that differs: [case/layer/field, ours, SCALE-Sim]. */
-export function compareCase(c: GoldenCase): Array<[string, number, number]> {
+export function compareCase(c: GoldenCase, options: ExactOptions = {}): Array<[string, number, number]> {
   const { array, layers } = caseInputs(c);
   const expected = [
     ...zip(
@@ -92,7 +96,7 @@ export function compareCase(c: GoldenCase): Array<[string, number, number]> {
   layers.forEach((l, i) => {
     const want = expected[i];
     if (!want) return;
-    const got = ourRow(exactLayer(l, array));
+    const got = ourRow(exactLayer(l, array, options));
     for (const [k, v] of Object.entries(want)) {
       if (k === 'LayerID') continue;
       const g = got[k];
