@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { simulateNetwork } from '../../../core/accelerator/index.js';
+import { SYSTOLIC, tinyNetwork } from './fixtures.js';
 import { compareCase, type GoldenCase, loadGoldens, reportRows } from './golden.js';
 
 const DIR = new URL('../../fixtures/scalesim/', import.meta.url).pathname;
-const files = ['goldens-small.json', 'goldens-mid.json'].filter((f) => existsSync(DIR + f));
+const files = ['goldens-small.json', 'goldens-mid.json', 'goldens-export.json'].filter((f) =>
+  existsSync(DIR + f),
+);
 
 describe('exact tier against SCALE-Sim v2 output', () => {
   for (const f of files) {
@@ -49,6 +53,20 @@ describe('exact tier against SCALE-Sim v2 output', () => {
     expect(compareCase(c)).toEqual([]);
     expect(compareCase(c, { pythonSum: 'naive' }).map((d) => d[0])).toEqual([
       'scalesim-repo-golden/0:Conv1/Compute Util %',
+    ]);
+  });
+
+  it('our exported cfg + topology run in SCALE-Sim give what simulateNetwork reports', () => {
+    const [c] = loadGoldens(`${DIR}goldens-export.json`) as [GoldenCase];
+    const rows = reportRows(c.reports.COMPUTE_REPORT).map((r) => r['Total Cycles'] as number);
+    const m = simulateNetwork(tinyNetwork(), { ...SYSTOLIC, dataflow: 'ws' }, 'exact');
+    const gemm = m.layers.filter((l) => l.kind === 'gemm');
+    // stem, 16 per-channel depthwise rows, pw, fc.
+    expect(gemm.map((l) => l.cycles)).toEqual([
+      rows[0],
+      rows.slice(1, 17).reduce((s, x) => s + x, 0),
+      rows[17],
+      rows[18],
     ]);
   });
 
