@@ -35,6 +35,12 @@ interface Operands {
   ofmap: RowFiller;
   /** How many valid OFMAP writes a row holds (closed form). */
   ofmapCount: (ru: number, cu: number, t: number) => number;
+  /**
+   * Which fold index a read operand's demand depends on (the other one only repeats it):
+   * folds with equal keys read the same addresses in the same order; −1 means every fold differs.
+   */
+  ifmapKey: (fr: number, fc: number) => number;
+  filterKey: (fr: number, fc: number) => number;
   /** Distinct valid addresses of each read operand (closed form). */
   ifmapDistinct: number;
   /** Prefetch order (USER mode): rows × cols of addresses (−1 = none), read along anti-diagonals when rolled. */
@@ -121,6 +127,9 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
   const colFold = (S: number) => Math.ceil(S / Ca);
   const touched = (n: number, k: number, st: number, size: number) =>
     Math.min(size, k >= st ? (n - 1) * st + k : n * k);
+  const byRow = (fr: number) => fr;
+  const byCol = (_fr: number, fc: number) => fc;
+  const unique = () => -1;
   const common = {
     ifmapSpace: l.ifmapH * l.ifmapW * l.channels,
     filterSpace: K * N,
@@ -136,6 +145,8 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
     const T = K;
     return {
       ...common,
+      ifmapKey: byRow,
+      filterKey: byCol,
       rowWidth: Math.max(Ra, Ca),
       ifmap(fr, _fc, ru, _cu, t, out) {
         let n = 0;
@@ -190,6 +201,8 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
     const T = M;
     return {
       ...common,
+      ifmapKey: byRow,
+      filterKey: unique,
       rowWidth: Math.max(Ra, Ca),
       ifmap(fr, _fc, ru, _cu, t, out) {
         let n = 0;
@@ -239,6 +252,8 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
   const T = N;
   return {
     ...common,
+    ifmapKey: unique,
+    filterKey: byRow,
     rowWidth: Math.max(Ra, Ca),
     ifmap(fr, fc, ru, cu, t, out) {
       if (t >= Ra) return 0;
@@ -653,7 +668,13 @@ function calcMode(ops: Operands, f: Folds, a: SystolicArray) {
   });
   of.finish(lastOut);
   const buf = new Int32Array(ops.rowWidth);
-  const readPass = (fill: RowFiller, kB: number, space: number, distinct: number) => {
+  const readPass = (
+    fill: RowFiller,
+    key: (fr: number, fc: number) => number,
+    kB: number,
+    space: number,
+    distinct: number,
+  ) => {
     const rb = new EstimateReadBuffer(kB, space);
     let first = -1;
     let last = -1;
@@ -671,14 +692,27 @@ function calcMode(ops: Operands, f: Folds, a: SystolicArray) {
         for (let t = f.L - 1; t >= 0 && last < 0; t--) if (fill(fr, fc, ru, cu, t, buf) > 0) last = row0 + t;
       }
     } else {
+      // A fold that missed nothing had all its addresses in the current epoch; until the next
+      // miss, a later fold reading the same addresses misses nothing either, so it is skipped.
+      const clean = new Map<number, { misses: number; tLast: number }>();
       eachFold(f, (fr, fc, ru, cu, row0) => {
+        const k = key(fr, fc);
+        const before = rb.dramReads();
+        const c = k >= 0 ? clean.get(k) : undefined;
+        if (c && c.misses === before) {
+          if (c.tLast >= 0) last = row0 + c.tLast;
+          return;
+        }
+        let tLast = -1;
         for (let t = 0; t < f.L; t++) {
           const n = fill(fr, fc, ru, cu, t, buf);
           if (n === 0) continue;
           rb.serve(buf, n, row0 + t);
           if (first < 0) first = row0 + t;
           last = row0 + t;
+          tLast = t;
         }
+        if (k >= 0 && rb.dramReads() === before) clean.set(k, { misses: before, tLast });
       });
     }
     const cyc = (r: number) => stalls.cycleOf(r);
@@ -688,8 +722,8 @@ function calcMode(ops: Operands, f: Folds, a: SystolicArray) {
       dram: rb.dramWindow(cyc),
     };
   };
-  const ifmap = readPass(ops.ifmap, a.ifmapSramKB, ops.ifmapSpace, ops.ifmapDistinct);
-  const filter = readPass(ops.filter, a.filterSramKB, ops.filterSpace, ops.filterSpace);
+  const ifmap = readPass(ops.ifmap, ops.ifmapKey, a.ifmapSramKB, ops.ifmapSpace, ops.ifmapDistinct);
+  const filter = readPass(ops.filter, ops.filterKey, a.filterSramKB, ops.filterSpace, ops.filterSpace);
   return {
     total: lastOut,
     stalls: total,
