@@ -51,7 +51,7 @@ export interface PolicySnapshot {
 
 export interface ProposalRecord {
   iteration: number;
-  /** Every proposed token sequence, in order (duplicates kept: each is observed). */
+  /** Every proposed token sequence as the controller proposed it, in order (duplicates kept). */
   tokens: number[][];
   cids: string[];
   state: StrategyState;
@@ -191,7 +191,8 @@ export async function sampleCandidates(
   for (const c of candidates) await putJsonOnce(store, keys.candidate(searchId, iteration, c.id), c);
   const record: ProposalRecord = {
     iteration,
-    tokens: candidates.map((c) => c.tokens),
+    // As proposed (not canonicalized): observe() matches them against its pending batch.
+    tokens: proposal.tokens,
     cids: candidates.map((c) => c.id),
     state: proposal.state,
   };

@@ -1,0 +1,140 @@
+// A whole search through the synthesized state machine, run locally against a file store.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acceleratorArea } from '../../core/accelerator/index.js';
+import { keys } from '../../core/engine/keys.js';
+import { createSearch } from '../../core/engine/steps.js';
+import { Rng } from '../../core/rng.js';
+import { SearchSpace } from '../../core/space/encoding.js';
+import { FileStore } from '../../core/store/file-store.js';
+import { getJson, listAll } from '../../core/store/json.js';
+import { createApiHandler } from '../../lambdas/lib/api.js';
+import { type LocalDefinition, localDefinition } from '../../local/definition.js';
+import { runLocalExecution } from '../../local/runner.js';
+import { tinySpec } from '../helpers/tiny-spec.js';
+
+let dir: string;
+let definition: LocalDefinition;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cosearch-e2e-'));
+  definition = localDefinition();
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Results {
+  candidatesEvaluated: number;
+  paretoFront: { cid: string; candidate: unknown; metrics: Record<string, number>; status: string }[];
+  best: { reward: { cid: string } | null };
+  specHash: string;
+  versions: Record<string, string>;
+  status: string;
+}
+
+describe('a 2-iteration × 3-candidate search', () => {
+  it('runs end to end and writes results.json', async () => {
+    const store = new FileStore(join(dir, 'a'));
+    const spec = tinySpec();
+    const { specHash } = await createSearch(store, spec, 'e2e-basic');
+    const exec = await runLocalExecution({ store }, 'e2e-basic', { definition });
+    expect(exec.output).toMatchObject({ searchId: 'e2e-basic', status: 'succeeded' });
+
+    const results = await getJson<Results>(store, keys.results('e2e-basic'));
+    expect(results.status).toBe('succeeded');
+    expect(results.candidatesEvaluated).toBe(6);
+    expect(results.specHash).toBe(specHash);
+    expect(results.versions.node).toMatch(/^22\./);
+    expect(results.versions.tfjs).toMatch(/^\d+\.\d+/);
+    expect(results.paretoFront.length).toBeGreaterThan(0);
+    for (const p of results.paretoFront) {
+      expect(p.cid).toMatch(/^[0-9a-f]{16}$/);
+      expect(p.metrics.accuracy).toBeGreaterThan(0);
+      expect(p.metrics.latencyMs).toBeGreaterThan(0);
+      expect(p.candidate).toHaveProperty('network');
+      expect(p.candidate).toHaveProperty('accelerator');
+    }
+    expect(results.best.reward).not.toBeNull();
+    // Both iterations updated the policy, and each evaluated candidate's model was kept.
+    const all = await listAll(store, keys.root('e2e-basic'));
+    expect(all).toContain(keys.policy('e2e-basic', 1));
+    expect(all).toContain(keys.policy('e2e-basic', 2));
+    for (const p of results.paretoFront) expect(all).toContain(`${keys.model('e2e-basic', p.cid)}model.json`);
+  });
+
+  it('never trains a candidate that breaks a hard area limit', async () => {
+    const store = new FileStore(join(dir, 'b'));
+    const base = tinySpec();
+    const space = new SearchSpace(base);
+    // A limit between the smallest and the largest array in the space.
+    const areas = [4, 16].map((n) =>
+      acceleratorArea({
+        ...space.sample(Rng.fromSeed(0)).accelerator,
+        template: 'systolic',
+        rows: n,
+        cols: n,
+      } as never),
+    );
+    const limit = (areas[0]! + areas[1]!) / 2;
+    const spec = tinySpec({
+      objectives: { areaMM2: { limit } },
+      strategy: { name: 'random', iterations: 2, batchSize: 4, seed: 3 },
+    });
+    await createSearch(store, spec, 'e2e-limit');
+    await runLocalExecution({ store }, 'e2e-limit', { definition });
+    const evs = [
+      ...(await getJson<{ evaluations: Ev[] }>(store, keys.evaluations('e2e-limit', 1))).evaluations,
+      ...(await getJson<{ evaluations: Ev[] }>(store, keys.evaluations('e2e-limit', 2))).evaluations,
+    ];
+    const infeasible = evs.filter((e) => e.status === 'infeasible');
+    expect(infeasible.length).toBeGreaterThan(0);
+    for (const e of infeasible) {
+      expect(e.metrics.areaMM2 ?? acceleratorArea(e.candidate.accelerator as never)).toBeGreaterThan(limit);
+      expect(await store.tryGet(keys.training('e2e-limit', e.iteration, e.cid))).toBeUndefined();
+      expect(await store.tryGet(`${keys.model('e2e-limit', e.cid)}model.json`)).toBeUndefined();
+    }
+    const trained = evs.filter((e) => e.status === 'ok');
+    expect(trained.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the API path', () => {
+  it('POST /searches starts the synthesized loop; GET results returns its front', async () => {
+    const store = new FileStore(join(dir, 'c'));
+    const runs: Promise<unknown>[] = [];
+    const api = createApiHandler({
+      store: () => store,
+      starter: () => ({
+        start: async (searchId) => {
+          runs.push(runLocalExecution({ store }, searchId, { definition }));
+          return `local:${searchId}`;
+        },
+      }),
+    });
+    const ev = (method: string, resource: string, extra: object = {}) =>
+      ({ httpMethod: method, resource, headers: {}, body: null, pathParameters: null, ...extra }) as never;
+    const spec = tinySpec({ strategy: { name: 'random', iterations: 1, batchSize: 2, seed: 1 } });
+    const post = await api(ev('POST', '/searches', { body: JSON.stringify(spec) }));
+    expect(post.statusCode).toBe(202);
+    const { searchId } = JSON.parse(post.body);
+    await Promise.all(runs);
+    const res = await api(ev('GET', '/searches/{id}/results', { pathParameters: { id: searchId } }));
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).candidatesEvaluated).toBe(2);
+    const status = JSON.parse(
+      (await api(ev('GET', '/searches/{id}', { pathParameters: { id: searchId } }))).body,
+    );
+    expect(status.status).toBe('succeeded');
+  });
+});
+
+interface Ev {
+  cid: string;
+  iteration: number;
+  status: string;
+  metrics: { areaMM2?: number };
+  candidate: { accelerator: unknown };
+}
