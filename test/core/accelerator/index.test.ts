@@ -97,6 +97,19 @@ describe('simulateNetwork', () => {
     expect(stem(big)).toBeLessThan(stem(SYSTOLIC));
   });
 
+  it('the exact tier agrees with the fast tier on CALC cycles and SRAM counts, and is exact where operands fit', () => {
+    for (const dataflow of ['os', 'ws', 'is'] as const) {
+      const cfg = { ...SYSTOLIC, dataflow };
+      const fast = simulateNetwork(tinyNetwork(), cfg, 'fast');
+      const exact = simulateNetwork(tinyNetwork(), cfg, 'exact');
+      expect(exact.tier).toBe('exact');
+      expect(exact.latencyCycles).toBe(fast.latencyCycles);
+      expect(exact.layers.map((l) => l.sram)).toEqual(fast.layers.map((l) => l.sram));
+      // Every operand of this small net fits a 64 kB window: DRAM reads are its distinct words.
+      expect(exact.layers.map((l) => l.dram?.ifmapReads)).toEqual(fast.layers.map((l) => l.dram?.ifmapReads));
+    }
+  });
+
   it('is deterministic', () => {
     expect(simulateNetwork(tinyNetwork(), SYSTOLIC)).toEqual(simulateNetwork(tinyNetwork(), SYSTOLIC));
   });
