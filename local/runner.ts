@@ -9,7 +9,7 @@ import { STEPS, type StepName } from '../lambdas/lib/steps-table.js';
 import { type LocalDefinition, localDefinition } from './definition.js';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
-type LocalHandler = (input: JsonValue) => Promise<JsonValue>;
+export type LocalHandler = (input: JsonValue) => Promise<JsonValue>;
 type EventLog = { type: string; state?: { name: string } };
 
 const lambdaContext = (name: string): Context =>
@@ -45,6 +45,8 @@ let cachedDefinition: LocalDefinition | undefined;
 
 export interface RunOptions {
   definition?: LocalDefinition;
+  /** Replaces the in-process handler of some steps (e.g. trainChild on a worker pool). */
+  handlers?: Partial<Record<StepName, LocalHandler>>;
   onEvent?: (e: EventLog) => void;
 }
 
@@ -68,7 +70,7 @@ export async function runLocalExecution(
     { searchId },
     {
       overrides: {
-        taskResourceLocalHandlers: taskOverrides(def, localHandlers(ctx)),
+        taskResourceLocalHandlers: taskOverrides(def, { ...localHandlers(ctx), ...options.handlers }),
         retryIntervalOverrides: Object.fromEntries(Object.keys(def.tasks).map((t) => [t, 0])),
       },
     },

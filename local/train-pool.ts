@@ -1,0 +1,97 @@
+// Children trained in parallel on worker threads: tfjs's cpu backend is synchronous, so
+// in-process training would serialize the Map and freeze the progress display.
+import { Worker } from 'node:worker_threads';
+
+export interface TrainJob {
+  storeUri: string;
+  input: { searchId: string; iteration: number; cid: string };
+}
+
+interface Pending {
+  job: TrainJob;
+  resolve: (v: { cid: string; status: string }) => void;
+  reject: (e: Error) => void;
+}
+
+const WORKER_URL = new URL('./train-worker.ts', import.meta.url);
+
+export class TrainPool {
+  private idle: Worker[] = [];
+  private all: Worker[] = [];
+  private queue: Pending[] = [];
+  private closed = false;
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be ≥ 1, got ${size}`);
+  }
+
+  run(job: TrainJob): Promise<{ cid: string; status: string }> {
+    if (this.closed) return Promise.reject(new Error('train pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let w = this.idle.pop();
+      if (!w && this.all.length < this.size) {
+        w = new Worker(WORKER_URL);
+        w.unref();
+        this.all.push(w);
+      }
+      if (!w) return;
+      this.dispatch(w, this.queue.shift()!);
+    }
+  }
+
+  private dispatch(w: Worker, p: Pending): void {
+    const done = () => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (m: { ok: true; value: { cid: string; status: string } } | { ok: false; error: string; name: string }) => {
+      done();
+      this.idle.push(w);
+      if (m.ok) p.resolve(m.value);
+      else {
+        const e = new Error(m.error);
+        e.name = m.name;
+        p.reject(e);
+      }
+      this.pump();
+    };
+    // A crashed worker fails only its own child; a fresh worker takes its place.
+    const onError = (e: Error) => {
+      done();
+      this.retire(w);
+      p.reject(e);
+      this.pump();
+    };
+    const onExit = (code: number) => {
+      done();
+      this.retire(w);
+      p.reject(new Error(`training worker exited with code ${code}`));
+      this.pump();
+    };
+    w.on('message', onMessage);
+    w.once('error', onError);
+    w.once('exit', onExit);
+    w.postMessage(p.job);
+  }
+
+  private retire(w: Worker): void {
+    this.all = this.all.filter((x) => x !== w);
+    this.idle = this.idle.filter((x) => x !== w);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const ws = this.all;
+    this.all = [];
+    this.idle = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
