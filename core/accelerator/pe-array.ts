@@ -23,7 +23,8 @@
 //   drain    = pesX + pesY cycles, plus the last output vectors (lanes·simd bytes) when outputs go off-chip.
 //   cycles   = max(compute, local, memory) + fill + drain.
 // Vector layers run on the same lanes: ⌈ops / peak⌉ cycles, or their DRAM traffic if they spill.
-// Energy = MACs·(MAC + register accesses) + local-memory words·E_sram(local size) + DRAM words·E_dram.
+// Energy = MACs·(MAC + 3 register-file accesses at E_sram(RF size)) + local-memory words·E_sram(local
+//          size) + DRAM words·E_dram.
 // Area = P·(lanes·simd·MAC area·overhead + (local + RF) kB · SRAM area/kB) + fixed.
 import type { NetworkSummary } from '../network/layers.js';
 import type { PeArrayConfig } from '../space/types.js';
@@ -58,7 +59,9 @@ export function simulatePeArray(
   const onChip = P * c.localMemoryMB * 1024 * 1024;
   const rfWords = c.registerFileKB * 1024;
   const eLocal = sramPJPerWord(c.localMemoryMB * 1024, tech);
-  const eMac = tech.macPJ + tech.registerAccessesPerMac * tech.registerAccessPJ;
+  // The NAHAS "register file" is 8–128 KB: an access costs like an SRAM of that size, never less than a register.
+  const eRf = Math.max(tech.registerAccessPJ, sramPJPerWord(c.registerFileKB, tech));
+  const eMac = tech.macPJ + tech.registerAccessesPerMac * eRf;
   const grid = c.pesX + c.pesY;
   const work = lowerNetwork(network);
   let netWeights = 0;
