@@ -1,0 +1,177 @@
+// Fast paths for the ops batch-norm training is made of: binary ops that broadcast a per-channel
+// vector over a feature map, reductions to per-channel vectors, and tiling a channel vector.
+// The tfjs cpu backend runs these through per-element index arithmetic (tens of ms per call).
+// Anything else goes to the original kernel.
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+
+interface CpuBackend {
+  data: { get(id: object): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+type Fallback = (args: Parameters<KernelFunc>[0]) => ReturnType<KernelFunc>;
+
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+function f32(b: CpuBackend, t: TensorInfo): Float32Array | undefined {
+  if (t.dtype !== 'float32') return undefined;
+  const v = b.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : undefined;
+}
+
+type Inner = (
+  a: Float32Array,
+  ao: number,
+  ai: number,
+  b: Float32Array,
+  bo: number,
+  bi: number,
+  out: Float32Array,
+  oo: number,
+  n: number,
+) => void;
+
+// One specialized inner loop per op: a shared closure call per element would cost most of the gain.
+const INNER: Record<string, Inner> = {
+  Add: (a, ao, ai, b, bo, bi, out, oo, n) => {
+    for (let j = 0; j < n; j++) out[oo + j] = a[ao + j * ai]! + b[bo + j * bi]!;
+  },
+  Sub: (a, ao, ai, b, bo, bi, out, oo, n) => {
+    for (let j = 0; j < n; j++) out[oo + j] = a[ao + j * ai]! - b[bo + j * bi]!;
+  },
+  Multiply: (a, ao, ai, b, bo, bi, out, oo, n) => {
+    for (let j = 0; j < n; j++) out[oo + j] = a[ao + j * ai]! * b[bo + j * bi]!;
+  },
+  RealDiv: (a, ao, ai, b, bo, bi, out, oo, n) => {
+    for (let j = 0; j < n; j++) out[oo + j] = a[ao + j * ai]! / b[bo + j * bi]!;
+  },
+  SquaredDifference: (a, ao, ai, b, bo, bi, out, oo, n) => {
+    for (let j = 0; j < n; j++) {
+      const d = a[ao + j * ai]! - b[bo + j * bi]!;
+      out[oo + j] = d * d;
+    }
+  },
+};
+
+/** Output shape of numpy-style broadcasting, or undefined when the shapes do not broadcast. */
+function broadcastShape(a: readonly number[], b: readonly number[]): number[] | undefined {
+  const r = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const x = a[a.length - r + i] ?? 1;
+    const y = b[b.length - r + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return undefined;
+    out.push(Math.max(x, y));
+  }
+  return out;
+}
+
+/** Row-major strides of `s` padded to rank r, 0 along broadcast dimensions. */
+function bstrides(s: readonly number[], r: number): number[] {
+  const full = [...new Array<number>(r - s.length).fill(1), ...s];
+  const st = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let i = r - 1; i >= 0; i--) {
+    st[i] = full[i] === 1 ? 0 : acc;
+    acc *= full[i]!;
+  }
+  return st;
+}
+
+/** Any float32 broadcast, walked with the last axis innermost. */
+function binary(inner: Inner, fallback: Fallback): KernelFunc {
+  return (args) => {
+    const be = args.backend as unknown as CpuBackend;
+    const a = args.inputs.a;
+    const b = args.inputs.b;
+    if (!a || !b) return fallback(args);
+    const av = f32(be, a);
+    const bv = f32(be, b);
+    const shape = broadcastShape(a.shape, b.shape);
+    if (!av || !bv || !shape) return fallback(args);
+    const out = new Float32Array(size(shape));
+    const r = shape.length;
+    if (r === 0 || out.length === 0) {
+      if (out.length) inner(av, 0, 0, bv, 0, 0, out, 0, 1);
+      return be.makeTensorInfo(shape, 'float32', out);
+    }
+    const as = bstrides(a.shape, r);
+    const bs = bstrides(b.shape, r);
+    const last = shape[r - 1]!;
+    const idx = new Array<number>(r).fill(0);
+    let ao = 0;
+    let bo = 0;
+    for (let oo = 0; oo < out.length; oo += last) {
+      inner(av, ao, as[r - 1]!, bv, bo, bs[r - 1]!, out, oo, last);
+      // Advance the outer multi-index (all axes but the last), carrying offsets along.
+      for (let d = r - 2; d >= 0; d--) {
+        idx[d]!++;
+        ao += as[d]!;
+        bo += bs[d]!;
+        if (idx[d]! < shape[d]!) break;
+        ao -= as[d]! * shape[d]!;
+        bo -= bs[d]! * shape[d]!;
+        idx[d] = 0;
+      }
+    }
+    return be.makeTensorInfo(shape, 'float32', out);
+  };
+}
+
+function normAxes(axis: unknown, rank: number): number[] {
+  const list =
+    axis === undefined || axis === null ? [] : Array.isArray(axis) ? (axis as number[]) : [axis as number];
+  return [...new Set(list.map((a) => (a < 0 ? a + rank : a)))].sort((x, y) => x - y);
+}
+
+/** Sum or Mean over every axis but the last: the per-channel reductions of batch-norm. */
+function channelReduce(mean: boolean, fallback: Fallback): KernelFunc {
+  return (args) => {
+    const b = args.backend as unknown as CpuBackend;
+    const x = args.inputs.x;
+    if (!x) return fallback(args);
+    const attrs: NamedAttrMap = args.attrs ?? {};
+    const r = x.shape.length;
+    const axes = normAxes(attrs.axis, r);
+    const xv = f32(b, x);
+    if (!xv || r < 2 || axes.length !== r - 1 || axes.some((a, i) => a !== i)) return fallback(args);
+    const c = x.shape[r - 1]!;
+    const acc = new Float64Array(c);
+    for (let i = 0; i < xv.length; i += c) for (let j = 0; j < c; j++) acc[j]! += xv[i + j]!;
+    const out = new Float32Array(c);
+    const n = xv.length / c;
+    for (let j = 0; j < c; j++) out[j] = mean ? acc[j]! / n : acc[j]!;
+    const shape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), c] : [c];
+    return b.makeTensorInfo(shape, 'float32', out);
+  };
+}
+
+/** Tile of a [1, ..., 1, C] vector along the leading axes. */
+function tileVector(fallback: Fallback): KernelFunc {
+  return (args) => {
+    const b = args.backend as unknown as CpuBackend;
+    const x = args.inputs.x;
+    if (!x) return fallback(args);
+    const reps = (args.attrs?.reps ?? []) as number[];
+    const xv = f32(b, x);
+    const r = x.shape.length;
+    if (!xv || reps.length !== r || reps[r - 1] !== 1 || x.shape.slice(0, -1).some((d) => d !== 1))
+      return fallback(args);
+    const c = x.shape[r - 1]!;
+    const shape = reps.map((k, i) => k * x.shape[i]!);
+    const out = new Float32Array(size(shape));
+    for (let i = 0; i < out.length; i += c) out.set(xv, i);
+    return b.makeTensorInfo(shape, 'float32', out);
+  };
+}
+
+export const ELEMENTWISE_KERNELS = [...Object.keys(INNER), 'Sum', 'Mean', 'Tile'] as const;
+
+export function elementwiseKernel(name: string, fallback: Fallback): KernelFunc {
+  if (name === 'Sum') return channelReduce(false, fallback);
+  if (name === 'Mean') return channelReduce(true, fallback);
+  if (name === 'Tile') return tileVector(fallback);
+  const inner = INNER[name];
+  if (!inner) throw new Error(`no fast elementwise kernel ${name}`);
+  return binary(inner, fallback);
+}

@@ -1,0 +1,217 @@
+// Registers a ConvImpl's kernels over the tfjs cpu backend's, keeping the originals to fall back
+// to (unusual layouts, dilations, depth multipliers) and to restore on uninstall.
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelPack, Tf } from '../backend.js';
+import type { ConvGeom, ConvImpl } from './conv-impl.js';
+import { ELEMENTWISE_KERNELS, elementwiseKernel } from './elementwise.js';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | number;
+
+interface CpuBackend {
+  data: { get(id: object): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+export const KERNEL_NAMES = [
+  'Conv2D',
+  'FusedConv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNative',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+] as const;
+type KernelName = (typeof KERNEL_NAMES)[number];
+
+function values(backend: CpuBackend, t: TensorInfo): Float32Array {
+  const v = backend.data.get(t.dataId).values;
+  if (!(v instanceof Float32Array)) throw new Error('fast conv kernels expect float32 tensors');
+  return v;
+}
+
+function pair(v: unknown): [number, number] {
+  if (typeof v === 'number') return [v, v];
+  const a = v as number[];
+  return [a[0]!, a[1]!];
+}
+
+/** Only the layouts the loops handle: NHWC, no dilation, and a padding mode tfjs can resolve. */
+function plain(attrs: NamedAttrMap): boolean {
+  const fmt = attrs.dataFormat as string | undefined;
+  if (fmt !== undefined && fmt !== 'NHWC' && fmt !== 'channelsLast') return false;
+  const d = attrs.dilations;
+  if (d !== undefined && d !== null && pair(d).some((x) => x !== 1)) return false;
+  const pad = attrs.pad;
+  return pad === 'same' || pad === 'valid' || typeof pad === 'number';
+}
+
+function geom(
+  tf: Tf,
+  inShape: Shape4,
+  filterShape: Shape4,
+  attrs: NamedAttrMap,
+  depthwise: boolean,
+): ConvGeom {
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape,
+    filterShape,
+    pair(attrs.strides),
+    1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    depthwise,
+  );
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function kernelFuncs(
+  tf: Tf,
+  impl: ConvImpl,
+  orig: Map<KernelName, KernelFunc>,
+): Record<KernelName, KernelFunc> {
+  const fallback = (name: KernelName, args: Parameters<KernelFunc>[0]) => {
+    const f = orig.get(name);
+    if (!f) throw new Error(`no fallback kernel for ${name}`);
+    return f(args);
+  };
+  const out = (b: CpuBackend, shape: number[], v: Float32Array): TensorInfo =>
+    b.makeTensorInfo(shape, 'float32', v);
+  const conv =
+    (name: 'Conv2D' | 'FusedConv2D'): KernelFunc =>
+    (args) => {
+      const { inputs } = args;
+      const attrs = args.attrs ?? {};
+      const b = args.backend as unknown as CpuBackend;
+      const act = (attrs.activation as string | undefined) ?? 'linear';
+      if (!plain(attrs) || (act !== 'linear' && act !== 'relu') || inputs.preluActivationWeights)
+        return fallback(name, args);
+      const x = inputs.x!;
+      const w = inputs.filter!;
+      const g = geom(tf, x.shape as Shape4, w.shape as Shape4, attrs, false);
+      const y = impl.conv2d(values(b, x), values(b, w), g);
+      const bias = inputs.bias;
+      if (bias) {
+        if (bias.shape.length !== 1 || bias.shape[0] !== g.outC) return fallback(name, args);
+        const bv = values(b, bias);
+        for (let i = 0; i < y.length; i++) y[i]! += bv[i % g.outC]!;
+      }
+      if (act === 'relu') for (let i = 0; i < y.length; i++) if (!(y[i]! > 0)) y[i] = 0;
+      return out(b, [g.batch, g.outH, g.outW, g.outC], y);
+    };
+  return {
+    Conv2D: conv('Conv2D'),
+    FusedConv2D: conv('FusedConv2D'),
+    Conv2DBackpropInput: (args) => {
+      const { inputs } = args;
+      const attrs = args.attrs ?? {};
+      const b = args.backend as unknown as CpuBackend;
+      if (!plain(attrs)) return fallback('Conv2DBackpropInput', args);
+      const w = inputs.filter!;
+      const inShape = attrs.inputShape as Shape4;
+      const g = geom(tf, inShape, w.shape as Shape4, attrs, false);
+      return out(b, [...inShape], impl.conv2dBackpropInput(values(b, inputs.dy!), values(b, w), g));
+    },
+    Conv2DBackpropFilter: (args) => {
+      const { inputs } = args;
+      const attrs = args.attrs ?? {};
+      const b = args.backend as unknown as CpuBackend;
+      if (!plain(attrs)) return fallback('Conv2DBackpropFilter', args);
+      const x = inputs.x!;
+      const fShape = attrs.filterShape as Shape4;
+      const g = geom(tf, x.shape as Shape4, fShape, attrs, false);
+      return out(b, [...fShape], impl.conv2dBackpropFilter(values(b, x), values(b, inputs.dy!), g));
+    },
+    DepthwiseConv2dNative: (args) => {
+      const { inputs } = args;
+      const attrs = args.attrs ?? {};
+      const b = args.backend as unknown as CpuBackend;
+      const x = inputs.x!;
+      const w = inputs.filter!;
+      if (!plain(attrs) || w.shape[3] !== 1) return fallback('DepthwiseConv2dNative', args);
+      const g = geom(tf, x.shape as Shape4, w.shape as Shape4, attrs, true);
+      return out(b, [g.batch, g.outH, g.outW, g.outC], impl.depthwise(values(b, x), values(b, w), g));
+    },
+    DepthwiseConv2dNativeBackpropInput: (args) => {
+      const { inputs } = args;
+      const attrs = args.attrs ?? {};
+      const b = args.backend as unknown as CpuBackend;
+      const w = inputs.filter!;
+      if (!plain(attrs) || w.shape[3] !== 1) return fallback('DepthwiseConv2dNativeBackpropInput', args);
+      const inShape = attrs.inputShape as Shape4;
+      const g = geom(tf, inShape, w.shape as Shape4, attrs, true);
+      return out(b, [...inShape], impl.depthwiseBackpropInput(values(b, inputs.dy!), values(b, w), g));
+    },
+    DepthwiseConv2dNativeBackpropFilter: (args) => {
+      const { inputs } = args;
+      const attrs = args.attrs ?? {};
+      const b = args.backend as unknown as CpuBackend;
+      const fShape = attrs.filterShape as Shape4;
+      if (!plain(attrs) || fShape[3] !== 1) return fallback('DepthwiseConv2dNativeBackpropFilter', args);
+      const x = inputs.x!;
+      const g = geom(tf, x.shape as Shape4, fShape, attrs, true);
+      return out(b, [...fShape], impl.depthwiseBackpropFilter(values(b, x), values(b, inputs.dy!), g));
+    },
+  };
+}
+
+/** A KernelPack that puts impl's conv kernels and the batch-norm fast paths in place of the cpu backend's. */
+export function convKernelPack(name: string, loadImpl: () => Promise<ConvImpl | undefined>): KernelPack {
+  let saved: KernelConfig[] = [];
+  return {
+    name,
+    async install(tf) {
+      if (saved.length > 0) return true;
+      const impl = await loadImpl();
+      if (!impl) return false;
+      const orig = new Map<KernelName, KernelFunc>();
+      saved = [];
+      for (const k of KERNEL_NAMES) {
+        const cfg = tf.getKernel(k, 'cpu');
+        if (!cfg) continue;
+        saved.push(cfg);
+        orig.set(k, cfg.kernelFunc);
+      }
+      const funcs = kernelFuncs(tf, impl, orig);
+      for (const k of KERNEL_NAMES) {
+        if (orig.has(k)) tf.unregisterKernel(k, 'cpu');
+        tf.registerKernel({ kernelName: k, backendName: 'cpu', kernelFunc: funcs[k] });
+      }
+      for (const k of ELEMENTWISE_KERNELS) {
+        const cfg = tf.getKernel(k, 'cpu');
+        if (!cfg) continue;
+        saved.push(cfg);
+        tf.unregisterKernel(k, 'cpu');
+        tf.registerKernel({
+          kernelName: k,
+          backendName: 'cpu',
+          kernelFunc: elementwiseKernel(k, cfg.kernelFunc),
+        });
+      }
+      return true;
+    },
+    uninstall(tf) {
+      if (saved.length === 0) return;
+      for (const k of [...KERNEL_NAMES, ...ELEMENTWISE_KERNELS]) {
+        tf.unregisterKernel(k, 'cpu');
+        const cfg = saved.find((c) => c.kernelName === k);
+        if (cfg) tf.registerKernel(cfg);
+      }
+      saved = [];
+    },
+  };
+}

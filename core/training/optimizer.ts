@@ -1,0 +1,84 @@
+// Adam and SGD with momentum over explicit state, so a checkpoint captures all of it exactly
+// (tfjs's Adam recomputes beta powers on restore, which changes the last bits).
+import type { Hyperparameters } from '../space/types.js';
+import { type Tf, tf } from './backend.js';
+
+type Tensor = ReturnType<Tf['tensor']>;
+type Variable = ReturnType<Tf['variable']>;
+
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+export const ADAM_EPSILON = 1e-7;
+export const SGD_MOMENTUM = 0.9;
+
+export class ChildOptimizer {
+  /** Adam: first then second moments; SGD: velocities. One per variable, in variable order. */
+  private slots: Variable[];
+  /** Updates applied so far (Adam's bias correction). */
+  t = 0;
+
+  constructor(
+    readonly kind: Hyperparameters['optimizer'],
+    readonly learningRate: number,
+    readonly weightDecay: number,
+    readonly vars: readonly Variable[],
+    /** Which variables get L2 weight decay (kernels, not BN or biases). */
+    readonly decayed: readonly boolean[],
+  ) {
+    const copies = kind === 'adam' ? 2 : 1;
+    this.slots = [];
+    for (let k = 0; k < copies; k++)
+      for (const v of vars) {
+        const zero = tf.zerosLike(v);
+        this.slots.push(tf.variable(zero, false, undefined, v.dtype));
+        zero.dispose();
+      }
+  }
+
+  /** Applies one update from gradients given in variable order. */
+  apply(grads: readonly Tensor[]): void {
+    this.t++;
+    const lr = this.learningRate;
+    const n = this.vars.length;
+    // Bias corrections in float64 from t alone: identical whether or not the run was resumed.
+    const c1 = 1 - ADAM_BETA1 ** this.t;
+    const c2 = 1 - ADAM_BETA2 ** this.t;
+    tf.tidy(() => {
+      for (let i = 0; i < n; i++) {
+        const w = this.vars[i]!;
+        let g = grads[i]!;
+        if (this.weightDecay > 0 && this.decayed[i]) g = tf.add(g, tf.mul(w, this.weightDecay));
+        if (this.kind === 'adam') {
+          const m = this.slots[i]!;
+          const v = this.slots[n + i]!;
+          m.assign(tf.add(tf.mul(m, ADAM_BETA1), tf.mul(g, 1 - ADAM_BETA1)));
+          v.assign(tf.add(tf.mul(v, ADAM_BETA2), tf.mul(tf.square(g), 1 - ADAM_BETA2)));
+          const step = tf.div(tf.mul(m, lr / c1), tf.add(tf.sqrt(tf.div(v, c2)), ADAM_EPSILON));
+          w.assign(tf.sub(w, step));
+        } else {
+          const m = this.slots[i]!;
+          m.assign(tf.add(tf.mul(m, SGD_MOMENTUM), g));
+          w.assign(tf.sub(w, tf.mul(m, lr)));
+        }
+      }
+    });
+  }
+
+  /** Slot values, for checkpoints (the caller disposes them). */
+  state(): Tensor[] {
+    return this.slots.map((s) => tf.clone(s));
+  }
+
+  setState(values: readonly Tensor[], t: number): void {
+    if (values.length !== this.slots.length)
+      throw new Error(`optimizer state has ${values.length} tensors, expected ${this.slots.length}`);
+    values.forEach((v, i) => {
+      this.slots[i]!.assign(v);
+    });
+    this.t = t;
+  }
+
+  dispose(): void {
+    for (const s of this.slots) s.dispose();
+  }
+}

@@ -1,0 +1,288 @@
+// The deterministic child trainer: seeded init, project-owned shuffling, a step or epoch budget,
+// a wall-clock guard that only cuts short, NaN detection, checkpoint/resume and model export.
+import type { LoadedDataset, Split } from '../data/dataset.js';
+import { DatasetError } from '../data/dataset.js';
+import { loadDataset, type ReadBytes } from '../data/load.js';
+import { buildModel } from '../network/build.js';
+import { InfeasibleArchError } from '../network/mobile-cnn.js';
+import { Rng, type RngState } from '../rng.js';
+import type { Hyperparameters, NetworkArch } from '../space/types.js';
+import type { DatasetSpec, TrainingSpec } from '../spec/schema.js';
+import type { Store } from '../store/store.js';
+import { type BackendChoice, initBackend, type Tf, tf } from './backend.js';
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { saveModelToStore } from './model-io.js';
+import './kernels/index.js';
+import { ChildOptimizer } from './optimizer.js';
+import type { TrainResult } from './types.js';
+
+type Tensor = ReturnType<Tf['tensor']>;
+type Variable = ReturnType<Tf['variable']>;
+type LayersModel = ReturnType<Tf['model']>;
+
+/** Steps when neither the spec nor the candidate gives a budget (the spec's own default is 60). */
+export const DEFAULT_STEPS = 60;
+const EVAL_BATCH = 256;
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  elapsedSeconds: number;
+}
+
+export interface TrainChildInput {
+  arch: NetworkArch;
+  hyperparameters: Hyperparameters;
+  /** A spec (loaded here, split with `seed`) or an already loaded dataset (shared by many children). */
+  dataset: DatasetSpec | LoadedDataset;
+  training: TrainingSpec;
+  seed: number;
+  signal?: AbortSignal;
+  /** Reads s3:// dataset URIs. */
+  readBytes?: ReadBytes;
+  backend?: BackendChoice;
+  /** Checkpoint every `everySteps` steps and when cut short; resume from `prefix` if one is there. */
+  checkpoint?: { store: Store; prefix: string; everySteps?: number };
+  /** Save the trained model (tfjs format) under this prefix. */
+  saveModel?: { store: Store; prefix: string };
+  onProgress?: (p: TrainProgress) => void;
+  /** How often onProgress is called, in steps (default 10). */
+  progressEvery?: number;
+}
+
+function isLoaded(d: DatasetSpec | LoadedDataset): d is LoadedDataset {
+  return (d as LoadedDataset).train !== undefined;
+}
+
+/** The step budget: candidate epochs, else spec epochs, else spec steps, else DEFAULT_STEPS. */
+export function planBudget(
+  hp: Hyperparameters,
+  training: TrainingSpec,
+  nTrain: number,
+): { batchSize: number; stepsPerEpoch: number; totalSteps: number } {
+  const batchSize = Math.max(1, Math.min(hp.batchSize, nTrain));
+  const stepsPerEpoch = Math.max(1, Math.floor(nTrain / batchSize));
+  const epochs = hp.epochs ?? training.epochs;
+  const totalSteps = epochs !== undefined ? epochs * stepsPerEpoch : (training.steps ?? DEFAULT_STEPS);
+  return { batchSize, stepsPerEpoch, totalSteps };
+}
+
+/** Batches in a seeded order: epoch e is a permutation drawn from the base stream split by e. */
+class BatchSampler {
+  private epoch = -1;
+  private perm: number[] = [];
+  private readonly per: number;
+  private readonly xBuf: Float32Array;
+  private readonly yBuf: Int32Array;
+
+  constructor(
+    private readonly split: Split,
+    shape: readonly [number, number, number],
+    readonly batchSize: number,
+    private readonly stepsPerEpoch: number,
+    readonly rngState: RngState,
+  ) {
+    this.per = shape[0] * shape[1] * shape[2];
+    this.xBuf = new Float32Array(batchSize * this.per);
+    this.yBuf = new Int32Array(batchSize);
+  }
+
+  batch(step: number): { x: Float32Array; y: Int32Array } {
+    const e = Math.floor(step / this.stepsPerEpoch);
+    if (e !== this.epoch) {
+      this.epoch = e;
+      const ids = Array.from({ length: this.split.n }, (_, i) => i);
+      this.perm = Rng.fromState(this.rngState).split(`epoch:${e}`).shuffle(ids);
+    }
+    const start = (step % this.stepsPerEpoch) * this.batchSize;
+    for (let i = 0; i < this.batchSize; i++) {
+      const j = this.perm[start + i]!;
+      this.xBuf.set(this.split.x.subarray(j * this.per, (j + 1) * this.per), i * this.per);
+      this.yBuf[i] = this.split.y[j]!;
+    }
+    return { x: this.xBuf, y: this.yBuf };
+  }
+}
+
+/** Accuracy of the model on a split, in fixed-size batches (inference mode). */
+export function evaluateAccuracy(
+  model: LayersModel,
+  split: Split,
+  shape: readonly [number, number, number],
+): number {
+  if (split.n === 0) return 0;
+  const per = shape[0] * shape[1] * shape[2];
+  let correct = 0;
+  for (let s = 0; s < split.n; s += EVAL_BATCH) {
+    const m = Math.min(EVAL_BATCH, split.n - s);
+    const pred = tf.tidy(() => {
+      const x = tf.tensor4d(split.x.subarray(s * per, (s + m) * per), [m, ...shape]);
+      return tf.argMax(model.predict(x) as Tensor, -1).dataSync();
+    });
+    for (let i = 0; i < m; i++) if (pred[i] === split.y[s + i]) correct++;
+  }
+  return correct / split.n;
+}
+
+/** The tf.Variables under a model's weights, and whether each is a kernel (decayed). */
+function trainables(model: LayersModel): { vars: Variable[]; decayed: boolean[] } {
+  const vars: Variable[] = [];
+  const decayed: boolean[] = [];
+  for (const w of model.trainableWeights) {
+    vars.push(w.read() as Variable);
+    decayed.push(/kernel/.test(w.originalName));
+  }
+  return { vars, decayed };
+}
+
+function emptyResult(backend: string, params = 0, macs = 0): TrainResult {
+  return {
+    status: 'failed',
+    testAccuracy: 0,
+    valAccuracy: 0,
+    trainSeconds: 0,
+    examplesPerSec: 0,
+    stepsDone: 0,
+    params,
+    macs,
+    backend,
+  };
+}
+
+/**
+ * Trains one child and scores it. A bad child (infeasible arch, NaN loss, any tfjs error) gives
+ * status 'failed' with a reason; a bad dataset throws DatasetError (it would fail every child).
+ */
+export async function trainChild(input: TrainChildInput): Promise<TrainResult> {
+  const backend = (await initBackend(input.backend)).name;
+  const data = isLoaded(input.dataset)
+    ? input.dataset
+    : await loadDataset(input.dataset, { seed: input.seed, readBytes: input.readBytes });
+  const result = emptyResult(backend);
+  const disposables: { dispose(): void }[] = [];
+  try {
+    return await trainLoop(input, data, result, disposables);
+  } catch (e) {
+    if (e instanceof DatasetError) throw e;
+    result.status = 'failed';
+    result.reason =
+      e instanceof InfeasibleArchError
+        ? `infeasible architecture: ${e.message}`
+        : `training error: ${(e as Error).message}`;
+    return result;
+  } finally {
+    for (const d of disposables.reverse()) {
+      try {
+        d.dispose();
+      } catch {
+        // already disposed through a shared layer
+      }
+    }
+  }
+}
+
+async function trainLoop(
+  input: TrainChildInput,
+  data: LoadedDataset,
+  result: TrainResult,
+  disposables: { dispose(): void }[],
+): Promise<TrainResult> {
+  const hp = input.hyperparameters;
+  if (!(hp.learningRate > 0) || !Number.isFinite(hp.learningRate))
+    throw new Error(`learningRate must be > 0, got ${hp.learningRate}`);
+  const { model, logitsModel, summary } = buildModel(input.arch, data.shape, data.numClasses, input.seed);
+  disposables.push(model, logitsModel);
+  result.params = summary.params;
+  result.macs = summary.macs;
+  const { batchSize, stepsPerEpoch, totalSteps } = planBudget(hp, input.training, data.train.n);
+  const { vars, decayed } = trainables(model);
+  const opt = new ChildOptimizer(hp.optimizer, hp.learningRate, hp.weightDecay, vars, decayed);
+  disposables.push(opt);
+
+  let step = 0;
+  let rngState: RngState = Rng.fromSeed(`shuffle:${input.seed}`).state();
+  const ck = input.checkpoint;
+  const fingerprint = JSON.stringify([input.arch, hp, input.seed, data.uri, data.train.n, totalSteps]);
+  if (ck) {
+    const saved = await loadCheckpoint(ck.store, ck.prefix);
+    if (saved) {
+      if (saved.fingerprint !== fingerprint)
+        throw new Error(`checkpoint at ${ck.prefix} belongs to a different child or budget`);
+      model.setWeights(saved.weights);
+      opt.setState(saved.optimizer, saved.optimizerSteps);
+      for (const t of [...saved.weights, ...saved.optimizer]) t.dispose();
+      step = saved.step;
+      rngState = saved.rngState;
+    }
+  }
+  const checkpointNow = async (): Promise<void> => {
+    if (!ck) return;
+    const c: Checkpoint = {
+      fingerprint,
+      step,
+      rngState,
+      optimizerSteps: opt.t,
+      weights: model.getWeights(),
+      optimizer: opt.state(),
+    };
+    try {
+      await saveCheckpoint(ck.store, ck.prefix, c);
+    } finally {
+      for (const t of c.optimizer) t.dispose();
+    }
+  };
+
+  const sampler = new BatchSampler(data.train, data.shape, batchSize, stepsPerEpoch, rngState);
+  const startStep = step;
+  const maxSeconds = input.training.maxSeconds;
+  const t0 = performance.now();
+  const elapsed = (): number => (performance.now() - t0) / 1000;
+  const every = input.progressEvery ?? 10;
+  while (step < totalSteps) {
+    if (input.signal?.aborted) {
+      result.status = 'cutShort';
+      result.reason = `aborted at step ${step} of ${totalSteps}`;
+      break;
+    }
+    if (elapsed() > maxSeconds) {
+      result.status = 'cutShort';
+      result.reason = `maxSeconds ${maxSeconds} reached at step ${step} of ${totalSteps}`;
+      break;
+    }
+    const { x, y } = sampler.batch(step);
+    const loss = tf.tidy(() => {
+      const xb = tf.tensor4d(x, [batchSize, ...data.shape]);
+      const yb = tf.oneHot(tf.tensor1d(y, 'int32'), data.numClasses);
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(yb, logitsModel.apply(xb, { training: true }) as Tensor),
+        vars,
+      );
+      const lossValue = value.dataSync()[0]!;
+      if (Number.isFinite(lossValue)) opt.apply(vars.map((v) => grads[v.name]!));
+      return lossValue;
+    });
+    if (!Number.isFinite(loss)) {
+      result.status = 'failed';
+      result.reason = `loss became ${loss} at step ${step}; learning rate ${hp.learningRate} may be too high`;
+      result.stepsDone = step;
+      result.trainSeconds = elapsed();
+      return result;
+    }
+    step++;
+    if (input.onProgress && (step % every === 0 || step === totalSteps))
+      input.onProgress({ step, totalSteps, loss, elapsedSeconds: elapsed() });
+    if (ck?.everySteps && step % ck.everySteps === 0 && step < totalSteps) await checkpointNow();
+  }
+  result.trainSeconds = elapsed();
+  result.stepsDone = step;
+  const trained = (step - startStep) * batchSize;
+  result.examplesPerSec = result.trainSeconds > 0 ? trained / result.trainSeconds : 0;
+  if (result.status === 'cutShort') await checkpointNow();
+  else result.status = 'ok';
+  result.valAccuracy = evaluateAccuracy(model, data.val, data.shape);
+  result.testAccuracy = evaluateAccuracy(model, data.test, data.shape);
+  if (input.saveModel && result.status === 'ok')
+    await saveModelToStore(model, input.saveModel.store, input.saveModel.prefix);
+  return result;
+}

@@ -1,0 +1,33 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../../../core/training/backend.js';
+import '../../../core/training/kernels/index.js';
+
+afterAll(async () => {
+  await initBackend('cpu');
+});
+
+describe('initBackend', () => {
+  it('auto picks tfjs-node when it loads, else the cpu backend with fast kernels, and says why', async () => {
+    const info = await initBackend('auto');
+    if (info.name === 'tensorflow') expect(tf.getBackend()).toBe('tensorflow');
+    else {
+      expect(info.name).toBe('cpu+js');
+      expect(tf.getBackend()).toBe('cpu');
+      expect(info.notes.join()).toMatch(/tfjs-node unavailable/);
+    }
+  });
+
+  it('cpu is the plain backend; tensorflow fails clearly where the binding is missing', async () => {
+    expect((await initBackend('cpu')).name).toBe('cpu');
+    const patched = tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc;
+    expect((await initBackend('cpu-fast')).name).toBe('cpu+js');
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).not.toBe(patched);
+    expect((await initBackend('cpu')).name).toBe('cpu');
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).toBe(patched);
+    const node = await initBackend('tensorflow').then(
+      (i) => i.name,
+      (e: Error) => e.message,
+    );
+    expect(node === 'tensorflow' || /tfjs-node is not usable here/.test(node)).toBe(true);
+  });
+});
