@@ -152,6 +152,9 @@ function parseArgs(args: string[]) {
     seeds: get('seeds', 20),
     budget: get('budget', 1000),
     batch: get('batch', 10),
+    split: args.includes('--two-phase-split')
+      ? Number(args[args.indexOf('--two-phase-split') + 1])
+      : undefined,
     svg: svgAt >= 0 ? args[svgAt + 1]! : 'docs/search-hv.svg',
   };
 }
@@ -226,7 +229,12 @@ export async function run(args: string[]): Promise<unknown> {
         { ...spec.strategy, name: name === 'reinforce-lstm' ? 'reinforce' : name, seed },
         space.cardinalities,
         specHash,
-        { groups, totalSamples: opt.budget, ...(name === 'reinforce-lstm' ? { strategy: name } : {}) },
+        {
+          groups,
+          totalSamples: opt.budget,
+          ...(opt.split !== undefined ? { phase1Fraction: opt.split } : {}),
+          ...(name === 'reinforce-lstm' ? { strategy: name } : {}),
+        },
       );
       let state = ctl.init();
       const rng = Rng.fromSeed(`bench-search:${name}:${seed}`);
@@ -330,8 +338,7 @@ export async function run(args: string[]): Promise<unknown> {
       budget: opt.budget,
       batch: opt.batch,
       strategyParams: spec.strategy,
-      twoPhase:
-        'inner reinforce; budget split by log-size of sub-spaces; accelerator fixed at middle choices in phase 1',
+      twoPhase: `inner reinforce; phase-1 share ${opt.split ?? 'by log-size of sub-spaces'}; accelerator fixed at middle choices in phase 1`,
       distinctCandidatesEvaluated: memo.size,
     },
     target: { randomMedianHypervolumeAt500: round(target), randomMedianBestRewardAt500: round(rewardTarget) },
@@ -374,9 +381,9 @@ function plot(
   target: number,
   budget: number,
 ): string {
-  const W = 720;
+  const W = 750;
   const H = 440;
-  const m = { l: 60, r: 130, t: 30, b: 45 };
+  const m = { l: 60, r: 150, t: 30, b: 45 };
   const all = Object.values(curves).flatMap((cs) => cs.flatMap((c) => c[key].filter(Number.isFinite)));
   const yMin = quantile(all, 0.02);
   const yMax = Math.max(...all) + 0.01 * (Math.max(...all) - yMin);

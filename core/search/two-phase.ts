@@ -40,6 +40,8 @@ const PHASE1: ReadonlySet<DecisionGroup> = new Set<DecisionGroup>(['network', 'h
 export interface TwoPhaseOptions extends InitOptions {
   /** Strategy run inside each phase; default reinforce. */
   inner?: 'reinforce' | 'ppo' | 'evolution' | 'random';
+  /** Share of the budget for phase 1; default: in proportion to the log-size of each sub-space. */
+  phase1Fraction?: number;
 }
 
 function logSize(cards: readonly number[], idx: readonly number[]): number {
@@ -83,7 +85,10 @@ export const twoPhaseStrategy: Strategy<TwoPhaseState> = {
       throw new Error(`two-phase: totalSamples must be >= 2, got ${total}`);
     const l1 = logSize(cardinalities, p1);
     const l2 = logSize(cardinalities, p2);
-    const frac = l1 + l2 > 0 ? l1 / (l1 + l2) : 0.5;
+    const f = options?.phase1Fraction;
+    if (f !== undefined && !(f > 0 && f < 1))
+      throw new Error(`two-phase: phase1Fraction must be in (0, 1), got ${f}`);
+    const frac = f ?? (l1 + l2 > 0 ? l1 / (l1 + l2) : 0.5);
     const b1 = Math.min(total - 1, Math.max(1, Math.round(total * frac)));
     const s: TwoPhaseState = {
       ...baseState('two-phase', cardinalities, spec, options),
