@@ -52,7 +52,9 @@ export class TrainPool {
       w.off('error', onError);
       w.off('exit', onExit);
     };
-    const onMessage = (m: { ok: true; value: { cid: string; status: string } } | { ok: false; error: string; name: string }) => {
+    const onMessage = (
+      m: { ok: true; value: { cid: string; status: string } } | { ok: false; error: string; name: string },
+    ) => {
       done();
       this.idle.push(w);
       if (m.ok) p.resolve(m.value);

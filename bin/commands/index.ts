@@ -3,8 +3,19 @@ import type { Command } from '../cli.js';
 
 export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: { summary: 'Run a search locally', load: async () => (await import('./run.js')).command },
+  resume: {
+    summary: 'Continue a stopped or interrupted search',
+    load: async () => (await import('./resume.js')).command,
+  },
+  ls: { summary: 'List the searches in a store', load: async () => (await import('./inspect.js')).ls },
+  status: { summary: "Show a search's progress", load: async () => (await import('./inspect.js')).status },
+  results: {
+    summary: "Print a search's Pareto front",
+    load: async () => (await import('./inspect.js')).results,
+  },
   validate: { summary: 'Validate a search spec', load: async () => (await import('./validate.js')).command },
   space: { summary: "Print a spec's search space", load: async () => (await import('./space.js')).command },
+  train: { summary: 'Train one child network', load: async () => (await import('./train.js')).command },
   schema: {
     summary: 'Print or write the JSON Schema of a spec',
     load: async () => (await import('./schema.js')).command,

@@ -1,21 +1,67 @@
-import { resolve } from 'node:path';
 import { keys } from '../../core/engine/keys.js';
-import { createSearch, type SearchState } from '../../core/engine/steps.js';
+import { createSearch } from '../../core/engine/steps.js';
 import { getJson } from '../../core/store/json.js';
+import type { Store } from '../../core/store/store.js';
 import { newSearchId } from '../../lambdas/lib/api.js';
-import { s3Reader } from '../../lambdas/lib/context.js';
-import { openStore } from '../../lambdas/store/open-store.js';
-import { runLocalExecution } from '../../local/runner.js';
-import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
+import { runSession } from '../../local/session.js';
+import { type Command, parseFlags, positiveInt, printUsage, UsageError } from '../cli.js';
+import { progressPrinter } from '../progress.js';
 import { loadSpecFile } from './spec-file.js';
+import { locate, openStoreFlag, storeOption } from './store-flag.js';
+
+/** Run (or resume) a stored search to its end with progress; Ctrl-C stops it cleanly. */
+export async function driveSearch(
+  store: Store,
+  searchId: string,
+  json: boolean,
+  workers?: number,
+): Promise<number> {
+  const ctrl = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nstopping after the current iteration (Ctrl-C again to abort now)...\n');
+      ctrl.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const r = await runSession(store, searchId, {
+      ...(workers !== undefined ? { workers } : {}),
+      signal: ctrl.signal,
+      ...(json ? {} : { onProgress: progressPrinter() }),
+    });
+    const results = await getJson<{ paretoFront: unknown[]; candidatesEvaluated: number; status: string }>(
+      store,
+      keys.results(searchId),
+    );
+    const where = {
+      results: locate(store, keys.results(searchId)),
+      report: locate(store, keys.report(searchId)),
+    };
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ searchId, ...where, seconds: r.seconds, events: r.events, ...results })}\n`,
+      );
+    else
+      process.stdout.write(
+        `search ${searchId} ${results.status} in ${r.seconds.toFixed(1)} s: ${results.candidatesEvaluated} candidates evaluated, Pareto front of ${results.paretoFront.length}\nresults: ${where.results}\nreport:  ${where.report}\n`,
+      );
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
 
 export const command: Command = {
   name: 'run',
-  summary: 'Run a search locally through the synthesized state machine (no path: the built-in example).',
-  usage: 'cosearch run [SPEC.json] [--store URI] [--json]',
+  summary: 'Run a search locally through the synthesized state machine (no spec: the built-in example).',
+  usage: 'cosearch run [SPEC.json] [--store URI] [--workers N] [--json]',
   async run(argv) {
     const { values, positionals } = parseFlags(argv, {
-      store: { type: 'string', default: 'file://./runs' },
+      ...storeOption,
+      workers: { type: 'string' },
       json: { type: 'boolean' },
     });
     if (values.help) {
@@ -25,47 +71,14 @@ export const command: Command = {
     if (positionals.length > 1)
       throw new UsageError(`expected at most one spec file, got ${positionals.length}`);
     const spec = await loadSpecFile(positionals[0]);
-    let store: ReturnType<typeof openStore>;
-    try {
-      store = openStore(values.store);
-    } catch (e) {
-      throw new UsageError(`--store: ${(e as Error).message}`);
-    }
+    const workers = values.workers === '0' ? 0 : positiveInt('workers', values.workers, 64);
+    const store = openStoreFlag(values.store);
     const searchId = newSearchId(Date.now());
-    const log = (line: string) => {
-      if (!values.json) process.stdout.write(`${line}\n`);
-    };
     await createSearch(store, spec, searchId);
-    log(
-      `search ${searchId}: ${spec.strategy.name}, ${spec.strategy.iterations} iterations × ${spec.strategy.batchSize} candidates, dataset ${spec.dataset.uri}, store ${store.uri}`,
-    );
-    const t0 = performance.now();
-    const ctx = { store, readBytes: s3Reader() };
-    const exec = await runLocalExecution(ctx, searchId, {
-      onEvent: (e) => {
-        if (e.type !== 'StateExited' || e.state?.name !== 'UpdatePolicy') return;
-        void getJson<SearchState>(store, keys.state(searchId)).then((s) =>
-          log(
-            `  iteration ${s.iteration}/${s.iterations}: ${s.candidatesEvaluated} evaluated (${s.trained} trained, ${s.infeasible} infeasible, ${s.failed} failed, ${s.cached} cached), best reward ${s.bestReward?.toFixed(4) ?? '-'}  [${((performance.now() - t0) / 1000).toFixed(1)} s]`,
-          ),
-        );
-      },
-    });
-    const results = await getJson<{ paretoFront: unknown[]; candidatesEvaluated: number; status: string }>(
-      store,
-      keys.results(searchId),
-    );
-    const where = store.uri.startsWith('file://')
-      ? resolve(store.uri.slice('file://'.length), keys.results(searchId))
-      : `${store.uri}/${keys.results(searchId)}`;
-    if (values.json)
+    if (!values.json)
       process.stdout.write(
-        `${JSON.stringify({ searchId, results: where, events: exec.events, ...results })}\n`,
+        `search ${searchId}: ${spec.strategy.name}, ${spec.strategy.iterations} iterations × ${spec.strategy.batchSize} candidates on ${spec.dataset.uri}, store ${store.uri}\n`,
       );
-    else
-      log(
-        `done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${results.status}, ${results.candidatesEvaluated} candidates evaluated, Pareto front of ${results.paretoFront.length}\nresults: ${where}`,
-      );
-    return 0;
+    return driveSearch(store, searchId, values.json === true, workers);
   },
 };

@@ -1,0 +1,131 @@
+// ls, status and results: read-only views of any store.
+
+import type { Evaluation } from '../../core/engine/evaluation.js';
+import { keys, SEARCH_ID_PATTERN } from '../../core/engine/keys.js';
+import type { SearchState } from '../../core/engine/steps.js';
+import { tryGetJson } from '../../core/store/json.js';
+import type { Store } from '../../core/store/store.js';
+import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
+import { openStoreFlag, storeOption } from './store-flag.js';
+
+async function searchIds(store: Store): Promise<string[]> {
+  const ids = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const page = await store.list(keys.searchesPrefix, nextToken ? { nextToken } : {});
+    for (const k of page.keys) if (k.endsWith('/state.json')) ids.add(k.split('/')[1]!);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return [...ids].sort();
+}
+
+function oneId(positionals: string[]): string {
+  const id = positionals[0];
+  if (!id || positionals.length > 1) throw new UsageError('give exactly one SEARCH_ID');
+  if (!SEARCH_ID_PATTERN.test(id)) throw new UsageError(`invalid search id "${id}"`);
+  return id;
+}
+
+async function stateOf(store: Store, id: string): Promise<SearchState> {
+  const s = await tryGetJson<SearchState>(store, keys.state(id));
+  if (!s) throw new UsageError(`no search ${id} in ${store.uri}`);
+  return s;
+}
+
+export const ls: Command = {
+  name: 'ls',
+  summary: 'List the searches in a store.',
+  usage: 'cosearch ls [--store URI] [--json]',
+  async run(argv) {
+    const { values } = parseFlags(argv, { ...storeOption, json: { type: 'boolean' } }, false);
+    if (values.help) {
+      printUsage(this);
+      return 0;
+    }
+    const store = openStoreFlag(values.store);
+    const rows = [];
+    for (const id of await searchIds(store)) rows.push(await stateOf(store, id));
+    if (values.json) process.stdout.write(`${JSON.stringify({ searches: rows })}\n`);
+    else if (rows.length === 0) process.stdout.write(`no searches in ${store.uri}\n`);
+    else
+      for (const s of rows)
+        process.stdout.write(
+          `${s.searchId}  ${s.status.padEnd(9)}  iter ${s.iteration}/${s.iterations}  ${s.candidatesEvaluated} evaluated  best ${s.bestReward?.toFixed(4) ?? '-'}  ${s.startedAt}\n`,
+        );
+    return 0;
+  },
+};
+
+export const status: Command = {
+  name: 'status',
+  summary: "Show a search's progress.",
+  usage: 'cosearch status SEARCH_ID [--store URI] [--json]',
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { ...storeOption, json: { type: 'boolean' } });
+    if (values.help) {
+      printUsage(this);
+      return 0;
+    }
+    const store = openStoreFlag(values.store);
+    const s = await stateOf(store, oneId(positionals));
+    if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+    else
+      for (const [k, v] of Object.entries(s))
+        process.stdout.write(`${k.padEnd(20)} ${v === null ? '-' : String(v)}\n`);
+    return 0;
+  },
+};
+
+const CSV_COLUMNS = [
+  'cid',
+  'iteration',
+  'status',
+  'reward',
+  'accuracy',
+  'latencyMs',
+  'energyMJ',
+  'areaMM2',
+  'params',
+  'macs',
+  'cached',
+] as const;
+
+function csvCell(v: unknown): string {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export const results: Command = {
+  name: 'results',
+  summary: "Print a finished search's Pareto front (JSON, or CSV with --csv).",
+  usage: 'cosearch results SEARCH_ID [--store URI] [--csv]',
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, { ...storeOption, csv: { type: 'boolean' } });
+    if (values.help) {
+      printUsage(this);
+      return 0;
+    }
+    const store = openStoreFlag(values.store);
+    const id = oneId(positionals);
+    const s = await stateOf(store, id);
+    const r = await tryGetJson<{ paretoFront: Evaluation[] }>(store, keys.results(id));
+    if (!r) throw new UsageError(`search ${id} has no results yet (status ${s.status})`);
+    if (!values.csv) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      return 0;
+    }
+    process.stdout.write(`${CSV_COLUMNS.join(',')}\n`);
+    for (const e of r.paretoFront) {
+      const row: Record<string, unknown> = {
+        ...e.metrics,
+        cid: e.cid,
+        iteration: e.iteration,
+        status: e.status,
+        reward: e.reward,
+        cached: e.cached,
+      };
+      process.stdout.write(`${CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,128 @@
+// A local search as a user runs it: the synthesized loop, children on worker threads,
+// live progress, and Ctrl-C as a clean stop through the stop flag.
+import type { Evaluation } from '../core/engine/evaluation.js';
+import { keys } from '../core/engine/keys.js';
+import { loadSpec, type SearchState } from '../core/engine/steps.js';
+import { paretoFront } from '../core/search/pareto.js';
+import { OBJECTIVE_NAMES } from '../core/spec/schema.js';
+import { getJson, tryGetJson } from '../core/store/json.js';
+import type { Store } from '../core/store/store.js';
+import { s3Reader } from '../lambdas/lib/context.js';
+import { CandidateEvent } from '../lambdas/lib/events.js';
+import { type LocalHandler, runLocalExecution } from './runner.js';
+import { TrainPool } from './train-pool.js';
+
+export interface Progress {
+  iteration: number;
+  iterations: number;
+  /** Children finished in the current run (trained, infeasible or failed). */
+  childrenDone: number;
+  trained: number;
+  failed: number;
+  infeasible: number;
+  cached: number;
+  bestReward: number | null;
+  paretoSize: number;
+  elapsedSeconds: number;
+  etaSeconds: number | null;
+}
+
+export interface SessionOptions {
+  /** Training workers; default the spec's strategy.concurrency. 0 trains in-process. */
+  workers?: number;
+  onProgress?: (p: Progress, event: 'child' | 'iteration' | 'done') => void;
+  /** Stop cleanly when this signal aborts (Ctrl-C): the loop ends through Finalize. */
+  signal?: AbortSignal;
+}
+
+export interface SessionResult {
+  searchId: string;
+  status: string;
+  events: number;
+  seconds: number;
+}
+
+type Scored = Evaluation & { id: string };
+
+export async function runSession(
+  store: Store,
+  searchId: string,
+  options: SessionOptions = {},
+): Promise<SessionResult> {
+  const spec = await loadSpec(store, searchId);
+  const workers = options.workers ?? spec.strategy.concurrency;
+  const pool = workers > 0 ? new TrainPool(workers) : undefined;
+  const handlers: Partial<Record<'trainChild', LocalHandler>> = {};
+  if (pool)
+    handlers.trainChild = async (input) =>
+      (await pool.run({ storeUri: store.uri, input: CandidateEvent.parse(input) })) as never;
+
+  const t0 = performance.now();
+  const seconds = () => (performance.now() - t0) / 1000;
+  const iterationEnds: number[] = [];
+  const scored: Scored[] = [];
+  let childrenDone = 0;
+  let state = await getJson<SearchState>(store, keys.state(searchId));
+  const startIteration = state.iteration;
+  const snapshot = (): Progress => {
+    const runIters = state.iteration - startIteration;
+    const perIter = runIters > 0 ? (iterationEnds.at(-1) ?? 0) / runIters : null;
+    return {
+      iteration: state.iteration,
+      iterations: spec.strategy.iterations,
+      childrenDone,
+      trained: state.trained,
+      failed: state.failed,
+      infeasible: state.infeasible,
+      cached: state.cached,
+      bestReward: state.bestReward,
+      paretoSize: paretoFront(scored, OBJECTIVE_NAMES).length,
+      elapsedSeconds: seconds(),
+      etaSeconds: perIter === null ? null : perIter * Math.max(0, spec.strategy.iterations - state.iteration),
+    };
+  };
+  // Progress reads run one after another, so lines come out in iteration order.
+  let reads = Promise.resolve();
+  const onIteration = (k: number) => {
+    reads = reads.then(async () => {
+      state = (await tryGetJson<SearchState>(store, keys.state(searchId))) ?? state;
+      const it = await tryGetJson<{ evaluations: Evaluation[] }>(store, keys.evaluations(searchId, k));
+      for (const e of it?.evaluations ?? [])
+        if (
+          (e.status === 'ok' || e.status === 'cutShort') &&
+          e.metrics.accuracy !== undefined &&
+          !scored.some((s) => s.cid === e.cid)
+        )
+          scored.push({ ...e, id: e.cid });
+      iterationEnds.push(seconds());
+      options.onProgress?.(snapshot(), 'iteration');
+    });
+  };
+  const onAbort = () => void store.put(keys.stop(searchId), 'stopped by user\n');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const exec = await runLocalExecution({ store, readBytes: s3Reader() }, searchId, {
+      handlers,
+      onEvent: (e) => {
+        if (e.type !== 'StateExited') return;
+        const name = e.state?.name;
+        if (name === 'TrainChild' || name === 'Infeasible' || name === 'ChildFailed') {
+          childrenDone++;
+          options.onProgress?.(snapshot(), 'child');
+        }
+        if (name === 'UpdatePolicy') {
+          const output = (e.state as { output?: { iteration?: number } }).output;
+          onIteration((output?.iteration ?? state.iteration + 2) - 1);
+        }
+      },
+    });
+    await reads;
+    state = await getJson<SearchState>(store, keys.state(searchId));
+    options.onProgress?.(snapshot(), 'done');
+    const output = exec.output as { status?: string };
+    return { searchId, status: output.status ?? state.status, events: exec.events, seconds: seconds() };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await pool?.close();
+  }
+}
