@@ -37,7 +37,13 @@ export interface TrainChildInput {
   /** A spec (loaded here, split with `seed`) or an already loaded dataset (shared by many children). */
   dataset: DatasetSpec | LoadedDataset;
   training: TrainingSpec;
+  /** Seeds initializers and shuffling. */
   seed: number;
+  /**
+   * Seeds the train/validation/test split when `dataset` is a spec. Keep it the same for every
+   * child of a search (e.g. the strategy seed) so their accuracies are measured on the same data.
+   */
+  dataSeed?: number;
   signal?: AbortSignal;
   /** Reads s3:// dataset URIs. */
   readBytes?: ReadBytes;
@@ -49,6 +55,26 @@ export interface TrainChildInput {
   onProgress?: (p: TrainProgress) => void;
   /** How often onProgress is called, in steps (default 10). */
   progressEvery?: number;
+}
+
+// Children of one search share a dataset: keep the last few loaded ones (they are not mutated).
+const datasetCache = new Map<string, Promise<LoadedDataset>>();
+const DATASET_CACHE_SIZE = 2;
+
+function loadCached(
+  spec: DatasetSpec,
+  seed: number,
+  readBytes: ReadBytes | undefined,
+): Promise<LoadedDataset> {
+  const key = JSON.stringify([spec, seed]);
+  let p = datasetCache.get(key);
+  if (!p) {
+    p = loadDataset(spec, { seed, readBytes });
+    p.catch(() => datasetCache.delete(key));
+    datasetCache.set(key, p);
+    while (datasetCache.size > DATASET_CACHE_SIZE) datasetCache.delete(datasetCache.keys().next().value!);
+  }
+  return p;
 }
 
 function isLoaded(d: DatasetSpec | LoadedDataset): d is LoadedDataset {
@@ -158,7 +184,7 @@ export async function trainChild(input: TrainChildInput): Promise<TrainResult> {
   const backend = (await initBackend(input.backend)).name;
   const data = isLoaded(input.dataset)
     ? input.dataset
-    : await loadDataset(input.dataset, { seed: input.seed, readBytes: input.readBytes });
+    : await loadCached(input.dataset, input.dataSeed ?? 0, input.readBytes);
   const result = emptyResult(backend);
   const disposables: { dispose(): void }[] = [];
   try {
