@@ -16,7 +16,6 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   validate: { summary: 'Validate a search spec', load: async () => (await import('./validate.js')).command },
   space: { summary: "Print a spec's search space", load: async () => (await import('./space.js')).command },
   train: { summary: 'Train one child network', load: async () => (await import('./train.js')).command },
-  train: { summary: 'Train one child network', load: async () => (await import('./train.js')).command },
   schema: {
     summary: 'Print or write the JSON Schema of a spec',
     load: async () => (await import('./schema.js')).command,
