@@ -86,8 +86,53 @@ export function fastLayer(l: ConvShape, a: SystolicArray): SystolicLayerResult {
   const dOf = c.validOfmapWrites;
   let stall = 0;
   if (a.bandwidth !== undefined) {
-    // Each operand has its own port of `bandwidth` words/cycle; the slowest bounds the layer.
-    const need = Math.ceil(Math.max(dIf, dFi, dOf) / a.bandwidth);
+    const bw = a.bandwidth;
+    // SCALE-Sim's USER read buffer walks a circular window over the operand's prefetch order,
+    // half a buffer per refill (one line of `bw` words per cycle, plus one). Each sweep of the
+    // demand over the prefetch order costs one revolution; so does each demand that lands behind
+    // the window: a repeated slice that does not fit, or a fold whose demand starts `span`
+    // positions ahead of its lowest position when a refill happens to stop inside that span
+    // (probability span / refill size). The row waits for its refill: the slowest port bounds.
+    const port = (kB: number, valid: number, sweeps: number, jumps: number, folds: number, span: number) => {
+      const Z = kB * 1024;
+      const half = Z - Math.ceil(Z / 2);
+      const perSet = Math.ceil(Z / 100);
+      const sets = Math.floor(valid / perSet) + 1;
+      const active = Math.min(sets, Math.ceil(Math.ceil(Z / 2) / perSet));
+      const step = Math.min(sets - active, Math.ceil(half / perSet));
+      const lines = Math.ceil(half / bw);
+      let refills = 0;
+      if (step > 0) {
+        const revolution = Math.ceil(sets / step);
+        const behind = jumps + folds * Math.min(1, span / (step * perSet));
+        refills = sweeps * Math.ceil((sets - active) / step) + Math.round(behind * revolution);
+      }
+      return {
+        words: bw * (Math.min(Math.ceil(Math.ceil(Z / 2) / bw), Math.ceil(valid / bw)) + refills * lines),
+        cycles: refills * (lines + 1),
+      };
+    };
+    const ifValid = M * K;
+    const fiValid = K * N;
+    const folds = m.folds;
+    // Rolled (anti-diagonal) prefetch orders put a fold's first Ra²/2 entries before the previous tail.
+    const rolledSpan = (a.rows * (a.rows - 1)) / 2;
+    let ifPort: ReturnType<typeof port>;
+    let fiPort: ReturnType<typeof port>;
+    if (a.dataflow === 'os') {
+      ifPort = port(a.ifmapSramKB, ifValid, m.colFold, 0, folds, rolledSpan);
+      const sliceFits = K * Math.min(a.cols, N) <= (a.filterSramKB * 1024) / 2;
+      fiPort = port(a.filterSramKB, fiValid, 1, sliceFits ? 0 : m.colFold * (m.rowFold - 1), 0, 0);
+    } else if (a.dataflow === 'ws') {
+      ifPort = port(a.ifmapSramKB, ifValid, m.colFold, 0, folds, rolledSpan);
+      fiPort = port(a.filterSramKB, fiValid, 1, 0, folds, a.rows * a.cols);
+    } else {
+      ifPort = port(a.ifmapSramKB, ifValid, 1, 0, folds, a.rows * a.cols);
+      fiPort = port(a.filterSramKB, fiValid, m.colFold, 0, folds, rolledSpan);
+    }
+    dIf = ifPort.words;
+    dFi = fiPort.words;
+    const need = Math.max(ifPort.cycles, fiPort.cycles, Math.ceil(dOf / bw));
     stall = Math.max(0, need - c.computeCycles);
   }
   const total = c.computeCycles + stall;
