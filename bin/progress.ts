@@ -17,10 +17,14 @@ export function progressLine(p: Progress): string {
 
 export function progressPrinter(out: NodeJS.WriteStream = process.stdout) {
   const tty = out.isTTY === true;
+  let lastPrinted = -1;
   return (p: Progress, event: 'child' | 'iteration' | 'done') => {
     if (tty) {
       out.write(`\r\x1b[2K${progressLine(p).slice(0, (out.columns ?? 160) - 1)}`);
       if (event === 'done') out.write('\n');
-    } else if (event !== 'child') out.write(`${progressLine(p)}\n`);
+    } else if (event === 'iteration' || (event === 'done' && p.iteration !== lastPrinted)) {
+      lastPrinted = p.iteration;
+      out.write(`${progressLine(p)}\n`);
+    }
   };
 }
