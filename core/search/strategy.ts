@@ -58,6 +58,10 @@ export interface InitOptions {
   specHash?: string;
   /** Total sample budget for budgeted strategies (`two-phase`); default iterations × batchSize. */
   totalSamples?: number;
+  /** two-phase: share of the budget for phase 1; default by the log-size of the sub-spaces. */
+  phase1Fraction?: number;
+  /** two-phase: the strategy run inside each phase; default reinforce. */
+  inner?: 'reinforce' | 'ppo' | 'evolution' | 'random';
 }
 
 export interface Strategy<S extends StrategyState = StrategyState> {

@@ -37,12 +37,8 @@ export type TwoPhaseState = StrategyState & {
 
 const PHASE1: ReadonlySet<DecisionGroup> = new Set<DecisionGroup>(['network', 'hyperparameters']);
 
-export interface TwoPhaseOptions extends InitOptions {
-  /** Strategy run inside each phase; default reinforce. */
-  inner?: 'reinforce' | 'ppo' | 'evolution' | 'random';
-  /** Share of the budget for phase 1; default: in proportion to the log-size of each sub-space. */
-  phase1Fraction?: number;
-}
+/** Kept for callers that imported it; the options now live on InitOptions. */
+export type TwoPhaseOptions = InitOptions;
 
 function logSize(cards: readonly number[], idx: readonly number[]): number {
   return idx.reduce((s, i) => s + Math.log(cards[i]!), 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/rng.js';
-import { getStrategy } from '../../../core/search/index.js';
+import { Controller, getStrategy } from '../../../core/search/index.js';
 import { addLstmGrad, initLstm, lstmLayout, runLstm } from '../../../core/search/lstm.js';
 import { StrategySpec } from '../../../core/spec/schema.js';
 
@@ -43,6 +43,13 @@ describe('LSTM controller', () => {
       const fd = (objective(p, L, tokens, 0.7, 0.3) - objective(m, L, tokens, 0.7, 0.3)) / (2 * eps);
       expect(Math.abs(grad[k]! - fd)).toBeLessThan(1e-6 + 1e-5 * Math.abs(fd));
     }
+  });
+
+  it('a Controller can run it although the spec enum does not list it', () => {
+    const c = new Controller(StrategySpec.parse({}), cards, 'h', { strategy: 'reinforce-lstm' });
+    const st = c.init();
+    expect(st.kind).toBe('reinforce-lstm');
+    expect(c.propose(st, 2, Rng.fromSeed(1)).tokens).toHaveLength(2);
   });
 
   it('reinforce-lstm learns a simple objective and is deterministic through JSON', () => {

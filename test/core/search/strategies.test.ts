@@ -217,6 +217,20 @@ describe('two-phase', () => {
     expect(st.phase).toBe(2);
   });
 
+  it('phase1Fraction overrides the log-size split and is validated', () => {
+    const s = getStrategy('two-phase');
+    const spec = StrategySpec.parse({ name: 'two-phase' });
+    const st = s.init(cards, spec, {
+      groups,
+      totalSamples: 100,
+      phase1Fraction: 0.2,
+    }) as TwoPhaseState;
+    expect(st.budgets).toEqual([20, 80]);
+    expect(() => s.init(cards, spec, { groups, totalSamples: 100, phase1Fraction: 1 })).toThrow(
+      /phase1Fraction/,
+    );
+  });
+
   it('needs the decision groups', () => {
     expect(() => getStrategy('two-phase').init(cards, StrategySpec.parse({}))).toThrow(/groups/);
     expect(() =>
