@@ -8,6 +8,16 @@ import type { AcceleratorMetrics, AcceleratorTemplate, SimulationTier } from './
 
 export type { GemmWork, VectorWork, Work } from './lowering.js';
 export { lowerLayer, lowerNetwork } from './lowering.js';
+export {
+  parseScaleSimCfg,
+  parseTopologyCsv,
+  type ScaleSimCfg,
+  ScaleSimInputError,
+  toScaleSimCfg,
+  toTopologyCsv,
+} from './scalesim-io.js';
+export { type ExactLayerResult, type ExactOptions, exactLayer } from './systolic/exact.js';
+export { fastLayer } from './systolic/fast.js';
 export type { ConvShape } from './systolic/layer.js';
 export type { SystolicLayerResult } from './systolic/result.js';
 export {
