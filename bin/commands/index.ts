@@ -13,6 +13,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: "Print a search's Pareto front",
     load: async () => (await import('./inspect.js')).results,
   },
+  serve: { summary: 'Serve the REST API locally', load: async () => (await import('./serve.js')).command },
   validate: { summary: 'Validate a search spec', load: async () => (await import('./validate.js')).command },
   space: { summary: "Print a spec's search space", load: async () => (await import('./space.js')).command },
   train: { summary: 'Train one child network', load: async () => (await import('./train.js')).command },

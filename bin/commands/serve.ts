@@ -1,0 +1,38 @@
+import { serve } from '../../local/api-server.js';
+import { type Command, parseFlags, positiveInt, printUsage } from '../cli.js';
+import { openStoreFlag, storeOption } from './store-flag.js';
+
+export const command: Command = {
+  name: 'serve',
+  summary: 'Serve the REST API on 127.0.0.1, running searches locally (no SigV4: loopback only).',
+  usage: 'cosearch serve [--port N] [--store URI] [--workers N]',
+  async run(argv) {
+    const { values } = parseFlags(
+      argv,
+      { ...storeOption, port: { type: 'string' }, workers: { type: 'string' } },
+      false,
+    );
+    if (values.help) {
+      printUsage(this);
+      return 0;
+    }
+    const port = positiveInt('port', values.port, 65_535) ?? 8787;
+    const workers = positiveInt('workers', values.workers, 64);
+    const store = openStoreFlag(values.store);
+    const s = await serve({
+      store,
+      port,
+      ...(workers !== undefined ? { workers } : {}),
+      log: (l) => process.stdout.write(`${l}\n`),
+    });
+    process.stdout.write(
+      `cosearch API on ${s.url} (store ${store.uri}); try: curl -X POST ${s.url}/searches -d '{}'\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await s.close();
+    return 0;
+  },
+};

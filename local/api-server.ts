@@ -1,0 +1,122 @@
+// `cosearch serve`: the REST API on loopback, routed to the same handler as API Gateway
+// (proxy events), starting local executions. No SigV4 here: it only listens on 127.0.0.1.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { Store } from '../core/store/store.js';
+import { createApiHandler } from '../lambdas/lib/api.js';
+import { runSession } from './session.js';
+
+/** API Gateway's payload limit. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+const ROUTES = ['/searches', '/searches/{id}', '/searches/{id}/results', '/searches/{id}/stop'];
+
+/** The API Gateway resource a path matches, with its path parameters. */
+export function matchRoute(path: string): { resource: string; params: Record<string, string> } | undefined {
+  const parts = path.split('/').filter(Boolean);
+  for (const r of ROUTES) {
+    const rp = r.split('/').filter(Boolean);
+    if (rp.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    rp.forEach((seg, i) => {
+      const m = /^\{(\w+)\}$/.exec(seg);
+      if (m) params[m[1]!] = decodeURIComponent(parts[i]!);
+      else if (seg !== parts[i]) ok = false;
+    });
+    if (ok) return { resource: r, params };
+  }
+  return undefined;
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface ServeOptions {
+  store: Store;
+  port?: number;
+  /** Training workers per search. */
+  workers?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  /** Executions started by this server; tests await them. */
+  executions: Map<string, Promise<unknown>>;
+  close(): Promise<void>;
+}
+
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const executions = new Map<string, Promise<unknown>>();
+  const log = options.log ?? (() => undefined);
+  const api = createApiHandler({
+    store: () => options.store,
+    starter: () => ({
+      async start(searchId) {
+        const run = runSession(options.store, searchId, {
+          ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        }).then(
+          (r) => log(`search ${searchId} ${r.status} in ${r.seconds.toFixed(1)} s`),
+          (e: Error) => log(`search ${searchId} failed: ${e.message}`),
+        );
+        executions.set(searchId, run);
+        return `local:${searchId}`;
+      },
+    }),
+  });
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const route = matchRoute(url.pathname);
+      if (!route) return send(res, 404, JSON.stringify({ error: `no route ${req.method} ${url.pathname}` }));
+      const body = await readBody(req);
+      if (body === undefined)
+        return send(res, 413, JSON.stringify({ error: `body larger than ${MAX_BODY_BYTES} bytes` }));
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
+      );
+      const event = {
+        httpMethod: req.method ?? 'GET',
+        resource: route.resource,
+        path: url.pathname,
+        pathParameters: Object.keys(route.params).length ? route.params : null,
+        queryStringParameters: url.searchParams.size ? Object.fromEntries(url.searchParams) : null,
+        headers,
+        body: body === '' ? null : body,
+        isBase64Encoded: false,
+      } as unknown as APIGatewayProxyEvent;
+      const out = await api(event);
+      send(res, out.statusCode, out.body, (out.headers ?? {}) as Record<string, string>);
+    } catch (e) {
+      log(`request failed: ${(e as Error).message}`);
+      send(res, 400, JSON.stringify({ error: 'bad request' }));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, '127.0.0.1', () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : options.port;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    executions,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
