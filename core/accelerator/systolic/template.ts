@@ -23,6 +23,18 @@ import { fastLayer } from './fast.js';
 import type { SystolicArray, SystolicLayerResult } from './result.js';
 
 export function systolicArray(c: SystolicConfig): SystolicArray {
+  for (const k of ['rows', 'cols', 'ifmapSramKB', 'filterSramKB', 'ofmapSramKB'] as const)
+    if (!Number.isInteger(c[k]) || c[k] < 1)
+      throw new Error(`systolic.${k} must be a whole number >= 1, got ${c[k]}`);
+  if (
+    c.bandwidthWordsPerCycle !== undefined &&
+    !(Number.isInteger(c.bandwidthWordsPerCycle) && c.bandwidthWordsPerCycle >= 1)
+  )
+    throw new Error(
+      `systolic.bandwidthWordsPerCycle must be a whole number >= 1, got ${c.bandwidthWordsPerCycle}`,
+    );
+  if (c.dataflow !== 'os' && c.dataflow !== 'ws' && c.dataflow !== 'is')
+    throw new Error(`systolic.dataflow must be os, ws or is, got ${String(c.dataflow)}`);
   const a: SystolicArray = {
     rows: c.rows,
     cols: c.cols,

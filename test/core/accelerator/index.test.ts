@@ -137,6 +137,14 @@ describe('simulateNetwork', () => {
     expect(slowIo.latencyCycles).toBeGreaterThanOrEqual(m.latencyCycles);
   });
 
+  it('rejects impossible systolic configs with the field name', () => {
+    expect(() => simulateNetwork(tinyNetwork(), { ...SYSTOLIC, rows: 0 })).toThrow(/systolic\.rows/);
+    expect(() => simulateNetwork(tinyNetwork(), { ...SYSTOLIC, ofmapSramKB: 0.5 })).toThrow(/ofmapSramKB/);
+    expect(() => simulateNetwork(tinyNetwork(), { ...SYSTOLIC, bandwidthWordsPerCycle: 0 })).toThrow(
+      /bandwidth/,
+    );
+  });
+
   it('finds templates by name', () => {
     expect(getTemplate('systolic').name).toBe('systolic');
     expect(getTemplate('pe-array').area(PE_ARRAY)).toBeCloseTo(acceleratorArea(PE_ARRAY), 12);
