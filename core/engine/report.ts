@@ -1,0 +1,65 @@
+// writeReport: report.html next to results.json, plus the SCALE-Sim files its table links to.
+import { toScaleSimCfg, toTopologyCsv } from '../accelerator/scalesim-io.js';
+import { summarizeNetwork } from '../network/summary.js';
+import { type CandidateLinks, defaultLinks, type ReportResults, renderReport } from '../report/index.js';
+import type { ReportDataset, ReportEvaluation } from '../report/types.js';
+import { getJson, tryGetJson } from '../store/json.js';
+import type { Store } from '../store/store.js';
+import { keys } from './keys.js';
+import { loadEvaluations } from './results.js';
+import type { DatasetInfo } from './steps.js';
+
+export interface WrittenReport {
+  reportKey: string;
+  /** Keys of the SCALE-Sim .cfg and topology CSV files written for systolic front members. */
+  configKeys: string[];
+}
+
+/** Where a front member's SCALE-Sim files go, relative to the search root and as store keys. */
+export const configFiles = (searchId: string, cid: string) => ({
+  cfg: `${keys.root(searchId)}configs/${cid}/scalesim.cfg`,
+  topology: `${keys.root(searchId)}configs/${cid}/topology.csv`,
+});
+
+/**
+ * Reads results.json, spec.json and dataset.json of a finished search and writes report.html and,
+ * for each systolic front member, configs/{cid}/scalesim.cfg and topology.csv. Idempotent.
+ */
+export async function writeReport(store: Store, searchId: string): Promise<WrittenReport> {
+  const results = await getJson<ReportResults>(store, keys.results(searchId));
+  const spec = await getJson<unknown>(store, keys.spec(searchId));
+  const dataset = await tryGetJson<DatasetInfo>(store, keys.dataset(searchId));
+  const evaluations: ReportEvaluation[] = await loadEvaluations(store, searchId, results.iterations);
+
+  const links: Record<string, CandidateLinks> = {};
+  const configKeys: string[] = [];
+  for (const e of results.paretoFront) {
+    const all = defaultLinks(e);
+    const l: CandidateLinks = all.model ? { model: all.model } : {};
+    const acc = e.candidate.accelerator;
+    if (acc?.template === 'systolic') {
+      const files = configFiles(searchId, e.cid);
+      await store.put(files.cfg, toScaleSimCfg(acc, `${searchId}-${e.cid}`));
+      configKeys.push(files.cfg);
+      l.scaleSimCfg = all.scaleSimCfg;
+      // The topology needs the input shape; without dataset.json only the .cfg is linked.
+      if (dataset) {
+        const summary = summarizeNetwork(e.candidate.network, dataset.shape, dataset.numClasses);
+        await store.put(files.topology, toTopologyCsv(summary));
+        configKeys.push(files.topology);
+        l.topologyCsv = all.topologyCsv;
+      }
+    }
+    links[e.cid] = l;
+  }
+
+  const html = renderReport({
+    results,
+    spec,
+    evaluations,
+    links,
+    ...(dataset ? { dataset: dataset as ReportDataset } : {}),
+  });
+  await store.put(keys.report(searchId), html);
+  return { reportKey: keys.report(searchId), configKeys };
+}

@@ -1,0 +1,3 @@
+// Public entry of the HTML report.
+export { defaultLinks, renderReport } from './render.js';
+export type * from './types.js';

@@ -1,0 +1,267 @@
+// renderReport: one self-contained HTML page (inline SVG, CSS and script; no network) for a search.
+import { createHash } from 'node:crypto';
+import { lineChartSvg, type ScatterPoint, scatterSvg } from './charts.js';
+import { describeAccelerator, describeNetwork } from './describe.js';
+import { AREA_UNITS, chooseUnit, ENERGY_UNITS, esc, fmt, fmtPct, LATENCY_UNITS, relUrl } from './format.js';
+import { REPORT_CSS, REPORT_SCRIPT } from './page-assets.js';
+import { frontTable } from './table.js';
+import type { CandidateLinks, ReportEvaluation, ReportInput, ReportResults } from './types.js';
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/** Nothing may load: no fetches, fonts, images or frames; only this page's own style and script. */
+const CSP = [
+  "default-src 'none'",
+  `style-src ${sha256(REPORT_CSS)}`,
+  `script-src ${sha256(REPORT_SCRIPT)}`,
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** Fields of results.json shown in their own places; anything else lands under "More provenance". */
+const KNOWN_RESULT_FIELDS = new Set([
+  'searchId',
+  'status',
+  'stopReason',
+  'specHash',
+  'seed',
+  'strategy',
+  'iterations',
+  'candidatesEvaluated',
+  'distinctCandidates',
+  'trained',
+  'cached',
+  'failed',
+  'infeasible',
+  'objectives',
+  'paretoFront',
+  'best',
+  'hypervolume',
+  'versions',
+  'backend',
+]);
+
+const scored = (e: ReportEvaluation) =>
+  (e.status === 'ok' || e.status === 'cutShort') &&
+  typeof e.metrics.accuracy === 'number' &&
+  typeof e.metrics.latencyMs === 'number';
+
+/** Default links: the kept model, and SCALE-Sim files for systolic accelerators. */
+export function defaultLinks(e: ReportEvaluation): CandidateLinks {
+  const out: CandidateLinks = {};
+  if (e.modelPrefix) out.model = relUrl('models', e.cid, 'model.json');
+  if (e.candidate.accelerator?.template === 'systolic') {
+    out.scaleSimCfg = relUrl('configs', e.cid, 'scalesim.cfg');
+    out.topologyCsv = relUrl('configs', e.cid, 'topology.csv');
+  }
+  return out;
+}
+
+function tipFor(e: ReportEvaluation, front: boolean): string {
+  const m = e.metrics;
+  const lu = chooseUnit([m.latencyMs ?? 0], LATENCY_UNITS);
+  const eu = chooseUnit([m.energyMJ ?? 0], ENERGY_UNITS);
+  const au = chooseUnit([m.areaMM2 ?? 0], AREA_UNITS);
+  return [
+    `${e.cid}${front ? ' (Pareto front)' : ''} · iteration ${e.iteration}`,
+    `accuracy ${fmtPct(m.accuracy)} · latency ${fmt((m.latencyMs ?? Number.NaN) * lu.factor)} ${lu.label}`,
+    `energy ${fmt((m.energyMJ ?? Number.NaN) * eu.factor)} ${eu.label} · area ${fmt((m.areaMM2 ?? Number.NaN) * au.factor)} ${au.label}`,
+    `reward ${fmt(e.reward)}`,
+    describeNetwork(e.candidate.network),
+    describeAccelerator(e.candidate.accelerator),
+  ].join('\n');
+}
+
+function card(k: string, v: string, d = '', cls = ''): string {
+  return `<div class="card"><div class="k">${esc(k)}</div><div class="v${cls ? ` ${cls}` : ''}">${esc(v)}</div>${d ? `<div class="d">${esc(d)}</div>` : ''}</div>`;
+}
+
+function kv(rows: readonly [string, unknown][]): string {
+  return `<dl class="kv">${rows
+    .filter(([, v]) => v !== undefined)
+    .map(
+      ([k, v]) =>
+        `<dt>${esc(k)}</dt><dd>${v !== null && typeof v === 'object' ? `<code>${esc(JSON.stringify(v))}</code>` : esc(v ?? '–')}</dd>`,
+    )
+    .join('')}</dl>`;
+}
+
+const cidLink = (cid: unknown, onFront: ReadonlySet<string>) =>
+  typeof cid === 'string'
+    ? onFront.has(cid)
+      ? `<a href="#row-${esc(cid)}"><code>${esc(cid)}</code></a>`
+      : `<code>${esc(cid)}</code>`
+    : '<span class="muted">–</span>';
+
+export function renderReport(input: ReportInput): string {
+  const r: ReportResults = input.results;
+  const front = r.paretoFront ?? [];
+  const frontCids = new Set(front.map((e) => e.cid));
+  const spec = (input.spec ?? {}) as { name?: unknown; description?: unknown };
+  const name = typeof spec.name === 'string' && spec.name ? spec.name : r.searchId;
+  const links = (e: ReportEvaluation) => (input.links ? (input.links[e.cid] ?? {}) : defaultLinks(e));
+
+  // Scatter: front members, plus every other scored candidate (first evaluation of each cid).
+  const seen = new Set<string>(frontCids);
+  const others: ReportEvaluation[] = [];
+  for (const e of input.evaluations ?? []) {
+    if (seen.has(e.cid) || !scored(e)) continue;
+    seen.add(e.cid);
+    others.push(e);
+  }
+  const point = (e: ReportEvaluation, isFront: boolean): ScatterPoint => ({
+    cid: e.cid,
+    accuracy: e.metrics.accuracy as number,
+    latencyMs: e.metrics.latencyMs as number,
+    ...(e.metrics.energyMJ !== undefined ? { energyMJ: e.metrics.energyMJ } : {}),
+    ...(e.metrics.areaMM2 !== undefined ? { areaMM2: e.metrics.areaMM2 } : {}),
+    front: isFront,
+    tip: tipFor(e, isFront),
+  });
+  const plotted = [...front.filter(scored).map((e) => point(e, true)), ...others.map((e) => point(e, false))];
+  const unplotted = front.filter((e) => !scored(e)).length;
+
+  const perIt = r.hypervolume?.perIteration ?? [];
+  const lastHv = perIt.at(-1)?.hypervolume;
+  const bestCid = typeof r.best?.reward?.cid === 'string' ? r.best.reward.cid : undefined;
+  const bestEval = front.find((e) => e.cid === bestCid) ?? input.evaluations?.find((e) => e.cid === bestCid);
+  const bestReward =
+    (r.best?.reward as { reward?: number | null } | null | undefined)?.reward ?? bestEval?.reward;
+  const failed = r.failed ?? [];
+
+  const cards = [
+    card(
+      'Status',
+      r.status,
+      r.stopReason ? `stopped: ${r.stopReason}` : `${r.iterations} iterations`,
+      `status-${r.status.replace(/[^a-z]/gi, '')}`,
+    ),
+    card(
+      'Pareto front',
+      String(front.length),
+      `of ${r.distinctCandidates ?? r.candidatesEvaluated} distinct candidates`,
+    ),
+    card(
+      'Evaluated',
+      String(r.candidatesEvaluated),
+      [
+        r.trained !== undefined ? `${r.trained} trained` : '',
+        r.cached ? `${r.cached} cached` : '',
+        failed.length ? `${failed.length} failed` : '',
+        r.infeasible ? `${r.infeasible} infeasible` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    ),
+    card('Best reward', fmt(bestReward ?? null), bestCid ? `candidate ${bestCid}` : ''),
+    card('Hypervolume', fmt(lastHv ?? null), 'after the last iteration'),
+  ].join('');
+
+  const objectiveNames = (r.objectives ?? ['accuracy', 'latencyMs', 'energyMJ', 'areaMM2']).filter(
+    (o) => typeof o === 'string',
+  );
+  const bestRows: [string, string][] = [
+    ['reward', cidLink(bestCid, frontCids)],
+    ...objectiveNames.map((o): [string, string] => [o, cidLink(r.best?.[o], frontCids)]),
+  ];
+
+  const versions = Object.entries(r.versions ?? {}).map(([k, v]): [string, unknown] => [
+    `version: ${k}`,
+    v ?? '–',
+  ]);
+  const dataset = input.dataset;
+  const provenance: [string, unknown][] = [
+    ['search id', r.searchId],
+    ['spec name', typeof spec.name === 'string' ? spec.name : undefined],
+    ['spec hash', r.specHash],
+    ['seed', r.seed],
+    ['strategy', r.strategy],
+    ['backend', r.backend ?? '–'],
+    ['iterations', r.iterations],
+    ['status', r.stopReason ? `${r.status} (${r.stopReason})` : r.status],
+    ...versions,
+    ...(dataset
+      ? ([
+          ['dataset', dataset.uri],
+          ['input shape', dataset.shape ? dataset.shape.join(' × ') : undefined],
+          ['classes', dataset.numClasses],
+          ['split sizes', dataset.sizes],
+        ] as [string, unknown][])
+      : []),
+  ];
+  const extra = Object.entries(r).filter(([k, v]) => !KNOWN_RESULT_FIELDS.has(k) && v !== undefined);
+
+  const failedHtml = failed.length
+    ? `<section id="failures"><h2>Failed candidates (${failed.length})</h2><p class="lead">A failure says nothing about the design, so these got no reward.</p><div class="table-wrap"><table><thead><tr><th>Candidate</th><th>Reason</th></tr></thead><tbody>${failed
+        .map((f) => `<tr><td><code>${esc(f.cid)}</code></td><td>${esc(f.reason ?? '–')}</td></tr>`)
+        .join('')}</tbody></table></div></section>`
+    : '';
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>${esc(`${name} · cosearch report`)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<header>
+<h1>${esc(name)}</h1>
+<div class="sub">cosearch report · search <code>${esc(r.searchId)}</code> · ${esc(r.strategy)} · seed ${esc(r.seed)} · spec <code>${esc(r.specHash)}</code></div>
+</header>
+<main>
+<div class="cards">${cards}</div>
+<section id="pareto">
+<h2>Pareto front: accuracy against latency</h2>
+<p class="lead">One outlined mark per front member (non-dominated on accuracy, latency, energy and area); faint marks are the other scored candidates. Colour is energy per inference, size is accelerator area. Hover a mark for details; click it to find its row below.${unplotted ? ` ${unplotted} front member(s) lack accuracy or latency and are not drawn.` : ''}</p>
+${scatterSvg(plotted)}
+</section>
+<section id="progress">
+<h2>Progress per iteration</h2>
+<p class="lead">Hypervolume of the front found so far (reference point fixed before the search) and the best reward so far.</p>
+<div class="pair">
+<div><h3>Hypervolume</h3>${lineChartSvg(
+    'hv-chart',
+    'Hypervolume per iteration',
+    'Hypervolume',
+    perIt.map((p) => ({ x: p.iteration, y: p.hypervolume })),
+  )}</div>
+<div><h3>Best reward</h3>${lineChartSvg(
+    'reward-chart',
+    'Best reward per iteration',
+    'Best reward',
+    perIt.map((p) => ({ x: p.iteration, y: p.bestReward })),
+  )}</div>
+</div>
+</section>
+<section id="front">
+<h2>Front members (${front.length})</h2>
+<p class="lead">Click a column header to sort. Links are relative to this report: the trained tfjs model, and for systolic accelerators a SCALE-Sim config and topology CSV that reproduce the simulated latency.</p>
+${frontTable(front, links, bestCid)}
+</section>
+${failedHtml}
+<section id="best">
+<h2>Best per objective</h2>
+<dl class="kv">${bestRows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('')}</dl>
+</section>
+<section id="provenance">
+<h2>Provenance</h2>
+${kv(provenance)}
+${extra.length ? `<details><summary>More provenance</summary>${kv(extra)}</details>` : ''}
+</section>
+<section id="spec">
+<details open><summary>Search spec</summary>
+<pre class="json">${esc(JSON.stringify(input.spec ?? null, null, 2))}</pre>
+</details>
+</section>
+</main>
+<footer>Generated by cosearch from results.json. Self-contained: no network requests.</footer>
+<script>${REPORT_SCRIPT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,91 @@
+// A finished search without training: real candidates from the default space, real accelerator
+// simulation, synthetic accuracies. Written to a store and finalized by the real finalizeResults,
+// so results.json has exactly the shape a run produces.
+import { simulateNetwork } from '../../../core/accelerator/index.js';
+import type { Evaluation } from '../../../core/engine/evaluation.js';
+import { keys } from '../../../core/engine/keys.js';
+import { finalizeResults } from '../../../core/engine/results.js';
+import { summarizeNetwork } from '../../../core/network/summary.js';
+import { Rng } from '../../../core/rng.js';
+import { SearchSpace } from '../../../core/space/encoding.js';
+import { SearchSpec, type SearchSpecInput } from '../../../core/spec/schema.js';
+import { putJson } from '../../../core/store/json.js';
+import type { Store } from '../../../core/store/store.js';
+
+export interface SyntheticOptions {
+  iterations?: number;
+  batch?: number;
+  seed?: number;
+  spec?: Partial<SearchSpecInput>;
+  /** Every k-th candidate fails with this reason (k = failEvery). */
+  failEvery?: number;
+  failReason?: string;
+}
+
+export async function writeSyntheticSearch(store: Store, searchId: string, o: SyntheticOptions = {}) {
+  const iterations = o.iterations ?? 4;
+  const batch = o.batch ?? 8;
+  const seed = o.seed ?? 11;
+  const spec = SearchSpec.parse({
+    name: 'synthetic',
+    strategy: { name: 'random', iterations, batchSize: batch, seed },
+    ...o.spec,
+  });
+  const space = new SearchSpace(spec);
+  const dataset = {
+    uri: 'builtin:digits',
+    shape: [8, 8, 1] as [number, number, number],
+    numClasses: 10,
+    sizes: { train: 1257, validation: 270, test: 270 },
+  };
+  await putJson(store, keys.spec(searchId), spec);
+  await putJson(store, keys.dataset(searchId), dataset);
+  const rng = Rng.fromSeed(seed);
+  let n = 0;
+  for (let k = 1; k <= iterations; k++) {
+    const evaluations: Evaluation[] = [];
+    for (let i = 0; i < batch; i++) {
+      n++;
+      const cand = space.sample(rng);
+      const summary = summarizeNetwork(cand.network, dataset.shape, dataset.numClasses);
+      const hw = simulateNetwork(summary, cand.accelerator);
+      // Bigger networks score higher, with noise: enough spread for a non-trivial front.
+      const acc = Math.min(0.99, 0.55 + 0.08 * Math.log10(summary.params) + 0.05 * rng.normal());
+      const failed = o.failEvery !== undefined && n % o.failEvery === 0;
+      evaluations.push({
+        cid: cand.id,
+        iteration: k,
+        tokens: cand.tokens,
+        candidate: {
+          network: cand.network,
+          accelerator: cand.accelerator,
+          hyperparameters: cand.hyperparameters,
+        },
+        status: failed ? 'failed' : 'ok',
+        cached: false,
+        violations: [],
+        metrics: {
+          latencyMs: hw.latencyMs,
+          energyMJ: hw.energyMJ,
+          areaMM2: hw.areaMM2,
+          latencyCycles: hw.latencyCycles,
+          utilizationPct: hw.utilizationPct,
+          params: summary.params,
+          macs: summary.macs,
+          ...(failed ? {} : { accuracy: acc, valAccuracy: acc - 0.01 }),
+        },
+        reward: failed ? null : acc * (hw.latencyMs / 0.05) ** -0.07,
+        ...(failed
+          ? { reason: o.failReason ?? 'NaN loss at step 3' }
+          : {
+              training: { trainSeconds: 1, examplesPerSec: 100, stepsDone: 5, backend: 'cpu+js' },
+              modelPrefix: keys.model(searchId, cand.id),
+            }),
+      });
+    }
+    evaluations.sort((a, b) => (a.cid < b.cid ? -1 : 1));
+    await putJson(store, keys.evaluations(searchId, k), { evaluations });
+  }
+  await finalizeResults(store, spec, searchId, iterations, 'succeeded', 'iterations');
+  return { spec, dataset };
+}
