@@ -51,6 +51,11 @@ export function simulatePeArray(
   tier: SimulationTier,
   tech: TechnologyTable = DEFAULT_TECHNOLOGY,
 ): AcceleratorMetrics {
+  for (const k of ['pesX', 'pesY', 'simdUnits', 'computeLanes'] as const)
+    if (!Number.isInteger(c[k]) || c[k] < 1)
+      throw new Error(`pe-array.${k} must be a whole number >= 1, got ${c[k]}`);
+  for (const k of ['localMemoryMB', 'registerFileKB', 'ioBandwidthGBps', 'clockMHz'] as const)
+    if (!(c[k] > 0)) throw new Error(`pe-array.${k} must be > 0, got ${c[k]}`);
   const P = c.pesX * c.pesY;
   const lanes = c.computeLanes;
   const simd = c.simdUnits;
