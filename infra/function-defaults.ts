@@ -1,24 +1,48 @@
-// One place for what every function shares: runtime, architecture, bundling, logs.
+// One place for what every function shares: runtime, architecture, bundling, logs, concurrency.
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, type CfnFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type CfnFunction,
+  DockerImageCode,
+  DockerImageFunction,
+  type Function as LambdaFunction,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HANDLER_METADATA_KEY, HANDLERS, type HandlerName } from './handlers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where the built-in datasets sit inside a deployed function (zip bundle and image alike). */
+export const LAMBDA_DATA_DIR = '/var/task/data';
+/** Built-in dataset files copied into the bundles of the functions that load data. */
+export const BUILTIN_DATA_FILES = ['digits.csv.gz'];
+
+/** Upper bound on any one function's reserved concurrency: a runaway loop cannot take the account. */
+export const MAX_RESERVED_CONCURRENCY = 100;
 
 export interface CosearchFunctionProps {
   handler: HandlerName;
   environment: Record<string, string>;
   memorySize?: number;
   timeout?: Duration;
+  /** Reserved concurrency, clamped to MAX_RESERVED_CONCURRENCY. */
   reservedConcurrentExecutions?: number;
+  /** Copy the built-in datasets into the bundle and point COSEARCH_DATA_DIR at them. */
+  withData?: boolean;
+  /** The trainer as a container image with native tfjs (x86_64: tfjs-node ships no arm64 build). */
+  image?: boolean;
+}
+
+function clampConcurrency(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : Math.max(1, Math.min(MAX_RESERVED_CONCURRENCY, Math.floor(n)));
 }
 
 export class CosearchFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: CosearchFunctionProps) {
     super(scope, id);
@@ -26,29 +50,57 @@ export class CosearchFunction extends Construct {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.fn = new NodejsFunction(this, 'Fn', {
-      entry: `${ROOT}${HANDLERS[props.handler]}`,
-      handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: `${ROOT}package-lock.json`,
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+    const environment = {
+      NODE_OPTIONS: '--enable-source-maps',
+      ...(props.withData || props.image ? { COSEARCH_DATA_DIR: LAMBDA_DATA_DIR } : {}),
+      ...props.environment,
+    };
+    const common = {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(60),
       logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        sourceMap: true,
-        minify: true,
-        // ESM bundles need require() for the CommonJS dependencies they inline.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // Native tfjs is only in the container-image trainer; the zip uses pure JS.
-        externalModules: ['@tensorflow/tfjs-node', '@aws-sdk/*'],
-      },
-    });
+      environment,
+      reservedConcurrentExecutions: clampConcurrency(props.reservedConcurrentExecutions),
+    };
+    if (props.image) {
+      // `cdk synth` only stages the build context (narrowed by .dockerignore); the build runs on deploy.
+      this.fn = new DockerImageFunction(this, 'Fn', {
+        ...common,
+        code: DockerImageCode.fromImageAsset(ROOT, { file: 'Dockerfile' }),
+        architecture: Architecture.X86_64,
+      });
+    } else {
+      this.fn = new NodejsFunction(this, 'Fn', {
+        ...common,
+        entry: `${ROOT}${HANDLERS[props.handler]}`,
+        handler: 'handler',
+        projectRoot: ROOT,
+        depsLockFilePath: `${ROOT}package-lock.json`,
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node22',
+          sourceMap: true,
+          minify: true,
+          // ESM bundles need require() for the CommonJS dependencies they inline.
+          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+          // Native tfjs is only in the container-image trainer; the zip uses pure JS.
+          externalModules: ['@tensorflow/tfjs-node', '@aws-sdk/*'],
+          ...(props.withData ? { commandHooks: dataHooks } : {}),
+        },
+      });
+    }
     (this.fn.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handler);
   }
 }
+
+/** Copies the built-in datasets next to the bundle: /var/task/data once deployed. */
+const dataHooks = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (inputDir: string, outputDir: string): string[] => [
+    `mkdir -p "${outputDir}/data"`,
+    ...BUILTIN_DATA_FILES.map((f) => `cp "${inputDir}/data/${f}" "${outputDir}/data/${f}"`),
+  ],
+};

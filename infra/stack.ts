@@ -1,80 +1,196 @@
 // The cosearch stack: one bucket, the loop's functions, the state machine and an IAM-authorized API.
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AuthorizationType, LambdaIntegration, RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestValidator,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type IBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { CosearchFunction } from './function-defaults.js';
-import { SearchStateMachine } from './state-machine.js';
+import { readContext, type StackConfig } from './config.js';
+import { CosearchFunction, type CosearchFunctionProps } from './function-defaults.js';
+import { MAP_MAX_CONCURRENCY, SearchStateMachine } from './state-machine.js';
 
 export class CosearchStack extends Stack {
   readonly bucket: Bucket;
   readonly loop: SearchStateMachine;
   readonly api: RestApi;
+  readonly config: StackConfig;
+  readonly alarms: Alarm[] = [];
+  /** The loop's functions, which the state machine invokes. */
+  readonly loopFunctions: IFunction[];
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    this.config = readContext(this.node);
+    const { config } = this;
 
+    // Server access logs for the searches bucket; the log bucket itself cannot log to itself.
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
+    });
     this.bucket = new Bucket(this, 'Searches', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'searches/',
+      lifecycleRules: [
+        {
+          // Old searches go away after the retention period; a kept result should be copied out.
+          id: 'expire-old-searches',
+          prefix: 'searches/',
+          expiration: Duration.days(config.retentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(2),
+        },
+        { id: 'expire-delete-markers', expiredObjectDeleteMarker: true },
+      ],
     });
     const env = { COSEARCH_STORE: `s3://${this.bucket.bucketName}` };
+    const datasetEnv = { COSEARCH_DATASET_BUCKETS: config.datasetBuckets.join(',') };
 
     const fn = (
       id: string,
-      handler: ConstructorParameters<typeof CosearchFunction>[2]['handler'],
-      extra = {},
+      handler: CosearchFunctionProps['handler'],
+      extra: Partial<CosearchFunctionProps> = {},
     ) => new CosearchFunction(this, id, { handler, environment: env, ...extra }).fn;
     const fns = {
-      init: fn('Init', 'init', { memorySize: 1024 }),
-      sampleCandidates: fn('SampleCandidates', 'sampleCandidates'),
-      simulateAccelerator: fn('SimulateAccelerator', 'simulateAccelerator', { memorySize: 1024 }),
-      trainChild: fn('TrainChild', 'trainChild', { memorySize: 3008, timeout: Duration.minutes(15) }),
-      updatePolicy: fn('UpdatePolicy', 'updatePolicy'),
-      finalize: fn('Finalize', 'finalize', { memorySize: 1024 }),
+      init: fn('Init', 'init', { memorySize: 1024, withData: true, reservedConcurrentExecutions: 10 }),
+      sampleCandidates: fn('SampleCandidates', 'sampleCandidates', { reservedConcurrentExecutions: 10 }),
+      simulateAccelerator: fn('SimulateAccelerator', 'simulateAccelerator', {
+        memorySize: 1024,
+        reservedConcurrentExecutions: MAP_MAX_CONCURRENCY,
+      }),
+      trainChild: fn('TrainChild', 'trainChild', {
+        memorySize: 3008,
+        timeout: Duration.minutes(15),
+        withData: true,
+        image: config.trainer === 'image',
+        reservedConcurrentExecutions: MAP_MAX_CONCURRENCY,
+      }),
+      updatePolicy: fn('UpdatePolicy', 'updatePolicy', { reservedConcurrentExecutions: 10 }),
+      finalize: fn('Finalize', 'finalize', { memorySize: 1024, reservedConcurrentExecutions: 10 }),
     };
+    this.loopFunctions = Object.values(fns);
     // Least privilege: each step gets only the access it needs on the search prefix.
     const prefix = 'searches/*';
-    this.bucket.grantRead(fns.init, prefix);
-    this.bucket.grantPut(fns.init, prefix);
-    for (const f of [
-      fns.sampleCandidates,
-      fns.simulateAccelerator,
-      fns.trainChild,
-      fns.updatePolicy,
-      fns.finalize,
-    ]) {
+    for (const f of Object.values(fns)) {
       this.bucket.grantRead(f, prefix);
       this.bucket.grantPut(f, prefix);
     }
-    this.loop = new SearchStateMachine(this, 'Loop', fns);
+    // Allowed dataset buckets are read by the steps that load data (Init, TrainChild) only.
+    const datasetBuckets: IBucket[] = config.datasetBuckets.map((name, i) =>
+      Bucket.fromBucketName(this, `Dataset${i}`, name),
+    );
+    for (const b of datasetBuckets) for (const f of [fns.init, fns.trainChild]) b.grantRead(f);
+    this.loop = new SearchStateMachine(this, 'Loop', { ...fns, bucket: this.bucket });
 
     const apiFn = new CosearchFunction(this, 'Api', {
       handler: 'api',
-      environment: { ...env, COSEARCH_STATE_MACHINE_ARN: this.loop.stateMachine.stateMachineArn },
+      environment: {
+        ...env,
+        ...datasetEnv,
+        COSEARCH_STATE_MACHINE_ARN: this.loop.stateMachine.stateMachineArn,
+      },
+      reservedConcurrentExecutions: 20,
     }).fn;
     this.bucket.grantRead(apiFn, prefix);
     this.bucket.grantPut(apiFn, prefix);
     this.loop.stateMachine.grantStartExecution(apiFn);
 
+    const accessLog = new LogGroup(this, 'ApiAccessLogs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.api = new RestApi(this, 'SearchApi', {
       description: 'cosearch REST API (IAM-authorized)',
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
-      deployOptions: { stageName: 'v1' },
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        accessLogDestination: new LogGroupLogDestination(accessLog),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        throttlingRateLimit: 20,
+        throttlingBurstLimit: 40,
+      },
+    });
+    // Gateway-level request validation (no body model: bodies are validated by zod in the handler,
+    // which names the failing field).
+    const validator = new RequestValidator(this, 'RequestValidator', {
+      restApi: this.api,
+      validateRequestParameters: true,
+      validateRequestBody: true,
     });
     const integration = new LambdaIntegration(apiFn);
+    const options = { requestValidator: validator };
     const searches = this.api.root.addResource('searches');
-    searches.addMethod('POST', integration);
-    searches.addMethod('GET', integration);
+    searches.addMethod('POST', integration, options);
+    searches.addMethod('GET', integration, options);
     const one = searches.addResource('{id}');
-    one.addMethod('GET', integration);
-    one.addResource('results').addMethod('GET', integration);
+    one.addMethod('GET', integration, options);
+    one.addResource('results').addMethod('GET', integration, options);
+    one.addResource('stop').addMethod('POST', integration, options);
+
+    this.addAlarms([...Object.values(fns), apiFn]);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.loop.stateMachine.stateMachineArn });
+  }
+
+  private addAlarms(functions: IFunction[]) {
+    const sm = this.loop.stateMachine;
+    const period = Duration.minutes(5);
+    const alarm = (id: string, metric: ReturnType<typeof sm.metricFailed>, description: string) => {
+      const a = new Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      this.alarms.push(a);
+      return a;
+    };
+    alarm('ExecutionsFailed', sm.metricFailed({ period }), 'A search execution failed');
+    alarm('ExecutionsTimedOut', sm.metricTimedOut({ period }), 'A search execution timed out');
+    alarm('ExecutionsAborted', sm.metricAborted({ period }), 'A search execution was aborted');
+    for (const f of functions)
+      alarm(
+        `${f.node.scope?.node.id ?? f.node.id}Errors`,
+        f.metricErrors({ period }),
+        `Lambda ${f.node.scope?.node.id} reported errors`,
+      );
+    if (this.config.alarmTopicArn) {
+      const topic = Topic.fromTopicArn(this, 'AlarmTopic', this.config.alarmTopicArn);
+      for (const a of this.alarms) a.addAlarmAction(new SnsAction(topic));
+    }
   }
 }

@@ -1,21 +1,28 @@
 // The search loop of ARCHITECTURE.md, JSONPath only. Payloads carry ids and keys, never data.
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import {
   Choice,
   Condition,
   DefinitionBody,
+  DistributedMap,
+  type IChainable,
+  JsonPath,
   LogLevel,
   Map as MapState,
   Pass,
+  Result,
+  S3JsonItemReader,
   StateMachine,
   StateMachineType,
   Succeed,
   TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { LOOP_LIMITS } from '../core/engine/steps.js';
 
 export interface SearchLoopFunctions {
   init: IFunction;
@@ -30,8 +37,13 @@ export interface SearchLoopFunctions {
 export const STATE = {
   init: 'Init',
   loop: 'Continue?',
+  continueAsNew: 'ContinueAsNew',
+  continued: 'ContinuedAsNew',
   sample: 'SampleCandidates',
+  large: 'LargeBatch?',
   map: 'EvaluateCandidates',
+  noChildren: 'NoChildSummaries',
+  distributedMap: 'EvaluateCandidatesAtScale',
   simulate: 'SimulateAccelerator',
   feasible: 'Feasible?',
   train: 'TrainChild',
@@ -42,13 +54,30 @@ export const STATE = {
   done: 'Done',
 } as const;
 
+/** The per-candidate states inside the Distributed Map carry this suffix (names are unique per machine). */
+export const AT_SCALE_SUFFIX = 'AtScale';
+
+/** Inline Map concurrency (its hard maximum is 40). */
 export const MAP_MAX_CONCURRENCY = 40;
+/** Distributed Map child executions at once; bounded by the functions' reserved concurrency. */
+export const DISTRIBUTED_MAX_CONCURRENCY = 100;
+/** Batches larger than this go through the Distributed Map, reading the candidate list from S3. */
+export const INLINE_MAP_MAX_ITEMS = LOOP_LIMITS.inlineMapMaxItems;
+/** A fresh execution every this many iterations keeps each history far below 25,000 events. */
+export const ITERATIONS_PER_EXECUTION = LOOP_LIMITS.iterationsPerExecution;
+
+export const STATE_MACHINE_NAME_SUFFIX = 'search-loop';
+
+export interface SearchStateMachineProps extends SearchLoopFunctions {
+  bucket: IBucket;
+}
 
 export class SearchStateMachine extends Construct {
   readonly stateMachine: StateMachine;
 
-  constructor(scope: Construct, id: string, fns: SearchLoopFunctions) {
+  constructor(scope: Construct, id: string, props: SearchStateMachineProps) {
     super(scope, id);
+    const fns = props;
     const invoke = (name: string, fn: IFunction, payload: Record<string, unknown>) => {
       const task = LambdaInvoke.jsonPath(this, name, {
         lambdaFunction: fn,
@@ -56,7 +85,7 @@ export class SearchStateMachine extends Construct {
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
       });
-      // Lambda service hiccups are retried with backoff; handler errors are not retried here.
+      // Lambda service hiccups and throttles are retried with backoff; handler errors are not.
       task.addRetry({
         errors: [
           'Lambda.ServiceException',
@@ -71,47 +100,67 @@ export class SearchStateMachine extends Construct {
       return task;
     };
 
+    // The per-candidate chain; built twice (inline and distributed) since state names are unique.
+    const perCandidate = (suffix: string): IChainable => {
+      const simulate = invoke(`${STATE.simulate}${suffix}`, fns.simulateAccelerator, {
+        'searchId.$': '$.searchId',
+        'iteration.$': '$.iteration',
+        'cid.$': '$.cid',
+      });
+      const train = invoke(`${STATE.train}${suffix}`, fns.trainChild, {
+        'searchId.$': '$.searchId',
+        'iteration.$': '$.iteration',
+        'cid.$': '$.cid',
+      });
+      const infeasible = new Pass(this, `${STATE.infeasible}${suffix}`, {
+        parameters: { 'cid.$': '$.cid', status: 'infeasible' },
+      });
+      // A failing child is recorded, not fatal: UpdatePolicy sees it and the search goes on.
+      const childFailed = new Pass(this, `${STATE.childFailed}${suffix}`, {
+        parameters: { 'cid.$': '$.cid', status: 'failed', 'error.$': '$.error.Error' },
+      });
+      simulate.addCatch(childFailed, { resultPath: '$.error' });
+      train.addCatch(childFailed, { resultPath: '$.error' });
+      return simulate.next(
+        new Choice(this, `${STATE.feasible}${suffix}`)
+          .when(Condition.booleanEquals('$.feasible', true), train)
+          .otherwise(infeasible),
+      );
+    };
+    const itemSelector = {
+      'searchId.$': '$.searchId',
+      'iteration.$': '$.iteration',
+      'cid.$': '$$.Map.Item.Value',
+    };
+
     const init = invoke(STATE.init, fns.init, { 'searchId.$': '$.searchId' });
     const sample = invoke(STATE.sample, fns.sampleCandidates, {
       'searchId.$': '$.searchId',
       'iteration.$': '$.iteration',
     });
-    const simulate = invoke(STATE.simulate, fns.simulateAccelerator, {
-      'searchId.$': '$.searchId',
-      'iteration.$': '$.iteration',
-      'cid.$': '$.cid',
-    });
-    const train = invoke(STATE.train, fns.trainChild, {
-      'searchId.$': '$.searchId',
-      'iteration.$': '$.iteration',
-      'cid.$': '$.cid',
-    });
-    const infeasible = new Pass(this, STATE.infeasible, {
-      parameters: { 'cid.$': '$.cid', status: 'infeasible' },
-    });
-    // A failing child is recorded, not fatal: UpdatePolicy sees it and the search goes on.
-    const childFailed = new Pass(this, STATE.childFailed, {
-      parameters: { 'cid.$': '$.cid', status: 'failed', 'error.$': '$.error.Error' },
-    });
-    const perCandidate = simulate.next(
-      new Choice(this, STATE.feasible)
-        .when(Condition.booleanEquals('$.feasible', true), train)
-        .otherwise(infeasible),
-    );
-    simulate.addCatch(childFailed, { resultPath: '$.error' });
-    train.addCatch(childFailed, { resultPath: '$.error' });
-
     const map = MapState.jsonPath(this, STATE.map, {
       itemsPath: '$.candidates',
-      itemSelector: {
-        'searchId.$': '$.searchId',
-        'iteration.$': '$.iteration',
-        'cid.$': '$$.Map.Item.Value',
-      },
+      itemSelector,
       maxConcurrency: MAP_MAX_CONCURRENCY,
       resultPath: '$.children',
     });
-    map.itemProcessor(perCandidate);
+    map.itemProcessor(perCandidate(''));
+
+    // Thousands of children: each is its own child execution (own history), the list comes from S3,
+    // and the per-child summaries are not collected: UpdatePolicy reads the metric objects instead.
+    const noChildren = new Pass(this, STATE.noChildren, {
+      result: Result.fromArray([]),
+      resultPath: '$.children',
+    });
+    const distributed = DistributedMap.jsonPath(this, STATE.distributedMap, {
+      itemReader: new S3JsonItemReader({ bucket: props.bucket, key: JsonPath.stringAt('$.candidatesKey') }),
+      itemSelector,
+      maxConcurrency: DISTRIBUTED_MAX_CONCURRENCY,
+      mapExecutionType: StateMachineType.STANDARD,
+      toleratedFailurePercentage: 100,
+      resultPath: JsonPath.DISCARD,
+    });
+    distributed.itemProcessor(perCandidate(AT_SCALE_SUFFIX));
 
     const update = invoke(STATE.update, fns.updatePolicy, {
       'searchId.$': '$.searchId',
@@ -119,18 +168,56 @@ export class SearchStateMachine extends Construct {
       'children.$': '$.children',
     });
     const finalize = invoke(STATE.finalize, fns.finalize, { 'searchId.$': '$.searchId' });
+
+    // Continue-as-new: a fresh execution of this machine carrying only the search id and iteration.
+    // Its ARN is built from the fixed name (a machine cannot reference its own ARN token).
+    const stateMachineName = `${Stack.of(this).stackName}-${STATE_MACHINE_NAME_SUFFIX}`;
+    const self = StateMachine.fromStateMachineName(this, 'Self', stateMachineName);
+    const continueAsNew = StepFunctionsStartExecution.jsonPath(this, STATE.continueAsNew, {
+      stateMachine: self,
+      name: JsonPath.format('{}-i{}', JsonPath.stringAt('$.searchId'), JsonPath.stringAt('$.iteration')),
+      input: TaskInput.fromObject({ 'searchId.$': '$.searchId', 'iteration.$': '$.iteration' }),
+      resultPath: JsonPath.DISCARD,
+    });
+    const continued = new Succeed(this, STATE.continued);
+    continueAsNew.addRetry({
+      errors: ['StepFunctions.SdkClientException', 'StepFunctions.ServiceUnavailableException'],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+    });
+    // A retried start finds the execution already there: the loop has continued.
+    continueAsNew.addCatch(continued, { errors: ['StepFunctions.ExecutionAlreadyExistsException'] });
+
     const loop = new Choice(this, STATE.loop)
       .when(Condition.booleanEquals('$.done', true), finalize.next(new Succeed(this, STATE.done)))
-      .otherwise(sample.next(map).next(update));
+      .when(
+        Condition.and(Condition.isPresent('$.checkpoint'), Condition.booleanEquals('$.checkpoint', true)),
+        continueAsNew.next(continued),
+      )
+      .otherwise(
+        sample.next(
+          new Choice(this, STATE.large)
+            .when(
+              Condition.and(
+                Condition.isPresent('$.count'),
+                Condition.numberGreaterThan('$.count', INLINE_MAP_MAX_ITEMS),
+              ),
+              noChildren.next(distributed).next(update),
+            )
+            .otherwise(map.next(update)),
+        ),
+      );
     update.next(loop);
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName,
       definitionBody: DefinitionBody.fromChainable(init.next(loop)),
       stateMachineType: StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),
-        level: LogLevel.ERROR,
+        level: LogLevel.ALL,
         includeExecutionData: false,
       },
     });

@@ -26,13 +26,19 @@ export interface LocalDefinition {
   template: CfnTemplate;
   stateMachineLogicalId: string;
   definition: StateMachineDefinition;
-  /** Task state name -> handler name, for every Task in the definition (Map bodies included). */
+  /** Task state name -> handler name, for every Lambda Task in the definition (Map bodies included). */
   tasks: Record<string, HandlerName>;
+  /** Task states that start a fresh execution of the loop (continue-as-new). */
+  continueAsNew: string[];
 }
+
+/** The Step Functions integration the continue-as-new Task uses. */
+export const START_EXECUTION_RESOURCE = 'arn:aws:states:::states:startExecution';
 
 /** Synthesize the app in-process. Bundling is skipped: the local runner calls the handlers directly. */
 export function synthTemplate(): CfnTemplate {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // cdk-nag is off here: the runner only needs the definition (the infra tests run the checks).
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], 'cosearch:nag': false } });
   buildApp(app);
   return app.synth().getStackByName(STACK_NAME).template as CfnTemplate;
 }
@@ -110,10 +116,15 @@ export function localDefinition(template: CfnTemplate = synthTemplate()): LocalD
       handlerByArn.set(lambdaArn(id), h as HandlerName);
   }
   const tasks: Record<string, HandlerName> = {};
+  const continueAsNew: string[] = [];
   for (const [name, s] of Object.entries(taskStates(definition))) {
+    if (s.Resource === START_EXECUTION_RESOURCE) {
+      continueAsNew.push(name);
+      continue;
+    }
     const h = handlerByArn.get(String(s.Resource));
     if (!h) throw new Error(`Task ${name} invokes ${String(s.Resource)}, which is no cosearch handler`);
     tasks[name] = h;
   }
-  return { template, stateMachineLogicalId, definition, tasks };
+  return { template, stateMachineLogicalId, definition, tasks, continueAsNew };
 }

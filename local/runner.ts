@@ -51,11 +51,19 @@ export interface RunOptions {
 }
 
 export interface LocalExecution {
+  /** Output of the last execution (the one that ran Finalize, or was stopped). */
   output: JsonValue;
+  /** Events over all executions. */
   events: number;
+  /** One entry per execution: continue-as-new starts a fresh one every few iterations. */
+  executions: { input: { searchId: string; iteration?: number }; events: number }[];
 }
 
-/** Run one execution of the search loop for a stored search. */
+/**
+ * Run the search loop for a stored search. Where the definition continues as new (a
+ * StartExecution of itself), the override records the request and a fresh local execution
+ * starts once the current one has ended, exactly as Step Functions would run it.
+ */
 export async function runLocalExecution(
   ctx: StepContext,
   searchId: string,
@@ -66,23 +74,41 @@ export async function runLocalExecution(
   const machine = new StateMachine(def.definition as never, {
     validationOptions: { checkArn: false },
   });
-  const exec = machine.run(
-    { searchId },
-    {
+  const handlers = taskOverrides(def, { ...localHandlers(ctx), ...options.handlers });
+  let next: { searchId: string; iteration?: number } | undefined = { searchId };
+  const executions: LocalExecution['executions'] = [];
+  let output: JsonValue = null;
+  let total = 0;
+  while (next) {
+    const input: { searchId: string; iteration?: number } = next;
+    next = undefined;
+    const continueAsNew: Record<string, LocalHandler> = {};
+    for (const t of def.continueAsNew)
+      continueAsNew[t] = async (params) => {
+        const p = params as { Input?: { searchId: string; iteration: number } };
+        if (!p.Input) throw new Error(`${t}: StartExecution without Input`);
+        next = { searchId: p.Input.searchId, iteration: p.Input.iteration };
+        return {};
+      };
+    const exec = machine.run(input as JsonValue, {
       overrides: {
-        taskResourceLocalHandlers: taskOverrides(def, { ...localHandlers(ctx), ...options.handlers }),
-        retryIntervalOverrides: Object.fromEntries(Object.keys(def.tasks).map((t) => [t, 0])),
+        taskResourceLocalHandlers: { ...handlers, ...continueAsNew },
+        retryIntervalOverrides: Object.fromEntries(
+          [...Object.keys(def.tasks), ...def.continueAsNew].map((t) => [t, 0]),
+        ),
       },
-    },
-  );
-  let events = 0;
-  const drain = (async () => {
-    for await (const e of exec.eventLogs) {
-      events++;
-      options.onEvent?.(e as EventLog);
-    }
-  })();
-  const output = await exec.result;
-  await drain;
-  return { output, events };
+    });
+    let events = 0;
+    const drain = (async () => {
+      for await (const e of exec.eventLogs) {
+        events++;
+        options.onEvent?.(e as EventLog);
+      }
+    })();
+    output = await exec.result;
+    await drain;
+    total += events;
+    executions.push({ input, events });
+  }
+  return { output, events: total, executions };
 }

@@ -14,6 +14,8 @@ export const keys = {
   policy: (id: string, k: number) => `searches/${assertSearchId(id)}/policy/iter-${k}.json`,
   policyPrefix: (id: string) => `searches/${assertSearchId(id)}/policy/`,
   proposal: (id: string, k: number) => `searches/${assertSearchId(id)}/policy/iter-${k}.proposal.json`,
+  /** The distinct candidate ids of iteration k, a JSON array (the Distributed Map's item list). */
+  candidateList: (id: string, k: number) => `searches/${assertSearchId(id)}/candidates/iter-${k}.json`,
   candidate: (id: string, k: number, cid: string) =>
     `searches/${assertSearchId(id)}/candidates/iter-${k}/${cid}.json`,
   accelerator: (id: string, k: number, cid: string) =>

@@ -2,6 +2,7 @@
 // writes only the store, so the same code runs in a Lambda or in-process. Every write is keyed
 // by iteration and candidate: a retried step rewrites the same objects.
 import { acceleratorArea, simulateNetwork } from '../accelerator/index.js';
+import { costSoFar } from '../cost/model.js';
 import { loadDataset, type ReadBytes } from '../data/load.js';
 import { hashOf } from '../hash.js';
 import { summarizeNetwork } from '../network/summary.js';
@@ -33,7 +34,17 @@ export interface LoopState {
   searchId: string;
   iteration: number;
   done: boolean;
+  /** The loop starts a fresh execution of itself here (continue-as-new), carrying only id and iteration. */
+  checkpoint?: boolean;
 }
+
+/** Loop shape shared with the state machine (infra/state-machine.ts). */
+export const LOOP_LIMITS = {
+  /** Batches above this are evaluated by the Distributed Map, which reads the list from S3. */
+  inlineMapMaxItems: 100,
+  /** Continue-as-new after every this many iterations (the history limit is 25,000 events). */
+  iterationsPerExecution: 10,
+} as const;
 
 export interface DatasetInfo {
   uri: string;
@@ -173,7 +184,13 @@ export async function initSearch(ctx: StepContext, input: { searchId: string }):
 export async function sampleCandidates(
   ctx: StepContext,
   input: { searchId: string; iteration: number },
-): Promise<{ searchId: string; iteration: number; candidates: string[] }> {
+): Promise<{
+  searchId: string;
+  iteration: number;
+  candidates: string[];
+  count: number;
+  candidatesKey: string;
+}> {
   const { store } = ctx;
   const { searchId, iteration } = input;
   const spec = await loadSpec(store, searchId);
@@ -197,7 +214,12 @@ export async function sampleCandidates(
     state: proposal.state,
   };
   await putJsonOnce(store, keys.proposal(searchId, iteration), record);
-  return { searchId, iteration, candidates: [...new Set(record.cids)] };
+  const distinct = [...new Set(record.cids)];
+  // Large batches travel as an S3 list (Distributed Map ItemReader), not in the payload.
+  const candidatesKey = keys.candidateList(searchId, iteration);
+  await putJson(store, candidatesKey, distinct);
+  const inline = distinct.length <= LOOP_LIMITS.inlineMapMaxItems;
+  return { searchId, iteration, candidates: inline ? distinct : [], count: distinct.length, candidatesKey };
 }
 
 export interface AcceleratorRecord {
@@ -364,7 +386,8 @@ export async function updatePolicy(
   const updated = accumulate(state, iteration, evaluations, iso(ctx));
   await putJson(store, keys.state(searchId), updated);
   const stop = await shouldStop(ctx, spec, searchId, iteration, updated);
-  return { searchId, iteration: iteration + 1, done: stop !== undefined };
+  const checkpoint = stop === undefined && iteration % LOOP_LIMITS.iterationsPerExecution === 0;
+  return { searchId, iteration: iteration + 1, done: stop !== undefined, checkpoint };
 }
 
 function accumulate(state: SearchState, iteration: number, evs: Evaluation[], now: string): SearchState {
@@ -399,6 +422,7 @@ async function shouldStop(
   const s = state ?? (await getJson<SearchState>(ctx.store, keys.state(searchId)));
   if (s.candidatesEvaluated >= spec.budget.maxCandidates) return 'max-candidates';
   if ((nowOf(ctx) - Date.parse(s.startedAt)) / 1000 > spec.budget.maxWallSeconds) return 'max-wall-seconds';
+  if (costSoFar(spec, s).totalUSD >= spec.budget.maxUSD) return 'max-usd';
   return undefined;
 }
 

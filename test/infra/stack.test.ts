@@ -1,17 +1,73 @@
+// The synthesized stack, checked on its template: one synth per trainer form, cdk-nag on both.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/build.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOOP_LIMITS } from '../../core/engine/steps.js';
+import { buildApp, STACK_NAME } from '../../infra/build.js';
+import { parseConfig } from '../../infra/config.js';
+import { LAMBDA_DATA_DIR, MAX_RESERVED_CONCURRENCY } from '../../infra/function-defaults.js';
+import { INLINE_MAP_MAX_ITEMS, MAP_MAX_CONCURRENCY, STATE } from '../../infra/state-machine.js';
+import { type CfnTemplate, localDefinition, type StateMachineDefinition } from '../../local/definition.js';
 
-let template: Template;
+const require = createRequire(import.meta.url);
+const aslValidator = require('asl-validator') as (
+  def: unknown,
+  opts?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (sep?: string) => string };
+
+interface NagReport {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: unknown[];
+    suppressedViolations: { ruleName: string; reason: string }[];
+  }[];
+}
+
+const dirs: string[] = [];
+/** Synthesize the whole app (cdk-nag included; it throws on an unacknowledged finding). */
+function synth(context: Record<string, unknown> = {}) {
+  const outdir = mkdtempSync(join(tmpdir(), 'cosearch-cdk-'));
+  dirs.push(outdir);
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  buildApp(app);
+  const assembly = app.synth();
+  const json = assembly.getStackByName(STACK_NAME).template as CfnTemplate;
+  const nag = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as NagReport;
+  return { json, template: Template.fromJSON(json as never), nag };
+}
+
+let zip: ReturnType<typeof synth>;
+let image: ReturnType<typeof synth>;
+let definition: StateMachineDefinition;
 beforeAll(() => {
-  const { stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  template = Template.fromStack(stack);
+  zip = synth();
+  image = synth({ 'cosearch:trainer': 'image', 'cosearch:datasetBuckets': 'team-datasets,other-data' });
+  definition = localDefinition(zip.json).definition;
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe('CosearchStack', () => {
-  it('keeps searches in an encrypted, private, TLS-only bucket', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', {
+const walkStates = (
+  states: Record<string, Record<string, unknown>>,
+  visit: (name: string, s: Record<string, unknown>) => void,
+) => {
+  for (const [n, s] of Object.entries(states)) {
+    visit(n, s);
+    const body = s.ItemProcessor as { States: Record<string, Record<string, unknown>> } | undefined;
+    if (body) walkStates(body.States, visit);
+  }
+};
+
+describe('the searches bucket', () => {
+  it('is encrypted, private, TLS-only, versioned, access-logged and expires old searches', () => {
+    const t = zip.template;
+    t.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       },
@@ -22,51 +78,223 @@ describe('CosearchStack', () => {
         RestrictPublicBuckets: true,
       },
       VersioningConfiguration: { Status: 'Enabled' },
-    });
-    template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'searches/' }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Prefix: 'searches/',
+            ExpirationInDays: 180,
+            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
+            Status: 'Enabled',
+          }),
         ]),
       },
     });
+    for (const p of Object.values(t.findResources('AWS::S3::BucketPolicy')))
+      expect(p.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      );
+    expect(Object.keys(t.findResources('AWS::S3::BucketPolicy'))).toHaveLength(2);
   });
+});
 
-  it('runs every function on nodejs22.x arm64 with a log group', () => {
-    const fns = template.findResources('AWS::Lambda::Function');
-    const ours = Object.values(fns).filter((f) => f.Metadata?.['cosearch:handler']);
+describe('functions', () => {
+  it('run on nodejs22.x arm64 with a retained log group and bounded reserved concurrency', () => {
+    const ours = Object.values(zip.template.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Metadata?.['cosearch:handler'],
+    );
     expect(ours).toHaveLength(7);
     for (const f of ours) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
       expect(f.Properties.LoggingConfig?.LogGroup).toBeDefined();
+      expect(f.Properties.ReservedConcurrentExecutions).toBeGreaterThan(0);
+      expect(f.Properties.ReservedConcurrentExecutions).toBeLessThanOrEqual(MAX_RESERVED_CONCURRENCY);
     }
+    for (const g of Object.values(zip.template.findResources('AWS::Logs::LogGroup')))
+      expect(g.Properties.RetentionInDays).toBe(30);
   });
 
-  it('authorizes every API method with AWS_IAM', () => {
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
-    expect(methods.length).toBeGreaterThanOrEqual(4);
+  it('give the data-loading steps the bundled dataset directory', () => {
+    const byHandler = Object.fromEntries(
+      Object.values(zip.template.findResources('AWS::Lambda::Function')).map((f) => [
+        f.Metadata?.['cosearch:handler'],
+        f.Properties.Environment.Variables,
+      ]),
+    );
+    expect(byHandler.init.COSEARCH_DATA_DIR).toBe(LAMBDA_DATA_DIR);
+    expect(byHandler.trainChild.COSEARCH_DATA_DIR).toBe(LAMBDA_DATA_DIR);
+    expect(byHandler.updatePolicy.COSEARCH_DATA_DIR).toBeUndefined();
+  });
+
+  it('the image trainer is a container function (x86_64 for tfjs-node); the rest stay zip', () => {
+    const fns = Object.values(image.template.findResources('AWS::Lambda::Function'));
+    const trainer = fns.find((f) => f.Metadata?.['cosearch:handler'] === 'trainChild')!;
+    expect(trainer.Properties.PackageType).toBe('Image');
+    expect(trainer.Properties.Code.ImageUri).toBeDefined();
+    expect(trainer.Properties.Architectures).toEqual(['x86_64']);
+    expect(trainer.Properties.Environment.Variables.COSEARCH_DATA_DIR).toBe(LAMBDA_DATA_DIR);
+    const zips = fns.filter((f) => f.Metadata?.['cosearch:handler'] && f.Properties.PackageType !== 'Image');
+    expect(zips).toHaveLength(6);
+  });
+
+  it('reads only allow-listed dataset buckets, and the API knows the list', () => {
+    const api = Object.values(image.template.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Metadata?.['cosearch:handler'] === 'api',
+    )!;
+    expect(api.Properties.Environment.Variables.COSEARCH_DATASET_BUCKETS).toBe('team-datasets,other-data');
+    const text = JSON.stringify(image.template.findResources('AWS::IAM::Policy'));
+    expect(text).toContain(':s3:::team-datasets/*');
+    expect(text).toContain(':s3:::other-data/*');
+    expect(JSON.stringify(zip.template.findResources('AWS::IAM::Policy'))).not.toContain('team-datasets');
+  });
+});
+
+describe('API', () => {
+  it('authorizes every method with AWS_IAM, including stop', () => {
+    const methods = Object.values(zip.template.findResources('AWS::ApiGateway::Method'));
+    expect(methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')).toHaveLength(5);
     for (const m of methods)
       if (m.Properties.HttpMethod !== 'OPTIONS') expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 
+  it('outputs the API URL and the bucket', () => {
+    const outputs = zip.template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'BucketName', 'StateMachineArn']));
+  });
+});
+
+describe('IAM', () => {
   it('grants no "*" action on "*" resources', () => {
-    for (const p of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    for (const p of Object.values(zip.template.findResources('AWS::IAM::Policy'))) {
       for (const s of p.Properties.PolicyDocument.Statement as {
         Action: string | string[];
         Resource: unknown;
       }[]) {
         const actions = [s.Action].flat();
-        expect(actions.includes('*') && JSON.stringify(s.Resource) === '"*"').toBe(false);
+        expect(
+          actions.some((a) => a === '*' || a.endsWith(':*')) && JSON.stringify(s.Resource) === '"*"',
+        ).toBe(false);
       }
     }
   });
+});
 
-  it('has one state machine with an inline Map over the candidates', () => {
-    const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-    const text = JSON.stringify(sm!.Properties.DefinitionString);
-    expect(text).toContain('\\"Type\\":\\"Map\\"');
-    expect(text).toContain('\\"MaxConcurrency\\":40');
-    expect(text).not.toContain('JSONata');
+describe('state machine', () => {
+  it('validates with asl-validator and uses JSONPath only', () => {
+    const text = JSON.stringify(definition);
+    expect(text).not.toMatch(/JSONata|\{%/);
+    expect(definition.QueryLanguage).toBeUndefined();
+    const r = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
+    expect(r.errorsText('\n')).toBe('');
+    expect(r.isValid).toBe(true);
+    // And the validator does catch a broken definition.
+    const broken = structuredClone(definition);
+    (broken.States[STATE.init] as Record<string, unknown>).Next = 'Nowhere';
+    expect(aslValidator(broken).isValid).toBe(false);
+  });
+
+  it('evaluates small batches inline and large ones in a Distributed Map reading S3', () => {
+    const large = definition.States[STATE.large] as { Choices: Record<string, unknown>[]; Default: string };
+    expect(JSON.stringify(large.Choices)).toContain(`"NumericGreaterThan":${INLINE_MAP_MAX_ITEMS}`);
+    expect(large.Default).toBe(STATE.map);
+    expect(INLINE_MAP_MAX_ITEMS).toBe(LOOP_LIMITS.inlineMapMaxItems);
+    const inline = definition.States[STATE.map] as Record<string, unknown>;
+    expect(inline.MaxConcurrency).toBe(MAP_MAX_CONCURRENCY);
+    expect(inline.ItemReader).toBeUndefined();
+    const dist = definition.States[STATE.distributedMap] as {
+      ItemReader: Record<string, unknown>;
+      ItemProcessor: {
+        ProcessorConfig: Record<string, string>;
+        States: Record<string, Record<string, unknown>>;
+      };
+      ResultPath: unknown;
+      Next: string;
+    };
+    expect(dist.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(dist.ItemReader).toMatchObject({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { 'Key.$': '$.candidatesKey' },
+    });
+    expect(dist.ResultPath).toBeNull();
+    expect(dist.Next).toBe(STATE.update);
+    // Each child still has its Catch: a failed candidate is recorded, not fatal.
+    const tasks = Object.values(dist.ItemProcessor.States).filter((s) => s.Type === 'Task');
+    expect(tasks).toHaveLength(2);
+    for (const t of tasks) expect(JSON.stringify(t.Catch)).toContain('States.ALL');
+  });
+
+  it('retries Lambda service errors with backoff on every Lambda task', () => {
+    let n = 0;
+    walkStates(definition.States, (_name, s) => {
+      if (s.Type !== 'Task' || !String(s.Resource).includes(':lambda:')) return;
+      n++;
+      const retry = (s.Retry as { ErrorEquals: string[]; BackoffRate: number }[])[0]!;
+      expect(retry.ErrorEquals).toContain('Lambda.TooManyRequestsException');
+      expect(retry.BackoffRate).toBe(2);
+    });
+    expect(n).toBe(8);
+  });
+
+  it('continues as new with only the search id and the iteration, under its own ARN', () => {
+    const cont = definition.States[STATE.continueAsNew] as {
+      Resource: string;
+      Parameters: { StateMachineArn: string; Input: Record<string, string>; 'Name.$': string };
+    };
+    expect(cont.Resource).toBe('arn:aws:states:::states:startExecution');
+    expect(cont.Parameters.Input).toEqual({ 'searchId.$': '$.searchId', 'iteration.$': '$.iteration' });
+    expect(cont.Parameters['Name.$']).toContain('$.searchId');
+    expect(cont.Parameters.StateMachineArn).toBe(
+      'arn:aws:states:us-east-1:000000000000:stateMachine:Cosearch-search-loop',
+    );
+    zip.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'Cosearch-search-loop',
+    });
+    const policies = JSON.stringify(zip.template.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('stateMachine:Cosearch-search-loop');
+  });
+});
+
+describe('alarms', () => {
+  it('alarm on failed, timed-out and aborted executions and on every function’s errors', () => {
+    const alarms = Object.values(zip.template.findResources('AWS::CloudWatch::Alarm'));
+    const metrics = alarms.map((a) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
+    expect(metrics.filter((m) => m === 'AWS/States/ExecutionsFailed')).toHaveLength(1);
+    expect(metrics).toContain('AWS/States/ExecutionsTimedOut');
+    expect(metrics).toContain('AWS/States/ExecutionsAborted');
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(7);
+    for (const a of alarms) expect(a.Properties.Threshold).toBe(1);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes with zero unacknowledged findings in both trainer forms, each acknowledgment with a reason', () => {
+    for (const { nag } of [zip, image]) {
+      const r = nag.pluginReports.find((p) => p.pluginName === 'AwsSolutions')!;
+      expect(r.conclusion).toBe('success');
+      expect(r.violations).toEqual([]);
+      expect(r.suppressedViolations.length).toBeGreaterThan(0);
+      for (const s of r.suppressedViolations) expect(s.reason.length).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('context', () => {
+  it('reads the trainer, dataset buckets and retention, and rejects bad values', () => {
+    const ctx = (o: Record<string, unknown>) => parseConfig((k) => o[k]);
+    expect(ctx({})).toMatchObject({ trainer: 'zip', datasetBuckets: [], retentionDays: 180, nag: true });
+    expect(ctx({ 'cosearch:datasetBuckets': ['a-b', 'c.d.e'] }).datasetBuckets).toEqual(['a-b', 'c.d.e']);
+    expect(ctx({ 'cosearch:datasetBuckets': '["x-y"]' }).datasetBuckets).toEqual(['x-y']);
+    expect(ctx({ 'cosearch:nag': 'false' }).nag).toBe(false);
+    expect(() => ctx({ 'cosearch:trainer': 'gpu' })).toThrow(/cosearch:trainer/);
+    expect(() => ctx({ 'cosearch:datasetBuckets': 'Bad_Bucket' })).toThrow(/not a bucket name/);
+    expect(() => ctx({ 'cosearch:retentionDays': '0' })).toThrow(/retentionDays/);
   });
 });

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../core/store/file-store.js';
 import { HANDLERS } from '../../infra/handlers.js';
-import { STATE } from '../../infra/state-machine.js';
+import { AT_SCALE_SUFFIX, STATE } from '../../infra/state-machine.js';
 import { type LocalDefinition, localDefinition, taskStates } from '../../local/definition.js';
 import { localHandlers, taskOverrides } from '../../local/runner.js';
 
@@ -19,12 +19,14 @@ describe('local definition', () => {
     )!;
     const raw = sm.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] };
     expect(raw['Fn::Join']).toBeDefined();
-    // Only the function ARNs were substituted: the literal parts joined back give the same text.
+    // Only intrinsics were substituted (function ARNs, the bucket name, the pseudo-parameters of
+    // the loop's own ARN): the literal parts joined back give the same text.
     const literal = raw['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : '@')).join('');
-    const local = JSON.stringify(def.definition).replace(
-      /arn:aws:lambda:us-east-1:000000000000:function:\w+/g,
-      '@',
-    );
+    const local = JSON.stringify(def.definition)
+      .replace(/arn:aws:lambda:us-east-1:000000000000:function:\w+/g, '@')
+      .replace(/"Bucket":"Searches\w+"/g, '"Bucket":"@"')
+      .replace(/arn:aws:states:us-east-1:000000000000:/g, 'arn:@:states:@:@:')
+      .replace(/arn:aws:states:::/g, 'arn:@:states:::');
     expect(JSON.parse(local)).toEqual(JSON.parse(literal));
   });
 
@@ -38,18 +40,24 @@ describe('local definition', () => {
       }
     };
     walk(def.definition.States);
-    expect([...names].sort()).toEqual(Object.values(STATE).sort());
+    const perChild = [STATE.simulate, STATE.feasible, STATE.train, STATE.infeasible, STATE.childFailed];
+    expect([...names].sort()).toEqual(
+      [...Object.values(STATE), ...perChild.map((n) => `${n}${AT_SCALE_SUFFIX}`)].sort(),
+    );
     expect(def.definition.StartAt).toBe(STATE.init);
     expect(JSON.stringify(def.definition)).not.toMatch(/JSONata|\{%/);
   });
 
-  it('maps every Task to a handler, and every handler has a local override', () => {
+  it('maps every Lambda Task to a handler, and every handler has a local override', () => {
     const tasks = Object.keys(taskStates(def.definition));
-    expect(tasks.sort()).toEqual(
-      [STATE.init, STATE.sample, STATE.simulate, STATE.train, STATE.update, STATE.finalize].sort(),
+    const lambdaTasks = [STATE.init, STATE.sample, STATE.simulate, STATE.train, STATE.update, STATE.finalize];
+    expect(Object.keys(def.tasks).sort()).toEqual(
+      [...lambdaTasks, `${STATE.simulate}${AT_SCALE_SUFFIX}`, `${STATE.train}${AT_SCALE_SUFFIX}`].sort(),
     );
+    expect(def.continueAsNew).toEqual([STATE.continueAsNew]);
+    expect(tasks.sort()).toEqual([...Object.keys(def.tasks), ...def.continueAsNew].sort());
     const overrides = taskOverrides(def, localHandlers({ store: new FileStore('/tmp/unused') }));
-    expect(Object.keys(overrides).sort()).toEqual(tasks.sort());
+    expect(Object.keys(overrides).sort()).toEqual(Object.keys(def.tasks).sort());
     for (const h of Object.values(def.tasks)) expect(Object.keys(HANDLERS)).toContain(h);
   });
 
@@ -58,8 +66,9 @@ describe('local definition', () => {
   });
 
   it('invokes Lambdas with payloadResponseOnly (the function ARN as the resource)', () => {
-    for (const s of Object.values(taskStates(def.definition)))
-      expect(String(s.Resource)).toMatch(/^arn:aws:lambda:[^:]+:\d+:function:/);
+    for (const [name, s] of Object.entries(taskStates(def.definition)))
+      if (!def.continueAsNew.includes(name))
+        expect(String(s.Resource)).toMatch(/^arn:aws:lambda:[^:]+:\d+:function:/);
     Template.fromJSON(def.template as never).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
   });
 });

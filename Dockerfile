@@ -1,0 +1,24 @@
+# The trainer as a container-image Lambda with native tfjs (@tensorflow/tfjs-node).
+# Built by `cdk deploy -c cosearch:trainer=image`; `cdk synth` only stages the context,
+# which .dockerignore narrows to the sources the trainer needs.
+# tfjs-node publishes no linux-arm64 binary, so this image is x86_64.
+FROM public.ecr.aws/lambda/nodejs:22 AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY core ./core
+COPY lambdas ./lambdas
+RUN npx esbuild lambdas/handlers/train-child.ts --bundle --platform=node --target=node22 \
+      --format=esm --outfile=dist/index.mjs --external:@tensorflow/tfjs-node --external:@aws-sdk/* \
+      --banner:js="import { createRequire } from 'module'; const require = createRequire(import.meta.url);"
+
+FROM public.ecr.aws/lambda/nodejs:22
+WORKDIR ${LAMBDA_TASK_ROOT}
+COPY package-lock.json ./
+# Only the native backend is installed here; everything else is in the bundle.
+RUN npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node@4 && npm cache clean --force
+COPY --from=build /build/dist/index.mjs ./index.mjs
+COPY data/digits.csv.gz ./data/digits.csv.gz
+ENV COSEARCH_DATA_DIR=/var/task/data
+CMD ["index.handler"]

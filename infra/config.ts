@@ -1,0 +1,63 @@
+// The stack's CDK context, read and checked in one place. Values given with `-c key=value`
+// arrive as strings, values from cdk.json as JSON; both are accepted.
+import type { Node } from 'constructs';
+
+export interface StackConfig {
+  /** `zip` (default): pure-JS tfjs in a zip bundle; `image`: a container image with tfjs-node. */
+  trainer: 'zip' | 'image';
+  /** Buckets outside the stack whose s3:// datasets a spec may name; granted read. */
+  datasetBuckets: string[];
+  /** Days a search's objects are kept. */
+  retentionDays: number;
+  /** An SNS topic the alarms notify, if given. */
+  alarmTopicArn?: string;
+  /** Run cdk-nag's AwsSolutions checks at synth (default true). */
+  nag: boolean;
+}
+
+export const CONTEXT = {
+  trainer: 'cosearch:trainer',
+  datasetBuckets: 'cosearch:datasetBuckets',
+  retentionDays: 'cosearch:retentionDays',
+  alarmTopicArn: 'cosearch:alarmTopicArn',
+  nag: 'cosearch:nag',
+} as const;
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function list(v: unknown): string[] {
+  if (v === undefined || v === null || v === '') return [];
+  if (Array.isArray(v)) return v.map(String);
+  const s = String(v).trim();
+  if (s.startsWith('[')) return (JSON.parse(s) as unknown[]).map(String);
+  return s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+export function parseConfig(get: (key: string) => unknown): StackConfig {
+  const trainer = String(get(CONTEXT.trainer) ?? 'zip');
+  if (trainer !== 'zip' && trainer !== 'image')
+    throw new Error(`context ${CONTEXT.trainer} must be "zip" or "image", got "${trainer}"`);
+  const datasetBuckets = list(get(CONTEXT.datasetBuckets));
+  for (const b of datasetBuckets)
+    if (!BUCKET_NAME.test(b))
+      throw new Error(`context ${CONTEXT.datasetBuckets}: "${b}" is not a bucket name`);
+  const retentionDays = Number(get(CONTEXT.retentionDays) ?? 180);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new Error(`context ${CONTEXT.retentionDays} must be a positive integer`);
+  const topic = get(CONTEXT.alarmTopicArn);
+  const nag = get(CONTEXT.nag);
+  return {
+    trainer,
+    datasetBuckets,
+    retentionDays,
+    ...(topic ? { alarmTopicArn: String(topic) } : {}),
+    nag: !(nag === false || nag === 'false'),
+  };
+}
+
+export function readContext(node: Node): StackConfig {
+  return parseConfig((k) => node.tryGetContext(k));
+}
