@@ -23,6 +23,8 @@ export interface KernelPack {
   /** Registers the kernels; returns false (and changes nothing) when they cannot load here. */
   install(tfm: Tf): Promise<boolean>;
   uninstall(tfm: Tf): void;
+  /** Why install returned false, when known. */
+  unavailableReason?(): string | undefined;
 }
 
 const kernelPacks: KernelPack[] = [];
@@ -89,7 +91,9 @@ export async function initBackend(
           name = `cpu+${pack.name}`;
           break;
         }
-        notes.push(`kernels "${pack.name}" unavailable`);
+        notes.push(
+          `kernels "${pack.name}" unavailable${pack.unavailableReason ? `: ${pack.unavailableReason()}` : ''}`,
+        );
       }
       if (choice === 'cpu-fast' && !activePack)
         throw new Error(`no fast kernels available: ${notes.join('; ')}`);

@@ -151,8 +151,34 @@ export function evaluateAccuracy(
   return correct / split.n;
 }
 
+/**
+ * One optimizer step on a batch (x NHWC, y class indices); returns the loss. A non-finite loss
+ * leaves the weights untouched.
+ */
+export function trainStep(
+  logitsModel: LayersModel,
+  vars: readonly Variable[],
+  opt: ChildOptimizer,
+  x: Float32Array,
+  y: Int32Array,
+  shape: readonly [number, number, number],
+  numClasses: number,
+): number {
+  return tf.tidy(() => {
+    const xb = tf.tensor4d(x, [y.length, ...shape]);
+    const yb = tf.oneHot(tf.tensor1d(y, 'int32'), numClasses);
+    const { value, grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(yb, logitsModel.apply(xb, { training: true }) as Tensor),
+      [...vars],
+    );
+    const lossValue = value.dataSync()[0]!;
+    if (Number.isFinite(lossValue)) opt.apply(vars.map((v) => grads[v.name]!));
+    return lossValue;
+  });
+}
+
 /** The tf.Variables under a model's weights, and whether each is a kernel (decayed). */
-function trainables(model: LayersModel): { vars: Variable[]; decayed: boolean[] } {
+export function trainables(model: LayersModel): { vars: Variable[]; decayed: boolean[] } {
   const vars: Variable[] = [];
   const decayed: boolean[] = [];
   for (const w of model.trainableWeights) {
@@ -277,17 +303,7 @@ async function trainLoop(
       break;
     }
     const { x, y } = sampler.batch(step);
-    const loss = tf.tidy(() => {
-      const xb = tf.tensor4d(x, [batchSize, ...data.shape]);
-      const yb = tf.oneHot(tf.tensor1d(y, 'int32'), data.numClasses);
-      const { value, grads } = tf.variableGrads(
-        () => tf.losses.softmaxCrossEntropy(yb, logitsModel.apply(xb, { training: true }) as Tensor),
-        vars,
-      );
-      const lossValue = value.dataSync()[0]!;
-      if (Number.isFinite(lossValue)) opt.apply(vars.map((v) => grads[v.name]!));
-      return lossValue;
-    });
+    const loss = trainStep(logitsModel, vars, opt, x, y, data.shape, data.numClasses);
     if (!Number.isFinite(loss)) {
       result.status = 'failed';
       result.reason = `loss became ${loss} at step ${step}; learning rate ${hp.learningRate} may be too high`;

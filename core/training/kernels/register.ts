@@ -170,10 +170,15 @@ function kernelFuncs(
 }
 
 /** A KernelPack that puts impl's conv kernels and the batch-norm fast paths in place of the cpu backend's. */
-export function convKernelPack(name: string, loadImpl: () => Promise<ConvImpl | undefined>): KernelPack {
+export function convKernelPack(
+  name: string,
+  loadImpl: () => Promise<ConvImpl | undefined>,
+  unavailableReason?: () => string | undefined,
+): KernelPack {
   let saved: KernelConfig[] = [];
   return {
     name,
+    unavailableReason,
     async install(tf) {
       if (saved.length > 0) return true;
       const impl = await loadImpl();

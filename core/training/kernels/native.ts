@@ -1,0 +1,109 @@
+// The optional native conv kernels (native/kernels/conv.cc): compiled with the system g++ on first
+// use (or by `npx tsx native/build.ts`), loaded through N-API, and skipped when either fails.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConvGeom, ConvImpl } from './conv-impl.js';
+
+export const NATIVE_SOURCE = fileURLToPath(new URL('../../../native/kernels/conv.cc', import.meta.url));
+
+/** Where the binary goes: $COSEARCH_NATIVE_DIR, else .tmp/native in the project (git-ignored). */
+export function nativeBinaryPath(): string {
+  const dir =
+    process.env.COSEARCH_NATIVE_DIR ?? fileURLToPath(new URL('../../../.tmp/native', import.meta.url));
+  // -march=native: the binary is for this machine's CPU family; keyed by platform and arch.
+  return join(dir, `${process.platform}-${process.arch}`, 'cosearch_kernels.node');
+}
+
+/** Node's N-API headers: next to the running node, or the system's. */
+function includeDirs(): string[] {
+  const candidates = [
+    join(process.execPath, '..', '..', 'include', 'node'),
+    '/usr/include/node',
+    '/usr/local/include/node',
+  ];
+  return candidates.filter((d) => existsSync(join(d, 'node_api.h')));
+}
+
+/** Compiles the kernels; throws with the compiler's message on failure. */
+export function buildNative(out = nativeBinaryPath()): string {
+  const inc = includeDirs();
+  if (inc.length === 0) throw new Error('node_api.h not found (install nodejs headers)');
+  mkdirSync(join(out, '..'), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const cxx = process.env.CXX ?? 'g++';
+  execFileSync(
+    cxx,
+    [
+      '-O3',
+      '-march=native',
+      '-std=c++17',
+      '-shared',
+      '-fPIC',
+      '-pthread',
+      `-I${inc[0]}`,
+      '-DNODE_GYP_MODULE_NAME=cosearch_kernels',
+      NATIVE_SOURCE,
+      '-o',
+      tmp,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 },
+  );
+  renameSync(tmp, out); // atomic: concurrent workers never load a half-written binary
+  return out;
+}
+
+interface Binding {
+  run(op: number, a: Float32Array, b: Float32Array, geom: Int32Array): Float32Array;
+  threads: number;
+}
+
+let loaded: { binding?: Binding; error?: string } | undefined;
+
+/** The binding, building it first when allowed (COSEARCH_NATIVE_BUILD=0 disables that). */
+export function loadNative(): { binding?: Binding; error?: string } {
+  if (loaded) return loaded;
+  const path = nativeBinaryPath();
+  try {
+    if (!existsSync(path)) {
+      if (process.env.COSEARCH_NATIVE_BUILD === '0') throw new Error(`not built (${path})`);
+      buildNative(path);
+    }
+    loaded = { binding: createRequire(import.meta.url)(path) as Binding };
+  } catch (e) {
+    const err = e as Error & { stderr?: Buffer };
+    loaded = { error: (err.stderr?.toString().split('\n')[0] || err.message).slice(0, 300) };
+  }
+  return loaded;
+}
+
+const geomArray = (g: ConvGeom): Int32Array =>
+  Int32Array.of(
+    g.batch,
+    g.inH,
+    g.inW,
+    g.inC,
+    g.outH,
+    g.outW,
+    g.outC,
+    g.kH,
+    g.kW,
+    g.strideH,
+    g.strideW,
+    g.padTop,
+    g.padLeft,
+  );
+
+export function nativeConvImpl(b: Binding): ConvImpl {
+  return {
+    name: 'native',
+    conv2d: (x, w, g) => b.run(0, x, w, geomArray(g)),
+    conv2dBackpropInput: (dy, w, g) => b.run(1, dy, w, geomArray(g)),
+    conv2dBackpropFilter: (x, dy, g) => b.run(2, x, dy, geomArray(g)),
+    depthwise: (x, w, g) => b.run(3, x, w, geomArray(g)),
+    depthwiseBackpropInput: (dy, w, g) => b.run(4, dy, w, geomArray(g)),
+    depthwiseBackpropFilter: (x, dy, g) => b.run(5, x, dy, geomArray(g)),
+  };
+}
