@@ -192,7 +192,15 @@ export const RewardSpec = z.strictObject({
 
 // ---------- strategy ----------
 
-export const StrategyName = z.enum(['reinforce', 'ppo', 'random', 'evolution', 'autohas', 'two-phase']);
+export const StrategyName = z.enum([
+  'reinforce',
+  'reinforce-lstm',
+  'ppo',
+  'random',
+  'evolution',
+  'autohas',
+  'two-phase',
+]);
 export type StrategyName = z.infer<typeof StrategyName>;
 
 export const StrategySpec = z.strictObject({
