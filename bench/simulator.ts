@@ -153,6 +153,8 @@ export async function run(args: string[]): Promise<unknown> {
       configs.push({ rows: n, cols: n, dataflow, ifmapSramKB: 64, filterSramKB: 64, ofmapSramKB: 64 });
   if (userBw) for (const c of [...configs]) configs.push({ ...c, bandwidth: Number(userBw) });
 
+  // Warm the JIT on every configuration before any timing.
+  for (let k = 0; k < 50; k++) for (const a of configs) for (const w of work) fastLayer(w.shape, a);
   const fastRates: number[] = [];
   const exactRates: number[] = [];
   const perConfig = [];
