@@ -116,11 +116,15 @@ export function scatterSvg(points: readonly ScatterPoint[]): string {
   );
   if (energies.length) {
     const inv = (t: number) => (eLog ? 10 ** t : t);
-    for (const [f, v] of [
-      [0, eLo],
-      [0.5, (eLo + eHi) / 2],
-      [1, eHi],
-    ] as const)
+    const stops: [number, number][] =
+      eHi > eLo
+        ? [
+            [0, eLo],
+            [0.5, (eLo + eHi) / 2],
+            [1, eHi],
+          ]
+        : [[0.5, eLo]];
+    for (const [f, v] of stops)
       out.push(
         `<text x="${lx + 20}" y="${n(barTop + barH - f * barH + 4)}">${esc(fmt(inv(v) * eUnit.factor, 3))}</text>`,
       );

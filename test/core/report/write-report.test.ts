@@ -1,0 +1,62 @@
+// writeReport against a file store holding a finalized (synthetic) search.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulateNetwork } from '../../../core/accelerator/index.js';
+import { parseScaleSimCfg, parseTopologyCsv } from '../../../core/accelerator/scalesim-io.js';
+import type { Evaluation } from '../../../core/engine/evaluation.js';
+import { keys } from '../../../core/engine/keys.js';
+import { writeReport } from '../../../core/engine/report.js';
+import { summarizeNetwork } from '../../../core/network/summary.js';
+import type { SystolicConfig } from '../../../core/space/types.js';
+import { FileStore } from '../../../core/store/file-store.js';
+import { getJson, listAll } from '../../../core/store/json.js';
+import { writeSyntheticSearch } from './synthetic-search.js';
+
+let dir: string;
+let store: FileStore;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cosearch-write-report-'));
+  store = new FileStore(dir);
+  await writeSyntheticSearch(store, 'wr-1', { iterations: 2, batch: 6 });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const text = async (key: string) => new TextDecoder().decode(await store.get(key));
+
+describe('writeReport', () => {
+  it('writes report.html and a SCALE-Sim cfg + topology CSV per systolic front member', async () => {
+    const out = await writeReport(store, 'wr-1');
+    expect(out.reportKey).toBe(keys.report('wr-1'));
+    const html = await text(keys.report('wr-1'));
+    const { paretoFront } = await getJson<{ paretoFront: Evaluation[] }>(store, keys.results('wr-1'));
+    expect(paretoFront.length).toBeGreaterThan(0);
+    const configs = (await listAll(store, `${keys.root('wr-1')}configs/`)).sort();
+    expect(configs).toEqual(out.configKeys.slice().sort());
+    expect(configs).toHaveLength(2 * paretoFront.length);
+    for (const e of paretoFront) {
+      const acc = e.candidate.accelerator as SystolicConfig;
+      const cfg = parseScaleSimCfg(await text(`searches/wr-1/configs/${e.cid}/scalesim.cfg`));
+      expect(cfg.config).toMatchObject({ rows: acc.rows, cols: acc.cols, dataflow: acc.dataflow });
+      // The topology is the network the accelerator was simulated on: same MAC count.
+      const layers = parseTopologyCsv(await text(`searches/wr-1/configs/${e.cid}/topology.csv`));
+      expect(layers.length).toBeGreaterThan(0);
+      const summary = summarizeNetwork(e.candidate.network, [8, 8, 1], 10);
+      expect(simulateNetwork(summary, acc).latencyMs).toBe(e.metrics.latencyMs);
+      expect(html).toContain(`href="configs/${e.cid}/scalesim.cfg"`);
+      expect(html).toContain(`href="configs/${e.cid}/topology.csv"`);
+      expect(html).toContain(`href="models/${e.cid}/model.json"`);
+    }
+  });
+
+  it('is idempotent: a second run writes identical bytes', async () => {
+    const first = await text(keys.report('wr-1'));
+    await writeReport(store, 'wr-1');
+    expect(await text(keys.report('wr-1'))).toBe(first);
+  });
+
+  it('fails clearly when results.json is missing', async () => {
+    await expect(writeReport(store, 'no-such-search')).rejects.toThrow(/results\.json/);
+  });
+});
