@@ -68,8 +68,37 @@ export function systolicLayerEnergyPJ(
   return compute + sram + dram;
 }
 
+/** Exact results by (layer shape, array): a search meets the same pairs again and again. */
+const EXACT_CACHE = new Map<string, SystolicLayerResult>();
+const EXACT_CACHE_MAX = 20_000;
+
 export function simulateLayer(w: GemmWork, a: SystolicArray, tier: SimulationTier): SystolicLayerResult {
-  return tier === 'exact' ? exactLayer(w.shape, a) : fastLayer(w.shape, a);
+  if (tier !== 'exact') return fastLayer(w.shape, a);
+  const s = w.shape;
+  const key = [
+    s.ifmapH,
+    s.ifmapW,
+    s.filterH,
+    s.filterW,
+    s.channels,
+    s.numFilters,
+    s.strideH,
+    s.strideW,
+    a.rows,
+    a.cols,
+    a.dataflow,
+    a.ifmapSramKB,
+    a.filterSramKB,
+    a.ofmapSramKB,
+    a.bandwidth ?? 'calc',
+  ].join(',');
+  const hit = EXACT_CACHE.get(key);
+  if (hit) return { ...hit, name: s.name };
+  const r = exactLayer(s, a);
+  // Oldest entry out first (Map keeps insertion order): a bounded FIFO is enough here.
+  if (EXACT_CACHE.size >= EXACT_CACHE_MAX) EXACT_CACHE.delete(EXACT_CACHE.keys().next().value as string);
+  EXACT_CACHE.set(key, r);
+  return r;
 }
 
 function vectorLayer(w: VectorWork, a: SystolicArray, tech: TechnologyTable): LayerMetrics {
