@@ -3,10 +3,11 @@
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StepContext } from '../core/engine/steps.js';
+import { getJson } from '../core/store/json.js';
 import type { HandlerName } from '../infra/handlers.js';
 import { stepHandler } from '../lambdas/lib/step-handler.js';
 import { STEPS, type StepName } from '../lambdas/lib/steps-table.js';
-import { type LocalDefinition, localDefinition } from './definition.js';
+import { type LocalDefinition, localDefinition, type StateMachineDefinition } from './definition.js';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 export type LocalHandler = (input: JsonValue) => Promise<JsonValue>;
@@ -43,6 +44,45 @@ export function taskOverrides(def: LocalDefinition, handlers: Record<string, Loc
 
 let cachedDefinition: LocalDefinition | undefined;
 
+/**
+ * The local runtime cannot execute a Distributed Map (no ItemReader, no child executions), so
+ * locally it runs as an inline Map over the same per-candidate states. The cloud behaviour of the
+ * Distributed Map is asserted on the synthesized template instead (test/infra).
+ */
+export function inlineDistributedMaps(def: StateMachineDefinition): StateMachineDefinition {
+  const copy = structuredClone(def);
+  const visit = (states: Record<string, Record<string, unknown>>) => {
+    for (const s of Object.values(states)) {
+      const proc = s.ItemProcessor as
+        | { ProcessorConfig?: { Mode?: string }; States: Record<string, Record<string, unknown>> }
+        | undefined;
+      if (!proc) continue;
+      if (proc.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+        delete s.ItemReader;
+        delete s.ItemBatcher;
+        delete s.ResultWriter;
+        delete s.ToleratedFailurePercentage;
+        delete s.ToleratedFailureCount;
+        s.ItemsPath = '$.candidates';
+        proc.ProcessorConfig = { Mode: 'INLINE' };
+      }
+      visit(proc.States);
+    }
+  };
+  visit(copy.States as Record<string, Record<string, unknown>>);
+  return copy;
+}
+
+/** SampleCandidates leaves large batches out of its payload (they are read from S3 in the cloud). */
+function withFullList(ctx: StepContext, sample: LocalHandler): LocalHandler {
+  return async (input) => {
+    const out = (await sample(input)) as { candidates: string[]; count?: number; candidatesKey?: string };
+    if (out.count !== undefined && out.candidatesKey && out.candidates.length < out.count)
+      out.candidates = await getJson<string[]>(ctx.store, out.candidatesKey);
+    return out as JsonValue;
+  };
+}
+
 export interface RunOptions {
   definition?: LocalDefinition;
   /** Replaces the in-process handler of some steps (e.g. trainChild on a worker pool). */
@@ -71,10 +111,14 @@ export async function runLocalExecution(
 ): Promise<LocalExecution> {
   cachedDefinition ??= options.definition ?? localDefinition();
   const def = options.definition ?? cachedDefinition;
-  const machine = new StateMachine(def.definition as never, {
+  const machine = new StateMachine(inlineDistributedMaps(def.definition) as never, {
     validationOptions: { checkArn: false },
   });
-  const handlers = taskOverrides(def, { ...localHandlers(ctx), ...options.handlers });
+  const base = { ...localHandlers(ctx), ...options.handlers };
+  const handlers = taskOverrides(def, {
+    ...base,
+    sampleCandidates: withFullList(ctx, base.sampleCandidates),
+  });
   let next: { searchId: string; iteration?: number } | undefined = { searchId };
   const executions: LocalExecution['executions'] = [];
   let output: JsonValue = null;
