@@ -9,7 +9,9 @@ import { getJson, tryGetJson } from '../core/store/json.js';
 import type { Store } from '../core/store/store.js';
 import { s3Reader } from '../lambdas/lib/context.js';
 import { CandidateEvent } from '../lambdas/lib/events.js';
-import { type LocalHandler, runLocalExecution } from './runner.js';
+import type { StepName } from '../lambdas/lib/steps-table.js';
+import { HANG_GRACE_SECONDS, withHangGuard } from './hang.js';
+import { type LocalHandler, localHandlers, runLocalExecution } from './runner.js';
 import { TrainPool } from './train-pool.js';
 
 export interface Progress {
@@ -33,6 +35,10 @@ export interface SessionOptions {
   onProgress?: (p: Progress, event: 'child' | 'iteration' | 'done') => void;
   /** Stop cleanly when this signal aborts (Ctrl-C): the loop ends through Finalize. */
   signal?: AbortSignal;
+  /** Seconds past training.maxSeconds before a child counts as hung (default HANG_GRACE_SECONDS). */
+  hangGraceSeconds?: number;
+  /** Replaces step handlers (fault-injection tests); trainChild still runs under the hang guard. */
+  handlers?: Partial<Record<StepName, LocalHandler>>;
 }
 
 export interface SessionResult {
@@ -52,10 +58,17 @@ export async function runSession(
   const spec = await loadSpec(store, searchId);
   const workers = options.workers ?? spec.strategy.concurrency;
   const pool = workers > 0 ? new TrainPool(workers) : undefined;
-  const handlers: Partial<Record<'trainChild', LocalHandler>> = {};
-  if (pool)
+  const hangSeconds = spec.training.maxSeconds + (options.hangGraceSeconds ?? HANG_GRACE_SECONDS);
+  const handlers: Partial<Record<StepName, LocalHandler>> = { ...options.handlers };
+  if (handlers.trainChild) handlers.trainChild = withHangGuard(handlers.trainChild, hangSeconds);
+  else if (pool)
     handlers.trainChild = async (input) =>
-      (await pool.run({ storeUri: store.uri, input: CandidateEvent.parse(input) })) as never;
+      (await pool.run({ storeUri: store.uri, input: CandidateEvent.parse(input) }, hangSeconds)) as never;
+  else
+    handlers.trainChild = withHangGuard(
+      localHandlers({ store, readBytes: s3Reader() }).trainChild,
+      hangSeconds,
+    );
 
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;

@@ -1,6 +1,7 @@
 // Children trained in parallel on worker threads: tfjs's cpu backend is synchronous, so
 // in-process training would serialize the Map and freeze the progress display.
 import { Worker } from 'node:worker_threads';
+import { ChildTimeoutError } from './hang.js';
 
 export interface TrainJob {
   storeUri: string;
@@ -9,6 +10,7 @@ export interface TrainJob {
 
 interface Pending {
   job: TrainJob;
+  timeoutSeconds?: number;
   resolve: (v: { cid: string; status: string }) => void;
   reject: (e: Error) => void;
 }
@@ -25,10 +27,11 @@ export class TrainPool {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be ≥ 1, got ${size}`);
   }
 
-  run(job: TrainJob): Promise<{ cid: string; status: string }> {
+  /** Train one child; past timeoutSeconds its worker is terminated and the job fails as hung. */
+  run(job: TrainJob, timeoutSeconds?: number): Promise<{ cid: string; status: string }> {
     if (this.closed) return Promise.reject(new Error('train pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, resolve, reject, ...(timeoutSeconds ? { timeoutSeconds } : {}) });
       this.pump();
     });
   }
@@ -47,7 +50,15 @@ export class TrainPool {
   }
 
   private dispatch(w: Worker, p: Pending): void {
+    let hung = false;
+    const timer = p.timeoutSeconds
+      ? setTimeout(() => {
+          hung = true;
+          void w.terminate();
+        }, p.timeoutSeconds * 1000)
+      : undefined;
     const done = () => {
+      clearTimeout(timer);
       w.off('message', onMessage);
       w.off('error', onError);
       w.off('exit', onExit);
@@ -75,7 +86,11 @@ export class TrainPool {
     const onExit = (code: number) => {
       done();
       this.retire(w);
-      p.reject(new Error(`training worker exited with code ${code}`));
+      p.reject(
+        hung
+          ? new ChildTimeoutError(p.timeoutSeconds!)
+          : new Error(`training worker exited with code ${code}`),
+      );
       this.pump();
     };
     w.on('message', onMessage);
