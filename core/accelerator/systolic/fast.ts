@@ -1,6 +1,7 @@
 // Fast tier: SCALE-Sim's schedule in closed form. Cycles (CALC), utilizations and SRAM counts are
-// exact; DRAM reads are estimated from operand footprints against the buffer's window; USER-mode
-// stalls are a bandwidth roofline. Cost is O(folds) at worst, O(1) for the common paths.
+// exact; DRAM reads are estimated from operand footprints against the buffer's tumbling window;
+// USER-mode reads and stalls come from a statistical model of SCALE-Sim's circular prefetch
+// window. O(1) per layer: no loop over folds or addresses.
 import { type ArrayShape, type ConvShape, computeReport, overallUtilPct } from './layer.js';
 import { type SystolicArray, type SystolicLayerResult, windowWords } from './result.js';
 
