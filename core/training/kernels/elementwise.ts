@@ -124,7 +124,10 @@ function normAxes(axis: unknown, rank: number): number[] {
   return [...new Set(list.map((a) => (a < 0 ? a + rank : a)))].sort((x, y) => x - y);
 }
 
-/** Sum or Mean over every axis but the last: the per-channel reductions of batch-norm. */
+/**
+ * Sum or Mean over a contiguous run of axes that ends just before the channel axis: per-channel
+ * statistics (axes 0..r-2) and global average pooling (axes 1..r-2).
+ */
 function channelReduce(mean: boolean, fallback: Fallback): KernelFunc {
   return (args) => {
     const b = args.backend as unknown as CpuBackend;
@@ -134,14 +137,26 @@ function channelReduce(mean: boolean, fallback: Fallback): KernelFunc {
     const r = x.shape.length;
     const axes = normAxes(attrs.axis, r);
     const xv = f32(b, x);
-    if (!xv || r < 2 || axes.length !== r - 1 || axes.some((a, i) => a !== i)) return fallback(args);
+    const first = axes[0] ?? -1;
+    if (!xv || r < 2 || axes.length === 0 || axes.at(-1) !== r - 2 || axes.some((a, i) => a !== first + i))
+      return fallback(args);
     const c = x.shape[r - 1]!;
+    const outer = size(x.shape.slice(0, first));
+    const inner = size(x.shape.slice(first, r - 1));
+    const out = new Float32Array(outer * c);
     const acc = new Float64Array(c);
-    for (let i = 0; i < xv.length; i += c) for (let j = 0; j < c; j++) acc[j]! += xv[i + j]!;
-    const out = new Float32Array(c);
-    const n = xv.length / c;
-    for (let j = 0; j < c; j++) out[j] = mean ? acc[j]! / n : acc[j]!;
-    const shape = attrs.keepDims ? [...x.shape.slice(0, -1).map(() => 1), c] : [c];
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      const base = o * inner * c;
+      for (let i = 0; i < inner; i++) {
+        const row = base + i * c;
+        for (let j = 0; j < c; j++) acc[j]! += xv[row + j]!;
+      }
+      for (let j = 0; j < c; j++) out[o * c + j] = mean ? acc[j]! / inner : acc[j]!;
+    }
+    const shape = attrs.keepDims
+      ? x.shape.map((d, i) => (i >= first && i < r - 1 ? 1 : d))
+      : [...x.shape.slice(0, first), c];
     return b.makeTensorInfo(shape, 'float32', out);
   };
 }
@@ -165,12 +180,78 @@ function tileVector(fallback: Fallback): KernelFunc {
   };
 }
 
-export const ELEMENTWISE_KERNELS = [...Object.keys(INNER), 'Sum', 'Mean', 'Tile'] as const;
+/** Relu and Step (relu's gradient): dedicated loops instead of a per-element closure. */
+function unary(name: 'Relu' | 'Step', fallback: Fallback): KernelFunc {
+  return (args) => {
+    const be = args.backend as unknown as CpuBackend;
+    const x = args.inputs.x;
+    const xv = x && f32(be, x);
+    if (!x || !xv) return fallback(args);
+    const out = new Float32Array(xv.length);
+    if (name === 'Relu') for (let i = 0; i < xv.length; i++) out[i] = Math.max(0, xv[i]!);
+    else {
+      const alpha = (args.attrs?.alpha as number | undefined) ?? 0;
+      for (let i = 0; i < xv.length; i++) {
+        const v = xv[i]!;
+        out[i] = v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : alpha;
+      }
+    }
+    return be.makeTensorInfo([...x.shape], 'float32', out);
+  };
+}
+
+/** Batch-norm with per-channel (or scalar) statistics over a channels-last tensor. */
+function fusedBatchNorm(fallback: Fallback): KernelFunc {
+  return (args) => {
+    const be = args.backend as unknown as CpuBackend;
+    const { x, mean, variance, offset, scale } = args.inputs;
+    if (!x || !mean || !variance) return fallback(args);
+    const c = x.shape[x.shape.length - 1] ?? 1;
+    const vec = (t: TensorInfo | undefined): Float32Array | undefined | null => {
+      if (!t) return null; // absent: identity
+      const v = f32(be, t);
+      return v && (v.length === c || v.length === 1) ? v : undefined;
+    };
+    const xv = f32(be, x);
+    const m = vec(mean);
+    const v = vec(variance);
+    const o = vec(offset);
+    const sc = vec(scale);
+    if (!xv || !m || !v || o === undefined || sc === undefined) return fallback(args);
+    const eps = (args.attrs?.varianceEpsilon as number | undefined) ?? 0.001;
+    const at = (a: Float32Array, j: number): number => (a.length === 1 ? a[0]! : a[j]!);
+    // Same arithmetic order as the cpu kernel: (x - mean) * scale / sqrt(var + eps) + offset.
+    const mu = new Float32Array(c);
+    const k = new Float32Array(c);
+    const off = new Float32Array(c);
+    for (let j = 0; j < c; j++) {
+      mu[j] = at(m, j);
+      k[j] = (sc ? at(sc, j) : 1) / Math.sqrt(at(v, j) + eps);
+      off[j] = o ? at(o, j) : 0;
+    }
+    const out = new Float32Array(xv.length);
+    for (let i = 0; i < xv.length; i += c)
+      for (let j = 0; j < c; j++) out[i + j] = (xv[i + j]! - mu[j]!) * k[j]! + off[j]!;
+    return be.makeTensorInfo([...x.shape], 'float32', out);
+  };
+}
+
+export const ELEMENTWISE_KERNELS = [
+  ...Object.keys(INNER),
+  'Sum',
+  'Mean',
+  'Tile',
+  'Relu',
+  'Step',
+  'FusedBatchNorm',
+] as const;
 
 export function elementwiseKernel(name: string, fallback: Fallback): KernelFunc {
   if (name === 'Sum') return channelReduce(false, fallback);
   if (name === 'Mean') return channelReduce(true, fallback);
   if (name === 'Tile') return tileVector(fallback);
+  if (name === 'Relu' || name === 'Step') return unary(name, fallback);
+  if (name === 'FusedBatchNorm') return fusedBatchNorm(fallback);
   const inner = INNER[name];
   if (!inner) throw new Error(`no fast elementwise kernel ${name}`);
   return binary(inner, fallback);
