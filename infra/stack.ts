@@ -66,6 +66,13 @@ export class CosearchStack extends Stack {
           noncurrentVersionExpiration: Duration.days(7),
           abortIncompleteMultipartUploadAfter: Duration.days(2),
         },
+        // The API's search index and idempotency records go with the searches they name.
+        ...['index/', 'idempotency/'].map((p) => ({
+          id: `expire-${p.slice(0, -1)}`,
+          prefix: p,
+          expiration: Duration.days(config.retentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+        })),
         { id: 'expire-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
@@ -106,6 +113,8 @@ export class CosearchStack extends Stack {
       Bucket.fromBucketName(this, `Dataset${i}`, name),
     );
     for (const b of datasetBuckets) for (const f of [fns.init, fns.trainChild]) b.grantRead(f);
+    // Datasets uploaded to the stack's own bucket live under datasets/ (checked at POST).
+    for (const f of [fns.init, fns.trainChild]) this.bucket.grantRead(f, 'datasets/*');
     this.loop = new SearchStateMachine(this, 'Loop', { ...fns, bucket: this.bucket });
 
     const apiFn = new CosearchFunction(this, 'Api', {
@@ -113,12 +122,16 @@ export class CosearchStack extends Stack {
       environment: {
         ...env,
         ...datasetEnv,
+        COSEARCH_TRAINER_BACKEND: config.trainer === 'image' ? 'tensorflow' : 'cpu',
         COSEARCH_STATE_MACHINE_ARN: this.loop.stateMachine.stateMachineArn,
       },
       reservedConcurrentExecutions: 20,
     }).fn;
-    this.bucket.grantRead(apiFn, prefix);
-    this.bucket.grantPut(apiFn, prefix);
+    // The API also keeps the search index and the idempotency records.
+    for (const p of [prefix, 'index/*', 'idempotency/*']) {
+      this.bucket.grantRead(apiFn, p);
+      this.bucket.grantPut(apiFn, p);
+    }
     this.loop.stateMachine.grantStartExecution(apiFn);
 
     const accessLog = new LogGroup(this, 'ApiAccessLogs', {

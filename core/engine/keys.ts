@@ -8,6 +8,11 @@ export function assertSearchId(id: string): string {
 
 export const keys = {
   searchesPrefix: 'searches/',
+  /** One small object per search started through the API: GET /searches pages over these. */
+  searchIndexPrefix: 'index/searches/',
+  searchIndex: (id: string) => `index/searches/${assertSearchId(id)}.json`,
+  /** POST /searches Idempotency-Key records, by a hash of the key. */
+  idempotency: (keyHash: string) => `idempotency/${keyHash}.json`,
   root: (id: string) => `searches/${assertSearchId(id)}/`,
   spec: (id: string) => `searches/${assertSearchId(id)}/spec.json`,
   dataset: (id: string) => `searches/${assertSearchId(id)}/dataset.json`,

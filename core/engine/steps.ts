@@ -387,7 +387,12 @@ export async function updatePolicy(
   await putJson(store, keys.state(searchId), updated);
   const stop = await shouldStop(ctx, spec, searchId, iteration, updated);
   const checkpoint = stop === undefined && iteration % LOOP_LIMITS.iterationsPerExecution === 0;
-  return { searchId, iteration: iteration + 1, done: stop !== undefined, checkpoint };
+  return {
+    searchId,
+    iteration: iteration + 1,
+    done: stop !== undefined,
+    ...(checkpoint ? { checkpoint } : {}),
+  };
 }
 
 function accumulate(state: SearchState, iteration: number, evs: Evaluation[], now: string): SearchState {

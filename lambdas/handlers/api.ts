@@ -1,24 +1,48 @@
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { createApiHandler } from '../lib/api.js';
-import { stepContext } from '../lib/context.js';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { TrainerBackend } from '../../core/cost/model.js';
+import { createApiHandler, LINK_EXPIRY_SECONDS } from '../lib/api.js';
+import { stepContext, storeUri } from '../lib/context.js';
 
 const sfn = new SFNClient({});
+const s3 = new S3Client({});
+
+/** COSEARCH_STORE is s3://BUCKET[/PREFIX]; presigned links point into that bucket. */
+function bucketAndPrefix(): { bucket: string; prefix: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(storeUri());
+  if (!m) throw new Error(`COSEARCH_STORE is not an s3:// URI: ${storeUri()}`);
+  return { bucket: m[1]!, prefix: m[2] ? `${m[2].replace(/\/$/, '')}/` : '' };
+}
 
 export const handler = createApiHandler({
   store: () => stepContext().store,
+  datasetBuckets: (process.env.COSEARCH_DATASET_BUCKETS ?? '').split(',').filter(Boolean),
+  cost: { backend: (process.env.COSEARCH_TRAINER_BACKEND as TrainerBackend | undefined) ?? 'cpu' },
+  presign: async (key) => {
+    const { bucket, prefix } = bucketAndPrefix();
+    return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` }), {
+      expiresIn: LINK_EXPIRY_SECONDS,
+    });
+  },
   starter: () => ({
     async start(searchId) {
       const arn = process.env.COSEARCH_STATE_MACHINE_ARN;
       if (!arn) throw new Error('COSEARCH_STATE_MACHINE_ARN is not set');
       // The execution is named after the search, so a retried POST cannot start it twice.
-      const out = await sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: arn,
-          name: searchId,
-          input: JSON.stringify({ searchId }),
-        }),
-      );
-      return out.executionArn ?? searchId;
+      try {
+        const out = await sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: arn,
+            name: searchId,
+            input: JSON.stringify({ searchId }),
+          }),
+        );
+        return out.executionArn ?? searchId;
+      } catch (e) {
+        if (e instanceof ExecutionAlreadyExists) return searchId;
+        throw e;
+      }
     },
   }),
 });

@@ -1,12 +1,20 @@
 // The REST API as one API Gateway proxy handler. Every error is a 4xx JSON body naming the
-// problem; only a real fault of ours is a 5xx.
+// problem; only a real fault of ours is a 5xx. Bodies and parameters are validated with zod here
+// (API Gateway's own validation would not name the field).
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { keys, SEARCH_ID_PATTERN } from '../../core/engine/keys.js';
-import { createSearch, type SearchState } from '../../core/engine/steps.js';
-import { MAX_SPEC_BYTES, parseSpec } from '../../core/spec/parse.js';
-import { tryGetJson } from '../../core/store/json.js';
-import type { Store } from '../../core/store/store.js';
+import type { z } from 'zod';
+import { type CostOptions, costSoFar, estimateCost } from '../../core/cost/model.js';
+import type { Evaluation } from '../../core/engine/evaluation.js';
+import { keys } from '../../core/engine/keys.js';
+import { loadEvaluations } from '../../core/engine/results.js';
+import { createSearch, loadSpec, type SearchState } from '../../core/engine/steps.js';
+import { hashOf } from '../../core/hash.js';
+import { MAX_SPEC_BYTES, parseSpec, type SpecIssue, zodIssues } from '../../core/spec/parse.js';
+import type { SearchSpec } from '../../core/spec/schema.js';
+import { listAll, putJsonOnce, tryGetJson } from '../../core/store/json.js';
+import { AlreadyExistsError, type Store } from '../../core/store/store.js';
+import { IdempotencyKey, ListQuery, SearchIdParam } from './api-schemas.js';
 
 export interface ExecutionStarter {
   /** Start the search loop for a stored search; returns an execution id or ARN. */
@@ -17,13 +25,26 @@ export interface ApiDeps {
   store: () => Store;
   starter: () => ExecutionStarter;
   now?: () => number;
+  /** Buckets outside the stack whose s3:// datasets a spec may name (CDK context cosearch:datasetBuckets). */
+  datasetBuckets?: readonly string[];
+  /** Accept file:// datasets (the local API server; the cloud loop cannot read them). */
+  allowFileDatasets?: boolean;
+  /** A presigned GET URL for a store key; without it, links are store locations. */
+  presign?: (key: string) => Promise<string>;
+  /** Which trainer backend the cost estimate assumes. */
+  cost?: CostOptions;
 }
 
-class HttpError extends Error {
+/** Lifetime of presigned result links. */
+export const LINK_EXPIRY_SECONDS = 3600;
+/** Datasets in the stack's own bucket must live under this prefix (the loop can read it). */
+export const OWN_BUCKET_DATASET_PREFIX = 'datasets/';
+
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly details?: unknown,
+    readonly issues?: SpecIssue[],
   ) {
     super(message);
   }
@@ -41,11 +62,15 @@ export function newSearchId(now: number): string {
   return `s${t}-${randomBytes(4).toString('hex')}`;
 }
 
-function parseBody(event: APIGatewayProxyEvent): unknown {
+function bodyText(event: APIGatewayProxyEvent): string {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text) > MAX_SPEC_BYTES)
     throw new HttpError(413, `body larger than ${MAX_SPEC_BYTES} bytes`);
+  return text;
+}
+
+function parseBody(text: string): unknown {
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
@@ -54,10 +79,30 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
   }
 }
 
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const h = event.headers ?? {};
+  const k = Object.keys(h).find((x) => x.toLowerCase() === name.toLowerCase());
+  return k === undefined ? undefined : (h[k] ?? undefined);
+}
+
+function parseOr400<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issues = zodIssues(r.error);
+    throw new HttpError(
+      400,
+      `invalid ${what}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      issues,
+    );
+  }
+  return r.data;
+}
+
 function searchIdOf(event: APIGatewayProxyEvent): string {
   const id = event.pathParameters?.id ?? '';
-  if (!SEARCH_ID_PATTERN.test(id)) throw new HttpError(400, `invalid search id "${id.slice(0, 80)}"`);
-  return id;
+  const r = SearchIdParam.safeParse(id);
+  if (!r.success) throw new HttpError(400, `invalid search id "${id.slice(0, 80)}": use 3-64 of [a-z0-9-]`);
+  return r.data;
 }
 
 async function stateOf(store: Store, id: string): Promise<SearchState> {
@@ -66,53 +111,208 @@ async function stateOf(store: Store, id: string): Promise<SearchState> {
   return state;
 }
 
+function ownBucketOf(store: Store): string | undefined {
+  return /^s3:\/\/([^/]+)/.exec(store.uri)?.[1];
+}
+
+/** Datasets are checked here, at POST: a search never fails at training time for an unreadable bucket. */
+export function checkDataset(spec: SearchSpec, store: Store, deps: ApiDeps): void {
+  const uri = spec.dataset.uri;
+  const reject = (status: number, message: string) =>
+    new HttpError(status, message, [{ path: '$.dataset.uri', message }]);
+  if (uri.startsWith('file://') && !deps.allowFileDatasets)
+    throw reject(
+      400,
+      `file:// datasets cannot be read by the cloud loop; upload it to s3:// (${uri.slice(0, 200)})`,
+    );
+  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) ?? /^s3:\/\/([^/]+)$/.exec(uri);
+  if (!m) return;
+  const bucket = m[1]!;
+  const key = m[2] ?? '';
+  if (bucket === ownBucketOf(store)) {
+    if (!key.startsWith(OWN_BUCKET_DATASET_PREFIX))
+      throw reject(403, `datasets in the stack's bucket must be under ${OWN_BUCKET_DATASET_PREFIX}`);
+    return;
+  }
+  if (!(deps.datasetBuckets ?? []).includes(bucket))
+    throw reject(
+      403,
+      `dataset bucket "${bucket}" is not allowed; allowed: ${(deps.datasetBuckets ?? []).join(', ') || 'none'} (CDK context cosearch:datasetBuckets)`,
+    );
+}
+
+const linksOf = (id: string) => ({
+  self: `/searches/${id}`,
+  results: `/searches/${id}/results`,
+  stop: `/searches/${id}/stop`,
+});
+
+interface IdempotencyRecord {
+  bodyHash: string;
+  searchId: string;
+}
+
 export function createApiHandler(deps: ApiDeps) {
   const now = deps.now ?? Date.now;
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  const link = async (store: Store, key: string) =>
+    deps.presign ? deps.presign(key) : `${store.uri.replace(/\/$/, '')}/${key}`;
+
+  async function postSearch(store: Store, event: APIGatewayProxyEvent) {
+    const idemKey = header(event, 'Idempotency-Key');
+    if (idemKey !== undefined) parseOr400(IdempotencyKey, idemKey, 'Idempotency-Key header');
+    const raw = parseBody(bodyText(event));
+    const r = parseSpec(raw);
+    if (!r.ok) throw new HttpError(400, `invalid spec: ${r.issues.map((i) => i.path).join(', ')}`, r.issues);
+    const spec = r.value;
+    checkDataset(spec, store, deps);
+    const estimate = estimateCost(spec, deps.cost);
+    const reply = (searchId: string, status: string, extra: object = {}) =>
+      json(202, {
+        searchId,
+        status,
+        estimatedUSD: estimate.totalUSD,
+        estimate,
+        ...extra,
+        links: linksOf(searchId),
+      });
+
+    let searchId = newSearchId(now());
+    if (idemKey !== undefined) {
+      // Same key and same (parsed) body: the same search; same key, other body: a conflict.
+      const record: IdempotencyRecord = { bodyHash: hashOf(raw), searchId };
+      const key = keys.idempotency(hashOf(idemKey, 32));
+      try {
+        await store.putIfAbsent(key, JSON.stringify(record));
+      } catch (e) {
+        if (!(e instanceof AlreadyExistsError)) throw e;
+        const prior = await tryGetJson<IdempotencyRecord>(store, key);
+        if (!prior || prior.bodyHash !== record.bodyHash)
+          throw new HttpError(409, 'Idempotency-Key was already used with a different body');
+        const state = await tryGetJson<SearchState>(store, keys.state(prior.searchId));
+        return reply(prior.searchId, state?.status ?? 'created', { idempotentReplay: true });
+      }
+      searchId = record.searchId;
+    }
+    await createSearch(store, spec, searchId, now);
+    await putJsonOnce(store, keys.searchIndex(searchId), {
+      searchId,
+      name: spec.name,
+      createdAt: new Date(now()).toISOString(),
+    });
+    const executionId = await deps.starter().start(searchId);
+    return reply(searchId, 'running', { executionId });
+  }
+
+  async function listSearches(store: Store, event: APIGatewayProxyEvent) {
+    const q = parseOr400(ListQuery, event.queryStringParameters ?? {}, 'query');
+    let page: Awaited<ReturnType<Store['list']>>;
+    try {
+      page = await store.list(keys.searchIndexPrefix, {
+        maxKeys: q.limit,
+        ...(q.nextToken ? { nextToken: q.nextToken } : {}),
+      });
+    } catch (e) {
+      if (q.nextToken) throw new HttpError(400, `invalid nextToken: ${(e as Error).message.slice(0, 200)}`);
+      throw e;
+    }
+    const searches = [];
+    for (const k of page.keys) {
+      const s = await tryGetJson<{ searchId: string; name?: string; createdAt?: string }>(store, k);
+      if (s) searches.push(s);
+    }
+    return json(200, { searches, nextToken: page.nextToken ?? null });
+  }
+
+  async function costOf(store: Store, id: string, spec: SearchSpec, state: SearchState) {
+    const evs: Evaluation[] = await loadEvaluations(store, id, state.iteration);
+    const trainSeconds = evs
+      .filter((e) => !e.cached && e.training)
+      .reduce((a, e) => a + (e.training?.trainSeconds ?? 0), 0);
+    const estimate = estimateCost(spec, deps.cost);
+    const actual = costSoFar(spec, { ...state, trainSeconds }, deps.cost);
+    return { estimate, actual };
+  }
+
+  async function getStatus(store: Store, event: APIGatewayProxyEvent) {
+    const id = searchIdOf(event);
+    const state = await stateOf(store, id);
+    const spec = await loadSpec(store, id);
+    const { estimate, actual } = await costOf(store, id, spec, state);
+    return json(200, {
+      ...state,
+      stopRequested: (await store.tryGet(keys.stop(id))) !== undefined,
+      costSoFarUSD: actual.totalUSD,
+      estimatedUSD: estimate.totalUSD,
+      maxUSD: spec.budget.maxUSD,
+      links: linksOf(id),
+    });
+  }
+
+  async function getResults(store: Store, event: APIGatewayProxyEvent) {
+    const id = searchIdOf(event);
+    const state = await stateOf(store, id);
+    const results = await tryGetJson<{ paretoFront?: (Evaluation & { modelPrefix?: string })[] }>(
+      store,
+      keys.results(id),
+    );
+    if (!results) throw new HttpError(409, `search ${id} has no results yet (status ${state.status})`);
+    const spec = await loadSpec(store, id);
+    const front = [];
+    for (const p of results.paretoFront ?? []) {
+      const model: Record<string, string> = {};
+      if (p.modelPrefix)
+        for (const k of await listAll(store, p.modelPrefix))
+          model[k.slice(p.modelPrefix.length)] = await link(store, k);
+      front.push({
+        ...p,
+        links: {
+          model,
+          acceleratorConfig: await link(store, keys.candidate(id, p.iteration, p.cid)),
+          acceleratorMetrics: await link(store, keys.accelerator(id, p.iteration, p.cid)),
+        },
+      });
+    }
+    const { estimate, actual } = await costOf(store, id, spec, state);
+    return json(200, {
+      ...results,
+      paretoFront: front,
+      cost: { estimatedUSD: estimate.totalUSD, actualUSD: actual.totalUSD, estimate, actual },
+      linksExpireSeconds: LINK_EXPIRY_SECONDS,
+    });
+  }
+
+  async function stopSearch(store: Store, event: APIGatewayProxyEvent) {
+    const id = searchIdOf(event);
+    const state = await stateOf(store, id);
+    if (state.status === 'succeeded' || state.status === 'stopped')
+      throw new HttpError(409, `search ${id} has already finished (status ${state.status})`);
+    // The loop reads the flag after each iteration and ends through Finalize, keeping results.
+    await store.put(keys.stop(id), `stop requested ${new Date(now()).toISOString()}\n`);
+    return json(202, { searchId: id, status: 'stopping', links: linksOf(id) });
+  }
+
+  // The Lambda context is not needed; it is accepted so the handler has Lambda's signature.
+  return async (event: APIGatewayProxyEvent, _context?: unknown): Promise<APIGatewayProxyResult> => {
     try {
       const route = `${event.httpMethod} ${event.resource}`;
       const store = deps.store();
       switch (route) {
-        case 'POST /searches': {
-          const r = parseSpec(parseBody(event));
-          if (!r.ok) throw new HttpError(400, 'invalid spec', r.issues);
-          const searchId = newSearchId(now());
-          await createSearch(store, r.value, searchId, now);
-          const executionId = await deps.starter().start(searchId);
-          return json(202, {
-            searchId,
-            status: 'running',
-            executionId,
-            links: { self: `/searches/${searchId}`, results: `/searches/${searchId}/results` },
-          });
-        }
-        case 'GET /searches': {
-          const limit = Math.min(Number(event.queryStringParameters?.limit ?? 50) || 50, 1000);
-          const token = event.queryStringParameters?.nextToken;
-          const page = await store.list(keys.searchesPrefix, {
-            maxKeys: 1000,
-            ...(token ? { nextToken: token } : {}),
-          });
-          const ids = [
-            ...new Set(page.keys.filter((k) => k.endsWith('/state.json')).map((k) => k.split('/')[1]!)),
-          ];
-          return json(200, { searches: ids.slice(0, limit), nextToken: page.nextToken ?? null });
-        }
+        case 'POST /searches':
+          return await postSearch(store, event);
+        case 'GET /searches':
+          return await listSearches(store, event);
         case 'GET /searches/{id}':
-          return json(200, await stateOf(store, searchIdOf(event)));
-        case 'GET /searches/{id}/results': {
-          const id = searchIdOf(event);
-          const state = await stateOf(store, id);
-          const results = await tryGetJson(store, keys.results(id));
-          if (!results) throw new HttpError(409, `search ${id} has no results yet (status ${state.status})`);
-          return json(200, results);
-        }
+          return await getStatus(store, event);
+        case 'GET /searches/{id}/results':
+          return await getResults(store, event);
+        case 'POST /searches/{id}/stop':
+          return await stopSearch(store, event);
         default:
           throw new HttpError(404, `no route ${route}`);
       }
     } catch (e) {
       if (e instanceof HttpError)
-        return json(e.status, { error: e.message, ...(e.details ? { issues: e.details } : {}) });
+        return json(e.status, { error: e.message, ...(e.issues ? { issues: e.issues } : {}) });
       console.error(e);
       return json(500, { error: 'internal error' });
     }

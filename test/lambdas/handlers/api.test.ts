@@ -3,15 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../../core/engine/keys.js';
+import type { SearchState } from '../../../core/engine/steps.js';
 import { FileStore } from '../../../core/store/file-store.js';
-import { putJson } from '../../../core/store/json.js';
+import { getJson, putJson } from '../../../core/store/json.js';
 import { createApiHandler } from '../../../lambdas/lib/api.js';
 
 let dir: string;
 let store: FileStore;
-const started: string[] = [];
+let started: string[] = [];
 let handler: ReturnType<typeof createApiHandler>;
 
 beforeAll(async () => {
@@ -26,10 +27,15 @@ beforeAll(async () => {
       },
     }),
     now: () => Date.parse('2026-11-27T12:00:00Z'),
+    datasetBuckets: ['team-datasets'],
+    presign: async (key) => `https://signed.example/${key}?X-Amz-Signature=abc`,
   });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  started = [];
 });
 
 function event(
@@ -51,60 +57,230 @@ function event(
 }
 
 const body = (r: { body: string }) => JSON.parse(r.body);
+const post = (b: string, headers: Record<string, string> = {}) =>
+  handler(event('POST', '/searches', { body: b, headers }));
+const withId = (method: string, resource: string, id: string) =>
+  handler(event(method, resource, { pathParameters: { id } }));
+const tiny = (seed: number, extra: object = {}) =>
+  JSON.stringify({ strategy: { name: 'random', iterations: 2, batchSize: 2, seed }, ...extra });
 
 describe('POST /searches', () => {
-  it('accepts {} as the built-in example and starts one execution', async () => {
-    const r = await handler(event('POST', '/searches', { body: '{}' }));
+  it('accepts {} as the built-in example, starts one execution and returns the estimate', async () => {
+    const r = await post('{}');
     expect(r.statusCode).toBe(202);
     const b = body(r);
     expect(b.searchId).toMatch(/^s20261127120000-[0-9a-f]{8}$/);
-    expect(b.links.self).toBe(`/searches/${b.searchId}`);
+    expect(b.status).toBe('running');
+    expect(b.estimatedUSD).toBeGreaterThan(0);
+    expect(b.estimate.totalUSD).toBe(b.estimatedUSD);
+    expect(b.links).toEqual({
+      self: `/searches/${b.searchId}`,
+      results: `/searches/${b.searchId}/results`,
+      stop: `/searches/${b.searchId}/stop`,
+    });
     expect(started).toEqual([b.searchId]);
     expect(await store.tryGet(keys.spec(b.searchId))).toBeDefined();
+    expect(await store.tryGet(keys.searchIndex(b.searchId))).toBeDefined();
   });
 
   it('rejects an invalid spec with 400 naming the field, and starts nothing', async () => {
-    const n = started.length;
-    const r = await handler(event('POST', '/searches', { body: '{"strategy":{"batchSize":0}}' }));
+    const r = await post('{"strategy":{"batchSize":0}}');
     expect(r.statusCode).toBe(400);
     expect(body(r).issues[0].path).toBe('$.strategy.batchSize');
-    expect(started.length).toBe(n);
+    expect(body(r).error).toContain('$.strategy.batchSize');
+    expect(started).toEqual([]);
   });
 
-  it('rejects non-JSON and oversized bodies', async () => {
-    expect((await handler(event('POST', '/searches', { body: '{nope' }))).statusCode).toBe(400);
-    const big = `{"name":"${'x'.repeat(1_100_000)}"}`;
-    expect((await handler(event('POST', '/searches', { body: big }))).statusCode).toBe(413);
+  it('rejects non-JSON (400) and oversized (413) bodies, and starts nothing', async () => {
+    const bad = await post('{nope');
+    expect(bad.statusCode).toBe(400);
+    expect(body(bad).error).toMatch(/not valid JSON/);
+    const big = await post(`{"name":"${'x'.repeat(1_100_000)}"}`);
+    expect(big.statusCode).toBe(413);
+    expect(body(big).error).toMatch(/larger than/);
+    expect(started).toEqual([]);
+  });
+
+  it('Idempotency-Key: same key and body give the same search; another body is a 409', async () => {
+    const a = await post(tiny(1), { 'Idempotency-Key': 'k-1' });
+    // Header names are case-insensitive; whitespace in the body does not make it another body.
+    const b = await post(tiny(1).replace(/,/g, ', '), { 'idempotency-key': 'k-1' });
+    expect(a.statusCode).toBe(202);
+    expect(b.statusCode).toBe(202);
+    expect(body(b).searchId).toBe(body(a).searchId);
+    expect(body(b).idempotentReplay).toBe(true);
+    expect(started).toEqual([body(a).searchId]);
+    const c = await post(tiny(2), { 'Idempotency-Key': 'k-1' });
+    expect(c.statusCode).toBe(409);
+    expect(body(c).error).toMatch(/Idempotency-Key.*different body/);
+    expect(started).toHaveLength(1);
+    const other = await post(tiny(2), { 'Idempotency-Key': 'k-2' });
+    expect(body(other).searchId).not.toBe(body(a).searchId);
+  });
+
+  it('rejects a malformed Idempotency-Key with 400', async () => {
+    const r = await post('{}', { 'Idempotency-Key': 'x'.repeat(300) });
+    expect(r.statusCode).toBe(400);
+    expect(body(r).error).toMatch(/Idempotency-Key/);
+    expect(started).toEqual([]);
+  });
+
+  it('accepts s3:// datasets only from allowed buckets; rejects file:// in the cloud', async () => {
+    const ds = (uri: string) => ({ dataset: { uri, format: 'csv', shape: [8, 8, 1], numClasses: 10 } });
+    const denied = await post(tiny(3, ds('s3://someone-else/data.csv')));
+    expect(denied.statusCode).toBe(403);
+    expect(body(denied).error).toMatch(/dataset bucket "someone-else" is not allowed/);
+    expect(body(denied).issues[0].path).toBe('$.dataset.uri');
+    const file = await post(tiny(3, ds('file:///etc/data.csv')));
+    expect(file.statusCode).toBe(400);
+    expect(body(file).error).toMatch(/file:\/\/ datasets cannot be read/);
+    expect(started).toEqual([]);
+    const ok = await post(tiny(3, ds('s3://team-datasets/digits.csv')));
+    expect(ok.statusCode).toBe(202);
   });
 });
 
-describe('GET routes', () => {
-  it('lists searches, shows status, and says when results are not ready', async () => {
-    const list = body(await handler(event('GET', '/searches')));
-    expect(list.searches.length).toBeGreaterThan(0);
-    expect(list).toHaveProperty('nextToken');
-    const id = list.searches[0];
-    const status = await handler(event('GET', '/searches/{id}', { pathParameters: { id } }));
-    expect(status.statusCode).toBe(200);
-    expect(body(status).status).toBe('created');
-    const results = await handler(event('GET', '/searches/{id}/results', { pathParameters: { id } }));
-    expect(results.statusCode).toBe(409);
-    await putJson(store, keys.results(id), { paretoFront: [] });
-    const ready = await handler(event('GET', '/searches/{id}/results', { pathParameters: { id } }));
-    expect(ready.statusCode).toBe(200);
+describe('GET /searches', () => {
+  it('pages with {searches, nextToken}', async () => {
+    const ids = new Set<string>();
+    let token: string | null = null;
+    let pages = 0;
+    do {
+      const r = await handler(
+        event('GET', '/searches', {
+          queryStringParameters: { limit: '2', ...(token ? { nextToken: token } : {}) },
+        }),
+      );
+      expect(r.statusCode).toBe(200);
+      const b = body(r);
+      expect(b.searches.length).toBeLessThanOrEqual(2);
+      for (const s of b.searches) ids.add(s.searchId);
+      token = b.nextToken;
+      pages++;
+    } while (token && pages < 20);
+    expect(token).toBeNull();
+    expect(ids.size).toBeGreaterThanOrEqual(4);
+    expect(pages).toBeGreaterThanOrEqual(2);
+    const all = body(await handler(event('GET', '/searches')));
+    expect(all.searches.map((s: { searchId: string }) => s.searchId).sort()).toEqual([...ids].sort());
+  });
+
+  it('rejects a bad limit or an unknown query parameter with 400', async () => {
+    for (const q of [{ limit: '0' }, { limit: 'many' }, { limit: '5000' }, { page: '2' }]) {
+      const r = await handler(event('GET', '/searches', { queryStringParameters: q }));
+      expect(r.statusCode).toBe(400);
+      expect(body(r).error).toMatch(/invalid query/);
+    }
+  });
+});
+
+describe('GET /searches/{id}', () => {
+  it('shows status, progress counters and cost so far', async () => {
+    const id = body(await post(tiny(4))).searchId;
+    const r = await withId('GET', '/searches/{id}', id);
+    expect(r.statusCode).toBe(200);
+    const b = body(r);
+    expect(b).toMatchObject({
+      searchId: id,
+      status: 'created',
+      iteration: 0,
+      candidatesEvaluated: 0,
+      failed: 0,
+    });
+    expect(b).toHaveProperty('cached');
+    expect(b).toHaveProperty('bestReward');
+    expect(b.costSoFarUSD).toBeGreaterThanOrEqual(0);
+    expect(b.costSoFarUSD).toBeLessThan(b.estimatedUSD);
+    expect(b.stopRequested).toBe(false);
   });
 
   it('answers 404 for an unknown search and 400 for an id with path characters', async () => {
-    const unknown = await handler(
-      event('GET', '/searches/{id}', { pathParameters: { id: 'no-such-search' } }),
-    );
+    const unknown = await withId('GET', '/searches/{id}', 'no-such-search');
     expect(unknown.statusCode).toBe(404);
-    const bad = await handler(event('GET', '/searches/{id}', { pathParameters: { id: '../../etc' } }));
-    expect(bad.statusCode).toBe(400);
-    expect(body(bad).error).toMatch(/invalid search id/);
+    expect(body(unknown).error).toMatch(/no search no-such-search/);
+    for (const id of ['../../etc', 'a/b', 'UPPER', '']) {
+      const bad = await withId('GET', '/searches/{id}', id);
+      expect(bad.statusCode).toBe(400);
+      expect(body(bad).error).toMatch(/invalid search id/);
+    }
+  });
+});
+
+describe('GET /searches/{id}/results', () => {
+  it('is a 409 before results exist; then the front with presigned links and estimate vs actual', async () => {
+    const id = body(await post(tiny(5))).searchId;
+    const early = await withId('GET', '/searches/{id}/results', id);
+    expect(early.statusCode).toBe(409);
+    expect(body(early).error).toMatch(/no results yet/);
+
+    const cid = '0123456789abcdef';
+    const modelPrefix = keys.model(id, cid);
+    await store.put(`${modelPrefix}model.json`, '{}');
+    await store.put(`${modelPrefix}weights.bin`, 'w');
+    await putJson(store, keys.evaluations(id, 1), {
+      iteration: 1,
+      evaluations: [{ cid, iteration: 1, status: 'ok', cached: false, training: { trainSeconds: 12 } }],
+    });
+    const state = await getJson<SearchState>(store, keys.state(id));
+    await putJson(store, keys.state(id), {
+      ...state,
+      status: 'succeeded',
+      iteration: 1,
+      candidatesEvaluated: 1,
+      trained: 1,
+    });
+    await putJson(store, keys.results(id), {
+      searchId: id,
+      status: 'succeeded',
+      paretoFront: [{ cid, iteration: 1, modelPrefix, metrics: { accuracy: 0.9 } }],
+    });
+    const r = await withId('GET', '/searches/{id}/results', id);
+    expect(r.statusCode).toBe(200);
+    const b = body(r);
+    const links = b.paretoFront[0].links;
+    expect(Object.keys(links.model).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(links.model['model.json']).toBe(
+      `https://signed.example/${modelPrefix}model.json?X-Amz-Signature=abc`,
+    );
+    expect(links.acceleratorConfig).toContain(keys.candidate(id, 1, cid));
+    expect(links.acceleratorMetrics).toContain(keys.accelerator(id, 1, cid));
+    expect(b.cost.estimatedUSD).toBeGreaterThan(0);
+    expect(b.cost.actual.trainSeconds).toBe(12);
+    expect(b.cost.actualUSD).toBeGreaterThan(0);
+    expect(b.linksExpireSeconds).toBe(3600);
   });
 
-  it('answers 404 for an unknown route', async () => {
-    expect((await handler(event('DELETE', '/searches'))).statusCode).toBe(404);
+  it('answers 404 and 400 like the status route', async () => {
+    expect((await withId('GET', '/searches/{id}/results', 'nope-nope')).statusCode).toBe(404);
+    expect((await withId('GET', '/searches/{id}/results', '..')).statusCode).toBe(400);
   });
+});
+
+describe('POST /searches/{id}/stop', () => {
+  it('writes the stop flag for a running search; stopping a finished one is a 409', async () => {
+    const id = body(await post(tiny(6))).searchId;
+    const r = await withId('POST', '/searches/{id}/stop', id);
+    expect(r.statusCode).toBe(202);
+    expect(body(r)).toMatchObject({ searchId: id, status: 'stopping' });
+    expect(await store.tryGet(keys.stop(id))).toBeDefined();
+    expect(body(await withId('GET', '/searches/{id}', id)).stopRequested).toBe(true);
+
+    const state = await getJson<SearchState>(store, keys.state(id));
+    await putJson(store, keys.state(id), { ...state, status: 'stopped', stopReason: 'stop-flag' });
+    const again = await withId('POST', '/searches/{id}/stop', id);
+    expect(again.statusCode).toBe(409);
+    expect(body(again).error).toMatch(/already finished \(status stopped\)/);
+  });
+
+  it('answers 404 for an unknown search and 400 for a bad id', async () => {
+    expect((await withId('POST', '/searches/{id}/stop', 'nope-nope')).statusCode).toBe(404);
+    expect((await withId('POST', '/searches/{id}/stop', 'a/../b')).statusCode).toBe(400);
+  });
+});
+
+it('answers 404 for an unknown route, as JSON', async () => {
+  const r = await handler(event('DELETE', '/searches'));
+  expect(r.statusCode).toBe(404);
+  expect(r.headers?.['content-type']).toBe('application/json');
+  expect(body(r).error).toMatch(/no route DELETE \/searches/);
 });

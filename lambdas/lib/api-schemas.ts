@@ -1,0 +1,126 @@
+// The REST API's request and response shapes, as zod schemas: the handler validates with them
+// and docs/openapi.json is generated from them (lambdas/lib/openapi.ts).
+import { z } from 'zod';
+import { SEARCH_ID_PATTERN } from '../../core/engine/keys.js';
+
+export const SearchIdParam = z.string().regex(SEARCH_ID_PATTERN, { message: 'invalid search id' });
+
+/** An idempotency key: printable ASCII, bounded. */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\x21-\x7e]+$/, { message: 'Idempotency-Key must be 1-256 printable ASCII characters' });
+
+export const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  nextToken: z.string().min(1).max(2048).optional(),
+});
+
+export const ErrorResponse = z
+  .object({
+    error: z.string().describe('What is wrong, naming the field, id or header'),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }).loose())
+      .optional()
+      .describe('Every problem of an invalid spec, with its JSON path'),
+  })
+  .meta({ id: 'Error' });
+
+export const Links = z
+  .object({ self: z.string(), results: z.string(), stop: z.string() })
+  .meta({ id: 'Links' });
+
+export const CostSummary = z
+  .object({
+    totalUSD: z.number(),
+    lambdaUSD: z.number(),
+    stepFunctionsUSD: z.number(),
+    s3USD: z.number(),
+    lambdaGBSeconds: z.number(),
+    transitions: z.number(),
+    candidates: z.number(),
+    iterations: z.number(),
+    trainSeconds: z.number(),
+  })
+  .loose()
+  .meta({ id: 'CostSummary' });
+
+export const CreateSearchResponse = z
+  .object({
+    searchId: z.string(),
+    status: z.enum(['running', 'created', 'succeeded', 'stopped']),
+    estimatedUSD: z.number().describe('Upper-bound cost estimate of the whole search'),
+    estimate: CostSummary,
+    executionId: z.string().optional(),
+    idempotentReplay: z.boolean().optional(),
+    links: Links,
+  })
+  .meta({ id: 'CreateSearchResponse' });
+
+export const SearchSummary = z
+  .object({ searchId: z.string(), name: z.string().optional(), createdAt: z.string().optional() })
+  .meta({ id: 'SearchSummary' });
+
+export const SearchListResponse = z
+  .object({
+    searches: z.array(SearchSummary),
+    nextToken: z.string().nullable().describe('Pass back as ?nextToken= for the next page; null at the end'),
+  })
+  .meta({ id: 'SearchListResponse' });
+
+export const SearchStatusResponse = z
+  .object({
+    searchId: z.string(),
+    status: z.enum(['created', 'running', 'succeeded', 'stopped']),
+    stopReason: z.string().optional(),
+    stopRequested: z.boolean(),
+    iteration: z.number(),
+    iterations: z.number(),
+    candidatesEvaluated: z.number(),
+    trained: z.number(),
+    failed: z.number(),
+    infeasible: z.number(),
+    cached: z.number(),
+    bestReward: z.number().nullable(),
+    costSoFarUSD: z.number(),
+    estimatedUSD: z.number(),
+    maxUSD: z.number(),
+    startedAt: z.string(),
+    updatedAt: z.string(),
+    links: Links,
+  })
+  .loose()
+  .meta({ id: 'SearchStatusResponse' });
+
+export const ArtifactLinks = z
+  .object({
+    model: z
+      .record(z.string(), z.string())
+      .describe('Presigned GET URL per model file (model.json, weights)'),
+    acceleratorConfig: z
+      .string()
+      .describe('Presigned GET URL of the candidate (network + accelerator config)'),
+    acceleratorMetrics: z.string().describe('Presigned GET URL of the simulated accelerator metrics'),
+  })
+  .meta({ id: 'ArtifactLinks' });
+
+export const ResultsResponse = z
+  .object({
+    searchId: z.string(),
+    status: z.string(),
+    paretoFront: z.array(z.object({ cid: z.string(), iteration: z.number(), links: ArtifactLinks }).loose()),
+    cost: z.object({
+      estimatedUSD: z.number(),
+      actualUSD: z.number(),
+      estimate: CostSummary,
+      actual: CostSummary,
+    }),
+    linksExpireSeconds: z.number(),
+  })
+  .loose()
+  .meta({ id: 'ResultsResponse' });
+
+export const StopResponse = z
+  .object({ searchId: z.string(), status: z.literal('stopping'), links: Links })
+  .meta({ id: 'StopResponse' });
