@@ -15,7 +15,7 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-const WORKER_URL = new URL('./train-worker.ts', import.meta.url);
+const WORKER_URL = new URL('./train-worker-boot.mjs', import.meta.url);
 
 export class TrainPool {
   private idle: Worker[] = [];

@@ -21,7 +21,11 @@ afterAll(async () => {
 
 const call = async (method: string, path: string, body?: string) => {
   const r = await fetch(`${server.url}${path}`, { method, ...(body !== undefined ? { body } : {}) });
-  return { status: r.status, type: r.headers.get('content-type'), json: (await r.json()) as Record<string, unknown> };
+  return {
+    status: r.status,
+    type: r.headers.get('content-type'),
+    json: (await r.json()) as Record<string, unknown>,
+  };
 };
 
 describe('cosearch serve', () => {
@@ -36,6 +40,8 @@ describe('cosearch serve', () => {
     const results = await call('GET', `/searches/${id}/results`);
     expect(results.status).toBe(200);
     expect(results.json.candidatesEvaluated).toBe(2);
+    // Trained on the worker pool: a worker that cannot load the trainer fails every child.
+    expect(results.json.trained).toBe(2);
     const list = await call('GET', '/searches');
     expect(list.json.searches).toContain(id);
   });
@@ -57,7 +63,10 @@ describe('cosearch serve', () => {
   });
 
   it('matches API Gateway resources', () => {
-    expect(matchRoute('/searches/abc/results')).toEqual({ resource: '/searches/{id}/results', params: { id: 'abc' } });
+    expect(matchRoute('/searches/abc/results')).toEqual({
+      resource: '/searches/{id}/results',
+      params: { id: 'abc' },
+    });
     expect(matchRoute('/searches/')).toEqual({ resource: '/searches', params: {} });
     expect(matchRoute('/other')).toBeUndefined();
   });
