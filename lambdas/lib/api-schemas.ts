@@ -17,19 +17,15 @@ export const ListQuery = z.strictObject({
   nextToken: z.string().min(1).max(2048).optional(),
 });
 
-export const ErrorResponse = z
-  .object({
-    error: z.string().describe('What is wrong, naming the field, id or header'),
-    issues: z
-      .array(z.object({ path: z.string(), message: z.string() }).loose())
-      .optional()
-      .describe('Every problem of an invalid spec, with its JSON path'),
-  })
-  .meta({ id: 'Error' });
+export const ErrorResponse = z.object({
+  error: z.string().describe('What is wrong, naming the field, id or header'),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }).loose())
+    .optional()
+    .describe('Every problem of an invalid spec, with its JSON path'),
+});
 
-export const Links = z
-  .object({ self: z.string(), results: z.string(), stop: z.string() })
-  .meta({ id: 'Links' });
+export const Links = z.object({ self: z.string(), results: z.string(), stop: z.string() });
 
 export const CostSummary = z
   .object({
@@ -43,31 +39,28 @@ export const CostSummary = z
     iterations: z.number(),
     trainSeconds: z.number(),
   })
-  .loose()
-  .meta({ id: 'CostSummary' });
+  .loose();
 
-export const CreateSearchResponse = z
-  .object({
-    searchId: z.string(),
-    status: z.enum(['running', 'created', 'succeeded', 'stopped']),
-    estimatedUSD: z.number().describe('Upper-bound cost estimate of the whole search'),
-    estimate: CostSummary,
-    executionId: z.string().optional(),
-    idempotentReplay: z.boolean().optional(),
-    links: Links,
-  })
-  .meta({ id: 'CreateSearchResponse' });
+export const CreateSearchResponse = z.object({
+  searchId: z.string(),
+  status: z.enum(['running', 'created', 'succeeded', 'stopped']),
+  estimatedUSD: z.number().describe('Upper-bound cost estimate of the whole search'),
+  estimate: CostSummary,
+  executionId: z.string().optional(),
+  idempotentReplay: z.boolean().optional(),
+  links: Links,
+});
 
-export const SearchSummary = z
-  .object({ searchId: z.string(), name: z.string().optional(), createdAt: z.string().optional() })
-  .meta({ id: 'SearchSummary' });
+export const SearchSummary = z.object({
+  searchId: z.string(),
+  name: z.string().optional(),
+  createdAt: z.string().optional(),
+});
 
-export const SearchListResponse = z
-  .object({
-    searches: z.array(SearchSummary),
-    nextToken: z.string().nullable().describe('Pass back as ?nextToken= for the next page; null at the end'),
-  })
-  .meta({ id: 'SearchListResponse' });
+export const SearchListResponse = z.object({
+  searches: z.array(SearchSummary),
+  nextToken: z.string().nullable().describe('Pass back as ?nextToken= for the next page; null at the end'),
+});
 
 export const SearchStatusResponse = z
   .object({
@@ -90,20 +83,13 @@ export const SearchStatusResponse = z
     updatedAt: z.string(),
     links: Links,
   })
-  .loose()
-  .meta({ id: 'SearchStatusResponse' });
+  .loose();
 
-export const ArtifactLinks = z
-  .object({
-    model: z
-      .record(z.string(), z.string())
-      .describe('Presigned GET URL per model file (model.json, weights)'),
-    acceleratorConfig: z
-      .string()
-      .describe('Presigned GET URL of the candidate (network + accelerator config)'),
-    acceleratorMetrics: z.string().describe('Presigned GET URL of the simulated accelerator metrics'),
-  })
-  .meta({ id: 'ArtifactLinks' });
+export const ArtifactLinks = z.object({
+  model: z.record(z.string(), z.string()).describe('Presigned GET URL per model file (model.json, weights)'),
+  acceleratorConfig: z.string().describe('Presigned GET URL of the candidate (network + accelerator config)'),
+  acceleratorMetrics: z.string().describe('Presigned GET URL of the simulated accelerator metrics'),
+});
 
 export const ResultsResponse = z
   .object({
@@ -118,9 +104,6 @@ export const ResultsResponse = z
     }),
     linksExpireSeconds: z.number(),
   })
-  .loose()
-  .meta({ id: 'ResultsResponse' });
+  .loose();
 
-export const StopResponse = z
-  .object({ searchId: z.string(), status: z.literal('stopping'), links: Links })
-  .meta({ id: 'StopResponse' });
+export const StopResponse = z.object({ searchId: z.string(), status: z.literal('stopping'), links: Links });

@@ -284,3 +284,36 @@ it('answers 404 for an unknown route, as JSON', async () => {
   expect(r.headers?.['content-type']).toBe('application/json');
   expect(body(r).error).toMatch(/no route DELETE \/searches/);
 });
+
+describe('OpenAPI document', () => {
+  it('docs/openapi.json is generated from the zod schemas and up to date', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { openApiText } = await import('../../../lambdas/lib/openapi.js');
+    const onDisk = await readFile(new URL('../../../docs/openapi.json', import.meta.url), 'utf8');
+    // Regenerate with: npx tsx lambdas/lib/openapi.ts docs/openapi.json
+    expect(onDisk).toBe(openApiText());
+    const doc = JSON.parse(onDisk);
+    const text = JSON.stringify(doc);
+    for (const [, id] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
+      expect(doc.components.schemas).toHaveProperty(id!);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/searches', '/searches/{id}', '/searches/{id}/results', '/searches/{id}/stop'].sort(),
+    );
+    expect(doc.paths['/searches'].post.responses).toHaveProperty('409');
+    expect(doc.paths['/searches/{id}/stop'].post.responses).toHaveProperty('409');
+  });
+
+  it('responses match their documented schemas', async () => {
+    const s = await import('../../../lambdas/lib/api-schemas.js');
+    const created = body(await post(tiny(7)));
+    expect(s.CreateSearchResponse.safeParse(created).success).toBe(true);
+    expect(s.SearchListResponse.safeParse(body(await handler(event('GET', '/searches')))).success).toBe(true);
+    const status = body(await withId('GET', '/searches/{id}', created.searchId));
+    expect(s.SearchStatusResponse.safeParse(status).success).toBe(true);
+    const stop = body(await withId('POST', '/searches/{id}/stop', created.searchId));
+    expect(s.StopResponse.safeParse(stop).success).toBe(true);
+    expect(s.ErrorResponse.safeParse(body(await post('{nope'))).success).toBe(true);
+    // And a schema check can fail.
+    expect(s.CreateSearchResponse.safeParse({ ...created, estimatedUSD: 'lots' }).success).toBe(false);
+  });
+});

@@ -1,0 +1,180 @@
+// docs/openapi.json, generated from the zod schemas the handler validates with.
+// Regenerate: npx tsx lambdas/lib/openapi.ts docs/openapi.json
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { SEARCH_ID_PATTERN } from '../../core/engine/keys.js';
+import { MAX_SPEC_BYTES } from '../../core/spec/parse.js';
+import { SearchSpec } from '../../core/spec/schema.js';
+import {
+  ArtifactLinks,
+  CostSummary,
+  CreateSearchResponse,
+  ErrorResponse,
+  IdempotencyKey,
+  Links,
+  ResultsResponse,
+  SearchListResponse,
+  SearchStatusResponse,
+  SearchSummary,
+  StopResponse,
+} from './api-schemas.js';
+
+type Json = Record<string, unknown>;
+
+/** One JSON Schema per named zod schema, under components.schemas, with $refs between them. */
+function components(): Json {
+  const registry = z.registry<{ id: string }>();
+  const named: [string, z.ZodType][] = [
+    ['SearchSpec', SearchSpec],
+    ['CreateSearchResponse', CreateSearchResponse],
+    ['SearchListResponse', SearchListResponse],
+    ['SearchStatusResponse', SearchStatusResponse],
+    ['ResultsResponse', ResultsResponse],
+    ['StopResponse', StopResponse],
+    ['Error', ErrorResponse],
+    ['Links', Links],
+    ['CostSummary', CostSummary],
+    ['ArtifactLinks', ArtifactLinks],
+    ['SearchSummary', SearchSummary],
+  ];
+  for (const [id, s] of named) if (!registry.has(s)) registry.add(s, { id });
+  const out = z.toJSONSchema(registry, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'openapi-3.0',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Json> };
+  for (const s of Object.values(out.schemas)) delete s.$id;
+  return out.schemas;
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const jsonBody = (id: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(id) } },
+});
+const error = (description: string) => jsonBody('Error', description);
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: SEARCH_ID_PATTERN.source },
+};
+const iam = [{ sigv4: [] }];
+
+export function buildOpenApi(): Json {
+  const idem = z.toJSONSchema(IdempotencyKey, { target: 'openapi-3.0' });
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'cosearch API',
+      version: '1',
+      description:
+        'Start, watch, stop and collect joint network/hyper-parameter/accelerator searches. Every method is ' +
+        'AWS_IAM-authorized: sign requests with SigV4 (service execute-api), e.g. with `cosearch remote`. ' +
+        'Every error is a JSON body {error, issues?} naming the problem.',
+    },
+    security: iam,
+    paths: {
+      '/searches': {
+        post: {
+          summary: 'Start a search',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'Same key and body give the same search; the same key with another body is a 409.',
+              schema: idem,
+            },
+          ],
+          requestBody: {
+            required: false,
+            description: `A search spec (at most ${MAX_SPEC_BYTES} bytes); {} or no body is the built-in example.`,
+            content: { 'application/json': { schema: ref('SearchSpec') } },
+          },
+          responses: {
+            '202': jsonBody('CreateSearchResponse', 'Started (or the same search again, for a reused key)'),
+            '400': error(
+              'Invalid spec (issues name every field), non-JSON body, bad Idempotency-Key, file:// dataset',
+            ),
+            '403': error('s3:// dataset in a bucket that is not allowed'),
+            '409': error('Idempotency-Key reused with a different body'),
+            '413': error('Body too large'),
+          },
+        },
+        get: {
+          summary: 'List searches',
+          parameters: [
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+            },
+            { name: 'nextToken', in: 'query', schema: { type: 'string', maxLength: 2048 } },
+          ],
+          responses: {
+            '200': jsonBody('SearchListResponse', 'One page of searches'),
+            '400': error('Bad limit, nextToken or unknown query parameter'),
+          },
+        },
+      },
+      '/searches/{id}': {
+        get: {
+          summary: 'Status, progress and cost so far',
+          parameters: [idParam],
+          responses: {
+            '200': jsonBody('SearchStatusResponse', 'Status'),
+            '400': error('Invalid search id'),
+            '404': error('No such search'),
+          },
+        },
+      },
+      '/searches/{id}/results': {
+        get: {
+          summary: 'Pareto front with presigned links, and estimated vs actual cost',
+          parameters: [idParam],
+          responses: {
+            '200': jsonBody('ResultsResponse', 'Results'),
+            '400': error('Invalid search id'),
+            '404': error('No such search'),
+            '409': error('No results yet'),
+          },
+        },
+      },
+      '/searches/{id}/stop': {
+        post: {
+          summary: 'Stop a search cleanly: the loop ends through Finalize and still writes results',
+          parameters: [idParam],
+          responses: {
+            '202': jsonBody('StopResponse', 'Stop requested'),
+            '400': error('Invalid search id'),
+            '404': error('No such search'),
+            '409': error('The search has already finished'),
+          },
+        },
+      },
+    },
+    components: {
+      securitySchemes: {
+        sigv4: {
+          type: 'apiKey',
+          name: 'Authorization',
+          in: 'header',
+          description: 'AWS Signature Version 4 (IAM)',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+      },
+      schemas: components(),
+    },
+  };
+}
+
+export const openApiText = () => `${JSON.stringify(buildOpenApi(), null, 2)}\n`;
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = process.argv[2] ?? 'docs/openapi.json';
+  writeFileSync(out, openApiText());
+  console.log(`wrote ${out}`);
+}
