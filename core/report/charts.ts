@@ -1,5 +1,5 @@
 // Inline SVG charts: the accuracy/latency Pareto scatter and the per-iteration line charts.
-import { AREA_UNITS, chooseUnit, ENERGY_UNITS, esc, fmt, LATENCY_UNITS } from './format.js';
+import { AREA_UNITS, chooseUnit, ENERGY_UNITS, esc, fmt, LATENCY_UNITS, tickLabels } from './format.js';
 import { makeScale, VIRIDIS_STOPS, viridis, wantsLog } from './scale.js';
 
 export interface ScatterPoint {
@@ -70,8 +70,9 @@ export function scatterSvg(points: readonly ScatterPoint[]): string {
     out.push(
       `<text x="${n(x(t))}" y="${B + 18}" text-anchor="middle">${esc(fmt(t * latUnit.factor, 3))}</text>`,
     );
-  for (const t of y.ticks)
-    out.push(`<text x="${L - 8}" y="${n(y(t) + 4)}" text-anchor="end">${esc(fmt(t * 100, 3))}</text>`);
+  const yLabels = tickLabels(y.ticks, 100);
+  for (const [i, t] of y.ticks.entries())
+    out.push(`<text x="${L - 8}" y="${n(y(t) + 4)}" text-anchor="end">${esc(yLabels[i])}</text>`);
   out.push(
     `<text class="label" x="${(L + R) / 2}" y="${B + 44}" text-anchor="middle">Latency per inference (${esc(latUnit.label)}${x.log ? ', log scale' : ''}) →</text>`,
     `<text class="label" transform="translate(${L - 50} ${(T + B) / 2}) rotate(-90)" text-anchor="middle">Test accuracy (%) →</text>`,
@@ -176,7 +177,13 @@ export function lineChartSvg(
   if (ys.length === 0)
     return `<svg id="${esc(id)}" class="chart small" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}: no data"><text x="${W / 2}" y="${H / 2}" text-anchor="middle" class="empty">No data yet</text></svg>`;
   const x = makeScale(xs.length === 1 ? [xs[0]! - 1, xs[0]! + 1] : xs, L, R, false);
-  x.ticks = x.ticks.filter((t) => Number.isInteger(t) && t >= Math.min(...xs) && t <= Math.max(...xs));
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(...xs);
+  // Every iteration gets a label while they fit; beyond that, round ticks.
+  x.ticks =
+    x1 - x0 <= 12
+      ? Array.from({ length: x1 - x0 + 1 }, (_, i) => x0 + i)
+      : x.ticks.filter((t) => Number.isInteger(t) && t >= x0 && t <= x1);
   const y = makeScale(ys, B, T, false);
   const out: string[] = [
     `<svg id="${esc(id)}" class="chart small" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">`,
@@ -189,8 +196,9 @@ export function lineChartSvg(
   );
   for (const t of x.ticks)
     out.push(`<text x="${n(x(t))}" y="${B + 17}" text-anchor="middle">${esc(fmt(t))}</text>`);
-  for (const t of y.ticks)
-    out.push(`<text x="${L - 7}" y="${n(y(t) + 4)}" text-anchor="end">${esc(fmt(t, 3))}</text>`);
+  const yLabels = tickLabels(y.ticks);
+  for (const [i, t] of y.ticks.entries())
+    out.push(`<text x="${L - 7}" y="${n(y(t) + 4)}" text-anchor="end">${esc(yLabels[i])}</text>`);
   out.push(
     `<text class="label" x="${(L + R) / 2}" y="${B + 37}" text-anchor="middle">Iteration</text>`,
     `<text class="label" transform="translate(${L - 48} ${(T + B) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,

@@ -34,6 +34,16 @@ export function fmt(v: number | null | undefined, digits = 4): string {
   return String(Number(v.toPrecision(digits)));
 }
 
+/** Labels for evenly spaced ticks, with just enough decimals to tell neighbours apart. */
+export function tickLabels(ticks: readonly number[], scale = 1): string[] {
+  const vs = ticks.map((t) => t * scale);
+  const step = vs.length > 1 ? Math.abs(vs[1]! - vs[0]!) : 0;
+  const max = Math.max(0, ...vs.map(Math.abs));
+  if (!(step > 0) || max >= 1e6 || max < 1e-3) return vs.map((v) => fmt(v, 3));
+  const decimals = Math.min(10, Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
+  return vs.map((v) => v.toFixed(decimals));
+}
+
 export function fmtPct(v: number | null | undefined, digits = 1): string {
   return isNum(v) ? `${(v * 100).toFixed(digits)}%` : '–';
 }

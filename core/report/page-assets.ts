@@ -40,7 +40,7 @@ svg .dot { fill: #fff; stroke: var(--accent); stroke-width: 2; }
 .pair h3 { font-size: 14px; margin: 0 0 6px; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
-th, td { padding: 7px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+th, td { padding: 7px 6px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: #f8fafc; font-weight: 600; white-space: nowrap; position: sticky; top: 0; }
 th[data-type] { cursor: pointer; user-select: none; }
 th[data-type]:hover { background: #eef2ff; }
@@ -53,7 +53,7 @@ tr.design td { border-bottom: 1px solid var(--line); padding: 0 8px 8px; font-si
 .tag { display: inline-block; font-size: 10.5px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); margin: 0 2px 0 10px; }
 .tag:first-child { margin-left: 0; }
 td.files { white-space: nowrap; }
-td.files a { margin-right: 8px; }
+td.files a { margin-right: 6px; }
 td.cand { white-space: nowrap; }
 .front-table tbody:nth-of-type(even) { background: #fafbfc; }
 .front-table tbody.hl, .front-table tbody.flash { background: var(--hl); }

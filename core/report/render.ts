@@ -2,7 +2,17 @@
 import { createHash } from 'node:crypto';
 import { lineChartSvg, type ScatterPoint, scatterSvg } from './charts.js';
 import { describeAccelerator, describeNetwork } from './describe.js';
-import { AREA_UNITS, chooseUnit, ENERGY_UNITS, esc, fmt, fmtPct, LATENCY_UNITS, relUrl } from './format.js';
+import {
+  AREA_UNITS,
+  chooseUnit,
+  ENERGY_UNITS,
+  esc,
+  fmt,
+  fmtInt,
+  fmtPct,
+  LATENCY_UNITS,
+  relUrl,
+} from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './page-assets.js';
 import { frontTable } from './table.js';
 import type { CandidateLinks, ReportEvaluation, ReportInput, ReportResults } from './types.js';
@@ -186,7 +196,14 @@ export function renderReport(input: ReportInput): string {
           ['dataset', dataset.uri],
           ['input shape', dataset.shape ? dataset.shape.join(' × ') : undefined],
           ['classes', dataset.numClasses],
-          ['split sizes', dataset.sizes],
+          [
+            'split sizes',
+            dataset.sizes
+              ? Object.entries(dataset.sizes)
+                  .map(([k, v]) => `${k} ${fmtInt(v)}`)
+                  .join(' · ')
+              : undefined,
+          ],
         ] as [string, unknown][])
       : []),
   ];

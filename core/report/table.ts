@@ -118,8 +118,8 @@ export function frontTable(
         return (
           [
             a(l.model, 'model', 'tfjs model.json (weights alongside)'),
-            a(l.scaleSimCfg, '.cfg', 'SCALE-Sim architecture config'),
-            a(l.topologyCsv, 'topology', 'SCALE-Sim topology CSV'),
+            a(l.scaleSimCfg, 'cfg', 'SCALE-Sim architecture config (.cfg)'),
+            a(l.topologyCsv, 'csv', 'SCALE-Sim topology CSV'),
           ]
             .filter(Boolean)
             .join(' ') || '<span class="muted">–</span>'

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chooseUnit, esc, fmt, fmtInt, fmtPct, LATENCY_UNITS, relUrl } from '../../../core/report/format.js';
+import {
+  chooseUnit,
+  esc,
+  fmt,
+  fmtInt,
+  fmtPct,
+  LATENCY_UNITS,
+  relUrl,
+  tickLabels,
+} from '../../../core/report/format.js';
 import { logTicks, makeScale, niceTicks, viridis, wantsLog } from '../../../core/report/scale.js';
 
 describe('format', () => {
@@ -69,5 +78,14 @@ describe('scale', () => {
     expect(viridis(1)).toBe('#fde725');
     expect(viridis(2)).toBe('#fde725');
     expect(viridis(Number.NaN)).toBe('#440154');
+  });
+});
+
+describe('tick labels', () => {
+  it('carry just enough decimals to tell neighbours apart', () => {
+    expect(tickLabels([1.146, 1.148, 1.15, 1.152])).toEqual(['1.146', '1.148', '1.150', '1.152']);
+    expect(tickLabels([0.8, 0.9, 1], 100)).toEqual(['80', '90', '100']);
+    expect(tickLabels([0.96, 0.965, 0.97])).toEqual(['0.960', '0.965', '0.970']);
+    expect(tickLabels([5])).toEqual(['5']);
   });
 });
