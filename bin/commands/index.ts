@@ -25,4 +25,8 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: 'Simulate an accelerator running a network',
     load: async () => (await import('./simulate.js')).command,
   },
+  remote: {
+    summary: 'Drive a deployed stack (SigV4)',
+    load: async () => (await import('./remote.js')).command,
+  },
 };
