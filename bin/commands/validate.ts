@@ -1,3 +1,4 @@
+import { estimateCost } from '../../core/cost/model.js';
 import { hashOf } from '../../core/hash.js';
 import { SearchSpace } from '../../core/space/encoding.js';
 import { type Command, parseFlags, printUsage } from '../cli.js';
@@ -21,11 +22,12 @@ export const command: Command = {
       decisions: space.decisions.length,
       log10SpaceSize: Number(space.log10Size.toFixed(2)),
       maxCandidates: Math.min(spec.strategy.iterations * spec.strategy.batchSize, spec.budget.maxCandidates),
+      estimatedUSD: estimateCost(spec).totalUSD,
     };
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else
       process.stdout.write(
-        `${positionals[0] ?? 'built-in example'}: valid (spec hash ${summary.specHash}, ${summary.decisions} decisions, ~10^${summary.log10SpaceSize} candidates, at most ${summary.maxCandidates} evaluated)\n`,
+        `${positionals[0] ?? 'built-in example'}: valid (spec hash ${summary.specHash}, ${summary.decisions} decisions, ~10^${summary.log10SpaceSize} candidates, at most ${summary.maxCandidates} evaluated)\nestimated AWS cost: at most $${summary.estimatedUSD.toFixed(4)} (zip trainer; budget $${spec.budget.maxUSD})\n`,
       );
     return 0;
   },
