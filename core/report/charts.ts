@@ -29,12 +29,13 @@ export function scatterSvg(points: readonly ScatterPoint[]): string {
 
   const lat = points.map((p) => p.latencyMs);
   const latUnit = chooseUnit(lat, LATENCY_UNITS);
-  const x = makeScale(lat, L, R);
+  const x = makeScale(lat, L, R, undefined, 7);
   const y = makeScale(
     points.map((p) => p.accuracy),
     B,
     T,
     false,
+    8,
   );
   const energies = points.flatMap((p) => (isNum(p.energyMJ) ? [p.energyMJ] : []));
   const eUnit = chooseUnit(energies, ENERGY_UNITS);
@@ -47,8 +48,10 @@ export function scatterSvg(points: readonly ScatterPoint[]): string {
   const areas = points.flatMap((p) => (isNum(p.areaMM2) ? [p.areaMM2] : []));
   const aUnit = chooseUnit(areas, AREA_UNITS);
   const aMax = areas.length ? Math.max(...areas) : 1;
+  const aMin = areas.length ? Math.min(...areas) : 0;
+  // Radius from 5 to 14 px over the observed area range (square-root scale), so small differences show.
   const radius = (a: number | undefined) =>
-    isNum(a) && aMax > 0 ? Math.max(3.5, 14 * Math.sqrt(a / aMax)) : 5;
+    !isNum(a) ? 6 : aMax > aMin ? 5 + 9 * Math.sqrt((a - aMin) / (aMax - aMin)) : 9;
 
   const out: string[] = [];
   out.push(
@@ -133,7 +136,6 @@ export function scatterSvg(points: readonly ScatterPoint[]): string {
   const sizeTop = barTop + barH + 36;
   out.push(`<text class="label" x="${lx}" y="${sizeTop}">Area (${esc(aUnit.label)})</text>`);
   if (areas.length) {
-    const aMin = Math.min(...areas);
     const samples = [...new Set([aMin, (aMin + aMax) / 2, aMax])];
     let cy = sizeTop + 22;
     for (const a of samples) {

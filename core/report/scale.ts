@@ -42,7 +42,13 @@ export function wantsLog(values: readonly number[]): boolean {
  * Maps the data domain (padded a little) onto [r0, r1]. Degenerate domains (one value) are widened
  * so the single point sits in the middle.
  */
-export function makeScale(values: readonly number[], r0: number, r1: number, log = wantsLog(values)): Scale {
+export function makeScale(
+  values: readonly number[],
+  r0: number,
+  r1: number,
+  log = wantsLog(values),
+  tickCount = 5,
+): Scale {
   let lo = values.length ? Math.min(...values) : 0;
   let hi = values.length ? Math.max(...values) : 1;
   let scale: Scale;
@@ -68,7 +74,7 @@ export function makeScale(values: readonly number[], r0: number, r1: number, log
     hi += pad;
   }
   const f = (v: number) => r0 + ((v - lo) / (hi - lo)) * (r1 - r0);
-  scale = Object.assign(f, { ticks: niceTicks(lo, hi, 5), log: false });
+  scale = Object.assign(f, { ticks: niceTicks(lo, hi, tickCount), log: false });
   return scale;
 }
 
