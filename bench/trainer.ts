@@ -1,6 +1,7 @@
 // `npm run bench -- trainer [--quick]`: training speed of reference model R1 on every local backend
 // (examples/s, median of several timed runs after a warm-up, each backend kept under a minute),
 // and the default child on builtin:digits (test accuracy within its default budget).
+import { execFileSync } from 'node:child_process';
 import { loadDataset } from '../core/data/load.js';
 import { DEFAULT_ARCH, DEFAULT_HYPERPARAMETERS } from '../core/network/defaults.js';
 import { Rng } from '../core/rng.js';
@@ -84,6 +85,49 @@ async function benchR1(choice: BackendChoice, budgetSeconds: number, runs: numbe
   };
 }
 
+// The same R1 step in PyTorch (Debian's python3-torch), as the speed baseline on this machine.
+const TORCH_R1 = `
+import sys, time, torch, torch.nn as nn
+torch.manual_seed(0)
+budget, runs = float(sys.argv[1]), int(sys.argv[2])
+m = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
+    nn.Conv2d(16, 16, 3, stride=2, padding=1, groups=16), nn.ReLU(),
+    nn.Conv2d(16, 32, 1), nn.ReLU(), nn.BatchNorm2d(32),
+    nn.Conv2d(32, 32, 3, stride=2, padding=1), nn.ReLU(),
+    nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+x, y, lossf = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,)), nn.CrossEntropyLoss()
+def step():
+    opt.zero_grad(); lossf(m(x), y).backward(); opt.step()
+for _ in range(3): step()
+t = time.perf_counter(); step(); one = time.perf_counter() - t
+per = max(1, int(budget / runs / max(one, 1e-4)))
+rates = []
+for _ in range(runs):
+    t = time.perf_counter()
+    for _ in range(per): step()
+    rates.append(per * 64 / (time.perf_counter() - t))
+rates.sort()
+print('{"examplesPerSec": %.1f, "threads": %d, "stepsPerRun": %d, "torch": "%s"}' % (rates[len(rates) // 2], torch.get_num_threads(), per, torch.__version__))
+`;
+
+function benchTorch(budget: number, runs: number): Record<string, unknown> {
+  let lastError = 'no python3 with torch found';
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    try {
+      const out = execFileSync(py, ['-c', TORCH_R1, String(budget), String(runs)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 120_000,
+      });
+      return { backend: 'pytorch-cpu', ...(JSON.parse(out.trim().split('\n').at(-1)!) as object) };
+    } catch (e) {
+      lastError = ((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').at(-1)!;
+    }
+  }
+  throw new Error(lastError);
+}
+
 export async function run(args: string[]): Promise<unknown> {
   const quick = args.includes('--quick');
   const budget = quick ? 8 : 40;
@@ -118,6 +162,19 @@ export async function run(args: string[]): Promise<unknown> {
       skipped[choice] = (e as Error).message.split('\n')[0]!;
     }
   }
+  let torch: number | undefined;
+  try {
+    const t = benchTorch(budget, runs);
+    R1['pytorch-cpu'] = t;
+    torch = t.examplesPerSec as number;
+  } catch (e) {
+    skipped['pytorch-cpu'] = (e as Error).message;
+  }
+  const ratioToPytorch: Record<string, number> = {};
+  if (torch)
+    for (const [k, v] of Object.entries(R1))
+      if (k !== 'pytorch-cpu')
+        ratioToPytorch[k] = Number(((v as { examplesPerSec: number }).examplesPerSec / torch).toFixed(3));
   const cpu = (R1.cpu as { examplesPerSec: number } | undefined)?.examplesPerSec;
   const speedupVsCpu: Record<string, number> = {};
   if (cpu)
@@ -142,6 +199,7 @@ export async function run(args: string[]): Promise<unknown> {
   return {
     R1,
     R1SpeedupVsCpu: speedupVsCpu,
+    R1RatioToPytorch: ratioToPytorch,
     skipped,
     digitsDefault: {
       testAccuracy: first.testAccuracy,
