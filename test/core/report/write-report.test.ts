@@ -56,6 +56,21 @@ describe('writeReport', () => {
     expect(await text(keys.report('wr-1'))).toBe(first);
   });
 
+  it('writes no SCALE-Sim files for a pe-array search, and links none', async () => {
+    await writeSyntheticSearch(store, 'pe-1', {
+      iterations: 1,
+      batch: 5,
+      spec: { space: { accelerator: { template: 'pe-array' } } },
+    });
+    const out = await writeReport(store, 'pe-1');
+    expect(out.configKeys).toEqual([]);
+    expect(await listAll(store, `${keys.root('pe-1')}configs/`)).toEqual([]);
+    const html = await text(keys.report('pe-1'));
+    expect(html).toContain('PE array');
+    expect(html).toContain('model.json');
+    expect(html).not.toContain('scalesim.cfg');
+  });
+
   it('fails clearly when results.json is missing', async () => {
     await expect(writeReport(store, 'no-such-search')).rejects.toThrow(/results\.json/);
   });
