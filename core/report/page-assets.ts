@@ -55,6 +55,7 @@ tr.design td { border-bottom: 1px solid var(--line); padding: 0 8px 8px; font-si
 td.files { white-space: nowrap; }
 td.files a { margin-right: 6px; }
 td.cand { white-space: nowrap; }
+table.failures td:first-child, table.failures th:first-child { width: 1%; white-space: nowrap; padding-right: 28px; }
 .front-table tbody:nth-of-type(even) { background: #fafbfc; }
 .front-table tbody.hl, .front-table tbody.flash { background: var(--hl); }
 a { color: var(--accent); }

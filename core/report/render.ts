@@ -5,6 +5,7 @@ import { describeAccelerator, describeNetwork } from './describe.js';
 import {
   AREA_UNITS,
   chooseUnit,
+  type DisplayUnit,
   ENERGY_UNITS,
   esc,
   fmt,
@@ -81,6 +82,12 @@ function tipFor(e: ReportEvaluation, front: boolean): string {
     describeNetwork(e.candidate.network),
     describeAccelerator(e.candidate.accelerator),
   ].join('\n');
+}
+
+function withUnit(v: number | undefined, units: readonly DisplayUnit[]): string {
+  if (v === undefined) return '–';
+  const u = chooseUnit([v], units);
+  return `${fmt(v * u.factor)} ${u.label}`;
 }
 
 function card(k: string, v: string, d = '', cls = ''): string {
@@ -171,9 +178,30 @@ export function renderReport(input: ReportInput): string {
   const objectiveNames = (r.objectives ?? ['accuracy', 'latencyMs', 'energyMJ', 'areaMM2']).filter(
     (o) => typeof o === 'string',
   );
+  const byCid = new Map<string, ReportEvaluation>();
+  for (const e of [...front, ...(input.evaluations ?? [])]) if (!byCid.has(e.cid)) byCid.set(e.cid, e);
+  const bestRow = (label: string, cid: unknown, value: (e: ReportEvaluation) => string): [string, string] => {
+    const e = typeof cid === 'string' ? byCid.get(cid) : undefined;
+    return [label, `${cidLink(cid, frontCids)}${e ? ` <span class="muted">${esc(value(e))}</span>` : ''}`];
+  };
+  const objectiveRow = (o: string): [string, string] => {
+    const m = (e: ReportEvaluation) => e.metrics[o as keyof ReportEvaluation['metrics']];
+    switch (o) {
+      case 'accuracy':
+        return bestRow('highest accuracy', r.best?.[o], (e) => fmtPct(m(e)));
+      case 'latencyMs':
+        return bestRow('lowest latency', r.best?.[o], (e) => withUnit(m(e), LATENCY_UNITS));
+      case 'energyMJ':
+        return bestRow('lowest energy', r.best?.[o], (e) => withUnit(m(e), ENERGY_UNITS));
+      case 'areaMM2':
+        return bestRow('smallest area', r.best?.[o], (e) => withUnit(m(e), AREA_UNITS));
+      default:
+        return bestRow(o, r.best?.[o], (e) => fmt(m(e)));
+    }
+  };
   const bestRows: [string, string][] = [
-    ['reward', cidLink(bestCid, frontCids)],
-    ...objectiveNames.map((o): [string, string] => [o, cidLink(r.best?.[o], frontCids)]),
+    bestRow('highest reward', bestCid, (e) => fmt(e.reward)),
+    ...objectiveNames.map(objectiveRow),
   ];
 
   const versions = Object.entries(r.versions ?? {}).map(([k, v]): [string, unknown] => [
@@ -210,7 +238,7 @@ export function renderReport(input: ReportInput): string {
   const extra = Object.entries(r).filter(([k, v]) => !KNOWN_RESULT_FIELDS.has(k) && v !== undefined);
 
   const failedHtml = failed.length
-    ? `<section id="failures"><h2>Failed candidates (${failed.length})</h2><p class="lead">A failure says nothing about the design, so these got no reward.</p><div class="table-wrap"><table><thead><tr><th>Candidate</th><th>Reason</th></tr></thead><tbody>${failed
+    ? `<section id="failures"><h2>Failed candidates (${failed.length})</h2><p class="lead">A failure says nothing about the design, so these got no reward.</p><div class="table-wrap"><table class="failures"><thead><tr><th>Candidate</th><th>Reason</th></tr></thead><tbody>${failed
         .map((f) => `<tr><td><code>${esc(f.cid)}</code></td><td>${esc(f.reason ?? '–')}</td></tr>`)
         .join('')}</tbody></table></div></section>`
     : '';
