@@ -37,7 +37,10 @@ export function suppressNagFindings(
     'wildcards cover object versions and multipart aborts of those keys only.';
   for (const a of ['s3:Abort*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'])
     ack(`IAM5[Action::${a}]`, s3Reason);
-  ack(`IAM5[Resource::<${bucket}.Arn>/searches/*]`, s3Reason);
+  // searches/: the loop's objects; datasets/: uploaded datasets (read only); index/ and
+  // idempotency/: the API's search index and Idempotency-Key records.
+  for (const p of ['searches', 'datasets', 'index', 'idempotency'])
+    ack(`IAM5[Resource::<${bucket}.Arn>/${p}/*]`, s3Reason);
   ack(
     `IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucket}>/*]`,
     'The Distributed Map reads the candidate list (searches/.../candidates/iter-K.json) from the stack bucket.',

@@ -51,14 +51,8 @@ export const CreateSearchResponse = z.object({
   links: Links,
 });
 
-export const SearchSummary = z.object({
-  searchId: z.string(),
-  name: z.string().optional(),
-  createdAt: z.string().optional(),
-});
-
 export const SearchListResponse = z.object({
-  searches: z.array(SearchSummary),
+  searches: z.array(z.string()).describe('Search ids in id order (ids start with their UTC start time)'),
   nextToken: z.string().nullable().describe('Pass back as ?nextToken= for the next page; null at the end'),
 });
 

@@ -215,11 +215,8 @@ export function createApiHandler(deps: ApiDeps) {
       if (q.nextToken) throw new HttpError(400, `invalid nextToken: ${(e as Error).message.slice(0, 200)}`);
       throw e;
     }
-    const searches = [];
-    for (const k of page.keys) {
-      const s = await tryGetJson<{ searchId: string; name?: string; createdAt?: string }>(store, k);
-      if (s) searches.push(s);
-    }
+    // Index keys are index/searches/{id}.json: the ids come from the keys alone.
+    const searches = page.keys.map((k) => k.slice(keys.searchIndexPrefix.length).replace(/\.json$/, ''));
     return json(200, { searches, nextToken: page.nextToken ?? null });
   }
 

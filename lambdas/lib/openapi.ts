@@ -16,7 +16,6 @@ import {
   ResultsResponse,
   SearchListResponse,
   SearchStatusResponse,
-  SearchSummary,
   StopResponse,
 } from './api-schemas.js';
 
@@ -36,7 +35,6 @@ function components(): Json {
     ['Links', Links],
     ['CostSummary', CostSummary],
     ['ArtifactLinks', ArtifactLinks],
-    ['SearchSummary', SearchSummary],
   ];
   for (const [id, s] of named) if (!registry.has(s)) registry.add(s, { id });
   const out = z.toJSONSchema(registry, {

@@ -10,6 +10,7 @@ import { createSearch, LOOP_LIMITS, type SearchState } from '../../core/engine/s
 import { FileStore } from '../../core/store/file-store.js';
 import { getJson, putJson } from '../../core/store/json.js';
 import { STATE } from '../../infra/state-machine.js';
+import { createApiHandler } from '../../lambdas/lib/api.js';
 import { type LocalDefinition, localDefinition } from '../../local/definition.js';
 import { inlineDistributedMaps, type LocalHandler, runLocalExecution } from '../../local/runner.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
@@ -117,15 +118,26 @@ describe('ending the loop through Finalize', () => {
     const store = new FileStore(join(dir, 'stop'));
     const spec = tinySpec({ strategy: { name: 'random', iterations: 6, batchSize: 2, seed: 9 } });
     await createSearch(store, spec, 'loop-stop');
+    let stopStatus: number | undefined;
     const exec = await runLocalExecution({ store }, 'loop-stop', {
       definition,
       handlers: {
-        // The user stops the search while iteration 2 is training.
+        // The user stops the search through the API while iteration 2 is training.
         trainChild: stubTrainer(store, async (k) => {
-          if (k === 2) await store.put(keys.stop('loop-stop'), 'stopped by test\n');
+          if (k !== 2 || stopStatus !== undefined) return;
+          const api = createApiHandler({ store: () => store, starter: () => ({ start: async (id) => id }) });
+          const r = await api({
+            httpMethod: 'POST',
+            resource: '/searches/{id}/stop',
+            pathParameters: { id: 'loop-stop' },
+            headers: {},
+            body: null,
+          } as never);
+          stopStatus = r.statusCode;
         }),
       },
     });
+    expect(stopStatus).toBe(202);
     expect(exec.output).toMatchObject({ searchId: 'loop-stop', status: 'stopped' });
     const state = await getJson<SearchState>(store, keys.state('loop-stop'));
     expect(state).toMatchObject({ status: 'stopped', stopReason: 'stop-flag', iteration: 2 });
@@ -138,6 +150,21 @@ describe('ending the loop through Finalize', () => {
     expect(results).toMatchObject({ status: 'stopped', stopReason: 'stop-flag', iterations: 2 });
     expect(results.paretoFront.length).toBeGreaterThan(0);
   }, 60_000);
+
+  it('a stopped search cannot be stopped again (409)', async () => {
+    const api = createApiHandler({
+      store: () => new FileStore(join(dir, 'stop')),
+      starter: () => ({ start: async (id) => id }),
+    });
+    const r = await api({
+      httpMethod: 'POST',
+      resource: '/searches/{id}/stop',
+      pathParameters: { id: 'loop-stop' },
+      headers: {},
+      body: null,
+    } as never);
+    expect(r.statusCode).toBe(409);
+  });
 
   it('the USD budget ends the loop through Finalize', async () => {
     const store = new FileStore(join(dir, 'usd'));

@@ -155,7 +155,7 @@ describe('cosearch remote', () => {
     );
 
     const list = await remote('list', '--limit', '10');
-    expect(JSON.parse(list.out).searches.map((s: { searchId: string }) => s.searchId)).toContain(searchId);
+    expect(JSON.parse(list.out).searches).toContain(searchId);
     const status = await remote('status', searchId);
     expect(JSON.parse(status.out)).toMatchObject({ searchId, status: 'created' });
     const stop = await remote('stop', searchId);
