@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
 import type { NetworkArch } from '../space/types.js';
+import { FastBatchNormalization } from './fast-batchnorm.js';
 import type { NetworkSummary } from './layers.js';
 import { type Activation, type Emitter, walkMobileCnn } from './mobile-cnn.js';
 import { summarizeNetwork } from './summary.js';
@@ -50,7 +51,7 @@ class TfEmitter implements Emitter<Sym> {
   }
 
   batchnorm(x: Sym, name: string): Sym {
-    return tf.layers.batchNormalization({ name, momentum: BN_MOMENTUM }).apply(x) as Sym;
+    return new FastBatchNormalization({ name, momentum: BN_MOMENTUM }).apply(x) as Sym;
   }
 
   act(x: Sym, name: string, fn: Activation): Sym {

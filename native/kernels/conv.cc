@@ -34,7 +34,7 @@ int threadCount() {
 template <typename F>
 void parallelFor(int n, int64_t work, F f) {
   int t = std::min(threadCount(), n);
-  if (t <= 1 || work < 200000) {
+  if (t <= 1 || work < 2000000) {
     f(0, n);
     return;
   }

@@ -1,7 +1,8 @@
 // The optional native conv kernels (native/kernels/conv.cc): compiled with the system g++ on first
 // use (or by `npx tsx native/build.ts`), loaded through N-API, and skipped when either fails.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,15 @@ export const NATIVE_SOURCE = fileURLToPath(new URL('../../../native/kernels/conv
 export function nativeBinaryPath(): string {
   const dir =
     process.env.COSEARCH_NATIVE_DIR ?? fileURLToPath(new URL('../../../.tmp/native', import.meta.url));
-  // -march=native: the binary is for this machine's CPU family; keyed by platform and arch.
-  return join(dir, `${process.platform}-${process.arch}`, 'cosearch_kernels.node');
+  // -march=native: the binary is for this machine's CPU family; keyed by platform and arch, and
+  // by the source's hash so an edited source is rebuilt rather than a stale binary loaded.
+  let hash = 'nosource';
+  try {
+    hash = createHash('sha256').update(readFileSync(NATIVE_SOURCE)).digest('hex').slice(0, 12);
+  } catch {
+    // no source: only a prebuilt binary can be used
+  }
+  return join(dir, `${process.platform}-${process.arch}-${hash}`, 'cosearch_kernels.node');
 }
 
 /** Node's N-API headers: next to the running node, or the system's. */

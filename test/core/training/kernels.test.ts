@@ -61,8 +61,8 @@ describe.each(packs)('%s kernels', (_name, pack, available) => {
         ['5x5 s2 valid', [1, 9, 9, 2], 5, 3, 2, 'valid'],
         ['1x1 s1', [3, 4, 4, 8], 1, 4, 1, 'same'],
         ['7x7 s1 same on 3x3', [2, 3, 3, 2], 7, 2, 1, 'same'],
-        // Big enough for the native kernels' threaded path (> 200k MACs).
-        ['3x3 s1 threaded', [4, 16, 16, 24], 3, 8, 1, 'same'],
+        // Big enough for the native kernels' threaded path (> 2M MACs).
+        ['3x3 s1 threaded', [4, 16, 16, 24], 3, 16, 1, 'same'],
       ];
       for (const [name, shape, k, outC, s, pad] of cases) {
         it(`conv2d ${name}: output and both gradients`, async () => {
@@ -90,6 +90,19 @@ describe.each(packs)('%s kernels', (_name, pack, available) => {
           });
         });
       }
+
+      it('depthwise big enough for the threaded path', async () => {
+        const x = rnd([8, 24, 24, 48], 20);
+        const w = rnd([3, 3, 48, 1], 21);
+        const dy = rnd([8, 24, 24, 48], 22);
+        await compare(() => {
+          const g = tf.grads((a, b) => tf.sum(tf.mul(tf.depthwiseConv2d(a as T4, b as T4, 1, 'same'), dy)))([
+            x,
+            w,
+          ]);
+          return [vals(tf.depthwiseConv2d(x, w, 1, 'same')), vals(g[0]!), vals(g[1]!)];
+        });
+      });
 
       it('fused conv with bias and relu, as tfjs-layers calls it', async () => {
         const x = rnd([2, 5, 5, 3], 7);

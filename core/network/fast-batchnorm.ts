@@ -1,0 +1,132 @@
+// Batch-norm whose training-mode forward and backward are one loop each on the cpu backend.
+// tfjs-layers composes them from ~40 small ops per layer, and on small children the per-op cost
+// dominates a step. It serializes as a plain `BatchNormalization`, so saved models load anywhere,
+// and everywhere else (inference, other backends, other axes) it is the stock layer.
+import * as tf from '@tensorflow/tfjs';
+
+type Tensor = tf.Tensor;
+type BatchNorm = ReturnType<typeof tf.layers.batchNormalization>;
+type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
+type Kwargs = Parameters<BatchNorm['call']>[1];
+
+interface LayerVar {
+  read(): Tensor;
+  write(t: Tensor): void;
+}
+interface Internals {
+  axis: number | number[];
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: LayerVar;
+  beta: LayerVar;
+  movingMean: LayerVar;
+  movingVariance: LayerVar;
+}
+
+const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization;
+if (!entry) throw new Error('tfjs-layers has no BatchNormalization class registered');
+const Base = entry[0] as unknown as new (args?: BatchNormArgs) => BatchNorm;
+
+/** Per-channel batch statistics, normalized output and the gradient, on channels-last arrays. */
+export function batchNormTrain(
+  x: Float32Array,
+  c: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+): { y: Float32Array; mean: Float32Array; variance: Float32Array; xhat: Float32Array; invStd: Float64Array } {
+  const n = x.length / c;
+  const sum = new Float64Array(c);
+  for (let i = 0; i < x.length; i += c) for (let j = 0; j < c; j++) sum[j]! += x[i + j]!;
+  const mean = new Float64Array(c);
+  for (let j = 0; j < c; j++) mean[j] = sum[j]! / n;
+  const sq = new Float64Array(c);
+  for (let i = 0; i < x.length; i += c)
+    for (let j = 0; j < c; j++) {
+      const d = x[i + j]! - mean[j]!;
+      sq[j]! += d * d;
+    }
+  const invStd = new Float64Array(c);
+  const variance = new Float32Array(c);
+  for (let j = 0; j < c; j++) {
+    variance[j] = sq[j]! / n;
+    invStd[j] = 1 / Math.sqrt(sq[j]! / n + eps);
+  }
+  const xhat = new Float32Array(x.length);
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i += c)
+    for (let j = 0; j < c; j++) {
+      const h = (x[i + j]! - mean[j]!) * invStd[j]!;
+      xhat[i + j] = h;
+      y[i + j] = gamma[j]! * h + beta[j]!;
+    }
+  return { y, mean: Float32Array.from(mean), variance, xhat, invStd };
+}
+
+export function batchNormGrad(
+  dy: Float32Array,
+  xhat: Float32Array,
+  invStd: Float64Array,
+  gamma: Float32Array,
+  c: number,
+): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
+  const n = dy.length / c;
+  const sDy = new Float64Array(c);
+  const sDyX = new Float64Array(c);
+  for (let i = 0; i < dy.length; i += c)
+    for (let j = 0; j < c; j++) {
+      sDy[j]! += dy[i + j]!;
+      sDyX[j]! += dy[i + j]! * xhat[i + j]!;
+    }
+  const k = new Float64Array(c);
+  for (let j = 0; j < c; j++) k[j] = (gamma[j]! * invStd[j]!) / n;
+  const dx = new Float32Array(dy.length);
+  for (let i = 0; i < dy.length; i += c)
+    for (let j = 0; j < c; j++) dx[i + j] = k[j]! * (n * dy[i + j]! - sDy[j]! - xhat[i + j]! * sDyX[j]!);
+  return { dx, dGamma: Float32Array.from(sDyX), dBeta: Float32Array.from(sDy) };
+}
+
+export class FastBatchNormalization extends Base {
+  // Saved models name the stock class, so they load without this one.
+  static className = 'BatchNormalization';
+
+  override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+    const self = this as unknown as Internals;
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const axis = Array.isArray(self.axis) ? self.axis : [self.axis];
+    const channelsLast = axis.length === 1 && (axis[0] === -1 || axis[0] === x.rank - 1);
+    if (!kwargs.training || tf.getBackend() !== 'cpu' || !channelsLast || !self.center || !self.scale)
+      return super.call(inputs, kwargs);
+    const c = x.shape[x.rank - 1]!;
+    const eps = self.epsilon;
+    const momentum = self.momentum;
+    const f = tf.customGrad((...args) => {
+      const [xt, g, b] = args as [Tensor, Tensor, Tensor];
+      const gv = g.dataSync() as Float32Array;
+      const r = batchNormTrain(xt.dataSync() as Float32Array, c, gv, b.dataSync() as Float32Array, eps);
+      tf.tidy(() => {
+        // Same update as the stock layer: moving -= (moving - batch) * (1 - momentum).
+        for (const [v, stat] of [
+          [self.movingMean, r.mean],
+          [self.movingVariance, r.variance],
+        ] as const) {
+          const old = v.read();
+          const ov = old.dataSync() as Float32Array;
+          const nv = new Float32Array(c);
+          for (let j = 0; j < c; j++) nv[j] = ov[j]! - (ov[j]! - stat[j]!) * (1 - momentum);
+          v.write(tf.tensor1d(nv));
+        }
+      });
+      return {
+        value: tf.tensor(r.y, xt.shape, 'float32'),
+        gradFunc: (dy: Tensor) => {
+          const gr = batchNormGrad(dy.dataSync() as Float32Array, r.xhat, r.invStd, gv, c);
+          return [tf.tensor(gr.dx, xt.shape, 'float32'), tf.tensor1d(gr.dGamma), tf.tensor1d(gr.dBeta)];
+        },
+      };
+    });
+    return f(x, self.gamma.read(), self.beta.read());
+  }
+}
