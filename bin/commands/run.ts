@@ -6,7 +6,7 @@ import { newSearchId } from '../../lambdas/lib/api.js';
 import { runSession } from '../../local/session.js';
 import { type Command, parseFlags, positiveInt, printUsage, UsageError } from '../cli.js';
 import { progressPrinter } from '../progress.js';
-import { loadSpecFile } from './spec-file.js';
+import { loadRunnableSpec } from './spec-file.js';
 import { locate, openStoreFlag, storeOption } from './store-flag.js';
 
 /** Run (or resume) a stored search to its end with progress; Ctrl-C stops it cleanly. */
@@ -70,7 +70,7 @@ export const command: Command = {
     }
     if (positionals.length > 1)
       throw new UsageError(`expected at most one spec file, got ${positionals.length}`);
-    const spec = await loadSpecFile(positionals[0]);
+    const spec = await loadRunnableSpec(positionals[0]);
     const workers = values.workers === '0' ? 0 : positiveInt('workers', values.workers, 64);
     const store = openStoreFlag(values.store);
     const searchId = newSearchId(Date.now());
