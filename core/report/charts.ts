@@ -100,7 +100,9 @@ export function scatterSvg(points: readonly ScatterPoint[]): string {
       (b.areaMM2 ?? 0) - (a.areaMM2 ?? 0) ||
       (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0),
   );
-  out.push('<g class="marks">');
+  // Hundreds of faint marks pile up into a solid cloud: fade them further so the front stands out.
+  const dense = points.filter((p) => !p.front).length > 200;
+  out.push(`<g class="marks${dense ? ' dense' : ''}">`);
   for (const p of ordered)
     out.push(
       `<circle class="mark ${p.front ? 'front' : 'other'}" data-cid="${esc(p.cid)}" cx="${n(x(p.latencyMs))}" cy="${n(y(p.accuracy))}" r="${n(radius(p.areaMM2))}" fill="${colour(p.energyMJ)}"><title>${esc(p.tip)}</title></circle>`,

@@ -28,6 +28,7 @@ svg .empty { fill: var(--muted); font-size: 14px; }
 svg .mark { cursor: pointer; transition: opacity .15s; }
 svg .mark.front { stroke: #111827; stroke-width: 1.6; fill-opacity: .95; }
 svg .mark.other { stroke: none; fill-opacity: .28; }
+svg .dense .mark.other { fill-opacity: .13; }
 svg .mark.hl { stroke: #dc2626; stroke-width: 3; fill-opacity: 1; }
 svg .stairs { fill: none; stroke: #94a3b8; stroke-width: 1.4; stroke-dasharray: 5 4; }
 svg .size-key { fill: #e5e7eb; stroke: #6b7280; }

@@ -22,7 +22,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 export function logTicks(lo: number, hi: number): number[] {
   const a = Math.floor(Math.log10(lo));
   const b = Math.ceil(Math.log10(hi));
-  const mults = Math.log10(hi / lo) <= 2.5 ? [1, 2, 5] : [1];
+  const mults = Math.log10(hi / lo) <= 3 ? [1, 2, 5] : [1];
   const out: number[] = [];
   for (let k = a; k <= b; k++)
     for (const m of mults) {
