@@ -1,18 +1,14 @@
 import { keys, SEARCH_ID_PATTERN } from '../../core/engine/keys.js';
-import { type Command, parseFlags, positiveInt, printUsage, UsageError } from '../cli.js';
-import { driveSearch } from './run.js';
-import { openStoreFlag, storeOption } from './store-flag.js';
+import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
+import { DRIVE_OPTIONS, driveSearch, workersFlag } from './run.js';
+import { openStoreFlag } from './store-flag.js';
 
 export const command: Command = {
   name: 'resume',
   summary: 'Continue a stopped or interrupted search from its last complete iteration.',
   usage: 'cosearch resume SEARCH_ID [--store URI] [--workers N] [--json]',
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, {
-      ...storeOption,
-      workers: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const { values, positionals } = parseFlags(argv, DRIVE_OPTIONS);
     if (values.help) {
       printUsage(this);
       return 0;
@@ -24,7 +20,6 @@ export const command: Command = {
     if (!(await store.tryGet(keys.spec(id)))) throw new UsageError(`no search ${id} in ${store.uri}`);
     // A resumed search is wanted again: clear a stop flag left by Ctrl-C.
     await store.delete(keys.stop(id));
-    const workers = values.workers === '0' ? 0 : positiveInt('workers', values.workers, 64);
-    return driveSearch(store, id, values.json === true, workers);
+    return driveSearch(store, id, values.json === true, workersFlag(values.workers));
   },
 };

@@ -9,6 +9,18 @@ import { progressPrinter } from '../progress.js';
 import { loadRunnableSpec } from './spec-file.js';
 import { locate, openStoreFlag, storeOption } from './store-flag.js';
 
+/** Flags shared by run and resume. */
+export const DRIVE_OPTIONS = {
+  ...storeOption,
+  workers: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** --workers N: 0 trains in-process, default the spec's concurrency. */
+export function workersFlag(value: string | undefined): number | undefined {
+  return value === '0' ? 0 : positiveInt('workers', value, 64);
+}
+
 /** Run (or resume) a stored search to its end with progress; Ctrl-C stops it cleanly. */
 export async function driveSearch(
   store: Store,
@@ -59,11 +71,7 @@ export const command: Command = {
   summary: 'Run a search locally through the synthesized state machine (no spec: the built-in example).',
   usage: 'cosearch run [SPEC.json] [--store URI] [--workers N] [--json]',
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, {
-      ...storeOption,
-      workers: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const { values, positionals } = parseFlags(argv, DRIVE_OPTIONS);
     if (values.help) {
       printUsage(this);
       return 0;
@@ -71,7 +79,7 @@ export const command: Command = {
     if (positionals.length > 1)
       throw new UsageError(`expected at most one spec file, got ${positionals.length}`);
     const spec = await loadRunnableSpec(positionals[0]);
-    const workers = values.workers === '0' ? 0 : positiveInt('workers', values.workers, 64);
+    const workers = workersFlag(values.workers);
     const store = openStoreFlag(values.store);
     const searchId = newSearchId(Date.now());
     await createSearch(store, spec, searchId);
