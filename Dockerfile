@@ -11,7 +11,7 @@ COPY core ./core
 COPY lambdas ./lambdas
 RUN npx esbuild lambdas/handlers/train-child.ts --bundle --platform=node --target=node22 \
       --format=esm --outfile=dist/index.mjs --external:@tensorflow/tfjs-node --external:@aws-sdk/* \
-      --banner:js="import { createRequire } from 'module'; const require = createRequire(import.meta.url);"
+      --banner:js="import { createRequire as __cosearchRequire } from 'module'; const require = __cosearchRequire(import.meta.url);"
 
 FROM public.ecr.aws/lambda/nodejs:22
 WORKDIR ${LAMBDA_TASK_ROOT}

@@ -33,6 +33,8 @@ export interface CosearchFunctionProps {
   reservedConcurrentExecutions?: number;
   /** Copy the built-in datasets into the bundle and point COSEARCH_DATA_DIR at them. */
   withData?: boolean;
+  /** Bundle the AWS SDK instead of using the runtime's (the API needs s3-request-presigner). */
+  bundleAwsSdk?: boolean;
   /** The trainer as a container image with native tfjs (x86_64: tfjs-node ships no arm64 build). */
   image?: boolean;
 }
@@ -83,10 +85,15 @@ export class CosearchFunction extends Construct {
           target: 'node22',
           sourceMap: true,
           minify: true,
-          // ESM bundles need require() for the CommonJS dependencies they inline.
-          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-          // Native tfjs is only in the container-image trainer; the zip uses pure JS.
-          externalModules: ['@tensorflow/tfjs-node', '@aws-sdk/*'],
+          // ESM bundles need require() for the CommonJS dependencies they inline. The alias keeps the
+          // banner from clashing with a bundled module's own createRequire import.
+          banner:
+            "import { createRequire as __cosearchRequire } from 'module'; const require = __cosearchRequire(import.meta.url);",
+          // Native tfjs is only in the container-image trainer; the zip uses pure JS. The runtime's
+          // AWS SDK serves the clients, except where a function needs SDK libraries it may lack.
+          externalModules: props.bundleAwsSdk
+            ? ['@tensorflow/tfjs-node']
+            : ['@tensorflow/tfjs-node', '@aws-sdk/*'],
           ...(props.withData ? { commandHooks: dataHooks } : {}),
         },
       });

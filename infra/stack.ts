@@ -126,6 +126,7 @@ export class CosearchStack extends Stack {
         COSEARCH_STATE_MACHINE_ARN: this.loop.stateMachine.stateMachineArn,
       },
       reservedConcurrentExecutions: 20,
+      bundleAwsSdk: true,
     }).fn;
     // The API also keeps the search index and the idempotency records.
     for (const p of [prefix, 'index/*', 'idempotency/*']) {
