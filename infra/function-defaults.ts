@@ -21,6 +21,13 @@ export const LAMBDA_DATA_DIR = '/var/task/data';
 /** Built-in dataset files copied into the bundles of the functions that load data. */
 export const BUILTIN_DATA_FILES = ['digits.csv.gz'];
 
+/**
+ * ESM bundles need require() for the CommonJS dependencies they inline. The alias keeps the
+ * banner from clashing with a bundled module's own createRequire import.
+ */
+export const ESM_BANNER =
+  "import { createRequire as __cosearchRequire } from 'module'; const require = __cosearchRequire(import.meta.url);";
+
 /** Upper bound on any one function's reserved concurrency: a runaway loop cannot take the account. */
 export const MAX_RESERVED_CONCURRENCY = 100;
 
@@ -85,10 +92,7 @@ export class CosearchFunction extends Construct {
           target: 'node22',
           sourceMap: true,
           minify: true,
-          // ESM bundles need require() for the CommonJS dependencies they inline. The alias keeps the
-          // banner from clashing with a bundled module's own createRequire import.
-          banner:
-            "import { createRequire as __cosearchRequire } from 'module'; const require = __cosearchRequire(import.meta.url);",
+          banner: ESM_BANNER,
           // Native tfjs is only in the container-image trainer; the zip uses pure JS. The runtime's
           // AWS SDK serves the clients, except where a function needs SDK libraries it may lack.
           externalModules: props.bundleAwsSdk
