@@ -34,7 +34,8 @@ it('has one event file per Lambda', async () => {
 });
 
 it('runs each step handler with its event, in loop order', async () => {
-  const handlers: Record<string, (e: unknown, c: Context) => Promise<never>> = {
+  type StepOut = { candidates: string[]; feasible: boolean; status: string };
+  const handlers: Record<string, (e: unknown, c: Context) => Promise<StepOut>> = {
     init: (await import('../../lambdas/handlers/init.js')).handler as never,
     'sample-candidates': (await import('../../lambdas/handlers/sample-candidates.js')).handler as never,
     'simulate-accelerator': (await import('../../lambdas/handlers/simulate-accelerator.js')).handler as never,
