@@ -20,6 +20,7 @@ import { trainChild } from '../training/train.js';
 import type { TrainResult } from '../training/types.js';
 import { type Evaluation, evaluateIteration } from './evaluation.js';
 import { keys } from './keys.js';
+import { writeReport } from './report.js';
 import { finalizeResults } from './results.js';
 
 export interface StepContext {
@@ -110,6 +111,15 @@ export function childSeed(spec: SearchSpec, cid: string): number {
   return Number.parseInt(hashOf({ seed: spec.strategy.seed, cid }, 8), 16) >>> 1;
 }
 
+const ZERO_COUNTS = {
+  candidatesEvaluated: 0,
+  trained: 0,
+  failed: 0,
+  infeasible: 0,
+  cached: 0,
+  bestReward: null,
+} as const satisfies Partial<SearchState>;
+
 /** Validate and store a new search. The API handler and the CLI both start searches here. */
 export async function createSearch(
   store: Store,
@@ -126,12 +136,7 @@ export async function createSearch(
     specHash,
     iteration: 0,
     iterations: spec.strategy.iterations,
-    candidatesEvaluated: 0,
-    trained: 0,
-    failed: 0,
-    infeasible: 0,
-    cached: 0,
-    bestReward: null,
+    ...ZERO_COUNTS,
     startedAt: t,
     updatedAt: t,
   };
@@ -169,13 +174,15 @@ export async function initSearch(ctx: StepContext, input: { searchId: string }):
   };
   await putJsonOnce(store, keys.policy(searchId, 0), snapshot);
   const done = await lastCompleteIteration(store, searchId, spec.strategy.iterations);
-  const state = await getJson<SearchState>(store, keys.state(searchId));
-  await putJson(store, keys.state(searchId), {
-    ...state,
-    status: 'running',
-    iteration: done,
-    updatedAt: iso(ctx),
-  });
+  // Counters are rebuilt from the iterations' evaluations, so a run killed between writing a
+  // policy and its progress summary resumes with exact counts.
+  let state = await getJson<SearchState>(store, keys.state(searchId));
+  state = { ...state, iteration: 0, ...ZERO_COUNTS };
+  for (let k = 1; k <= done; k++) {
+    const it = await getJson<{ evaluations: Evaluation[] }>(store, keys.evaluations(searchId, k));
+    state = accumulate(state, k, it.evaluations, state.updatedAt);
+  }
+  await putJson(store, keys.state(searchId), { ...state, status: 'running', updatedAt: iso(ctx) });
   const stop = await shouldStop(ctx, spec, searchId, done);
   return { searchId, iteration: done + 1, done: stop !== undefined };
 }
@@ -442,6 +449,7 @@ export async function finalizeSearch(
   const reason = await shouldStop(ctx, spec, input.searchId, state.iteration, state);
   const status: SearchState['status'] = reason === 'iterations' ? 'succeeded' : 'stopped';
   await finalizeResults(store, spec, input.searchId, state.iteration, status, reason);
+  await writeReport(store, input.searchId);
   const final: SearchState = {
     ...state,
     status,

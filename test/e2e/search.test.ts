@@ -62,6 +62,7 @@ describe('a 2-iteration × 3-candidate search', () => {
     const all = await listAll(store, keys.root('e2e-basic'));
     expect(all).toContain(keys.policy('e2e-basic', 1));
     expect(all).toContain(keys.policy('e2e-basic', 2));
+    expect(all).toContain(keys.report('e2e-basic'));
     for (const p of results.paretoFront) expect(all).toContain(`${keys.model('e2e-basic', p.cid)}model.json`);
   });
 
