@@ -14,5 +14,5 @@ export const DEFAULT_HYPERPARAMETERS: Hyperparameters = {
   learningRate: 0.01,
   weightDecay: 1e-4,
   optimizer: 'adam',
-  batchSize: 32,
+  batchSize: 64,
 };
