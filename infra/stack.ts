@@ -134,6 +134,9 @@ export class CosearchStack extends Stack {
       this.bucket.grantPut(apiFn, p);
     }
     this.loop.stateMachine.grantStartExecution(apiFn);
+    // The hard fallback of POST /searches/{id}/stop?force=true: find and stop the running executions.
+    this.loop.stateMachine.grant(apiFn, 'states:ListExecutions');
+    this.loop.stateMachine.grantExecution(apiFn, 'states:StopExecution');
 
     const accessLog = new LogGroup(this, 'ApiAccessLogs', {
       retention: RetentionDays.ONE_MONTH,

@@ -124,14 +124,19 @@ export class RemoteClient {
   results(id: string) {
     return this.request('GET', `searches/${encodeURIComponent(id)}/results`);
   }
-  stop(id: string) {
-    return this.request('POST', `searches/${encodeURIComponent(id)}/stop`);
+  stop(id: string, force = false) {
+    return this.request(
+      'POST',
+      `searches/${encodeURIComponent(id)}/stop`,
+      force ? { query: { force: 'true' } } : {},
+    );
   }
 }
 
 const USAGE = `cosearch remote start [SPEC.json] --api URL [--idempotency-key KEY]
        cosearch remote list --api URL [--limit N] [--next-token T]
-       cosearch remote status|results|stop SEARCH_ID --api URL
+       cosearch remote status|results SEARCH_ID --api URL
+       cosearch remote stop SEARCH_ID --api URL [--force]   (--force: StopExecution now, no results)
 Options: --region R (default: AWS_REGION, else the API URL's region)
 Credentials come from the standard AWS chain (environment, profile, SSO, instance role).`;
 
@@ -162,6 +167,7 @@ export const command: Command = {
       'idempotency-key': { type: 'string' },
       limit: { type: 'string' },
       'next-token': { type: 'string' },
+      force: { type: 'boolean' },
     });
     if (values.help) {
       process.stdout.write(`${this.summary}\n\nUsage: ${USAGE}\n`);
@@ -193,7 +199,7 @@ export const command: Command = {
         res = await client.results(needId());
         break;
       case 'stop':
-        res = await client.stop(needId());
+        res = await client.stop(needId(), values.force === true);
         break;
       default:
         throw new UsageError(`unknown action "${action}": use start, list, status, results or stop`);

@@ -1,5 +1,11 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { TrainerBackend } from '../../core/cost/model.js';
 import { createApiHandler, LINK_EXPIRY_SECONDS } from '../lib/api.js';
@@ -43,6 +49,32 @@ export const handler = createApiHandler({
         if (e instanceof ExecutionAlreadyExists) return searchId;
         throw e;
       }
+    },
+    // Executions of a search are named {searchId} and, after continue-as-new, {searchId}-i{k}.
+    async forceStop(searchId) {
+      const arn = process.env.COSEARCH_STATE_MACHINE_ARN;
+      if (!arn) throw new Error('COSEARCH_STATE_MACHINE_ARN is not set');
+      let stopped = 0;
+      let nextToken: string | undefined;
+      do {
+        const page = await sfn.send(
+          new ListExecutionsCommand({
+            stateMachineArn: arn,
+            statusFilter: 'RUNNING',
+            nextToken,
+            maxResults: 1000,
+          }),
+        );
+        for (const e of page.executions ?? []) {
+          if (e.name !== searchId && !e.name?.startsWith(`${searchId}-i`)) continue;
+          await sfn.send(
+            new StopExecutionCommand({ executionArn: e.executionArn, cause: 'force stop via API' }),
+          );
+          stopped++;
+        }
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return stopped;
     },
   }),
 });

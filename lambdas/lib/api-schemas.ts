@@ -17,6 +17,11 @@ export const ListQuery = z.strictObject({
   nextToken: z.string().min(1).max(2048).optional(),
 });
 
+export const StopQuery = z.strictObject({
+  /** `true`: also StopExecution at once (no Finalize, no results). */
+  force: z.enum(['true', 'false']).optional(),
+});
+
 export const ErrorResponse = z.object({
   error: z.string().describe('What is wrong, naming the field, id or header'),
   issues: z
@@ -100,4 +105,9 @@ export const ResultsResponse = z
   })
   .loose();
 
-export const StopResponse = z.object({ searchId: z.string(), status: z.literal('stopping'), links: Links });
+export const StopResponse = z.object({
+  searchId: z.string(),
+  status: z.enum(['stopping', 'stopped']),
+  executionsStopped: z.number().optional(),
+  links: Links,
+});

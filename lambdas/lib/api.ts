@@ -12,13 +12,15 @@ import { createSearch, loadSpec, type SearchState } from '../../core/engine/step
 import { hashOf } from '../../core/hash.js';
 import { MAX_SPEC_BYTES, parseSpec, type SpecIssue, zodIssues } from '../../core/spec/parse.js';
 import type { SearchSpec } from '../../core/spec/schema.js';
-import { listAll, putJsonOnce, tryGetJson } from '../../core/store/json.js';
+import { listAll, putJson, putJsonOnce, tryGetJson } from '../../core/store/json.js';
 import { AlreadyExistsError, type Store } from '../../core/store/store.js';
-import { IdempotencyKey, ListQuery, SearchIdParam } from './api-schemas.js';
+import { IdempotencyKey, ListQuery, SearchIdParam, StopQuery } from './api-schemas.js';
 
 export interface ExecutionStarter {
   /** Start the search loop for a stored search; returns an execution id or ARN. */
   start(searchId: string): Promise<string>;
+  /** Hard fallback: stop the search's running executions now (no Finalize); returns how many. */
+  forceStop?(searchId: string): Promise<number>;
 }
 
 export interface ApiDeps {
@@ -283,9 +285,22 @@ export function createApiHandler(deps: ApiDeps) {
     const state = await stateOf(store, id);
     if (state.status === 'succeeded' || state.status === 'stopped')
       throw new HttpError(409, `search ${id} has already finished (status ${state.status})`);
+    const q = parseOr400(StopQuery, event.queryStringParameters ?? {}, 'query');
+    const starter = q.force === 'true' ? deps.starter() : undefined;
+    if (starter && !starter.forceStop) throw new HttpError(400, 'force stop is not available here');
     // The loop reads the flag after each iteration and ends through Finalize, keeping results.
     await store.put(keys.stop(id), `stop requested ${new Date(now()).toISOString()}\n`);
-    return json(202, { searchId: id, status: 'stopping', links: linksOf(id) });
+    if (!starter?.forceStop) return json(202, { searchId: id, status: 'stopping', links: linksOf(id) });
+    // Hard fallback (?force=true): StopExecution now. No Finalize runs, so no results are written.
+    const stopped = await starter.forceStop(id);
+    const t = new Date(now()).toISOString();
+    await putJson(store, keys.state(id), {
+      ...state,
+      status: 'stopped',
+      stopReason: 'force-stopped',
+      updatedAt: t,
+    });
+    return json(202, { searchId: id, status: 'stopped', executionsStopped: stopped, links: linksOf(id) });
   }
 
   // The Lambda context is not needed; it is accepted so the handler has Lambda's signature.

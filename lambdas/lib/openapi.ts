@@ -144,7 +144,15 @@ export function buildOpenApi(): Json {
       '/searches/{id}/stop': {
         post: {
           summary: 'Stop a search cleanly: the loop ends through Finalize and still writes results',
-          parameters: [idParam],
+          parameters: [
+            idParam,
+            {
+              name: 'force',
+              in: 'query',
+              description: 'true: also StopExecution at once (hard fallback; no Finalize, no results)',
+              schema: { type: 'string', enum: ['true', 'false'] },
+            },
+          ],
           responses: {
             '202': jsonBody('StopResponse', 'Stop requested'),
             '400': error('Invalid search id'),

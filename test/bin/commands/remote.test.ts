@@ -165,7 +165,13 @@ describe('cosearch remote', () => {
     expect(results.code).toBe(2);
     expect(results.err).toMatch(/HTTP 409/);
 
-    expect(seen).toHaveLength(6);
+    // --force adds ?force=true (signed with the query); this server's API cannot stop executions.
+    const force = await remote('stop', searchId, '--force');
+    expect(force.code).toBe(2);
+    expect(force.err).toMatch(/force stop is not available/);
+    expect(seen.at(-1)!.url).toMatch(/\/stop\?force=true$/);
+
+    expect(seen).toHaveLength(7);
     for (const r of seen) {
       expect(r.auth).toMatch(AUTH_SHAPE);
       expect(r.valid).toBe(true);

@@ -272,6 +272,41 @@ describe('POST /searches/{id}/stop', () => {
     expect(body(again).error).toMatch(/already finished \(status stopped\)/);
   });
 
+  it('?force=true is the hard fallback: StopExecution now, status stopped without results', async () => {
+    const forced: string[] = [];
+    const hard = createApiHandler({
+      store: () => store,
+      starter: () => ({
+        start: async (id) => id,
+        forceStop: async (id) => {
+          forced.push(id);
+          return 2;
+        },
+      }),
+    });
+    const id = body(await post(tiny(8))).searchId;
+    const stop = (h: typeof handler, force: string) =>
+      h(event('POST', '/searches/{id}/stop', { pathParameters: { id }, queryStringParameters: { force } }));
+    // Not every deployment can stop executions (the default handler here cannot): a 400 saying so.
+    const unsupported = await stop(handler, 'true');
+    expect(unsupported.statusCode).toBe(400);
+    expect(body(unsupported).error).toMatch(/force stop is not available/);
+    expect(await store.tryGet(keys.stop(id))).toBeUndefined();
+    const bad = await stop(hard, 'yes');
+    expect(bad.statusCode).toBe(400);
+    expect(body(bad).error).toMatch(/invalid query: \$\.force/);
+    expect(forced).toEqual([]);
+    const r = await stop(hard, 'true');
+    expect(r.statusCode).toBe(202);
+    expect(body(r)).toMatchObject({ searchId: id, status: 'stopped', executionsStopped: 2 });
+    expect(forced).toEqual([id]);
+    expect(await getJson<SearchState>(store, keys.state(id))).toMatchObject({
+      status: 'stopped',
+      stopReason: 'force-stopped',
+    });
+    expect((await stop(hard, 'true')).statusCode).toBe(409);
+  });
+
   it('answers 404 for an unknown search and 400 for a bad id', async () => {
     expect((await withId('POST', '/searches/{id}/stop', 'nope-nope')).statusCode).toBe(404);
     expect((await withId('POST', '/searches/{id}/stop', 'a/../b')).statusCode).toBe(400);
