@@ -2,10 +2,20 @@
 // use (or by `npx tsx native/build.ts`), loaded through N-API, and skipped when either fails.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
 
 export const NATIVE_SOURCE = fileURLToPath(new URL('../../../native/kernels/conv.cc', import.meta.url));
@@ -40,7 +50,7 @@ export function buildNative(out = nativeBinaryPath()): string {
   const inc = includeDirs();
   if (inc.length === 0) throw new Error('node_api.h not found (install nodejs headers)');
   mkdirSync(join(out, '..'), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
+  const tmp = `${out}.${process.pid}-${threadId}.tmp`;
   const cxx = process.env.CXX ?? 'g++';
   execFileSync(
     cxx,
@@ -63,6 +73,35 @@ export function buildNative(out = nativeBinaryPath()): string {
   return out;
 }
 
+const sleep = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+/**
+ * Builds unless another thread or process is already building (a lock file says so); then waits
+ * for its binary, so every worker of a pool ends up on the same kernels.
+ */
+function buildOnce(path: string): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const lock = `${path}.lock`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(lock, 'wx');
+  } catch {
+    // A lock older than the compiler timeout is from a builder that died.
+    if (Date.now() - statSync(lock).mtimeMs > 150_000) rmSync(lock, { force: true });
+    for (let waited = 0; waited < 150_000 && !existsSync(path) && existsSync(lock); waited += 200) sleep(200);
+    if (existsSync(path)) return;
+    throw new Error('another build of the native kernels did not finish');
+  }
+  try {
+    buildNative(path);
+  } finally {
+    closeSync(fd);
+    rmSync(lock, { force: true });
+  }
+}
+
 interface Binding {
   run(op: number, a: Float32Array, b: Float32Array, geom: Int32Array): Float32Array;
   threads: number;
@@ -77,7 +116,7 @@ export function loadNative(): { binding?: Binding; error?: string } {
   try {
     if (!existsSync(path)) {
       if (process.env.COSEARCH_NATIVE_BUILD === '0') throw new Error(`not built (${path})`);
-      buildNative(path);
+      buildOnce(path);
     }
     loaded = { binding: createRequire(import.meta.url)(path) as Binding };
   } catch (e) {
