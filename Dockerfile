@@ -15,9 +15,10 @@ RUN npx esbuild lambdas/handlers/train-child.ts --bundle --platform=node --targe
 
 FROM public.ecr.aws/lambda/nodejs:22
 WORKDIR ${LAMBDA_TASK_ROOT}
-COPY package-lock.json ./
-# Only the native backend is installed here; everything else is in the bundle.
-RUN npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node@4 && npm cache clean --force
+# Only the native backend is installed here (its install step fetches libtensorflow); everything
+# else is in the bundle. Keep the version equal to the bundled @tensorflow/tfjs.
+ARG TFJS_VERSION=4.22.0
+RUN npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node@${TFJS_VERSION} && npm cache clean --force
 COPY --from=build /build/dist/index.mjs ./index.mjs
 COPY data/digits.csv.gz ./data/digits.csv.gz
 ENV COSEARCH_DATA_DIR=/var/task/data
