@@ -24,8 +24,12 @@ export interface LoadOptions {
   readBytes?: ReadBytes;
 }
 
-/** Where the built-in datasets live, resolved from this module so any cwd works. */
-export const DIGITS_PATH = fileURLToPath(new URL('../../data/digits.csv.gz', import.meta.url));
+/**
+ * Where the built-in digits live, resolved from this module so any cwd works. Bundles (where this
+ * module's location changes) set COSEARCH_DIGITS_PATH.
+ */
+export const DIGITS_PATH =
+  process.env.COSEARCH_DIGITS_PATH ?? fileURLToPath(new URL('../../data/digits.csv.gz', import.meta.url));
 
 /** file://PATH, relative paths (file://./runs) taken from the cwd. */
 export function filePath(uri: string): string {
