@@ -7,6 +7,7 @@ import { paretoFront } from '../core/search/pareto.js';
 import { OBJECTIVE_NAMES } from '../core/spec/schema.js';
 import { getJson, tryGetJson } from '../core/store/json.js';
 import type { Store } from '../core/store/store.js';
+import { AT_SCALE_SUFFIX, STATE } from '../infra/state-machine.js';
 import { s3Reader } from '../lambdas/lib/context.js';
 import { CandidateEvent } from '../lambdas/lib/events.js';
 import type { StepName } from '../lambdas/lib/steps-table.js';
@@ -118,12 +119,13 @@ export async function runSession(
       handlers,
       onEvent: (e) => {
         if (e.type !== 'StateExited') return;
-        const name = e.state?.name;
-        if (name === 'TrainChild' || name === 'Infeasible' || name === 'ChildFailed') {
+        // Per-candidate states of the Distributed Map branch carry a suffix (TrainChildAtScale).
+        const name = e.state?.name?.replace(new RegExp(`${AT_SCALE_SUFFIX}$`), '');
+        if (name === STATE.train || name === STATE.infeasible || name === STATE.childFailed) {
           childrenDone++;
           options.onProgress?.(snapshot(), 'child');
         }
-        if (name === 'UpdatePolicy') {
+        if (name === STATE.update) {
           const output = (e.state as { output?: { iteration?: number } }).output;
           onIteration((output?.iteration ?? state.iteration + 2) - 1);
         }

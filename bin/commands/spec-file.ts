@@ -1,18 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { unsupportedIssues } from '../../core/engine/support.js';
 import { exampleSpec, formatIssues, parseSpecText } from '../../core/spec/parse.js';
 import type { SearchSpec } from '../../core/spec/schema.js';
 import { UsageError } from '../cli.js';
 
-/** Strategies the schema accepts but the engine cannot run yet. */
-export const NOT_BUILT: Record<string, string> = {
-  autohas: 'the AutoHAS one-shot mode is not built yet; use reinforce, ppo, evolution, random or two-phase',
-};
-
 /** A runnable spec, or a UsageError naming the field. */
 export async function loadRunnableSpec(path: string | undefined): Promise<SearchSpec> {
   const spec = await loadSpecFile(path);
-  const why = NOT_BUILT[spec.strategy.name];
-  if (why) throw new UsageError(`${path ?? 'spec'}: $.strategy.name: ${why}`);
+  const issues = unsupportedIssues(spec);
+  if (issues.length) throw new UsageError(`${path ?? 'spec'} cannot run yet:\n${formatIssues(issues)}`);
   return spec;
 }
 

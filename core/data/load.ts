@@ -29,7 +29,10 @@ export interface LoadOptions {
  * module's location changes) set COSEARCH_DIGITS_PATH.
  */
 export const DIGITS_PATH =
-  process.env.COSEARCH_DIGITS_PATH ?? fileURLToPath(new URL('../../data/digits.csv.gz', import.meta.url));
+  process.env.COSEARCH_DIGITS_PATH ??
+  (process.env.COSEARCH_DATA_DIR
+    ? `${process.env.COSEARCH_DATA_DIR}/digits.csv.gz` // the Lambda bundles copy data/ here
+    : fileURLToPath(new URL('../../data/digits.csv.gz', import.meta.url)));
 
 /** file://PATH, relative paths (file://./runs) taken from the cwd. */
 export function filePath(uri: string): string {

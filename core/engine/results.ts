@@ -1,13 +1,14 @@
 // results.json: the Pareto front, the best candidates and the provenance of a search.
 import { createRequire } from 'node:module';
 import { technologyTableHash } from '../accelerator/index.js';
+import { costSoFar, estimateCost } from '../cost/model.js';
 import { bestPerObjective, hypervolume, paretoFront } from '../search/pareto.js';
 import { OBJECTIVE_NAMES, type SearchSpec } from '../spec/schema.js';
 import { putJson, tryGetJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import type { Evaluation } from './evaluation.js';
 import { keys } from './keys.js';
-import { specHashOf } from './steps.js';
+import { type SearchState, specHashOf } from './steps.js';
 
 const require = createRequire(import.meta.url);
 
@@ -44,10 +45,11 @@ export async function finalizeResults(
   store: Store,
   spec: SearchSpec,
   searchId: string,
-  iterations: number,
+  state: SearchState,
   status: string,
   stopReason: string | undefined,
 ): Promise<void> {
+  const iterations = state.iteration;
   const all = await loadEvaluations(store, searchId, iterations);
   // One entry per distinct candidate: the first evaluation of it.
   const seen = new Set<string>();
@@ -100,6 +102,11 @@ export async function finalizeResults(
       node: process.versions.node,
       tfjs: versionOf('@tensorflow/tfjs-core'),
       technologyTable: technologyTableHash(),
+    },
+    cost: {
+      estimatedUSD: estimateCost(spec).totalUSD,
+      actualUSD: costSoFar(spec, state).totalUSD,
+      trainSeconds: state.trainSeconds,
     },
     backend: scored.find((e) => e.training)?.training?.backend ?? null,
   };

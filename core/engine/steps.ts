@@ -82,6 +82,8 @@ export interface SearchState {
   infeasible: number;
   cached: number;
   bestReward: number | null;
+  /** Measured seconds of training (cached children excluded): reported, never a decision input. */
+  trainSeconds: number;
   startedAt: string;
   updatedAt: string;
 }
@@ -118,6 +120,7 @@ const ZERO_COUNTS = {
   infeasible: 0,
   cached: 0,
   bestReward: null,
+  trainSeconds: 0,
 } as const satisfies Partial<SearchState>;
 
 /** Validate and store a new search. The API handler and the CLI both start searches here. */
@@ -417,6 +420,9 @@ function accumulate(state: SearchState, iteration: number, evs: Evaluation[], no
     infeasible: state.infeasible + evs.filter((e) => e.status === 'infeasible').length,
     cached: state.cached + evs.filter((e) => e.cached).length,
     bestReward: best === null ? state.bestReward : Math.max(best, state.bestReward ?? best),
+    trainSeconds:
+      (state.trainSeconds ?? 0) +
+      evs.reduce((t, e) => t + (e.cached ? 0 : (e.training?.trainSeconds ?? 0)), 0),
     updatedAt: now,
   };
 }
@@ -434,7 +440,9 @@ async function shouldStop(
   const s = state ?? (await getJson<SearchState>(ctx.store, keys.state(searchId)));
   if (s.candidatesEvaluated >= spec.budget.maxCandidates) return 'max-candidates';
   if ((nowOf(ctx) - Date.parse(s.startedAt)) / 1000 > spec.budget.maxWallSeconds) return 'max-wall-seconds';
-  if (costSoFar(spec, s).totalUSD >= spec.budget.maxUSD) return 'max-usd';
+  // The USD cap uses the model's per-child time, not measured seconds, so the same spec and
+  // seed stop at the same iteration on any machine.
+  if (costSoFar(spec, { ...s, trainSeconds: undefined }).totalUSD >= spec.budget.maxUSD) return 'max-usd';
   return undefined;
 }
 
@@ -448,7 +456,7 @@ export async function finalizeSearch(
   const state = await getJson<SearchState>(store, keys.state(input.searchId));
   const reason = await shouldStop(ctx, spec, input.searchId, state.iteration, state);
   const status: SearchState['status'] = reason === 'iterations' ? 'succeeded' : 'stopped';
-  await finalizeResults(store, spec, input.searchId, state.iteration, status, reason);
+  await finalizeResults(store, spec, input.searchId, state, status, reason);
   await writeReport(store, input.searchId);
   const final: SearchState = {
     ...state,

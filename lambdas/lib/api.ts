@@ -9,6 +9,7 @@ import type { Evaluation } from '../../core/engine/evaluation.js';
 import { keys } from '../../core/engine/keys.js';
 import { loadEvaluations } from '../../core/engine/results.js';
 import { createSearch, loadSpec, type SearchState } from '../../core/engine/steps.js';
+import { unsupportedIssues } from '../../core/engine/support.js';
 import { hashOf } from '../../core/hash.js';
 import { MAX_SPEC_BYTES, parseSpec, type SpecIssue, zodIssues } from '../../core/spec/parse.js';
 import type { SearchSpec } from '../../core/spec/schema.js';
@@ -166,6 +167,8 @@ export function createApiHandler(deps: ApiDeps) {
     const r = parseSpec(raw);
     if (!r.ok) throw new HttpError(400, `invalid spec: ${r.issues.map((i) => i.path).join(', ')}`, r.issues);
     const spec = r.value;
+    const unsupported = unsupportedIssues(spec);
+    if (unsupported.length) throw new HttpError(400, 'spec cannot run yet', unsupported);
     checkDataset(spec, store, deps);
     const estimate = estimateCost(spec, deps.cost);
     const reply = (searchId: string, status: string, extra: object = {}) =>

@@ -91,6 +91,13 @@ describe('POST /searches', () => {
     expect(started).toEqual([]);
   });
 
+  it('rejects a strategy that is not built yet with 400 naming the field', async () => {
+    const r = await post('{"strategy":{"name":"autohas"}}');
+    expect(r.statusCode).toBe(400);
+    expect(body(r).issues[0].path).toBe('$.strategy.name');
+    expect(started).toEqual([]);
+  });
+
   it('rejects non-JSON (400) and oversized (413) bodies, and starts nothing', async () => {
     const bad = await post('{nope');
     expect(bad.statusCode).toBe(400);
