@@ -53,6 +53,29 @@ const INNER: Record<string, Inner> = {
   },
 };
 
+type VecLoop = (
+  full: Float32Array,
+  vec: Float32Array,
+  out: Float32Array,
+  c: number,
+  vecFirst: boolean,
+) => void;
+
+// A feature map with a per-channel vector (bias add, batch-norm pieces): one flat loop, no call per row.
+const VEC: Record<string, VecLoop> = {
+  Add: (f, v, o, c) => {
+    for (let i = 0; i < f.length; i += c) for (let j = 0; j < c; j++) o[i + j] = f[i + j]! + v[j]!;
+  },
+  Multiply: (f, v, o, c) => {
+    for (let i = 0; i < f.length; i += c) for (let j = 0; j < c; j++) o[i + j] = f[i + j]! * v[j]!;
+  },
+  Sub: (f, v, o, c, vecFirst) => {
+    if (vecFirst)
+      for (let i = 0; i < f.length; i += c) for (let j = 0; j < c; j++) o[i + j] = v[j]! - f[i + j]!;
+    else for (let i = 0; i < f.length; i += c) for (let j = 0; j < c; j++) o[i + j] = f[i + j]! - v[j]!;
+  },
+};
+
 /** Output shape of numpy-style broadcasting, or undefined when the shapes do not broadcast. */
 function broadcastShape(a: readonly number[], b: readonly number[]): number[] | undefined {
   const r = Math.max(a.length, b.length);
@@ -79,7 +102,7 @@ function bstrides(s: readonly number[], r: number): number[] {
 }
 
 /** Any float32 broadcast, walked with the last axis innermost. */
-function binary(inner: Inner, fallback: Fallback): KernelFunc {
+function binary(inner: Inner, vecLoop: VecLoop | undefined, fallback: Fallback): KernelFunc {
   return (args) => {
     const be = args.backend as unknown as CpuBackend;
     const a = args.inputs.a;
@@ -98,6 +121,18 @@ function binary(inner: Inner, fallback: Fallback): KernelFunc {
     const as = bstrides(a.shape, r);
     const bs = bstrides(b.shape, r);
     const last = shape[r - 1]!;
+    if (vecLoop && last > 1) {
+      // Exactly one operand is a channel vector and the other the full map.
+      const isVec = (st: number[]) => st[r - 1] === 1 && st.slice(0, -1).every((x) => x === 0);
+      if (isVec(bs) && av.length === out.length) {
+        vecLoop(av, bv, out, last, false);
+        return be.makeTensorInfo(shape, 'float32', out);
+      }
+      if (isVec(as) && bv.length === out.length) {
+        vecLoop(bv, av, out, last, true);
+        return be.makeTensorInfo(shape, 'float32', out);
+      }
+    }
     const idx = new Array<number>(r).fill(0);
     let ao = 0;
     let bo = 0;
@@ -254,5 +289,5 @@ export function elementwiseKernel(name: string, fallback: Fallback): KernelFunc 
   if (name === 'FusedBatchNorm') return fusedBatchNorm(fallback);
   const inner = INNER[name];
   if (!inner) throw new Error(`no fast elementwise kernel ${name}`);
-  return binary(inner, fallback);
+  return binary(inner, VEC[name], fallback);
 }
