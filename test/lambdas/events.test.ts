@@ -77,7 +77,12 @@ it('serves the API events', async () => {
   const started: string[] = [];
   const api = createApiHandler({
     store: () => new FileStore(dir),
-    starter: () => ({ start: async (id) => (started.push(id), id) }),
+    starter: () => ({
+      start: async (id) => {
+        started.push(id);
+        return id;
+      },
+    }),
   });
   const post = await api(await event('api-post-searches'));
   expect(post.statusCode).toBe(202);
