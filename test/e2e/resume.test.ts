@@ -12,8 +12,8 @@ import { getJson } from '../../core/store/json.js';
 import { runSession } from '../../local/session.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
-/** Fields that measure time, and the search id (it names paths): everything else must match. */
-const TIMING_FIELDS = new Set(['trainSeconds', 'examplesPerSec', 'searchId', 'modelPrefix']);
+/** Fields that measure time (actualUSD is priced from measured seconds), and the search id (it names paths). */
+const TIMING_FIELDS = new Set(['trainSeconds', 'examplesPerSec', 'actualUSD', 'searchId', 'modelPrefix']);
 
 function normalize(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalize);
