@@ -325,6 +325,14 @@ async function trainLoop(
   result.valAccuracy = evaluateAccuracy(model, data.val, data.shape);
   result.testAccuracy = evaluateAccuracy(model, data.test, data.shape);
   if (input.saveModel && result.status === 'ok')
-    await saveModelToStore(model, input.saveModel.store, input.saveModel.prefix);
+    // The preprocessing travels with the model: inputs are (pixel - mean[c]) / std[c], NHWC.
+    await saveModelToStore(model, input.saveModel.store, input.saveModel.prefix, {
+      cosearch: {
+        dataset: data.uri,
+        inputShape: data.shape,
+        numClasses: data.numClasses,
+        ...data.normalization,
+      },
+    });
   return result;
 }

@@ -49,6 +49,9 @@ describe('trainChild', () => {
     expect([...store.objects.keys()].sort()).toEqual(['models/c1/model.json', 'models/c1/weights.bin']);
     const loaded = await loadModelFromStore(store, 'models/c1');
     expect(evaluateAccuracy(loaded, digits.test, digits.shape)).toBe(r.testAccuracy);
+    const meta = loaded.getUserDefinedMetadata() as { cosearch: { mean: number[]; inputShape: number[] } };
+    expect(meta.cosearch.inputShape).toEqual([8, 8, 1]);
+    expect(meta.cosearch.mean).toEqual(digits.normalization.mean);
     loaded.dispose();
   });
 
