@@ -346,6 +346,8 @@ export async function trainCandidate(
     dataset: spec.dataset,
     training: spec.training,
     seed: childSeed(spec, cid),
+    // One split for the whole search: every child is scored on the same validation and test sets.
+    dataSeed: spec.strategy.seed,
     readBytes: ctx.readBytes,
     saveModel: { store, prefix: modelPrefix },
   });
