@@ -11,7 +11,7 @@ import { type LocalDefinition, localDefinition, type StateMachineDefinition } fr
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 export type LocalHandler = (input: JsonValue) => Promise<JsonValue>;
-type EventLog = { type: string; state?: { name: string } };
+type EventLog = { type: string; timestamp: number; state?: { name: string } };
 
 const lambdaContext = (name: string): Context =>
   ({

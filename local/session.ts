@@ -47,6 +47,8 @@ export interface SessionResult {
   status: string;
   events: number;
   seconds: number;
+  /** Wall seconds during which at least one child was being simulated or trained. */
+  childSeconds: number;
 }
 
 type Scored = Evaluation & { id: string };
@@ -112,15 +114,17 @@ export async function runSession(
       options.onProgress?.(snapshot(), 'iteration');
     });
   };
+  const busy = new BusyClock();
   const onAbort = () => void store.put(keys.stop(searchId), 'stopped by user\n');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const exec = await runLocalExecution({ store, readBytes: s3Reader() }, searchId, {
       handlers,
       onEvent: (e) => {
-        if (e.type !== 'StateExited') return;
         // Per-candidate states of the Distributed Map branch carry a suffix (TrainChildAtScale).
         const name = e.state?.name?.replace(new RegExp(`${AT_SCALE_SUFFIX}$`), '');
+        if (name === STATE.train || name === STATE.simulate) busy.track(e.type, e.timestamp);
+        if (e.type !== 'StateExited') return;
         if (name === STATE.train || name === STATE.infeasible || name === STATE.childFailed) {
           childrenDone++;
           options.onProgress?.(snapshot(), 'child');
@@ -135,9 +139,30 @@ export async function runSession(
     state = await getJson<SearchState>(store, keys.state(searchId));
     options.onProgress?.(snapshot(), 'done');
     const output = exec.output as { status?: string };
-    return { searchId, status: output.status ?? state.status, events: exec.events, seconds: seconds() };
+    return {
+      searchId,
+      status: output.status ?? state.status,
+      events: exec.events,
+      seconds: seconds(),
+      childSeconds: busy.seconds,
+    };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await pool?.close();
+  }
+}
+
+/** Union of the intervals in which any child state runs: the rest of the wall time is overhead. */
+class BusyClock {
+  private active = 0;
+  private since = 0;
+  seconds = 0;
+
+  track(type: string, timestamp: number): void {
+    if (type === 'StateEntered') {
+      if (this.active++ === 0) this.since = timestamp;
+    } else if ((type === 'StateExited' || type === 'StateFailed') && this.active > 0) {
+      if (--this.active === 0) this.seconds += (timestamp - this.since) / 1000;
+    }
   }
 }

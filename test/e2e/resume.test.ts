@@ -88,3 +88,29 @@ it('a run killed mid-iteration and resumed equals an uninterrupted run', async (
   const resumed = await getJson(store, keys.results(id!));
   expect(normalize(resumed)).toEqual(normalize(reference));
 });
+
+it('Ctrl-C stops cleanly through the stop flag: Finalize runs and results are written', async () => {
+  const spec = tinySpec({
+    strategy: { name: 'random', iterations: 6, batchSize: 2, seed: 8, concurrency: 1 },
+  });
+  const specFile = join(dir, 'spec-int.json');
+  await writeFile(specFile, JSON.stringify(spec));
+  const root = join(dir, 'interrupted');
+  const run = cli(['run', specFile, '--store', `file://${root}`]);
+  const store = new FileStore(root);
+  let id: string | undefined;
+  for (let i = 0; i < 600 && !id; i++) {
+    id = await firstMetricOf(root, 1);
+    if (!id) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(id).toBeDefined();
+  run.kill('SIGINT');
+  expect(await exited(run)).toBe(0);
+  const results = await getJson<{ status: string; stopReason: string; iterations: number }>(
+    store,
+    keys.results(id!),
+  );
+  expect(results.status).toBe('stopped');
+  expect(results.stopReason).toBe('stop-flag');
+  expect(results.iterations).toBeLessThan(6);
+});
