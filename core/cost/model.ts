@@ -20,13 +20,16 @@ export type TrainerBackend = 'cpu' | 'cpu-fast' | 'tensorflow';
 /**
  * Training throughput per backend, in multiply-accumulates per second (forward and backward
  * counted as 3x the forward MACs), plus a fixed per-child overhead (model build, data load,
- * evaluation). Placeholder figures until the trainer benchmark (bench/) lands: pure-JS tfjs on one
- * Lambda vCPU, the project's fast cpu kernels, and tfjs-node (libtensorflow) in the image trainer.
+ * evaluation). From `npm run bench -- trainer` (reference model R1, 693k forward MACs, batch 64,
+ * medians, 2-core x86 machine): plain tfjs cpu 4.4 examples/s (9e6 MAC/s); the project's JS
+ * kernels over the cpu backend, which the zip Lambda runs, 190 examples/s (4e8 MAC/s). tfjs-node
+ * is not measurable here (its binding cannot install); its figure is PyTorch-CPU's on the same
+ * machine, ~2,000 examples/s (4e9 MAC/s), as a stand-in for native BLAS.
  */
 export const TRAINING_THROUGHPUT: Record<TrainerBackend, { macsPerSecond: number; overheadSeconds: number }> =
   {
-    cpu: { macsPerSecond: 0.25e9, overheadSeconds: 3 },
-    'cpu-fast': { macsPerSecond: 1e9, overheadSeconds: 3 },
+    cpu: { macsPerSecond: 9e6, overheadSeconds: 3 },
+    'cpu-fast': { macsPerSecond: 4e8, overheadSeconds: 3 },
     tensorflow: { macsPerSecond: 4e9, overheadSeconds: 5 },
   };
 
@@ -177,7 +180,7 @@ export function childTrainSeconds(forwardMacs: number, examples: number, backend
 
 /** The USD a spec will cost at most: every candidate the budget allows, all of them trained. */
 export function estimateCost(spec: SearchSpec, options: CostOptions = {}): CostEstimate {
-  const backend = options.backend ?? 'cpu';
+  const backend = options.backend ?? 'cpu-fast';
   const candidates = Math.min(spec.strategy.iterations * spec.strategy.batchSize, spec.budget.maxCandidates);
   const iterations = Math.min(spec.strategy.iterations, Math.ceil(candidates / spec.strategy.batchSize));
   const { train } = datasetFacts(spec);
@@ -221,7 +224,7 @@ export function costSoFar(
   progress: CostProgress,
   options: CostOptions = {},
 ): CostBreakdown {
-  const backend = options.backend ?? 'cpu';
+  const backend = options.backend ?? 'cpu-fast';
   const trained = Math.max(0, progress.trained - (progress.cached ?? 0));
   let trainSeconds = progress.trainSeconds;
   if (trainSeconds === undefined) {
