@@ -1,10 +1,6 @@
-// `cosearch remote`: drive a deployed stack's REST API, signing every request with SigV4
-// (service execute-api) from the standard AWS credential chain.
-import { readFile } from 'node:fs/promises';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { formatIssues, parseSpecText } from '../../core/spec/parse.js';
 import {
   type Command,
   EXIT_BAD_INPUT,
@@ -14,6 +10,7 @@ import {
   positiveInt,
   UsageError,
 } from '../cli.js';
+import { readSpecFile } from './spec-file.js';
 
 export interface RemoteOptions {
   /** The stage URL, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/v1/ */
@@ -141,19 +138,8 @@ Options: --region R (default: AWS_REGION, else the API URL's region)
 Credentials come from the standard AWS chain (environment, profile, SSO, instance role).`;
 
 async function specBody(path: string | undefined): Promise<string> {
-  if (!path) return '{}';
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(
-      `cannot read spec ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
   // Checked here too, so a bad spec fails before any request.
-  const r = parseSpecText(text);
-  if (!r.ok) throw new UsageError(`${path} is not a valid spec:\n${formatIssues(r.issues)}`);
-  return text;
+  return path ? (await readSpecFile(path)).text : '{}';
 }
 
 export const command: Command = {

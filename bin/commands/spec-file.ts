@@ -14,7 +14,11 @@ export async function loadRunnableSpec(path: string | undefined): Promise<Search
 
 /** Load and validate a spec file; no path means the built-in example. */
 export async function loadSpecFile(path: string | undefined): Promise<SearchSpec> {
-  if (!path) return exampleSpec();
+  return path ? (await readSpecFile(path)).spec : exampleSpec();
+}
+
+/** A spec file's text and its validated spec, or a UsageError naming the file and each field. */
+export async function readSpecFile(path: string): Promise<{ text: string; spec: SearchSpec }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -25,5 +29,5 @@ export async function loadSpecFile(path: string | undefined): Promise<SearchSpec
   }
   const r = parseSpecText(text);
   if (!r.ok) throw new UsageError(`${path} is not a valid spec:\n${formatIssues(r.issues)}`);
-  return r.value;
+  return { text, spec: r.value };
 }
