@@ -132,19 +132,23 @@ export async function createSearch(
 ): Promise<{ searchId: string; specHash: string }> {
   const specHash = specHashOf(spec);
   await putJsonOnce(store, keys.spec(searchId), spec);
-  const t = new Date(now()).toISOString();
-  const state: SearchState = {
+  const state = newSearchState(spec, searchId, new Date(now()).toISOString());
+  if (!(await store.tryGet(keys.state(searchId)))) await putJson(store, keys.state(searchId), state);
+  return { searchId, specHash };
+}
+
+/** The progress summary of a search that has not run yet. */
+export function newSearchState(spec: SearchSpec, searchId: string, at: string): SearchState {
+  return {
     searchId,
     status: 'created',
-    specHash,
+    specHash: specHashOf(spec),
     iteration: 0,
     iterations: spec.strategy.iterations,
     ...ZERO_COUNTS,
-    startedAt: t,
-    updatedAt: t,
+    startedAt: at,
+    updatedAt: at,
   };
-  if (!(await store.tryGet(keys.state(searchId)))) await putJson(store, keys.state(searchId), state);
-  return { searchId, specHash };
 }
 
 /** Last iteration whose policy update was written, 0 if none. */

@@ -5,7 +5,7 @@ import { simulateNetwork } from '../../../core/accelerator/index.js';
 import type { Evaluation } from '../../../core/engine/evaluation.js';
 import { keys } from '../../../core/engine/keys.js';
 import { finalizeResults } from '../../../core/engine/results.js';
-import type { SearchState } from '../../../core/engine/steps.js';
+import { newSearchState, type SearchState } from '../../../core/engine/steps.js';
 import { summarizeNetwork } from '../../../core/network/summary.js';
 import { Rng } from '../../../core/rng.js';
 import { SearchSpace } from '../../../core/space/encoding.js';
@@ -88,20 +88,9 @@ export async function writeSyntheticSearch(store: Store, searchId: string, o: Sy
     await putJson(store, keys.evaluations(searchId, k), { evaluations });
   }
   const state: SearchState = {
-    searchId,
+    ...newSearchState(spec, searchId, '2026-01-01T00:00:00.000Z'),
     status: 'succeeded',
-    specHash: '',
     iteration: iterations,
-    iterations,
-    candidatesEvaluated: 0,
-    trained: 0,
-    failed: 0,
-    infeasible: 0,
-    cached: 0,
-    bestReward: null,
-    trainSeconds: 0,
-    startedAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
   };
   await finalizeResults(store, spec, searchId, state, 'succeeded', 'iterations');
   return { spec, dataset };
