@@ -15,6 +15,7 @@ export const keys = {
   idempotency: (keyHash: string) => `idempotency/${keyHash}.json`,
   root: (id: string) => `searches/${assertSearchId(id)}/`,
   spec: (id: string) => `searches/${assertSearchId(id)}/spec.json`,
+  frame: (id: string) => `searches/${assertSearchId(id)}/frame.json`,
   dataset: (id: string) => `searches/${assertSearchId(id)}/dataset.json`,
   policy: (id: string, k: number) => `searches/${assertSearchId(id)}/policy/iter-${k}.json`,
   policyPrefix: (id: string) => `searches/${assertSearchId(id)}/policy/`,

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { technologyTableHash } from '../accelerator/index.js';
 import { costSoFar, estimateCost } from '../cost/model.js';
-import { bestPerObjective, hypervolume, paretoFront } from '../search/pareto.js';
+import { bestPerObjective, type HypervolumeFrame, hypervolume, paretoFront } from '../search/pareto.js';
 import { OBJECTIVE_NAMES, type SearchSpec } from '../spec/schema.js';
 import { putJson, tryGetJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
@@ -22,8 +22,8 @@ function versionOf(pkg: string): string | undefined {
 
 export const COSEARCH_VERSION = '0.1.0';
 
-/** Reference point of the reported hypervolume, fixed before any search runs (see pareto.ts). */
-export const RESULTS_HV_FRAME = {
+/** Frame for searches stored before Init wrote frame.json. */
+export const FALLBACK_HV_FRAME: HypervolumeFrame = {
   reference: { accuracy: 0, latencyMs: 100, energyMJ: 100, areaMM2: 100 },
   ideal: { accuracy: 1, latencyMs: 0, energyMJ: 0, areaMM2: 0 },
 };
@@ -50,6 +50,7 @@ export async function finalizeResults(
   stopReason: string | undefined,
 ): Promise<void> {
   const iterations = state.iteration;
+  const frame = (await tryGetJson<HypervolumeFrame>(store, keys.frame(searchId))) ?? FALLBACK_HV_FRAME;
   const all = await loadEvaluations(store, searchId, iterations);
   // One entry per distinct candidate: the first evaluation of it.
   const seen = new Set<string>();
@@ -69,7 +70,7 @@ export async function finalizeResults(
     const rewards = upTo.flatMap((p) => (p.reward === null ? [] : [p.reward]));
     perIteration.push({
       iteration: k,
-      hypervolume: hypervolume(paretoFront(upTo, OBJECTIVE_NAMES), OBJECTIVE_NAMES, RESULTS_HV_FRAME),
+      hypervolume: hypervolume(paretoFront(upTo, OBJECTIVE_NAMES), OBJECTIVE_NAMES, frame),
       bestReward: rewards.length ? Math.max(...rewards) : null,
     });
   }
@@ -94,7 +95,7 @@ export async function finalizeResults(
       ...Object.fromEntries(Object.entries(best).map(([k, v]) => [k, v ? v.cid : null])),
     },
     hypervolume: {
-      frame: RESULTS_HV_FRAME,
+      frame,
       perIteration,
     },
     versions: {

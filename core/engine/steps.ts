@@ -19,6 +19,7 @@ import { AlreadyExistsError, type Store } from '../store/store.js';
 import { trainChild } from '../training/train.js';
 import type { TrainResult } from '../training/types.js';
 import { type Evaluation, evaluateIteration } from './evaluation.js';
+import { hypervolumeFrame } from './frame.js';
 import { keys } from './keys.js';
 import { writeReport } from './report.js';
 import { finalizeResults } from './results.js';
@@ -172,6 +173,7 @@ export async function initSearch(ctx: StepContext, input: { searchId: string }):
     sizes: { train: data.train.n, validation: data.val.n, test: data.test.n },
   };
   await putJson(store, keys.dataset(searchId), info);
+  await putJsonOnce(store, keys.frame(searchId), hypervolumeFrame(spec, info.shape, info.numClasses));
   const controller = controllerFor(spec, space);
   const snapshot: PolicySnapshot = {
     version: SPEC_VERSION,
