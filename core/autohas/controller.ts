@@ -1,0 +1,176 @@
+// The AutoHAS controller: one independent softmax per decision (factorized), over the network
+// and accelerator decisions and the hyper-parameter bases. Trained by REINFORCE with a
+// moving-average baseline; hyper-parameters in `mix` mode take a gradient on their mixed value.
+import type { Rng } from '../rng.js';
+import type { SearchSpace } from '../space/encoding.js';
+import type { Candidate, Decision } from '../space/types.js';
+import { type HpBases, type HpMode, mixBasis, mixGradient, softmax } from './hp-bases.js';
+
+/** Hyper-parameters given as bases; the others (optimizer, batch size, epochs) stay at choice 0. */
+export const HP_BASIS_NAMES = ['learningRate', 'weightDecay'] as const;
+export type HpBasisName = (typeof HP_BASIS_NAMES)[number];
+
+export interface ControllerOptions {
+  /** REINFORCE step size. */
+  learningRate: number;
+  baselineDecay: number;
+  entropyWeight: number;
+  hpMode: HpMode;
+}
+
+export interface ControllerState {
+  logits: number[][];
+  baseline: number | null;
+  updates: number;
+}
+
+/** One draw: tokens for the whole space (uncontrolled decisions 0) and the hp values used. */
+export interface Draw {
+  tokens: number[];
+  candidate: Candidate;
+  hp: Record<HpBasisName, number>;
+}
+
+export class Controller {
+  /** Indices into space.decisions that the controller decides. */
+  readonly controlled: readonly number[];
+  logits: Float64Array[];
+  baseline: number | undefined;
+  updates = 0;
+
+  constructor(
+    readonly space: SearchSpace,
+    readonly options: ControllerOptions,
+  ) {
+    this.controlled = space.decisions.flatMap((d, i) =>
+      d.group !== 'hyperparameters' || isBasis(d) ? [i] : [],
+    );
+    this.logits = this.controlled.map((i) => new Float64Array(space.decisions[i]!.choices.length));
+  }
+
+  private decision(j: number): Decision {
+    return this.space.decisions[this.controlled[j]!]!;
+  }
+
+  private isMixed(j: number): boolean {
+    return this.options.hpMode === 'mix' && isBasis(this.decision(j));
+  }
+
+  /** The bases of one hp decision (its choices, which the space built from the spec's range). */
+  bases(name: HpBasisName): HpBases {
+    const d = this.space.decisions[this.space.indexOf(`hyperparameters.${name}`)]!;
+    return { name, values: d.choices as number[] };
+  }
+
+  private logitsOf(name: HpBasisName): Float64Array {
+    return this.logits[this.controlled.indexOf(this.space.indexOf(`hyperparameters.${name}`))]!;
+  }
+
+  /** Samples every controlled decision (mixed hp decisions are not sampled: token 0, mix value). */
+  sample(rng: Rng): Draw {
+    const tokens = this.space.decisions.map(() => 0);
+    this.controlled.forEach((i, j) => {
+      if (!this.isMixed(j)) tokens[i] = rng.categorical(softmax(this.logits[j]!));
+    });
+    return this.draw(tokens);
+  }
+
+  /** The candidate of given tokens, with the hp values this mode uses. */
+  draw(tokens: readonly number[]): Draw {
+    const candidate = this.space.decode(tokens);
+    const hp = {} as Record<HpBasisName, number>;
+    for (const name of HP_BASIS_NAMES)
+      hp[name] =
+        this.options.hpMode === 'mix'
+          ? mixBasis(this.bases(name), this.logitsOf(name))
+          : candidate.hyperparameters[name];
+    candidate.hyperparameters = { ...candidate.hyperparameters, ...hp };
+    return { tokens: [...tokens], candidate, hp };
+  }
+
+  /**
+   * REINFORCE: θ_d += lr · ((R − b) · ∇ log p(token_d) + β · ∇ H_d) for every sampled decision,
+   * then b ← decay · b + (1 − decay) · R. The first reward sets the baseline (advantage 0).
+   */
+  reinforce(tokens: readonly number[], reward: number): number {
+    const b = this.baseline ?? reward;
+    const adv = reward - b;
+    const { learningRate: lr, entropyWeight: beta, baselineDecay: decay } = this.options;
+    this.controlled.forEach((i, j) => {
+      if (this.isMixed(j)) return;
+      const th = this.logits[j]!;
+      const p = softmax(th);
+      // ∂H/∂θ_k = −p_k (log p_k + H)
+      const h = -p.reduce((s, pk) => s + (pk > 0 ? pk * Math.log(pk) : 0), 0);
+      for (let k = 0; k < th.length; k++) {
+        const dlogp = (k === tokens[i] ? 1 : 0) - p[k]!;
+        const dh = p[k]! > 0 ? -p[k]! * (Math.log(p[k]!) + h) : 0;
+        th[k] = th[k]! + lr * (adv * dlogp + beta * dh);
+      }
+    });
+    this.baseline = decay * b + (1 - decay) * reward;
+    this.updates++;
+    return adv;
+  }
+
+  /** `mix` mode: gradient descent on a loss through the mixed value (dLoss/dValue given). */
+  descendMixed(name: HpBasisName, dLossDValue: number, step: number): void {
+    const th = this.logitsOf(name);
+    const g = mixGradient(this.bases(name), th);
+    for (let k = 0; k < th.length; k++) th[k] = th[k]! - step * dLossDValue * g[k]!;
+  }
+
+  /**
+   * The k most probable full choices, best first: exact top-k of the product of independent
+   * softmaxes (beam over decisions, ties broken by lower token). Mixed hp decisions stay at 0
+   * and carry their mix value.
+   */
+  topK(k: number): { draw: Draw; probability: number }[] {
+    if (!Number.isInteger(k) || k < 1) throw new Error(`topK: k must be a whole number >= 1, got ${k}`);
+    let beam: { tokens: number[]; logp: number }[] = [{ tokens: this.space.decisions.map(() => 0), logp: 0 }];
+    this.controlled.forEach((i, j) => {
+      if (this.isMixed(j)) return;
+      const lp = softmax(this.logits[j]!).map(Math.log);
+      const next: { tokens: number[]; logp: number }[] = [];
+      for (const b of beam)
+        lp.forEach((l, t) => {
+          const tokens = [...b.tokens];
+          tokens[i] = t;
+          next.push({ tokens, logp: b.logp + l });
+        });
+      next.sort((a, b) => b.logp - a.logp || compareTokens(a.tokens, b.tokens));
+      beam = next.slice(0, k);
+    });
+    return beam.map((b) => ({ draw: this.draw(b.tokens), probability: Math.exp(b.logp) }));
+  }
+
+  state(): ControllerState {
+    return { logits: this.logits.map((l) => [...l]), baseline: this.baseline ?? null, updates: this.updates };
+  }
+
+  setState(s: ControllerState): void {
+    const ok =
+      Array.isArray(s.logits) &&
+      s.logits.length === this.logits.length &&
+      s.logits.every(
+        (l, j) =>
+          Array.isArray(l) && l.length === this.logits[j]!.length && l.every((x) => typeof x === 'number'),
+      );
+    if (!ok) throw new Error('controller state does not match this space (decision counts differ)');
+    this.logits = s.logits.map((l) => Float64Array.from(l));
+    this.baseline = s.baseline ?? undefined;
+    this.updates = s.updates;
+  }
+}
+
+function isBasis(d: Decision): boolean {
+  return (
+    d.group === 'hyperparameters' &&
+    (HP_BASIS_NAMES as readonly string[]).includes(d.name.slice('hyperparameters.'.length))
+  );
+}
+
+function compareTokens(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { Controller } from '../../../core/autohas/controller.js';
+import { softmax } from '../../../core/autohas/hp-bases.js';
+import { Rng } from '../../../core/rng.js';
+import { SearchSpace } from '../../../core/space/encoding.js';
+import { tinySpec } from './fixtures.js';
+
+const opts = { learningRate: 0.5, baselineDecay: 0.5, entropyWeight: 0, hpMode: 'sample' as const };
+
+describe('Controller', () => {
+  const space = new SearchSpace(tinySpec());
+
+  it('controls network, accelerator and hp-basis decisions only', () => {
+    const c = new Controller(space, opts);
+    const names = c.controlled.map((i) => space.decisions[i]!.name);
+    expect(names).toContain('network.stage1.kernel');
+    expect(names).toContain('accelerator.rows');
+    expect(names).toContain('hyperparameters.learningRate');
+    expect(names).toContain('hyperparameters.weightDecay');
+    expect(names).not.toContain('hyperparameters.optimizer');
+    expect(names).not.toContain('hyperparameters.batchSize');
+  });
+
+  it('REINFORCE raises the probability of rewarded choices and lowers unrewarded ones', () => {
+    const c = new Controller(space, opts);
+    const k = space.indexOf('network.stage0.kernel');
+    const j = c.controlled.indexOf(k);
+    const rng = Rng.fromSeed(2);
+    for (let i = 0; i < 200; i++) {
+      const d = c.sample(rng);
+      c.reinforce(d.tokens, d.tokens[k] === 1 ? 1 : 0);
+    }
+    expect(softmax(c.logits[j]!)[1]!).toBeGreaterThan(0.9);
+    expect(c.baseline).toBeGreaterThan(0.5);
+  });
+
+  it('mix mode does not sample hp bases and uses the softmax mix', () => {
+    const c = new Controller(space, { ...opts, hpMode: 'mix' });
+    const d = c.sample(Rng.fromSeed(1));
+    const lrBases = c.bases('learningRate').values;
+    expect(d.hp.learningRate).toBeCloseTo(lrBases.reduce((a, b) => a + b, 0) / lrBases.length, 12);
+    expect(d.candidate.hyperparameters.learningRate).toBe(d.hp.learningRate);
+    c.descendMixed('learningRate', -1, 1000); // loss falls as lr grows: mass moves to the largest basis
+    expect(c.sample(Rng.fromSeed(1)).hp.learningRate).toBeGreaterThan(d.hp.learningRate);
+  });
+
+  it('topK is the exact most-probable list, deterministic, and state round-trips', () => {
+    const c = new Controller(space, opts);
+    const rng = Rng.fromSeed(3);
+    for (let i = 0; i < 30; i++) {
+      const d = c.sample(rng);
+      c.reinforce(d.tokens, rng.next());
+    }
+    const top = c.topK(4);
+    expect(top).toHaveLength(4);
+    for (let i = 1; i < 4; i++) expect(top[i]!.probability).toBeLessThanOrEqual(top[i - 1]!.probability);
+    // The best is the per-decision argmax.
+    const argmax = c.controlled.map((_, j) => {
+      const p = softmax(c.logits[j]!);
+      return p.indexOf(Math.max(...p));
+    });
+    expect(c.controlled.map((i) => top[0]!.draw.tokens[i])).toEqual(argmax);
+    const d = new Controller(space, opts);
+    d.setState(JSON.parse(JSON.stringify(c.state())));
+    expect(d.topK(4).map((t) => t.draw.candidate.id)).toEqual(top.map((t) => t.draw.candidate.id));
+    expect(() => d.setState({ logits: [[0]], baseline: null, updates: 0 })).toThrow(/does not match/);
+  });
+});

@@ -1,0 +1,57 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  autohasStep,
+  controllerStep,
+  createAutohasState,
+  disposeAutohasState,
+} from '../../../core/autohas/step.js';
+import type { LoadedDataset } from '../../../core/data/dataset.js';
+import { Rng } from '../../../core/rng.js';
+import { initBackend } from '../../../core/training/backend.js';
+import { tinyDigits, tinySpec } from './fixtures.js';
+
+let data: LoadedDataset;
+beforeAll(async () => {
+  await initBackend('cpu');
+  data = await tinyDigits();
+});
+
+describe('autohasStep', () => {
+  it('updates shared weights and controller; rewards use accuracy and the simulator', () => {
+    const s = createAutohasState(tinySpec(), data, { batchSize: 16 });
+    const vars = [...s.supernet.vars];
+    const head = [...s.supernet.weight('head_dense/kernel').dataSync()];
+    const logs = Array.from({ length: 4 }, () => autohasStep(s));
+    expect(s.step).toBe(4);
+    expect([...s.supernet.weight('head_dense/kernel').dataSync()]).not.toEqual(head);
+    expect(s.supernet.vars.every((v, i) => v === vars[i])).toBe(true);
+    expect(s.controller.updates).toBe(4);
+    for (const l of logs) {
+      expect(l.controller.accuracy).toBeGreaterThanOrEqual(0);
+      expect(l.controller.accuracy).toBeLessThanOrEqual(1);
+      if (l.controller.feasible) expect(l.controller.latencyMs).toBeGreaterThan(0);
+    }
+    // Each step: weight batch + trial batch (fwd+bwd), one validation batch (fwd).
+    expect(s.evalExamples).toBeGreaterThan(0);
+    expect(s.trainExamples).toBeGreaterThanOrEqual(s.evalExamples);
+    disposeAutohasState(s);
+  });
+
+  it('the controller step scores temporary weights: shared weights stay bit-identical', () => {
+    const s = createAutohasState(tinySpec(), data, { batchSize: 16 });
+    const before = s.supernet.vars.map((v) => [...v.dataSync()]);
+    const r = controllerStep(s, s.controller.sample(Rng.fromSeed(4)));
+    expect(s.supernet.vars.map((v) => [...v.dataSync()])).toEqual(before);
+    expect(Number.isFinite(r.reward)).toBe(true);
+    disposeAutohasState(s);
+  });
+
+  it('mix mode moves the hp logits by the hyper-gradient', () => {
+    const s = createAutohasState(tinySpec(), data, { batchSize: 16, hpMode: 'mix' });
+    const before = s.controller.state().logits;
+    for (let i = 0; i < 2; i++) autohasStep(s);
+    const lr = s.controller.controlled.indexOf(s.space.indexOf('hyperparameters.learningRate'));
+    expect(s.controller.state().logits[lr]).not.toEqual(before[lr]);
+    disposeAutohasState(s);
+  });
+});
