@@ -41,6 +41,16 @@ const cli = (args: string[]): ChildProcess =>
 
 const exited = (p: ChildProcess) => new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
 
+/** The search id once iteration k has its first metric object, polling for up to 2 minutes. */
+async function waitForMetric(root: string, iteration: number): Promise<string | undefined> {
+  for (let i = 0; i < 600; i++) {
+    const id = await firstMetricOf(root, iteration);
+    if (id) return id;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return undefined;
+}
+
 async function firstMetricOf(root: string, iteration: number): Promise<string | undefined> {
   try {
     const [id] = await readdir(join(root, 'searches'));
@@ -67,11 +77,7 @@ it('a run killed mid-iteration and resumed equals an uninterrupted run', async (
 
   const root = join(dir, 'killed');
   const run = cli(['run', specFile, '--store', `file://${root}`, '--json']);
-  let id: string | undefined;
-  for (let i = 0; i < 600 && !id; i++) {
-    id = await firstMetricOf(root, 2);
-    if (!id) await new Promise((r) => setTimeout(r, 200));
-  }
+  const id = await waitForMetric(root, 2);
   expect(id).toBeDefined();
   run.kill('SIGKILL');
   await exited(run);
@@ -98,11 +104,7 @@ it('Ctrl-C stops cleanly through the stop flag: Finalize runs and results are wr
   const root = join(dir, 'interrupted');
   const run = cli(['run', specFile, '--store', `file://${root}`]);
   const store = new FileStore(root);
-  let id: string | undefined;
-  for (let i = 0; i < 600 && !id; i++) {
-    id = await firstMetricOf(root, 1);
-    if (!id) await new Promise((r) => setTimeout(r, 200));
-  }
+  const id = await waitForMetric(root, 1);
   expect(id).toBeDefined();
   run.kill('SIGINT');
   expect(await exited(run)).toBe(0);
