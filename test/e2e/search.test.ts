@@ -102,6 +102,22 @@ describe('a 2-iteration × 3-candidate search', () => {
   });
 });
 
+describe('every strategy runs through the loop', () => {
+  it.each(['reinforce', 'reinforce-lstm', 'ppo', 'evolution', 'two-phase'] as const)('%s', async (name) => {
+    const store = new FileStore(join(dir, `strategy-${name}`));
+    await createSearch(
+      store,
+      tinySpec({ strategy: { name, iterations: 2, batchSize: 3, seed: 1 } }),
+      'strat',
+    );
+    const exec = await runLocalExecution({ store }, 'strat', { definition });
+    expect(exec.output).toMatchObject({ status: 'succeeded' });
+    const results = await getJson<Results>(store, keys.results('strat'));
+    expect(results.candidatesEvaluated).toBe(6);
+    expect(results.paretoFront.length).toBeGreaterThan(0);
+  });
+});
+
 describe('the API path', () => {
   it('POST /searches starts the synthesized loop; GET results returns its front', async () => {
     const store = new FileStore(join(dir, 'c'));
