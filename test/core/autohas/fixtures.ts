@@ -39,3 +39,25 @@ export async function tinyDigits(): Promise<LoadedDataset> {
   cached = { ...d, train: slice(d.train, 300, px), val: slice(d.val, 100, px), test: slice(d.test, 100, px) };
   return cached;
 }
+
+/** One small stage: fast enough for multi-run resume tests. */
+export function microSpec(seed = 0): SearchSpec {
+  return SearchSpecSchema.parse({
+    space: {
+      network: {
+        stages: 1,
+        stemFilters: [4],
+        blockType: ['mbconv', 'conv'],
+        kernel: [3, 5],
+        expansion: [1, 3],
+        filters: [8],
+        layers: [1],
+        squeezeExcite: [false],
+        stride: [2],
+      },
+      accelerator: { template: 'systolic', rows: [8, 16], cols: [8] },
+      hyperparameters: { learningRate: { min: 0.003, max: 0.03, bases: 3 }, weightDecay: [0, 1e-4] },
+    },
+    strategy: { name: 'autohas', seed, learningRate: 0.1 },
+  });
+}
