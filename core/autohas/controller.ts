@@ -121,23 +121,32 @@ export class Controller {
   }
 
   /**
-   * The k most probable full choices, best first: exact top-k of the product of independent
-   * softmaxes (beam over decisions, ties broken by lower token). Mixed hp decisions stay at 0
-   * and carry their mix value.
+   * The k most probable distinct candidates, best first: exact top-k of the product of
+   * independent softmaxes (beam over decisions in space order, which puts a stage's block before
+   * its expansion; ties broken by lower tokens). Mixed hp decisions stay at 0 with their mix value.
    */
   topK(k: number): { draw: Draw; probability: number }[] {
     if (!Number.isInteger(k) || k < 1) throw new Error(`topK: k must be a whole number >= 1, got ${k}`);
     let beam: { tokens: number[]; logp: number }[] = [{ tokens: this.space.decisions.map(() => 0), logp: 0 }];
     this.controlled.forEach((i, j) => {
       if (this.isMixed(j)) return;
+      // An inactive decision (expansion of a plain-conv stage) is marginalized: token 0, p = 1.
+      const stage = /^network\.stage(\d+)\.expansion$/.exec(this.space.decisions[i]!.name)?.[1];
+      const blockAt = stage === undefined ? -1 : this.space.indexOf(`network.stage${stage}.block`);
+      const blockChoices = blockAt < 0 ? [] : this.space.decisions[blockAt]!.choices;
       const lp = softmax(this.logits[j]!).map(Math.log);
       const next: { tokens: number[]; logp: number }[] = [];
-      for (const b of beam)
+      for (const b of beam) {
+        if (blockAt >= 0 && blockChoices[b.tokens[blockAt]!] === 'conv') {
+          next.push(b);
+          continue;
+        }
         lp.forEach((l, t) => {
           const tokens = [...b.tokens];
           tokens[i] = t;
           next.push({ tokens, logp: b.logp + l });
         });
+      }
       next.sort((a, b) => b.logp - a.logp || compareTokens(a.tokens, b.tokens));
       beam = next.slice(0, k);
     });

@@ -148,6 +148,15 @@ export async function restoreCheckpoint(s: AutohasState, store: Store, prefix: s
   const b = bytes as Uint8Array;
   if (b.byteLength !== total * 4) bad(`weights hold ${b.byteLength} bytes, expected ${total * 4}`);
   if (sha256Bytes(b) !== m.weightsSha256) bad('weights checksum mismatch (corrupt)');
+  const isCursor = (c: unknown): boolean =>
+    typeof c === 'object' &&
+    c !== null &&
+    Number.isInteger((c as BatchCursor).epoch) &&
+    Number.isInteger((c as BatchCursor).pos);
+  if (!isCursor(m.cursors?.train) || !isCursor(m.cursors?.val)) bad('bad batch cursors');
+  if (!Number.isFinite(m.counters?.trainExamples) || !Number.isFinite(m.counters?.evalExamples))
+    bad('bad example counters');
+  if (!m.optimizer.steps.every((t) => Number.isInteger(t) && t >= 0)) bad('bad optimizer step counts');
   let rng: Rng;
   try {
     rng = Rng.fromState(m.rng);

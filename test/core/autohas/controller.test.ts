@@ -66,3 +66,20 @@ describe('Controller', () => {
     expect(() => d.setState({ logits: [[0]], baseline: null, updates: 0 })).toThrow(/does not match/);
   });
 });
+
+describe('Controller.topK over plain-conv stages', () => {
+  it('lists distinct candidates: a conv stage does not split on its inactive expansion', () => {
+    const space = new SearchSpace(tinySpec());
+    const c = new Controller(space, opts);
+    // Make conv blocks overwhelmingly likely everywhere.
+    for (const s of [0, 1]) {
+      const j = c.controlled.indexOf(space.indexOf(`network.stage${s}.block`));
+      const conv = space.decisions[space.indexOf(`network.stage${s}.block`)]!.choices.indexOf('conv');
+      c.logits[j]![conv] = 20;
+    }
+    const top = c.topK(8);
+    const ids = top.map((t) => t.draw.candidate.id);
+    expect(new Set(ids).size).toBe(8);
+    expect(top.every((t) => t.draw.candidate.network.stages.every((st) => st.block === 'conv'))).toBe(true);
+  });
+});
