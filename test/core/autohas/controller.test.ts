@@ -71,7 +71,11 @@ describe('Controller.topK over plain-conv stages', () => {
   it('lists distinct candidates: a conv stage does not split on its inactive expansion', () => {
     const space = new SearchSpace(tinySpec());
     const c = new Controller(space, opts);
-    // Make conv blocks overwhelmingly likely everywhere.
+    // Every decision peaked on its first choice, expansions uniform, conv blocks near certain:
+    // a beam that split on the inactive expansions would list the same candidate twice.
+    c.logits.forEach((l, j) => {
+      if (!space.decisions[c.controlled[j]!]!.name.endsWith('.expansion')) l[0] = 5;
+    });
     for (const s of [0, 1]) {
       const j = c.controlled.indexOf(space.indexOf(`network.stage${s}.block`));
       const conv = space.decisions[space.indexOf(`network.stage${s}.block`)]!.choices.indexOf('conv');
