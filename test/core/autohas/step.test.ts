@@ -7,8 +7,8 @@ import {
 } from '../../../core/autohas/step.js';
 import type { LoadedDataset } from '../../../core/data/dataset.js';
 import { Rng } from '../../../core/rng.js';
-import { initBackend } from '../../../core/training/backend.js';
-import { tinyDigits, tinySpec } from './fixtures.js';
+import { initBackend, tf } from '../../../core/training/backend.js';
+import { microSpec, tinyDigits, tinySpec } from './fixtures.js';
 
 let data: LoadedDataset;
 beforeAll(async () => {
@@ -47,11 +47,25 @@ describe('autohasStep', () => {
   });
 
   it('mix mode moves the hp logits by the hyper-gradient', () => {
-    const s = createAutohasState(tinySpec(), data, { batchSize: 16, hpMode: 'mix' });
+    const s = createAutohasState(microSpec(), data, { batchSize: 8, hpMode: 'mix' });
     const before = s.controller.state().logits;
     for (let i = 0; i < 2; i++) autohasStep(s);
     const lr = s.controller.controlled.indexOf(s.space.indexOf('hyperparameters.learningRate'));
     expect(s.controller.state().logits[lr]).not.toEqual(before[lr]);
     disposeAutohasState(s);
+  });
+
+  it('rejects bad hp bases before allocating anything', () => {
+    const spec = microSpec();
+    const before = tf.memory().numTensors;
+    spec.space.hyperparameters.learningRate = { min: 0.1, max: 0.01, bases: 3, scale: 'log' };
+    expect(() => createAutohasState(spec, data)).toThrow(
+      /hyperparameters.learningRate: min \(0.1\) must be below max/,
+    );
+    spec.space.hyperparameters.learningRate = { min: 0.001, max: 0.01, bases: 1, scale: 'log' };
+    expect(() => createAutohasState(spec, data)).toThrow(/bases must be a whole number >= 2/);
+    spec.space.hyperparameters.learningRate = [-0.01, 0.01];
+    expect(() => createAutohasState(spec, data)).toThrow(/must not be negative/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
