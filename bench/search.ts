@@ -1,11 +1,17 @@
-// `npm run bench -- search [--seeds 20] [--budget 1000] [--batch 10] [--svg docs/search-hv.svg]
+// `npm run bench -- search [--accuracy table|synthetic] [--table bench/digits-bench/table.json]
+//   [--seeds 20] [--budget 1000] [--batch 10] [--svg docs/search-table-hv.svg]
 //   [--strategies random,evolution,reinforce,ppo,two-phase,reinforce-lstm]`
 //
-// Every strategy searches the default example spec's joint space (network × accelerator ×
-// hyper-parameters) for `budget` samples, over `seeds` seeds. Accuracy is SYNTHETIC (a fixed,
-// seeded, structured function of the network and hyper-parameters: capacity from MACs plus main
-// effects and pairwise interactions) until the tabular digits-bench exists; latency, energy and
-// area come from core/accelerator's simulateNetwork (fast tier) on the network's analytic summary.
+// Every strategy searches a joint space (network × accelerator × hyper-parameters) for `budget`
+// samples, over `seeds` seeds. Accuracy comes from one of two sources:
+// - `table` (default): the digits-bench table (core/search/tabular.ts). The space is the table's
+//   network space (1 stage, 336 canonical networks, hyper-parameters fixed) × the default
+//   accelerator space; a candidate's accuracy is the table's MEAN test accuracy over its seeds
+//   (the same for every run seed, so a candidate's reward never depends on which run asks);
+// - `synthetic`: a fixed, seeded, structured function of the network and hyper-parameters over the
+//   default example spec's space (capacity from MACs plus main effects and pairwise interactions).
+// Latency, energy and area come live from core/accelerator's simulateNetwork (fast tier) on the
+// network's analytic summary.
 //
 // Fixed before any strategy runs, from 2000 uniform samples of the space (seed "reference"):
 // - reward: MnasNet soft, latency target T = median latency, weight 0.07 (spec defaults), and a
@@ -13,12 +19,13 @@
 // - hypervolume frame: 2-D (accuracy ↑, log10 latency ↓); accuracy from the sample's minimum
 //   (0) to 1 (1); log10 latency from the sample's maximum (0) to its minimum (1).
 // A sample is one proposed candidate, infeasible ones included.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { hashOf } from '../core/hash.js';
 import { Rng } from '../core/rng.js';
 import { Controller } from '../core/search/index.js';
 import { dominates, type HypervolumeFrame, hvUnion, normalize } from '../core/search/pareto.js';
 import { checkHardLimits, computeReward } from '../core/search/reward.js';
+import { AccuracyTable, TABLE_SPACE, tableNetworkId } from '../core/search/tabular.js';
 import { SearchSpace } from '../core/space/encoding.js';
 import type { Candidate, DecisionGroup } from '../core/space/types.js';
 import { type ObjectiveName, SearchSpec, type StrategyName } from '../core/spec/schema.js';
@@ -147,7 +154,14 @@ function parseArgs(args: string[]) {
       throw new Error(`--strategies: unknown strategy ${n}`);
   if (!names.includes('random') || !names.includes('two-phase'))
     throw new Error('--strategies must include random (the target) and two-phase (the baseline)');
+  const src = args.indexOf('--accuracy');
+  const accuracy = src >= 0 ? args[src + 1] : 'table';
+  if (accuracy !== 'table' && accuracy !== 'synthetic')
+    throw new Error('--accuracy must be table or synthetic');
+  const tableAt = args.indexOf('--table');
   return {
+    accuracy,
+    table: tableAt >= 0 ? args[tableAt + 1]! : 'bench/digits-bench/table.json',
     strategies: names as (typeof ALL_STRATEGIES)[number][],
     seeds: get('seeds', 20),
     budget: get('budget', 1000),
@@ -155,7 +169,7 @@ function parseArgs(args: string[]) {
     split: args.includes('--two-phase-split')
       ? Number(args[args.indexOf('--two-phase-split') + 1])
       : undefined,
-    svg: svgAt >= 0 ? args[svgAt + 1]! : 'docs/search-hv.svg',
+    svg: svgAt >= 0 ? args[svgAt + 1]! : `docs/search-${accuracy === 'table' ? 'table-' : ''}hv.svg`,
   };
 }
 
@@ -171,10 +185,14 @@ const ALL_STRATEGIES = [
 export async function run(args: string[]): Promise<unknown> {
   const opt = parseArgs(args);
   const t0 = performance.now();
-  const base = SearchSpec.parse({});
+  const base = SearchSpec.parse(opt.accuracy === 'table' ? { space: TABLE_SPACE } : {});
   const space = new SearchSpace(base);
   const sim = await loadSimulator();
-  const accuracyOf = makeAccuracy(space);
+  const table =
+    opt.accuracy === 'table' ? AccuracyTable.parse(readFileSync(opt.table, 'utf8'), opt.table) : null;
+  const accuracyOf = table
+    ? (c: Candidate) => table.accuracy(tableNetworkId(space, c.tokens))
+    : makeAccuracy(space);
 
   // ---- fixed before any strategy runs ----
   const refRng = Rng.fromSeed('reference');
@@ -189,6 +207,7 @@ export async function run(args: string[]): Promise<unknown> {
     0.9,
   );
   const spec = SearchSpec.parse({
+    ...(table ? { space: TABLE_SPACE } : {}),
     objectives: { latencyMs: { target: latTarget }, areaMM2: { limit: areaLimit } },
     strategy: { batchSize: opt.batch },
   });
@@ -329,8 +348,10 @@ export async function run(args: string[]): Promise<unknown> {
   const bestName = ranked[0]!;
   return {
     setup: {
-      space: `default example spec: ${space.decisions.length} decisions, 10^${space.log10Size.toFixed(2)} sequences`,
-      accuracy: 'synthetic (seeded structured function of network + hyper-parameters; no training)',
+      space: `${table ? 'digits-bench network space (1 stage) x default accelerator space, hyper-parameters fixed' : 'default example spec'}: ${space.decisions.length} decisions, 10^${space.log10Size.toFixed(2)} sequences`,
+      accuracy: table
+        ? `digits-bench table ${opt.table}: mean test accuracy over ${table.file.seeds} seeds of ${table.size} networks (no training)`
+        : 'synthetic (seeded structured function of network + hyper-parameters; no training)',
       hardwareMetrics: 'core/accelerator simulateNetwork, fast tier',
       reward: `mnasnet soft, latency target ${latTarget.toPrecision(4)} ms (median of 2000 uniform samples), weight 0.07; area limit ${areaLimit.toPrecision(4)} mm2 (p90) -> floor 0`,
       hypervolumeFrame: { objectives: 'accuracy, log10(latencyMs)', ...frame },

@@ -1,0 +1,153 @@
+// The digits-bench table: every network of a small space trained once per seed under one proxy
+// budget (bench/digits-bench/make-table.ts). Looking up a network's accuracy then needs no
+// training, as in NAS-Bench; the accelerator metrics still come live from the simulator.
+import { z } from 'zod';
+import type { SearchSpace } from '../space/encoding.js';
+import type { NetworkArch } from '../space/types.js';
+import { parseWith } from '../spec/parse.js';
+
+/** The network space of the table (one stage); hyper-parameters fixed to one choice each. */
+export const TABLE_SPACE = {
+  network: {
+    stages: 1,
+    stemFilters: [8],
+    blockType: ['mbconv', 'fused-mbconv', 'conv'],
+    kernel: [3, 5],
+    expansion: [1, 3, 6],
+    filters: [8, 16, 32],
+    layers: [1, 2],
+    squeezeExcite: [false, true],
+    stride: [1, 2],
+  },
+  hyperparameters: { learningRate: [0.01], weightDecay: [0], optimizer: ['adam'], batchSize: [16] },
+} as const;
+
+/** The proxy budget: few steps on a capped train set, so accuracies spread instead of saturating. */
+export const TABLE_TRAINING = {
+  dataset: { uri: 'builtin:digits', format: 'builtin', maxTrainSamples: 400 },
+  steps: 80,
+  dataSeed: 0,
+} as const;
+
+const Network = z.custom<NetworkArch>((v) => typeof v === 'object' && v !== null && 'stages' in v);
+
+const Entry = z.strictObject({
+  id: z.string().min(1),
+  tokens: z.array(z.number().int().min(0)),
+  network: Network,
+  testAccuracy: z.array(z.number().min(0).max(1)).min(1),
+  meanTestAccuracy: z.number().min(0).max(1),
+  cost: z.strictObject({
+    steps: z.number().int().min(1),
+    examples: z.number().int().min(1),
+    trainSeconds: z.array(z.number().min(0)),
+  }),
+  params: z.number().int().min(0),
+  macs: z.number().int().min(0),
+});
+export type TableEntry = z.infer<typeof Entry>;
+
+export const TableFile = z.strictObject({
+  version: z.literal(1),
+  name: z.string(),
+  space: z.record(z.string(), z.unknown()),
+  training: z.record(z.string(), z.unknown()),
+  seeds: z.number().int().min(1),
+  generation: z.strictObject({ seconds: z.number().min(0), workers: z.number().int().min(1) }),
+  spread: z.strictObject({ p10: z.number(), p50: z.number(), p90: z.number() }),
+  archs: z.array(Entry).min(1),
+});
+export type TableFile = z.infer<typeof TableFile>;
+
+/** Indices of the network decisions of a space (the ones the table is keyed on). */
+export function networkDecisions(space: SearchSpace): number[] {
+  return space.decisions.flatMap((d, i) => (d.group === 'network' ? [i] : []));
+}
+
+/**
+ * The table key of a candidate: the canonical id (`space.idOf`) of its network decisions with every
+ * other decision at token 0. `space` must be built from TABLE_SPACE (any accelerator space).
+ */
+export function tableNetworkId(space: SearchSpace, tokens: readonly number[]): string {
+  const net = new Set(networkDecisions(space));
+  return space.idOf(tokens.map((t, i) => (net.has(i) ? t : 0)));
+}
+
+/** Every distinct canonical network of a space, in token order: {table id, canonical tokens}. */
+export function enumerateNetworks(space: SearchSpace): { id: string; tokens: number[] }[] {
+  const idx = networkDecisions(space);
+  const out = new Map<string, number[]>();
+  const tokens = space.decisions.map(() => 0);
+  const rec = (k: number): void => {
+    if (k === idx.length) {
+      const canon = space.canonicalize(tokens);
+      const id = space.idOf(canon);
+      if (!out.has(id)) out.set(id, canon);
+      return;
+    }
+    const i = idx[k]!;
+    for (let t = 0; t < space.decisions[i]!.choices.length; t++) {
+      tokens[i] = t;
+      rec(k + 1);
+    }
+  };
+  rec(0);
+  return [...out].map(([id, t]) => ({ id, tokens: t }));
+}
+
+export class AccuracyTable {
+  private readonly byId: ReadonlyMap<string, TableEntry>;
+
+  constructor(readonly file: TableFile) {
+    const m = new Map<string, TableEntry>();
+    file.archs.forEach((a, i) => {
+      if (m.has(a.id)) throw new Error(`${file.name}: archs[${i}]: duplicate id ${a.id}`);
+      if (a.testAccuracy.length !== file.seeds)
+        throw new Error(
+          `${file.name}: archs[${i}]: ${a.testAccuracy.length} accuracies, table says ${file.seeds} seeds`,
+        );
+      m.set(a.id, a);
+    });
+    this.byId = m;
+  }
+
+  /** Parses and validates a table's JSON text; `source` names it in errors. */
+  static parse(text: string, source: string): AccuracyTable {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${source}: not JSON (${(e as Error).message})`);
+    }
+    const r = parseWith(TableFile, raw);
+    if (!r.ok)
+      throw new Error(`${source}: ${r.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    try {
+      return new AccuracyTable(r.value);
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message}`);
+    }
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The entry of a canonical network id (of the table space's SearchSpace); throws on unknown ids. */
+  get(id: string): TableEntry {
+    const e = this.byId.get(id);
+    if (!e) throw new Error(`${this.file.name}: unknown architecture id ${id}`);
+    return e;
+  }
+
+  /** Mean test accuracy over seeds, or one seed's (seed index modulo the table's seeds). */
+  accuracy(id: string, seed?: number): number {
+    const e = this.get(id);
+    if (seed === undefined) return e.meanTestAccuracy;
+    return e.testAccuracy[((seed % e.testAccuracy.length) + e.testAccuracy.length) % e.testAccuracy.length]!;
+  }
+}
