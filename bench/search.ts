@@ -428,7 +428,7 @@ function plot(
   }
   parts.push(
     `<line x1="${m.l}" y1="${y(target)}" x2="${W - m.r}" y2="${y(target)}" stroke="black" stroke-dasharray="4 3"/>`,
-    `<text x="${W - m.r + 4}" y="${y(target) + 4}">random@500</text>`,
+    `<text x="${m.l + 4}" y="${y(target) - 4}">random@500</text>`,
   );
   Object.entries(curves).forEach(([name, cs], li) => {
     const col = COLORS[name] ?? 'black';
