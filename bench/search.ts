@@ -29,6 +29,7 @@ import { AccuracyTable, TABLE_SPACE, tableNetworkId } from '../core/search/tabul
 import { SearchSpace } from '../core/space/encoding.js';
 import type { Candidate, DecisionGroup } from '../core/space/types.js';
 import { type ObjectiveName, SearchSpec, type StrategyName } from '../core/spec/schema.js';
+import { quantile } from '../core/stats.js';
 
 interface Eval {
   id: string;
@@ -110,13 +111,6 @@ function makeAccuracy(space: SearchSpace) {
   };
 }
 
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 const median = (xs: readonly number[]) => quantile(xs, 0.5);
 
 function bootstrapCI(stat: (rng: Rng) => number, rng: Rng, reps = 2000): [number, number] {

@@ -20,6 +20,7 @@ import {
 } from '../../core/search/tabular.js';
 import { SearchSpace } from '../../core/space/encoding.js';
 import { DatasetSpec, SearchSpec, TrainingSpec } from '../../core/spec/schema.js';
+import { quantile } from '../../core/stats.js';
 import { trainChild } from '../../core/training/train.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -80,14 +81,6 @@ async function trainAll(
     log(`${n + 1}/${list.length} ${a.id.slice(0, 8)} ${accs.map((x) => x.toFixed(3)).join(' ')}`);
   }
   return out;
-}
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
 function runWorker(shard: number, of: number, seeds: number, file: string): Promise<void> {

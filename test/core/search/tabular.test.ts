@@ -10,19 +10,12 @@ import {
 } from '../../../core/search/tabular.js';
 import { SearchSpace } from '../../../core/space/encoding.js';
 import { SearchSpec } from '../../../core/spec/schema.js';
+import { quantile } from '../../../core/stats.js';
 
 const PATH = 'bench/digits-bench/table.json';
 const text = readFileSync(PATH, 'utf8');
 const table = AccuracyTable.parse(text, PATH);
 const space = new SearchSpace(SearchSpec.parse({ space: TABLE_SPACE }));
-
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 
 describe('digits-bench table (committed)', () => {
   it('covers exactly the canonical networks of the table space', () => {
