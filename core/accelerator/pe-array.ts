@@ -30,12 +30,8 @@ import type { NetworkSummary } from '../network/layers.js';
 import type { PeArrayConfig } from '../space/types.js';
 import { lowerNetwork } from './lowering.js';
 import { outputDims } from './systolic/layer.js';
-import {
-  DEFAULT_TECHNOLOGY,
-  sramPJPerWord,
-  type TechnologyTable,
-  technologyTableHash,
-} from './technology.js';
+import { DEFAULT_TECHNOLOGY, sramPJPerWord, type TechnologyTable } from './technology.js';
+import { networkMetrics } from './totals.js';
 import type { AcceleratorMetrics, AcceleratorTemplate, LayerMetrics, SimulationTier } from './types.js';
 
 export function peArrayArea(c: PeArrayConfig, tech: TechnologyTable = DEFAULT_TECHNOLOGY): number {
@@ -142,17 +138,14 @@ export function simulatePeArray(
     utilMacs += util * macs;
     allMacs += macs;
   }
-  return {
-    template: 'pe-array',
+  return networkMetrics(
+    c,
     tier,
-    latencyCycles: cycles,
-    latencyMs: cycles / (c.clockMHz * 1e3),
-    energyMJ: energy * 1e-9,
-    areaMM2: peArrayArea(c, tech),
-    utilizationPct: allMacs > 0 ? utilMacs / allMacs : 0,
+    { cycles, energyPJ: energy, utilMacs, macs: allMacs },
+    peArrayArea(c, tech),
     layers,
-    technologyHash: technologyTableHash(tech),
-  };
+    tech,
+  );
 }
 
 export const peArrayTemplate: AcceleratorTemplate<PeArrayConfig> = {

@@ -5,12 +5,8 @@
 import type { NetworkSummary } from '../../network/layers.js';
 import type { SystolicConfig } from '../../space/types.js';
 import { type GemmWork, lowerNetwork, type VectorWork } from '../lowering.js';
-import {
-  DEFAULT_TECHNOLOGY,
-  sramPJPerWord,
-  type TechnologyTable,
-  technologyTableHash,
-} from '../technology.js';
+import { DEFAULT_TECHNOLOGY, sramPJPerWord, type TechnologyTable } from '../technology.js';
+import { networkMetrics } from '../totals.js';
 import type {
   AcceleratorMetrics,
   AcceleratorTemplate,
@@ -179,17 +175,14 @@ export function simulateSystolic(
     cycles += lm.cycles;
     energy += lm.energyPJ;
   }
-  return {
-    template: 'systolic',
+  return networkMetrics(
+    config,
     tier,
-    latencyCycles: cycles,
-    latencyMs: cycles / (config.clockMHz * 1e3),
-    energyMJ: energy * 1e-9,
-    areaMM2: systolicArea(config, tech),
-    utilizationPct: macs > 0 ? utilMacs / macs : 0,
+    { cycles, energyPJ: energy, utilMacs, macs },
+    systolicArea(config, tech),
     layers,
-    technologyHash: technologyTableHash(tech),
-  };
+    tech,
+  );
 }
 
 function scale(o: OperandCounts, n: number): OperandCounts {
