@@ -76,7 +76,8 @@ export async function runSession(
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;
   const iterationEnds: number[] = [];
-  const scored: Scored[] = [];
+  const seen = new Set<string>();
+  let front: Scored[] = [];
   let childrenDone = 0;
   let state = await getJson<SearchState>(store, keys.state(searchId));
   const startIteration = state.iteration;
@@ -92,7 +93,7 @@ export async function runSession(
       infeasible: state.infeasible,
       cached: state.cached,
       bestReward: state.bestReward,
-      paretoSize: paretoFront(scored, OBJECTIVE_NAMES).length,
+      paretoSize: front.length,
       elapsedSeconds: seconds(),
       etaSeconds: perIter === null ? null : perIter * Math.max(0, spec.strategy.iterations - state.iteration),
     };
@@ -103,13 +104,18 @@ export async function runSession(
     reads = reads.then(async () => {
       state = (await tryGetJson<SearchState>(store, keys.state(searchId))) ?? state;
       const it = await tryGetJson<{ evaluations: Evaluation[] }>(store, keys.evaluations(searchId, k));
+      const fresh: Scored[] = [];
       for (const e of it?.evaluations ?? [])
         if (
           (e.status === 'ok' || e.status === 'cutShort') &&
           e.metrics.accuracy !== undefined &&
-          !scored.some((s) => s.cid === e.cid)
-        )
-          scored.push({ ...e, id: e.cid });
+          !seen.has(e.cid)
+        ) {
+          seen.add(e.cid);
+          fresh.push({ ...e, id: e.cid });
+        }
+      // A point off the front stays off it, so the front so far plus the new points is enough.
+      front = paretoFront([...front, ...fresh], OBJECTIVE_NAMES);
       iterationEnds.push(seconds());
       options.onProgress?.(snapshot(), 'iteration');
     });

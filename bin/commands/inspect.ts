@@ -1,29 +1,16 @@
 // ls, status and results: read-only views of any store.
 
 import type { Evaluation } from '../../core/engine/evaluation.js';
-import { keys, SEARCH_ID_PATTERN } from '../../core/engine/keys.js';
+import { keys } from '../../core/engine/keys.js';
 import type { SearchState } from '../../core/engine/steps.js';
-import { tryGetJson } from '../../core/store/json.js';
+import { listAll, tryGetJson } from '../../core/store/json.js';
 import type { Store } from '../../core/store/store.js';
 import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
-import { openStoreFlag, storeOption } from './store-flag.js';
+import { openStoreFlag, searchIdArg, storeOption } from './store-flag.js';
 
 async function searchIds(store: Store): Promise<string[]> {
-  const ids = new Set<string>();
-  let nextToken: string | undefined;
-  do {
-    const page = await store.list(keys.searchesPrefix, nextToken ? { nextToken } : {});
-    for (const k of page.keys) if (k.endsWith('/state.json')) ids.add(k.split('/')[1]!);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return [...ids].sort();
-}
-
-function oneId(positionals: string[]): string {
-  const id = positionals[0];
-  if (!id || positionals.length > 1) throw new UsageError('give exactly one SEARCH_ID');
-  if (!SEARCH_ID_PATTERN.test(id)) throw new UsageError(`invalid search id "${id}"`);
-  return id;
+  const all = await listAll(store, keys.searchesPrefix);
+  return [...new Set(all.filter((k) => k.endsWith('/state.json')).map((k) => k.split('/')[1]!))].sort();
 }
 
 async function stateOf(store: Store, id: string): Promise<SearchState> {
@@ -67,7 +54,7 @@ export const status: Command = {
       return 0;
     }
     const store = openStoreFlag(values.store);
-    const s = await stateOf(store, oneId(positionals));
+    const s = await stateOf(store, searchIdArg(positionals));
     if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
     else
       for (const [k, v] of Object.entries(s))
@@ -106,7 +93,7 @@ export const results: Command = {
       return 0;
     }
     const store = openStoreFlag(values.store);
-    const id = oneId(positionals);
+    const id = searchIdArg(positionals);
     const s = await stateOf(store, id);
     const r = await tryGetJson<{ paretoFront: Evaluation[] }>(store, keys.results(id));
     if (!r) throw new UsageError(`search ${id} has no results yet (status ${s.status})`);

@@ -1,7 +1,7 @@
-import { keys, SEARCH_ID_PATTERN } from '../../core/engine/keys.js';
+import { keys } from '../../core/engine/keys.js';
 import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
 import { DRIVE_OPTIONS, driveSearch, workersFlag } from './run.js';
-import { openStoreFlag } from './store-flag.js';
+import { openStoreFlag, searchIdArg } from './store-flag.js';
 
 export const command: Command = {
   name: 'resume',
@@ -13,9 +13,7 @@ export const command: Command = {
       printUsage(this);
       return 0;
     }
-    const id = positionals[0];
-    if (!id || positionals.length > 1) throw new UsageError('give exactly one SEARCH_ID');
-    if (!SEARCH_ID_PATTERN.test(id)) throw new UsageError(`invalid search id "${id}"`);
+    const id = searchIdArg(positionals);
     const store = openStoreFlag(values.store);
     if (!(await store.tryGet(keys.spec(id)))) throw new UsageError(`no search ${id} in ${store.uri}`);
     // A resumed search is wanted again: clear a stop flag left by Ctrl-C.

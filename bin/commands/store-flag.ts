@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { SEARCH_ID_PATTERN } from '../../core/engine/keys.js';
 import type { Store } from '../../core/store/store.js';
 import { openStore } from '../../lambdas/store/open-store.js';
 import { UsageError } from '../cli.js';
@@ -19,4 +20,12 @@ export function locate(store: Store, key: string): string {
   return store.uri.startsWith('file://')
     ? resolve(store.uri.slice('file://'.length), key)
     : `${store.uri.replace(/\/$/, '')}/${key}`;
+}
+
+/** The one SEARCH_ID positional of a command, checked. */
+export function searchIdArg(positionals: string[]): string {
+  const id = positionals[0];
+  if (!id || positionals.length > 1) throw new UsageError('give exactly one SEARCH_ID');
+  if (!SEARCH_ID_PATTERN.test(id)) throw new UsageError(`invalid search id "${id}"`);
+  return id;
 }
