@@ -1,7 +1,7 @@
 // The steps of the search loop, one function per state of the state machine. Each reads and
 // writes only the store, so the same code runs in a Lambda or in-process. Every write is keyed
 // by iteration and candidate: a retried step rewrites the same objects.
-import { acceleratorArea, simulateNetwork } from '../accelerator/index.js';
+import { simulateNetwork } from '../accelerator/index.js';
 import { costSoFar } from '../cost/model.js';
 import { loadDataset, type ReadBytes } from '../data/load.js';
 import { hashOf } from '../hash.js';
@@ -266,50 +266,43 @@ export async function simulateCandidate(
   const spec = await loadSpec(store, searchId);
   const cand = await getJson<Candidate>(store, keys.candidate(searchId, iteration, cid));
   const data = await getJson<DatasetInfo>(store, keys.dataset(searchId));
-  let record: AcceleratorRecord;
-  // Area alone first: it is cheap, and a hard area limit rejects before any simulation.
-  const area = checkHardLimits({ areaMM2: acceleratorArea(cand.accelerator) }, onlyArea(spec));
-  if (!area.feasible) record = { cid, feasible: false, violations: area.violations };
-  else {
-    let summary: ReturnType<typeof summarizeNetwork> | undefined;
-    try {
-      summary = summarizeNetwork(cand.network, data.shape, data.numClasses);
-    } catch (e) {
-      record = { cid, feasible: false, violations: [`network: ${(e as Error).message}`] };
-    }
-    if (summary) {
-      const m = simulateNetwork(summary, cand.accelerator, 'fast');
-      const metrics = {
-        latencyMs: m.latencyMs,
-        latencyCycles: m.latencyCycles,
-        energyMJ: m.energyMJ,
-        areaMM2: m.areaMM2,
-        utilizationPct: m.utilizationPct,
-        tier: m.tier,
-      };
-      const limits = checkHardLimits(
-        { latencyMs: m.latencyMs, energyMJ: m.energyMJ, areaMM2: m.areaMM2 },
-        spec.objectives,
-      );
-      record = {
-        cid,
-        feasible: limits.feasible,
-        violations: limits.violations,
-        metrics,
-        network: { params: summary.params, macs: summary.macs, layers: summary.layers.length },
-      };
-    }
-  }
-  await putJson(store, key, record!);
-  return { searchId, iteration, cid, feasible: record!.feasible };
+  const record = acceleratorRecord(cid, cand, data, spec);
+  await putJson(store, key, record);
+  return { searchId, iteration, cid, feasible: record.feasible };
 }
 
-function onlyArea(spec: SearchSpec): SearchSpec['objectives'] {
-  const o = spec.objectives;
-  const { limit: _l1, ...lat } = o.latencyMs;
-  const { limit: _l2, ...en } = o.energyMJ;
-  const { limit: _l3, ...acc } = o.accuracy;
-  return { ...o, accuracy: acc, latencyMs: lat, energyMJ: en };
+/** Simulate the child on its accelerator; past a hard limit (or unbuildable) it is infeasible. */
+function acceleratorRecord(
+  cid: string,
+  cand: Candidate,
+  data: DatasetInfo,
+  spec: SearchSpec,
+): AcceleratorRecord {
+  let summary: ReturnType<typeof summarizeNetwork>;
+  try {
+    summary = summarizeNetwork(cand.network, data.shape, data.numClasses);
+  } catch (e) {
+    return { cid, feasible: false, violations: [`network: ${(e as Error).message}`] };
+  }
+  const m = simulateNetwork(summary, cand.accelerator, 'fast');
+  const limits = checkHardLimits(
+    { latencyMs: m.latencyMs, energyMJ: m.energyMJ, areaMM2: m.areaMM2 },
+    spec.objectives,
+  );
+  return {
+    cid,
+    feasible: limits.feasible,
+    violations: limits.violations,
+    metrics: {
+      latencyMs: m.latencyMs,
+      latencyCycles: m.latencyCycles,
+      energyMJ: m.energyMJ,
+      areaMM2: m.areaMM2,
+      utilizationPct: m.utilizationPct,
+      tier: m.tier,
+    },
+    network: { params: summary.params, macs: summary.macs, layers: summary.layers.length },
+  };
 }
 
 export type TrainingRecord = TrainResult & { cid: string; modelPrefix?: string; cached?: boolean };
