@@ -227,6 +227,31 @@ export const StrategySpec = z.strictObject({
   ppoEpochs: int(1, 100).default(4),
 });
 
+// ---------- AutoHAS one-shot mode ----------
+
+/** A Step Functions history holds 25,000 events; a chunk costs about 7 of them. */
+export const MAX_SUPERNET_CHUNKS = 2000;
+
+export const AutohasSpec = z
+  .strictObject({
+    /** Supernet steps in all; each is one weight step and one controller step. */
+    steps: int(1, 1_000_000).default(200),
+    /** Steps per SupernetChunk invocation (each must fit one Lambda invocation). */
+    stepsPerChunk: int(1, 100_000).default(50),
+    /** Hyper-parameter bases: draw one (`sample`) or use the softmax-weighted mix (`mix`). */
+    hpMode: z.enum(['sample', 'mix']).default('sample'),
+    /** The most probable (arch, hp, accelerator) retrained from scratch at the end. */
+    topK: int(1, 100).default(3),
+    /** Examples per supernet batch; the spec's training.batchSize when absent. */
+    batchSize: int(1, 4096).optional(),
+    /** `mix` mode: step size of the hyper-gradient on the hp logits. */
+    hpStep: z.number().gt(0).max(100).default(1),
+  })
+  .refine((a) => Math.ceil(a.steps / a.stepsPerChunk) <= MAX_SUPERNET_CHUNKS, {
+    message: `steps / stepsPerChunk must be at most ${MAX_SUPERNET_CHUNKS} chunks`,
+    path: ['stepsPerChunk'],
+  });
+
 // ---------- training budget and caps ----------
 
 export const TrainingSpec = z
@@ -268,6 +293,8 @@ export const SearchSpec = z.strictObject({
   strategy: StrategySpec.default(() => StrategySpec.parse({})),
   training: TrainingSpec.default(() => TrainingSpec.parse({ steps: 60 })),
   budget: BudgetSpec.default(() => BudgetSpec.parse({})),
+  /** Settings of `strategy.name: "autohas"`; defaults apply when absent. */
+  autohas: AutohasSpec.optional(),
 });
 
 export type SearchSpec = z.infer<typeof SearchSpec>;
@@ -285,3 +312,4 @@ export type StrategySpec = z.infer<typeof StrategySpec>;
 export type TrainingSpec = z.infer<typeof TrainingSpec>;
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
 export type BudgetSpec = z.infer<typeof BudgetSpec>;
+export type AutohasSpec = z.infer<typeof AutohasSpec>;
