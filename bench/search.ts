@@ -23,6 +23,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { hashOf } from '../core/hash.js';
 import { Rng } from '../core/rng.js';
 import { Controller } from '../core/search/index.js';
+import { objectiveVector } from '../core/search/outcome.js';
 import { dominates, type HypervolumeFrame, hvUnion, normalize } from '../core/search/pareto.js';
 import { checkHardLimits, computeReward } from '../core/search/reward.js';
 import { AccuracyTable, TABLE_SPACE, tableNetworkId } from '../core/search/tabular.js';
@@ -31,10 +32,17 @@ import type { Candidate, DecisionGroup } from '../core/space/types.js';
 import { type ObjectiveName, SearchSpec, type StrategyName } from '../core/spec/schema.js';
 import { quantile } from '../core/stats.js';
 
+interface Curve {
+  hv: number[];
+  best: number[];
+  distinct: number[];
+}
+
 interface Eval {
   id: string;
   feasible: boolean;
   reward: number;
+  objectives: number[] | null;
   accuracy: number | null;
   latencyMs: number;
   energyMJ: number;
@@ -170,11 +178,23 @@ function parseArgs(args: string[]) {
 const ALL_STRATEGIES = [
   'random',
   'evolution',
+  'evolution-pareto',
   'reinforce',
   'ppo',
   'two-phase',
   'reinforce-lstm',
-] as const satisfies readonly (StrategyName | 'reinforce-lstm')[];
+] as const satisfies readonly (StrategyName | 'evolution-pareto')[];
+
+/** Bench row name -> strategy spec fields; every other parameter is the spec default. */
+const ROWS: Record<(typeof ALL_STRATEGIES)[number], Partial<SearchSpec['strategy']>> = {
+  random: { name: 'random' },
+  evolution: { name: 'evolution' },
+  'evolution-pareto': { name: 'evolution', selection: 'pareto' },
+  reinforce: { name: 'reinforce' },
+  ppo: { name: 'ppo' },
+  'two-phase': { name: 'two-phase' },
+  'reinforce-lstm': { name: 'reinforce-lstm' },
+};
 
 export async function run(args: string[]): Promise<unknown> {
   const opt = parseArgs(args);
@@ -223,37 +243,48 @@ export async function run(args: string[]): Promise<unknown> {
     const pre = checkHardLimits(m, spec.objectives);
     let e: Eval;
     if (!pre.feasible)
-      e = { id: c.id, feasible: false, reward: spec.reward.floor, accuracy: null, ...pick(m) };
+      e = {
+        id: c.id,
+        feasible: false,
+        reward: spec.reward.floor,
+        objectives: null,
+        accuracy: null,
+        ...pick(m),
+      };
     else {
       const accuracy = accuracyOf(c, m.macs, m.params);
       const r = computeReward({ accuracy, ...pick(m) }, spec.objectives, spec.reward);
-      e = { id: c.id, feasible: r.feasible, reward: r.reward, accuracy, ...pick(m) };
+      e = {
+        id: c.id,
+        feasible: r.feasible,
+        reward: r.reward,
+        objectives: r.feasible ? objectiveVector({ accuracy, ...pick(m) }, spec.objectives) : null,
+        accuracy,
+        ...pick(m),
+      };
     }
     memo.set(c.id, e);
     return e;
   };
 
   // ---- runs ----
-  const curves: Record<string, { hv: number[]; best: number[] }[]> = {};
+  const curves: Record<string, Curve[]> = {};
   for (const name of opt.strategies) {
     curves[name] = [];
     for (let seed = 0; seed < opt.seeds; seed++) {
-      const ctl = new Controller(
-        { ...spec.strategy, name: name === 'reinforce-lstm' ? 'reinforce' : name, seed },
-        space.cardinalities,
-        specHash,
-        {
-          groups,
-          totalSamples: opt.budget,
-          ...(opt.split !== undefined ? { phase1Fraction: opt.split } : {}),
-          ...(name === 'reinforce-lstm' ? { strategy: name } : {}),
-        },
-      );
+      const ctl = new Controller({ ...spec.strategy, ...ROWS[name], seed }, space.cardinalities, specHash, {
+        groups,
+        totalSamples: opt.budget,
+        ...(opt.split !== undefined ? { phase1Fraction: opt.split } : {}),
+      });
       let state = ctl.init();
       const rng = Rng.fromSeed(`bench-search:${name}:${seed}`);
       const front = new FrontTracker();
       const hv: number[] = [];
       const best: number[] = [];
+      // Distinct candidates among the samples so far: a repeat costs no training (cache).
+      const seen = new Set<string>();
+      const distinct: number[] = [];
       let bestR = Number.NEGATIVE_INFINITY;
       while (hv.length < opt.budget) {
         const n = Math.min(opt.batch, opt.budget - hv.length);
@@ -271,11 +302,13 @@ export async function run(args: string[]): Promise<unknown> {
           if (e.feasible) bestR = Math.max(bestR, e.reward);
           hv.push(front.hv);
           best.push(bestR);
-          return { tokens: t, reward: e.reward, proposalId: p.ids[k]! };
+          seen.add(e.id);
+          distinct.push(seen.size);
+          return { tokens: t, reward: e.reward, proposalId: p.ids[k]!, objectives: e.objectives };
         });
         state = ctl.observe(p.state, obs);
       }
-      curves[name].push({ hv, best });
+      curves[name].push({ hv, best, distinct });
     }
   }
 
@@ -287,10 +320,10 @@ export async function run(args: string[]): Promise<unknown> {
     const i = xs.findIndex((x) => x >= t);
     return i < 0 ? opt.budget + 1 : i + 1;
   };
-  const bRng = Rng.fromSeed('bootstrap');
-  const summary = (xs: number[]) => ({
+  // One bootstrap stream per statistic, so adding a row or a statistic changes no other CI.
+  const summary = (xs: number[], what: string) => ({
     median: median(xs),
-    ci95: bootstrapCI((r) => median(resample(xs, r)), bRng),
+    ci95: bootstrapCI((r) => median(resample(xs, r)), Rng.fromSeed(`bootstrap:${what}`)),
   });
   const checkpoints = [50, 100, 200, 300, 500, 750, 1000].filter((k) => k <= opt.budget);
   const strategies: Record<string, unknown> = {};
@@ -300,10 +333,23 @@ export async function run(args: string[]): Promise<unknown> {
     const cs = curves[name]!;
     reachHv[name] = cs.map((c) => reach(c.hv, target));
     reachReward[name] = cs.map((c) => reach(c.best, rewardTarget));
+    // The same samples counted as distinct candidates (trainings, with the evaluation cache).
+    const distinctAt = (c: Curve, i: number) => (i > opt.budget ? opt.budget + 1 : c.distinct[i - 1]!);
     strategies[name] = {
-      samplesToReachRandom500: summary(reachHv[name]),
-      samplesToReachRandom500Reward: summary(reachReward[name]),
+      samplesToReachRandom500: summary(reachHv[name], `${name}:hv`),
+      samplesToReachRandom500Reward: summary(reachReward[name], `${name}:reward`),
       reachedTarget: reachHv[name].filter((x) => x <= opt.budget).length,
+      distinctToReachRandom500: summary(
+        cs.map((c, k) => distinctAt(c, reachHv[name]![k]!)),
+        `${name}:hv-distinct`,
+      ),
+      distinctToReachRandom500Reward: summary(
+        cs.map((c, k) => distinctAt(c, reachReward[name]![k]!)),
+        `${name}:reward-distinct`,
+      ),
+      distinctCandidates: Object.fromEntries(
+        checkpoints.map((k) => [k, median(cs.map((c) => c.distinct[k - 1]!))]),
+      ),
       hypervolume: Object.fromEntries(
         checkpoints.map((k) => [k, round(median(cs.map((c) => c.hv[k - 1]!)))]),
       ),
@@ -312,18 +358,21 @@ export async function run(args: string[]): Promise<unknown> {
       ),
     };
   }
-  const diff = (a: number[], b: number[]) => ({
+  const diff = (a: number[], b: number[], what: string) => ({
     median: median(a) - median(b),
-    ci95: bootstrapCI((r) => median(resample(a, r)) - median(resample(b, r)), bRng),
+    ci95: bootstrapCI(
+      (r) => median(resample(a, r)) - median(resample(b, r)),
+      Rng.fromSeed(`bootstrap:${what}`),
+    ),
   });
   const jointVsTwoPhase = Object.fromEntries(
-    (['reinforce', 'ppo', 'evolution', 'reinforce-lstm'] as const)
+    (['reinforce', 'ppo', 'evolution', 'evolution-pareto', 'reinforce-lstm'] as const)
       .filter((j) => opt.strategies.includes(j))
       .map((j) => [
         j,
         {
-          hypervolume: diff(reachHv[j]!, reachHv['two-phase']!),
-          reward: diff(reachReward[j]!, reachReward['two-phase']!),
+          hypervolume: diff(reachHv[j]!, reachHv['two-phase']!, `${j}-two-phase:hv`),
+          reward: diff(reachReward[j]!, reachReward['two-phase']!, `${j}-two-phase:reward`),
         },
       ]),
   );
@@ -385,12 +434,13 @@ const COLORS: Record<string, string> = {
   reinforce: '#d95f02',
   ppo: '#7570b3',
   'two-phase': '#e7298a',
+  'evolution-pareto': '#1f78b4',
   'reinforce-lstm': '#a6761d',
 };
 
 /** Median (and 25–75% band) of a per-sample series against samples, one line per strategy. */
 function plot(
-  curves: Record<string, { hv: number[]; best: number[] }[]>,
+  curves: Record<string, Curve[]>,
   key: 'hv' | 'best',
   title: string,
   target: number,

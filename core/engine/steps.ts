@@ -8,6 +8,7 @@ import { hashOf } from '../hash.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { Rng } from '../rng.js';
 import { Controller } from '../search/index.js';
+import { objectiveVector } from '../search/outcome.js';
 import { checkHardLimits } from '../search/reward.js';
 import type { StrategyState } from '../search/strategy.js';
 import { SearchSpace } from '../space/encoding.js';
@@ -380,10 +381,18 @@ export async function updatePolicy(
   const evaluations = await evaluateIteration(store, spec, searchId, proposal, input.children);
   await putJson(store, keys.evaluations(searchId, iteration), { iteration, evaluations });
   const byCid = new Map(evaluations.map((e) => [e.cid, e]));
-  const observations = proposal.cids.map((cid, i) => ({
-    tokens: proposal.tokens[i]!,
-    reward: byCid.get(cid)?.reward ?? null,
-  }));
+  const observations = proposal.cids.map((cid, i) => {
+    const e = byCid.get(cid);
+    const trained = (e?.status === 'ok' || e?.status === 'cutShort') && e.metrics.valAccuracy !== undefined;
+    return {
+      tokens: proposal.tokens[i]!,
+      reward: e?.reward ?? null,
+      // For Pareto selection: the same validation metrics the reward is computed from.
+      objectives: trained
+        ? objectiveVector({ ...e.metrics, accuracy: e.metrics.valAccuracy! }, spec.objectives)
+        : null,
+    };
+  });
   const next = controllerFor(spec, space).observe(proposal.state, observations);
   const snapshot: PolicySnapshot = {
     version: SPEC_VERSION,

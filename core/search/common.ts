@@ -104,6 +104,8 @@ export function addPending(state: StrategyState, tokens: number[][], logProbs?: 
 export interface Matched {
   entry: PendingEntry;
   reward: number | null;
+  /** As observed: undefined when not given. */
+  objectives?: number[] | null;
 }
 
 const key = (t: readonly number[]) => t.join(',');
@@ -116,7 +118,7 @@ const key = (t: readonly number[]) => t.join(',');
 export function matchObservations(state: StrategyState, observations: readonly Observation[]): Matched[] {
   if (!Array.isArray(observations)) throw new TypeError('observe: observations must be an array');
   const taken = new Set<number>();
-  const pairs: { index: number; reward: number | null }[] = [];
+  const pairs: { index: number; reward: number | null; objectives?: number[] | null }[] = [];
   observations.forEach((o, k) => {
     const where = `observations[${k}]`;
     if (!Array.isArray(o?.tokens)) throw new StrategyStateError(`${where}.tokens must be an array`);
@@ -124,6 +126,13 @@ export function matchObservations(state: StrategyState, observations: readonly O
       throw new StrategyStateError(
         `${where}.reward must be a finite number or null, got ${String(o.reward)}`,
       );
+    const obj = o.objectives;
+    if (
+      obj !== undefined &&
+      obj !== null &&
+      !(Array.isArray(obj) && obj.length > 0 && obj.every((x) => typeof x === 'number' && Number.isFinite(x)))
+    )
+      throw new StrategyStateError(`${where}.objectives must be a non-empty array of finite numbers or null`);
     let index: number;
     if (o.proposalId !== undefined) {
       index = state.pending.findIndex((e) => e.id === o.proposalId);
@@ -150,10 +159,10 @@ export function matchObservations(state: StrategyState, observations: readonly O
       index = free;
     }
     taken.add(index);
-    pairs.push({ index, reward: o.reward });
+    pairs.push({ index, reward: o.reward, ...(obj !== undefined ? { objectives: obj && [...obj] } : {}) });
   });
   pairs.sort((a, b) => a.index - b.index);
-  const matched = pairs.map((p) => ({ entry: state.pending[p.index]!, reward: p.reward }));
+  const matched: Matched[] = pairs.map(({ index, ...rest }) => ({ entry: state.pending[index]!, ...rest }));
   state.pending = state.pending.filter((_, i) => !taken.has(i));
   state.observed += observations.length;
   return matched;

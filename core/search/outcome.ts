@@ -4,9 +4,14 @@
 // - infeasible before training (a hard limit on latency/energy/area): `reward.floor`, so the
 //   policy learns to stay away from that region;
 // - failed (crash, timeout, unbuildable): null, no information; strategies skip it.
-import type { Objectives, RewardSpec } from '../spec/schema.js';
-import { computeReward, type Metrics, type PreTrainingMetrics } from './reward.js';
+import { OBJECTIVE_NAMES, type Objectives, type RewardSpec } from '../spec/schema.js';
+import { checkAllLimits, computeReward, type Metrics, type PreTrainingMetrics } from './reward.js';
 import type { Observation } from './strategy.js';
+
+const COST_OBJECTIVES = OBJECTIVE_NAMES.filter((n) => n !== 'accuracy') as Exclude<
+  (typeof OBJECTIVE_NAMES)[number],
+  'accuracy'
+>[];
 
 export type Outcome =
   | { status: 'ok'; metrics: Metrics }
@@ -23,6 +28,8 @@ export interface ScoredOutcome {
   terms: Record<string, number>;
   /** Raw metrics, whatever is known. */
   metrics: Partial<Metrics>;
+  /** For Pareto selection (`objectiveVector`); null unless trained and feasible. */
+  objectives: number[] | null;
   error?: string;
 }
 
@@ -37,6 +44,7 @@ export function scoreOutcome(outcome: Outcome, objectives: Objectives, reward: R
         violations: r.violations,
         terms: r.terms,
         metrics: r.metrics,
+        objectives: r.feasible ? objectiveVector(outcome.metrics, objectives) : null,
       };
     }
     case 'infeasible':
@@ -47,6 +55,7 @@ export function scoreOutcome(outcome: Outcome, objectives: Objectives, reward: R
         violations: [...outcome.violations],
         terms: {},
         metrics: { ...outcome.metrics },
+        objectives: null,
       };
     case 'failed':
       return {
@@ -56,6 +65,7 @@ export function scoreOutcome(outcome: Outcome, objectives: Objectives, reward: R
         violations: [],
         terms: {},
         metrics: { ...(outcome.metrics ?? {}) },
+        objectives: null,
         error: outcome.error,
       };
   }
@@ -70,7 +80,34 @@ export function observationFor(
 ): { observation: Observation; scored: ScoredOutcome } {
   const scored = scoreOutcome(outcome, objectives, reward);
   return {
-    observation: { tokens: [...proposal.tokens], reward: scored.reward, proposalId: proposal.proposalId },
+    observation: {
+      tokens: [...proposal.tokens],
+      reward: scored.reward,
+      proposalId: proposal.proposalId,
+      objectives: scored.objectives,
+    },
     scored,
   };
+}
+
+/**
+ * The vector `evolution` with `selection: "pareto"` compares, larger is better on every axis:
+ * accuracy, then −ln(m) for each cost objective with a target, in OBJECTIVE_NAMES order (the
+ * objectives the reward trades off; a limit is a constraint, not an axis). Null when a limit is
+ * broken: infeasible. Log cost because the MnasNet reward trades accuracy against (m/T)^w, that
+ * is linearly in log cost, and costs span orders of magnitude; it only changes crowding, never
+ * which points dominate.
+ */
+export function objectiveVector(metrics: Metrics, objectives: Objectives): number[] | null {
+  if (!checkAllLimits(metrics, objectives).feasible) return null;
+  const v = [metrics.accuracy];
+  for (const name of COST_OBJECTIVES) {
+    if (objectives[name].target === undefined) continue;
+    const m = metrics[name];
+    if (m === undefined || !Number.isFinite(m) || m < 0)
+      throw new Error(`objectives.${name}.target is set but metric ${name} is ${String(m)}`);
+    // A zero cost is the best possible; keep it finite so the vector stays JSON.
+    v.push(-Math.log(Math.max(m, Number.MIN_VALUE)));
+  }
+  return v;
 }

@@ -42,6 +42,12 @@ export interface Observation {
   reward: number | null;
   /** The id the proposal returned; when given it is matched instead of the tokens. */
   proposalId?: string;
+  /**
+   * Objective vector, larger is better on every axis (see `objectiveVector` in outcome.ts), or
+   * null for an infeasible candidate. Only `evolution` with `selection: "pareto"` reads it, and
+   * it requires it next to every numeric reward; the other strategies ignore it.
+   */
+  objectives?: number[] | null;
 }
 
 export interface Proposal<S extends StrategyState = StrategyState> {

@@ -223,6 +223,11 @@ export const StrategySpec = z.strictObject({
   baselineDecay: z.number().min(0).max(1).default(0.9),
   populationSize: int(2, 10_000).default(20),
   tournamentSize: int(1, 1000).default(5),
+  /**
+   * evolution: the tournament keeps the highest reward (`reward`), or ranks by Pareto dominance
+   * over accuracy and the cost objectives with a target, then crowding distance (`pareto`, NSGA-II).
+   */
+  selection: z.enum(['reward', 'pareto']).default('reward'),
   ppoClip: z.number().gt(0).max(1).default(0.2),
   ppoEpochs: int(1, 100).default(4),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { observationFor, scoreOutcome } from '../../../core/search/outcome.js';
+import { objectiveVector, observationFor, scoreOutcome } from '../../../core/search/outcome.js';
 import { checkAllLimits, checkHardLimits, computeReward } from '../../../core/search/reward.js';
 import { Objectives, RewardSpec } from '../../../core/spec/schema.js';
 
@@ -99,6 +99,24 @@ describe('scoreOutcome / observationFor', () => {
       o,
       rs,
     );
-    expect(observation).toEqual({ tokens: [1, 2], reward: null, proposalId: '3.1' });
+    expect(observation).toEqual({ tokens: [1, 2], reward: null, proposalId: '3.1', objectives: null });
+    // Trained and feasible: accuracy, then -ln latency (the one cost objective with a target).
+    expect(ok.objectives).toEqual([0.9, -Math.log(10)]);
+    expect([inf.objectives, failed.objectives]).toEqual([null, null]);
+  });
+
+  it('objectiveVector: targets are axes, limits are constraints, missing metrics are errors', () => {
+    expect(objectiveVector({ accuracy: 0.8, latencyMs: 2, areaMM2: 1, energyMJ: 3 }, o)).toEqual([
+      0.8,
+      -Math.log(2),
+    ]);
+    // Over the area limit: infeasible, whatever the other metrics.
+    expect(objectiveVector({ accuracy: 0.99, latencyMs: 1, areaMM2: 6 }, o)).toBeNull();
+    expect(objectiveVector({ accuracy: 0.7, latencyMs: 0, areaMM2: 1 }, o)?.every(Number.isFinite)).toBe(
+      true,
+    );
+    expect(() => objectiveVector({ accuracy: 0.7, areaMM2: 1 }, o)).toThrow(/latencyMs/);
+    const both = objectives({ latencyMs: { target: 10 }, energyMJ: { target: 1 } });
+    expect(objectiveVector({ accuracy: 0.5, latencyMs: 1, energyMJ: Math.E }, both)).toEqual([0.5, -0, -1]);
   });
 });
