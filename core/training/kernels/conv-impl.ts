@@ -1,6 +1,7 @@
 // Convolution arithmetic on plain typed arrays (NHWC input, HWIO filters, depthwise multiplier 1).
 // The tfjs cpu backend's Conv2DBackpropFilter walks TensorBuffers element by element and takes
 // seconds for a tiny batch; these loops keep the innermost index contiguous instead.
+import type { NativeElementwise } from './elementwise.js';
 
 export interface ConvGeom {
   batch: number;
@@ -22,6 +23,8 @@ export interface ConvGeom {
 /** The six hot kernels; one implementation in JS, others (native) may replace it. */
 export interface ConvImpl {
   name: string;
+  /** Native elementwise loops, when this implementation has them (JS loops otherwise). */
+  elementwise?: NativeElementwise;
   conv2d(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeom): Float32Array;

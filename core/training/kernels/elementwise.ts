@@ -1,8 +1,31 @@
 // Fast paths for the ops batch-norm training is made of: binary ops that broadcast a per-channel
 // vector over a feature map, reductions to per-channel vectors, and tiling a channel vector.
 // The tfjs cpu backend runs these through per-element index arithmetic (tens of ms per call).
-// Anything else goes to the original kernel.
+// Anything else goes to the original kernel. With the native pack, the same cases run as C++ loops
+// (native/kernels/elementwise.cc); the JS loops stay for the js pack and for what C++ does not cover.
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+
+/** The native loops (a subset of core/training/kernels/native.ts's Binding). */
+export interface NativeElementwise {
+  ew(op: number, a: Float32Array, b: Float32Array, c: number): Float32Array;
+  channelSum(x: Float32Array, outer: number, inner: number, c: number, mean: boolean): Float32Array;
+}
+
+/** Op codes of native/kernels/elementwise.h. */
+export const EW = {
+  Relu: 0,
+  Step: 1,
+  ReluGrad: 2,
+  Add: 3,
+  Sub: 4,
+  Multiply: 5,
+  RealDiv: 6,
+  AddVec: 7,
+  SubVec: 8,
+  VecSub: 9,
+  MultiplyVec: 10,
+} as const;
+const NO_B = new Float32Array(0);
 
 interface CpuBackend {
   data: { get(id: object): { values?: unknown } };
@@ -102,7 +125,14 @@ function bstrides(s: readonly number[], r: number): number[] {
 }
 
 /** Any float32 broadcast, walked with the last axis innermost. */
-function binary(inner: Inner, vecLoop: VecLoop | undefined, fallback: Fallback): KernelFunc {
+function binary(
+  name: string,
+  inner: Inner,
+  vecLoop: VecLoop | undefined,
+  fallback: Fallback,
+  native: NativeElementwise | undefined,
+): KernelFunc {
+  const same = EW[name as keyof typeof EW] as number | undefined;
   return (args) => {
     const be = args.backend as unknown as CpuBackend;
     const a = args.inputs.a;
@@ -121,14 +151,24 @@ function binary(inner: Inner, vecLoop: VecLoop | undefined, fallback: Fallback):
     const as = bstrides(a.shape, r);
     const bs = bstrides(b.shape, r);
     const last = shape[r - 1]!;
+    if (native && same !== undefined && av.length === out.length && bv.length === out.length)
+      return be.makeTensorInfo(shape, 'float32', native.ew(same, av, bv, 1));
     if (vecLoop && last > 1) {
       // Exactly one operand is a channel vector and the other the full map.
       const isVec = (st: number[]) => st[r - 1] === 1 && st.slice(0, -1).every((x) => x === 0);
       if (isVec(bs) && av.length === out.length) {
+        if (native) {
+          const op = name === 'Add' ? EW.AddVec : name === 'Sub' ? EW.SubVec : EW.MultiplyVec;
+          return be.makeTensorInfo(shape, 'float32', native.ew(op, av, bv, last));
+        }
         vecLoop(av, bv, out, last, false);
         return be.makeTensorInfo(shape, 'float32', out);
       }
       if (isVec(as) && bv.length === out.length) {
+        if (native) {
+          const op = name === 'Add' ? EW.AddVec : name === 'Sub' ? EW.VecSub : EW.MultiplyVec;
+          return be.makeTensorInfo(shape, 'float32', native.ew(op, bv, av, last));
+        }
         vecLoop(bv, av, out, last, true);
         return be.makeTensorInfo(shape, 'float32', out);
       }
@@ -163,7 +203,7 @@ function normAxes(axis: unknown, rank: number): number[] {
  * Sum or Mean over a contiguous run of axes that ends just before the channel axis: per-channel
  * statistics (axes 0..r-2) and global average pooling (axes 1..r-2).
  */
-function channelReduce(mean: boolean, fallback: Fallback): KernelFunc {
+function channelReduce(mean: boolean, fallback: Fallback, native: NativeElementwise | undefined): KernelFunc {
   return (args) => {
     const b = args.backend as unknown as CpuBackend;
     const x = args.inputs.x;
@@ -178,6 +218,11 @@ function channelReduce(mean: boolean, fallback: Fallback): KernelFunc {
     const c = x.shape[r - 1]!;
     const outer = size(x.shape.slice(0, first));
     const inner = size(x.shape.slice(first, r - 1));
+    const shape = attrs.keepDims
+      ? x.shape.map((d, i) => (i >= first && i < r - 1 ? 1 : d))
+      : [...x.shape.slice(0, first), c];
+    if (native && inner > 0 && c > 0)
+      return b.makeTensorInfo(shape, 'float32', native.channelSum(xv, outer, inner, c, mean));
     const out = new Float32Array(outer * c);
     const acc = new Float64Array(c);
     for (let o = 0; o < outer; o++) {
@@ -189,9 +234,6 @@ function channelReduce(mean: boolean, fallback: Fallback): KernelFunc {
       }
       for (let j = 0; j < c; j++) out[o * c + j] = mean ? acc[j]! / inner : acc[j]!;
     }
-    const shape = attrs.keepDims
-      ? x.shape.map((d, i) => (i >= first && i < r - 1 ? 1 : d))
-      : [...x.shape.slice(0, first), c];
     return b.makeTensorInfo(shape, 'float32', out);
   };
 }
@@ -216,12 +258,14 @@ function tileVector(fallback: Fallback): KernelFunc {
 }
 
 /** Relu and Step (relu's gradient): dedicated loops instead of a per-element closure. */
-function unary(name: 'Relu' | 'Step', fallback: Fallback): KernelFunc {
+function unary(name: 'Relu' | 'Step', fallback: Fallback, native: NativeElementwise | undefined): KernelFunc {
   return (args) => {
     const be = args.backend as unknown as CpuBackend;
     const x = args.inputs.x;
     const xv = x && f32(be, x);
     if (!x || !xv) return fallback(args);
+    if (native && (name === 'Relu' || ((args.attrs?.alpha as number | undefined) ?? 0) === 0))
+      return be.makeTensorInfo([...x.shape], 'float32', native.ew(EW[name], xv, NO_B, 1));
     const out = new Float32Array(xv.length);
     if (name === 'Relu') for (let i = 0; i < xv.length; i++) out[i] = Math.max(0, xv[i]!);
     else {
@@ -281,13 +325,13 @@ export const ELEMENTWISE_KERNELS = [
   'FusedBatchNorm',
 ] as const;
 
-export function elementwiseKernel(name: string, fallback: Fallback): KernelFunc {
-  if (name === 'Sum') return channelReduce(false, fallback);
-  if (name === 'Mean') return channelReduce(true, fallback);
+export function elementwiseKernel(name: string, fallback: Fallback, native?: NativeElementwise): KernelFunc {
+  if (name === 'Sum') return channelReduce(false, fallback, native);
+  if (name === 'Mean') return channelReduce(true, fallback, native);
   if (name === 'Tile') return tileVector(fallback);
-  if (name === 'Relu' || name === 'Step') return unary(name, fallback);
+  if (name === 'Relu' || name === 'Step') return unary(name, fallback, native);
   if (name === 'FusedBatchNorm') return fusedBatchNorm(fallback);
   const inner = INNER[name];
   if (!inner) throw new Error(`no fast elementwise kernel ${name}`);
-  return binary(inner, VEC[name], fallback);
+  return binary(name, inner, VEC[name], fallback, native);
 }

@@ -1,5 +1,5 @@
-// The optional native conv kernels (native/kernels/conv.cc): compiled with the system g++ on first
-// use (or by `npx tsx native/build.ts`), loaded through N-API, and skipped when either fails.
+// The optional native kernels (native/kernels/*.cc): compiled with the system g++ on first use (or
+// by `npx tsx native/build.ts`), loaded through N-API, and skipped when either fails.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -7,6 +7,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -18,7 +19,19 @@ import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
 
-export const NATIVE_SOURCE = fileURLToPath(new URL('../../../native/kernels/conv.cc', import.meta.url));
+export const NATIVE_DIR = fileURLToPath(new URL('../../../native/kernels/', import.meta.url));
+
+/** The kernel sources (.cc compiled, .h hashed too), sorted so the hash is stable. */
+function sources(): string[] {
+  try {
+    return readdirSync(NATIVE_DIR)
+      .filter((f) => /\.(cc|h)$/.test(f))
+      .sort()
+      .map((f) => join(NATIVE_DIR, f));
+  } catch {
+    return [];
+  }
+}
 
 /** Where the binary goes: $COSEARCH_NATIVE_DIR, else .tmp/native in the project (git-ignored). */
 export function nativeBinaryPath(): string {
@@ -26,11 +39,12 @@ export function nativeBinaryPath(): string {
     process.env.COSEARCH_NATIVE_DIR ?? fileURLToPath(new URL('../../../.tmp/native', import.meta.url));
   // -march=native: the binary is for this machine's CPU family; keyed by platform and arch, and
   // by the source's hash so an edited source is rebuilt rather than a stale binary loaded.
-  let hash = 'nosource';
-  try {
-    hash = createHash('sha256').update(readFileSync(NATIVE_SOURCE)).digest('hex').slice(0, 12);
-  } catch {
-    // no source: only a prebuilt binary can be used
+  let hash = 'nosource'; // no source: only a prebuilt binary can be used
+  const files = sources();
+  if (files.length > 0) {
+    const h = createHash('sha256');
+    for (const f of files) h.update(f.slice(NATIVE_DIR.length)).update('\0').update(readFileSync(f));
+    hash = h.digest('hex').slice(0, 12);
   }
   return join(dir, `${process.platform}-${process.arch}-${hash}`, 'cosearch_kernels.node');
 }
@@ -49,6 +63,8 @@ function includeDirs(): string[] {
 export function buildNative(out = nativeBinaryPath()): string {
   const inc = includeDirs();
   if (inc.length === 0) throw new Error('node_api.h not found (install nodejs headers)');
+  const cc = sources().filter((f) => f.endsWith('.cc'));
+  if (cc.length === 0) throw new Error(`no kernel sources in ${NATIVE_DIR}`);
   mkdirSync(join(out, '..'), { recursive: true });
   const tmp = `${out}.${process.pid}-${threadId}.tmp`;
   const cxx = process.env.CXX ?? 'g++';
@@ -63,7 +79,7 @@ export function buildNative(out = nativeBinaryPath()): string {
       '-pthread',
       `-I${inc[0]}`,
       '-DNODE_GYP_MODULE_NAME=cosearch_kernels',
-      NATIVE_SOURCE,
+      ...cc,
       '-o',
       tmp,
     ],
@@ -102,8 +118,12 @@ function buildOnce(path: string): void {
   }
 }
 
-interface Binding {
-  run(op: number, a: Float32Array, b: Float32Array, geom: Int32Array): Float32Array;
+export interface Binding {
+  conv(op: number, a: Float32Array, b: Float32Array, geom: Int32Array): Float32Array;
+  /** Elementwise op (codes in native/kernels/elementwise.h); c is the channel count of vector ops. */
+  ew(op: number, a: Float32Array, b: Float32Array, c: number): Float32Array;
+  /** Per-channel sums (or means) of an [outer, inner, c] array over inner. */
+  channelSum(x: Float32Array, outer: number, inner: number, c: number, mean: boolean): Float32Array;
   threads: number;
 }
 
@@ -146,11 +166,12 @@ const geomArray = (g: ConvGeom): Int32Array =>
 export function nativeConvImpl(b: Binding): ConvImpl {
   return {
     name: 'native',
-    conv2d: (x, w, g) => b.run(0, x, w, geomArray(g)),
-    conv2dBackpropInput: (dy, w, g) => b.run(1, dy, w, geomArray(g)),
-    conv2dBackpropFilter: (x, dy, g) => b.run(2, x, dy, geomArray(g)),
-    depthwise: (x, w, g) => b.run(3, x, w, geomArray(g)),
-    depthwiseBackpropInput: (dy, w, g) => b.run(4, dy, w, geomArray(g)),
-    depthwiseBackpropFilter: (x, dy, g) => b.run(5, x, dy, geomArray(g)),
+    elementwise: b,
+    conv2d: (x, w, g) => b.conv(0, x, w, geomArray(g)),
+    conv2dBackpropInput: (dy, w, g) => b.conv(1, dy, w, geomArray(g)),
+    conv2dBackpropFilter: (x, dy, g) => b.conv(2, x, dy, geomArray(g)),
+    depthwise: (x, w, g) => b.conv(3, x, w, geomArray(g)),
+    depthwiseBackpropInput: (dy, w, g) => b.conv(4, dy, w, geomArray(g)),
+    depthwiseBackpropFilter: (x, dy, g) => b.conv(5, x, dy, geomArray(g)),
   };
 }

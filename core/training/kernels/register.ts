@@ -204,7 +204,7 @@ export function convKernelPack(
         tf.registerKernel({
           kernelName: k,
           backendName: 'cpu',
-          kernelFunc: elementwiseKernel(k, cfg.kernelFunc),
+          kernelFunc: elementwiseKernel(k, cfg.kernelFunc, impl.elementwise),
         });
       }
       return true;

@@ -1,0 +1,120 @@
+// Memory-bound elementwise ops for the tfjs cpu backend: ReLU, its gradient, same-shape binary
+// ops, a per-channel vector broadcast over a channels-last map, and per-channel sums. Each output
+// element is computed independently (sums per channel in a fixed order), so threads split freely.
+#include "elementwise.h"
+
+#include <cmath>
+
+namespace cosearch {
+
+namespace {
+
+// Elementwise jobs below this many floats stay on one thread (a thread start costs ~20 µs).
+constexpr int64_t kParallelFloats = 1 << 18;
+
+template <typename F>
+void rowsParallel(int64_t rows, int64_t rowLen, F f) {
+  const int64_t n = rows * rowLen;
+  if (n < kParallelFloats || rows < 2) {
+    f(0, rows);
+    return;
+  }
+  // parallelFor counts in int; split rows into at most 64 pieces.
+  const int pieces = int(std::min<int64_t>(rows, 64));
+  parallelFor(pieces, n * 4, [&](int p0, int p1) {
+    f(rows * p0 / pieces, rows * p1 / pieces);
+  });
+}
+
+}  // namespace
+
+void elementwise(int op, const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t n,
+                 int64_t c) {
+  switch (op) {
+    case kRelu:
+      rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) out[i] = a[i] < 0.f ? 0.f : a[i];
+      });
+      return;
+    case kStep:  // alpha 0; NaN stays NaN as in the cpu kernel
+      rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) out[i] = a[i] > 0.f ? 1.f : a[i] == a[i] ? 0.f : a[i];
+      });
+      return;
+    case kReluGrad:  // dy · step(x), the product the cpu backend's ReLU gradient computes
+      rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) {
+          const float x = b[i];
+          out[i] = a[i] * (x > 0.f ? 1.f : x == x ? 0.f : x);
+        }
+      });
+      return;
+    case kAdd:
+      rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) out[i] = a[i] + b[i];
+      });
+      return;
+    case kSub:
+      rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) out[i] = a[i] - b[i];
+      });
+      return;
+    case kMul:
+      rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) out[i] = a[i] * b[i];
+      });
+      return;
+    case kDiv:
+      rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) out[i] = a[i] / b[i];
+      });
+      return;
+    default:
+      break;
+  }
+  // Channel-vector ops: a is the [n / c, c] map, b the [c] vector.
+  const int64_t rows = n / c;
+  switch (op) {
+    case kAddVec:
+      rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; r++)
+          for (int64_t j = 0; j < c; j++) out[r * c + j] = a[r * c + j] + b[j];
+      });
+      return;
+    case kSubVec:
+      rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; r++)
+          for (int64_t j = 0; j < c; j++) out[r * c + j] = a[r * c + j] - b[j];
+      });
+      return;
+    case kVecSub:
+      rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; r++)
+          for (int64_t j = 0; j < c; j++) out[r * c + j] = b[j] - a[r * c + j];
+      });
+      return;
+    case kMulVec:
+      rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; r++)
+          for (int64_t j = 0; j < c; j++) out[r * c + j] = a[r * c + j] * b[j];
+      });
+      return;
+    default:
+      break;
+  }
+}
+
+// out[o, j] = Σ_i x[o, i, j] (or the mean), accumulated in double in i order like the JS loop.
+void channelSum(const float* __restrict x, float* __restrict out, int64_t outer, int64_t inner, int64_t c,
+                bool mean) {
+  std::vector<double> acc(static_cast<size_t>(c));
+  for (int64_t o = 0; o < outer; o++) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    const float* base = x + o * inner * c;
+    for (int64_t i = 0; i < inner; i++)
+      for (int64_t j = 0; j < c; j++) acc[j] += base[i * c + j];
+    for (int64_t j = 0; j < c; j++) out[o * c + j] = float(mean ? acc[j] / double(inner) : acc[j]);
+  }
+}
+
+}  // namespace cosearch

@@ -1,0 +1,25 @@
+// Elementwise op codes shared by elementwise.cc and the N-API module (and native.ts).
+#pragma once
+
+#include "common.h"
+
+namespace cosearch {
+
+enum EwOp {
+  kRelu = 0,
+  kStep = 1,
+  kReluGrad = 2,  // a = dy, b = x
+  kAdd = 3,
+  kSub = 4,
+  kMul = 5,
+  kDiv = 6,
+  kAddVec = 7,  // a = map, b = channel vector
+  kSubVec = 8,  // map - vector
+  kVecSub = 9,  // vector - map
+  kMulVec = 10,
+};
+
+void elementwise(int op, const float* a, const float* b, float* out, int64_t n, int64_t c);
+void channelSum(const float* x, float* out, int64_t outer, int64_t inner, int64_t c, bool mean);
+
+}  // namespace cosearch

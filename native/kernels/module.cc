@@ -1,0 +1,185 @@
+// The N-API surface of the cosearch native kernels: plain functions on Float32Arrays that return
+// a new Float32Array (the tfjs cpu backend owns its inputs, so nothing is written in place).
+#include <node_api.h>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "common.h"
+#include "elementwise.h"
+
+namespace cosearch {
+
+int threadCount() {
+  static int n = [] {
+    const char* env = std::getenv("COSEARCH_THREADS");
+    int t = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
+    return std::max(1, std::min(t, 16));
+  }();
+  return n;
+}
+
+namespace {
+
+bool floatArray(napi_env env, napi_value v, float** data, size_t* len) {
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  void* p;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, &ab, &off) != napi_ok || type != napi_float32_array)
+    return false;
+  *data = static_cast<float*>(p);
+  return true;
+}
+
+napi_value fail(napi_env env, const char* msg) {
+  napi_throw_type_error(env, nullptr, msg);
+  return nullptr;
+}
+
+// A new Float32Array of n floats; *data points at its (uninitialized) storage.
+napi_value newFloats(napi_env env, size_t n, float** data) {
+  napi_value abuf, result;
+  void* p;
+  if (napi_create_arraybuffer(env, n * sizeof(float), &p, &abuf) != napi_ok) return nullptr;
+  if (napi_create_typedarray(env, napi_float32_array, n, abuf, 0, &result) != napi_ok) return nullptr;
+  *data = static_cast<float*>(p);
+  return result;
+}
+
+bool int64Arg(napi_env env, napi_value v, int64_t* out) { return napi_get_value_int64(env, v, out) == napi_ok; }
+
+// conv(op, a: Float32Array, b: Float32Array, geom: Int32Array(13)) -> Float32Array
+napi_value Conv(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 4) return fail(env, "conv(op, a, b, geom) takes 4 arguments");
+  int32_t op;
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok) return fail(env, "op must be an integer");
+  float *a, *b;
+  size_t na, nb;
+  if (!floatArray(env, argv[1], &a, &na) || !floatArray(env, argv[2], &b, &nb))
+    return fail(env, "a and b must be Float32Arrays");
+  napi_typedarray_type gt;
+  size_t gl, goff;
+  void* gp;
+  napi_value gab;
+  if (napi_get_typedarray_info(env, argv[3], &gt, &gl, &gp, &gab, &goff) != napi_ok || gt != napi_int32_array ||
+      gl != 13)
+    return fail(env, "geom must be an Int32Array of 13");
+  Geom g;
+  std::memcpy(&g, gp, sizeof(Geom));
+  const size_t xs = size_t(g.batch) * g.inH * g.inW * g.inC;
+  const size_t ys = size_t(g.batch) * g.outH * g.outW * g.outC;
+  const size_t ws = size_t(g.kH) * g.kW * g.inC * (op >= 3 ? 1 : g.outC);
+  size_t ea, eb, out;
+  switch (op) {
+    case 0: case 3: ea = xs; eb = ws; out = ys; break;  // forward
+    case 1: case 4: ea = ys; eb = ws; out = xs; break;  // input gradient
+    case 2: case 5: ea = xs; eb = ys; out = ws; break;  // filter gradient
+    default: return fail(env, "unknown op");
+  }
+  if (na != ea || nb != eb) return fail(env, "array sizes do not match the geometry");
+  float* o;
+  napi_value result = newFloats(env, out, &o);
+  if (!result) return fail(env, "out of memory");
+  // The GEMM paths overwrite their output; the accumulating loops need zeros.
+  std::memset(o, 0, out * sizeof(float));
+  switch (op) {
+    case 0: conv2d(a, b, o, g); break;
+    case 1: conv2dBackpropInput(a, b, o, g); break;
+    case 2: conv2dBackpropFilter(a, b, o, g); break;
+    case 3: depthwise(a, b, o, g); break;
+    case 4: depthwiseBackpropInput(a, b, o, g); break;
+    case 5: depthwiseBackpropFilter(a, b, o, g); break;
+  }
+  return result;
+}
+
+// ew(op, a: Float32Array, b: Float32Array, c: number) -> Float32Array of a's length.
+// Same-shape ops need b as long as a; vector ops need b of length c dividing a's length.
+napi_value Ew(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 4) return fail(env, "ew(op, a, b, c) takes 4 arguments");
+  int32_t op;
+  int64_t c;
+  if (napi_get_value_int32(env, argv[0], &op) != napi_ok || !int64Arg(env, argv[3], &c))
+    return fail(env, "op and c must be integers");
+  float *a, *b;
+  size_t na, nb;
+  if (!floatArray(env, argv[1], &a, &na) || !floatArray(env, argv[2], &b, &nb))
+    return fail(env, "a and b must be Float32Arrays");
+  if (op < kRelu || op > kMulVec) return fail(env, "unknown op");
+  const bool unary = op == kRelu || op == kStep;
+  const bool vec = op >= kAddVec;
+  if (vec ? (c <= 0 || nb != size_t(c) || na % size_t(c) != 0) : (!unary && nb != na))
+    return fail(env, "array sizes do not match the op");
+  float* o;
+  napi_value result = newFloats(env, na, &o);
+  if (!result) return fail(env, "out of memory");
+  elementwise(op, a, b, o, int64_t(na), vec ? c : 1);
+  return result;
+}
+
+// channelSum(x: Float32Array, outer, inner, c, mean: boolean) -> Float32Array(outer·c)
+napi_value ChannelSum(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return fail(env, "channelSum(x, outer, inner, c, mean) takes 5 arguments");
+  float* x;
+  size_t nx;
+  int64_t outer, inner, c;
+  bool mean;
+  if (!floatArray(env, argv[0], &x, &nx)) return fail(env, "x must be a Float32Array");
+  if (!int64Arg(env, argv[1], &outer) || !int64Arg(env, argv[2], &inner) || !int64Arg(env, argv[3], &c) ||
+      napi_get_value_bool(env, argv[4], &mean) != napi_ok)
+    return fail(env, "outer, inner, c must be integers and mean a boolean");
+  if (outer < 0 || inner <= 0 || c <= 0 || size_t(outer * inner * c) != nx)
+    return fail(env, "x's length is not outer * inner * c");
+  float* o;
+  napi_value result = newFloats(env, size_t(outer * c), &o);
+  if (!result) return fail(env, "out of memory");
+  channelSum(x, o, outer, inner, c, mean);
+  return result;
+}
+
+// Tensor buffers of a few MB are allocated and freed every step. By default glibc maps each one
+// fresh and unmaps it on free, so every step page-faults its whole working set again (about 4 µs
+// a page on these VMs, more than the arithmetic). Keeping freed memory in the heap lets the next
+// step reuse already-mapped pages. COSEARCH_MALLOPT=0 leaves malloc alone.
+void tuneMalloc() {
+#if defined(__GLIBC__)
+  const char* env = std::getenv("COSEARCH_MALLOPT");
+  if (env && std::strcmp(env, "0") == 0) return;
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  tuneMalloc();
+  const struct {
+    const char* name;
+    napi_callback cb;
+  } fns[] = {{"conv", Conv}, {"ew", Ew}, {"channelSum", ChannelSum}};
+  for (const auto& f : fns) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
+  }
+  napi_value threads;
+  napi_create_int32(env, threadCount(), &threads);
+  napi_set_named_property(env, exports, "threads", threads);
+  return exports;
+}
+
+}  // namespace
+
+}  // namespace cosearch
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, cosearch::Init)
