@@ -9,9 +9,13 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY core ./core
 COPY lambdas ./lambdas
-RUN npx esbuild lambdas/handlers/train-child.ts --bundle --platform=node --target=node22 \
-      --format=esm --outfile=dist/index.mjs --external:@tensorflow/tfjs-node --external:@aws-sdk/* \
-      --banner:js="import { createRequire as __cosearchRequire } from 'module'; const require = __cosearchRequire(import.meta.url);"
+# One bundle per image handler (infra/function-defaults.ts IMAGE_BUNDLES picks it through CMD).
+RUN for h in train-child supernet-chunk; do \
+      npx esbuild lambdas/handlers/$h.ts --bundle --platform=node --target=node22 \
+        --format=esm --outfile=dist/$h.mjs --external:@tensorflow/tfjs-node --external:@aws-sdk/* \
+        --banner:js="import { createRequire as __cosearchRequire } from 'module'; const require = __cosearchRequire(import.meta.url);" \
+      || exit 1; \
+    done
 
 FROM public.ecr.aws/lambda/nodejs:22
 WORKDIR ${LAMBDA_TASK_ROOT}
@@ -19,7 +23,7 @@ WORKDIR ${LAMBDA_TASK_ROOT}
 # else is in the bundle. Keep the version equal to the bundled @tensorflow/tfjs.
 ARG TFJS_VERSION=4.22.0
 RUN npm install --no-save --no-audit --no-fund @tensorflow/tfjs-node@${TFJS_VERSION} && npm cache clean --force
-COPY --from=build /build/dist/index.mjs ./index.mjs
+COPY --from=build /build/dist/*.mjs ./
 COPY data/digits.csv.gz ./data/digits.csv.gz
 ENV COSEARCH_DATA_DIR=/var/task/data
-CMD ["index.handler"]
+CMD ["train-child.handler"]

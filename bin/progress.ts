@@ -1,5 +1,5 @@
 // Progress on a terminal: one live line on a TTY, plain lines per iteration otherwise.
-import type { Progress } from '../local/session.js';
+import type { Progress, ProgressEvent } from '../local/session.js';
 
 const fmtTime = (s: number | null) =>
   s === null
@@ -11,6 +11,11 @@ const fmtTime = (s: number | null) =>
         : `${s.toFixed(0)}s`;
 
 export function progressLine(p: Progress): string {
+  const s = p.supernet;
+  if (s && !s.done) {
+    const reward = s.lastReward === null ? '-' : s.lastReward.toFixed(4);
+    return `supernet step ${s.step}/${s.steps} | controller reward ${reward} | ${s.trainExamples + s.evalExamples} example passes | ${fmtTime(p.elapsedSeconds)} elapsed`;
+  }
   const best = p.bestReward === null ? '-' : p.bestReward.toFixed(4);
   return `iter ${p.iteration}/${p.iterations} | children ${p.childrenDone} (trained ${p.trained}, infeasible ${p.infeasible}, failed ${p.failed}, cached ${p.cached}) | best reward ${best} | Pareto ${p.paretoSize} | ${fmtTime(p.elapsedSeconds)} elapsed, ETA ${fmtTime(p.etaSeconds)}`;
 }
@@ -18,11 +23,15 @@ export function progressLine(p: Progress): string {
 export function progressPrinter(out: NodeJS.WriteStream = process.stdout) {
   const tty = out.isTTY === true;
   let lastPrinted = -1;
-  return (p: Progress, event: 'child' | 'iteration' | 'done') => {
+  return (p: Progress, event: ProgressEvent) => {
     if (tty) {
       out.write(`\r\x1b[2K${progressLine(p).slice(0, (out.columns ?? 160) - 1)}`);
       if (event === 'done') out.write('\n');
-    } else if (event === 'iteration' || (event === 'done' && p.iteration !== lastPrinted)) {
+    } else if (
+      event === 'supernet' ||
+      event === 'iteration' ||
+      (event === 'done' && p.iteration !== lastPrinted)
+    ) {
       lastPrinted = p.iteration;
       out.write(`${progressLine(p)}\n`);
     }

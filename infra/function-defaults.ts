@@ -30,6 +30,11 @@ export const ESM_BANNER =
 
 /** Upper bound on any one function's reserved concurrency: a runaway loop cannot take the account. */
 export const MAX_RESERVED_CONCURRENCY = 100;
+/** The trainer image's bundles (Dockerfile), by handler. */
+export const IMAGE_BUNDLES: Partial<Record<HandlerName, string>> = {
+  trainChild: 'train-child',
+  supernetChunk: 'supernet-chunk',
+};
 
 export interface CosearchFunctionProps {
   handler: HandlerName;
@@ -75,7 +80,11 @@ export class CosearchFunction extends Construct {
       // `cdk synth` only stages the build context (narrowed by .dockerignore); the build runs on deploy.
       this.fn = new DockerImageFunction(this, 'Fn', {
         ...common,
-        code: DockerImageCode.fromImageAsset(ROOT, { file: 'Dockerfile' }),
+        // One image serves every image function; CMD picks the handler's bundle.
+        code: DockerImageCode.fromImageAsset(ROOT, {
+          file: 'Dockerfile',
+          cmd: [`${imageBundle(props.handler)}.handler`],
+        }),
         architecture: Architecture.X86_64,
       });
     } else {
@@ -104,6 +113,12 @@ export class CosearchFunction extends Construct {
     }
     (this.fn.node.defaultChild as CfnFunction).addMetadata(HANDLER_METADATA_KEY, props.handler);
   }
+}
+
+function imageBundle(h: HandlerName): string {
+  const b = IMAGE_BUNDLES[h];
+  if (!b) throw new Error(`handler ${h} has no bundle in the trainer image (see Dockerfile)`);
+  return b;
 }
 
 /** Copies the built-in datasets next to the bundle: /var/task/data once deployed. */

@@ -7,6 +7,7 @@ export const HANDLERS = {
   trainChild: 'lambdas/handlers/train-child.ts',
   updatePolicy: 'lambdas/handlers/update-policy.ts',
   finalize: 'lambdas/handlers/finalize.ts',
+  supernetChunk: 'lambdas/handlers/supernet-chunk.ts',
   api: 'lambdas/handlers/api.ts',
 } as const;
 

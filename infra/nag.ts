@@ -48,7 +48,7 @@ export function suppressNagFindings(
   for (const b of stack.config.datasetBuckets)
     ack(
       `IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/*]`,
-      `Read-only on the allow-listed dataset bucket ${b} (context cosearch:datasetBuckets), for Init and TrainChild.`,
+      `Read-only on the allow-listed dataset bucket ${b} (context cosearch:datasetBuckets), for Init, TrainChild and SupernetChunk.`,
     );
   ack('IAM5[Resource::*]', 'X-Ray tracing (xray:PutTraceSegments and friends) supports no resource scoping.');
   for (const f of functions)

@@ -100,6 +100,14 @@ export class CosearchStack extends Stack {
       }),
       updatePolicy: fn('UpdatePolicy', 'updatePolicy', { reservedConcurrentExecutions: 10 }),
       finalize: fn('Finalize', 'finalize', { memorySize: 1024, reservedConcurrentExecutions: 10 }),
+      // AutoHAS: one supernet chunk per invocation, on the trainer's runtime (native tfjs in the image).
+      supernetChunk: fn('SupernetChunk', 'supernetChunk', {
+        memorySize: 3008,
+        timeout: Duration.minutes(15),
+        withData: true,
+        image: config.trainer === 'image',
+        reservedConcurrentExecutions: 10,
+      }),
     };
     this.loopFunctions = Object.values(fns);
     // Least privilege: each step gets only the access it needs on the search prefix.
@@ -108,13 +116,14 @@ export class CosearchStack extends Stack {
       this.bucket.grantRead(f, prefix);
       this.bucket.grantPut(f, prefix);
     }
-    // Allowed dataset buckets are read by the steps that load data (Init, TrainChild) only.
+    // Allowed dataset buckets are read by the steps that load data (Init, TrainChild, SupernetChunk) only.
     const datasetBuckets: IBucket[] = config.datasetBuckets.map((name, i) =>
       Bucket.fromBucketName(this, `Dataset${i}`, name),
     );
-    for (const b of datasetBuckets) for (const f of [fns.init, fns.trainChild]) b.grantRead(f);
+    const loaders = [fns.init, fns.trainChild, fns.supernetChunk];
+    for (const b of datasetBuckets) for (const f of loaders) b.grantRead(f);
     // Datasets uploaded to the stack's own bucket live under datasets/ (checked at POST).
-    for (const f of [fns.init, fns.trainChild]) this.bucket.grantRead(f, 'datasets/*');
+    for (const f of loaders) this.bucket.grantRead(f, 'datasets/*');
     this.loop = new SearchStateMachine(this, 'Loop', { ...fns, bucket: this.bucket });
 
     const apiFn = new CosearchFunction(this, 'Api', {

@@ -31,11 +31,14 @@ export interface SearchLoopFunctions {
   trainChild: IFunction;
   updatePolicy: IFunction;
   finalize: IFunction;
+  supernetChunk: IFunction;
 }
 
 /** State names: the local runner's overrides and the tests refer to these. */
 export const STATE = {
   init: 'Init',
+  supernetLoop: 'Supernet?',
+  supernet: 'SupernetChunk',
   loop: 'Continue?',
   continueAsNew: 'ContinueAsNew',
   continued: 'ContinuedAsNew',
@@ -210,9 +213,20 @@ export class SearchStateMachine extends Construct {
       );
     update.next(loop);
 
+    // AutoHAS: the supernet trains one chunk per invocation until done, then the loop retrains
+    // its top-k. Multi-trial searches pass straight through (Init's output has no `supernet`).
+    const supernet = invoke(STATE.supernet, fns.supernetChunk, { 'searchId.$': '$.searchId' });
+    const supernetLoop = new Choice(this, STATE.supernetLoop)
+      .when(
+        Condition.and(Condition.isPresent('$.supernet'), Condition.booleanEquals('$.supernet', true)),
+        supernet,
+      )
+      .otherwise(loop);
+    supernet.next(supernetLoop);
+
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName,
-      definitionBody: DefinitionBody.fromChainable(init.next(loop)),
+      definitionBody: DefinitionBody.fromChainable(init.next(supernetLoop)),
       stateMachineType: StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: {

@@ -1,9 +1,11 @@
 // A local search as a user runs it: the synthesized loop, children on worker threads,
 // live progress, and Ctrl-C as a clean stop through the stop flag.
+import type { SupernetProgress } from '../core/engine/autohas.js';
 import type { Evaluation } from '../core/engine/evaluation.js';
 import { keys } from '../core/engine/keys.js';
 import { loadSpec, type SearchState } from '../core/engine/steps.js';
 import { paretoFront } from '../core/search/pareto.js';
+import { searchPlan } from '../core/spec/plan.js';
 import { OBJECTIVE_NAMES } from '../core/spec/schema.js';
 import { getJson, tryGetJson } from '../core/store/json.js';
 import type { Store } from '../core/store/store.js';
@@ -28,12 +30,16 @@ export interface Progress {
   paretoSize: number;
   elapsedSeconds: number;
   etaSeconds: number | null;
+  /** AutoHAS: the supernet phase, before the loop retrains its top-k. */
+  supernet?: SupernetProgress;
 }
+
+export type ProgressEvent = 'supernet' | 'child' | 'iteration' | 'done';
 
 export interface SessionOptions {
   /** Training workers; default the spec's strategy.concurrency. 0 trains in-process. */
   workers?: number;
-  onProgress?: (p: Progress, event: 'child' | 'iteration' | 'done') => void;
+  onProgress?: (p: Progress, event: ProgressEvent) => void;
   /** Stop cleanly when this signal aborts (Ctrl-C): the loop ends through Finalize. */
   signal?: AbortSignal;
   /** Seconds past training.maxSeconds before a child counts as hung (default HANG_GRACE_SECONDS). */
@@ -59,6 +65,7 @@ export async function runSession(
   options: SessionOptions = {},
 ): Promise<SessionResult> {
   const spec = await loadSpec(store, searchId);
+  const iterations = searchPlan(spec).iterations;
   const workers = options.workers ?? spec.strategy.concurrency;
   const pool = workers > 0 ? new TrainPool(workers) : undefined;
   const hangSeconds = spec.training.maxSeconds + (options.hangGraceSeconds ?? HANG_GRACE_SECONDS);
@@ -86,7 +93,7 @@ export async function runSession(
     const perIter = runIters > 0 ? (iterationEnds.at(-1) ?? 0) / runIters : null;
     return {
       iteration: state.iteration,
-      iterations: spec.strategy.iterations,
+      iterations,
       childrenDone,
       trained: state.trained,
       failed: state.failed,
@@ -95,7 +102,8 @@ export async function runSession(
       bestReward: state.bestReward,
       paretoSize: front.length,
       elapsedSeconds: seconds(),
-      etaSeconds: perIter === null ? null : perIter * Math.max(0, spec.strategy.iterations - state.iteration),
+      etaSeconds: perIter === null ? null : perIter * Math.max(0, iterations - state.iteration),
+      ...(state.supernet ? { supernet: state.supernet } : {}),
     };
   };
   // Progress reads run one after another, so lines come out in iteration order.
@@ -134,6 +142,12 @@ export async function runSession(
         if (name === STATE.train || name === STATE.infeasible || name === STATE.childFailed) {
           childrenDone++;
           options.onProgress?.(snapshot(), 'child');
+        }
+        if (name === STATE.supernet) {
+          reads = reads.then(async () => {
+            state = (await tryGetJson<SearchState>(store, keys.state(searchId))) ?? state;
+            options.onProgress?.(snapshot(), 'supernet');
+          });
         }
         if (name === STATE.update) {
           const output = (e.state as { output?: { iteration?: number } }).output;

@@ -9,7 +9,7 @@ import { FileStore } from '../core/store/file-store.js';
 import { HANDLERS } from '../infra/handlers.js';
 import { localDefinition } from '../local/definition.js';
 import { localHandlers, runLocalExecution } from '../local/runner.js';
-import { SAM_SEARCH_ID, samSpec } from './sam-spec.js';
+import { SAM_AUTOHAS_ID, SAM_SEARCH_ID, samAutohasSpec, samSpec } from './sam-spec.js';
 
 const fileOf = (handler: string) =>
   HANDLERS[handler as keyof typeof HANDLERS].split('/').pop()!.replace('.ts', '');
@@ -19,6 +19,7 @@ export async function recordEvents(): Promise<Record<string, unknown>> {
   try {
     const store = new FileStore(dir);
     await createSearch(store, samSpec(), SAM_SEARCH_ID);
+    await createSearch(store, samAutohasSpec(), SAM_AUTOHAS_ID);
     const def = localDefinition();
     const events: Record<string, unknown> = {};
     // Record exactly what each handler receives (after the Task's Parameters).
@@ -32,7 +33,9 @@ export async function recordEvents(): Promise<Record<string, unknown>> {
         },
       ]),
     );
-    await runLocalExecution({ store }, SAM_SEARCH_ID, { definition: def, handlers: recording });
+    // The AutoHAS search adds SupernetChunk's event; the other steps keep the first search's.
+    for (const id of [SAM_SEARCH_ID, SAM_AUTOHAS_ID])
+      await runLocalExecution({ store }, id, { definition: def, handlers: recording });
     return events;
   } finally {
     await rm(dir, { recursive: true, force: true });

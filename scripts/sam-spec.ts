@@ -21,3 +21,16 @@ export function samSpec(): SearchSpec {
     training: { steps: 5, batchSize: 16 },
   });
 }
+
+export const SAM_AUTOHAS_ID = 'sam-autohas';
+
+/** The AutoHAS search the SupernetChunk event comes from: the same, one-shot, two chunks. */
+export function samAutohasSpec(): SearchSpec {
+  const base = samSpec();
+  return SearchSpec.parse({
+    ...base,
+    name: 'sam-autohas',
+    strategy: { ...base.strategy, name: 'autohas' },
+    autohas: { steps: 4, stepsPerChunk: 2, topK: 2 },
+  });
+}

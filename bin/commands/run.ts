@@ -1,5 +1,6 @@
 import { keys } from '../../core/engine/keys.js';
 import { createSearch } from '../../core/engine/steps.js';
+import { searchPlan } from '../../core/spec/plan.js';
 import { getJson } from '../../core/store/json.js';
 import type { Store } from '../../core/store/store.js';
 import { newSearchId } from '../../lambdas/lib/api.js';
@@ -83,10 +84,15 @@ export const command: Command = {
     const store = openStoreFlag(values.store);
     const searchId = newSearchId(Date.now());
     await createSearch(store, spec, searchId);
-    if (!values.json)
+    if (!values.json) {
+      const plan = searchPlan(spec);
+      const shape = plan.supernet
+        ? `a supernet of ${plan.supernet.steps} steps in ${plan.supernet.chunks} chunks, then its top ${plan.batchSize} retrained`
+        : `${plan.iterations} iterations × ${plan.batchSize} candidates`;
       process.stdout.write(
-        `search ${searchId}: ${spec.strategy.name}, ${spec.strategy.iterations} iterations × ${spec.strategy.batchSize} candidates on ${spec.dataset.uri}, store ${store.uri}\n`,
+        `search ${searchId}: ${spec.strategy.name}, ${shape} on ${spec.dataset.uri}, store ${store.uri}\n`,
       );
+    }
     return driveSearch(store, searchId, values.json === true, workers);
   },
 };

@@ -8,7 +8,7 @@ import { UsageError } from '../cli.js';
 export async function loadRunnableSpec(path: string | undefined): Promise<SearchSpec> {
   const spec = await loadSpecFile(path);
   const issues = unsupportedIssues(spec);
-  if (issues.length) throw new UsageError(`${path ?? 'spec'} cannot run yet:\n${formatIssues(issues)}`);
+  if (issues.length) throw new UsageError(`${path ?? 'spec'} cannot run as given:\n${formatIssues(issues)}`);
   return spec;
 }
 

@@ -1,8 +1,9 @@
 import { estimateCost } from '../../core/cost/model.js';
 import { hashOf } from '../../core/hash.js';
 import { SearchSpace } from '../../core/space/encoding.js';
+import { searchPlan } from '../../core/spec/plan.js';
 import { type Command, parseFlags, printUsage } from '../cli.js';
-import { loadSpecFile } from './spec-file.js';
+import { loadRunnableSpec } from './spec-file.js';
 
 export const command: Command = {
   name: 'validate',
@@ -14,14 +15,14 @@ export const command: Command = {
       printUsage(this);
       return 0;
     }
-    const spec = await loadSpecFile(positionals[0]);
+    const spec = await loadRunnableSpec(positionals[0]);
     const space = new SearchSpace(spec);
     const summary = {
       valid: true,
       specHash: hashOf(spec),
       decisions: space.decisions.length,
       log10SpaceSize: Number(space.log10Size.toFixed(2)),
-      maxCandidates: Math.min(spec.strategy.iterations * spec.strategy.batchSize, spec.budget.maxCandidates),
+      maxCandidates: searchPlan(spec).maxCandidates,
       estimatedUSD: estimateCost(spec).totalUSD,
     };
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -3,6 +3,7 @@
 import { summarizeNetwork } from '../network/summary.js';
 import { Rng } from '../rng.js';
 import { SearchSpace } from '../space/encoding.js';
+import { searchPlan } from '../spec/plan.js';
 import type { SearchSpec } from '../spec/schema.js';
 
 /** us-east-1 list prices (USD), Nov 2026. */
@@ -49,6 +50,8 @@ export const WORK_PROFILE = {
   transitionsPerChild: 5,
   transitionsPerIteration: 6,
   transitionsPerExecution: 4,
+  /** SupernetChunk and the Supernet? choice. */
+  transitionsPerSupernetChunk: 2,
   s3PerChild: { put: 6, get: 12 },
   s3PerIteration: { put: 6, get: 8 },
   s3PerExecution: { put: 2, get: 6 },
@@ -124,6 +127,8 @@ function trainExamples(spec: SearchSpec, trainSamples: number): number {
 }
 
 interface Work {
+  /** AutoHAS: SupernetChunk invocations, and their training seconds (in trainSeconds too). */
+  supernetChunks?: number;
   iterations: number;
   /** Children simulated (every evaluated candidate). */
   simulated: number;
@@ -145,12 +150,14 @@ function price(w: Work): CostBreakdown {
   const lambdaUSD =
     trainGBs * PRICES.lambdaGBSecond[arch] +
     otherGBs * PRICES.lambdaGBSecond.arm64 +
-    (w.simulated + w.trained + 2 * w.iterations + executions + 1) * PRICES.lambdaRequest;
+    (w.simulated + w.trained + 2 * w.iterations + executions + 1 + (w.supernetChunks ?? 0)) *
+      PRICES.lambdaRequest;
   const W = WORK_PROFILE;
   const transitions =
     w.simulated * W.transitionsPerChild +
     w.iterations * W.transitionsPerIteration +
-    executions * W.transitionsPerExecution;
+    executions * W.transitionsPerExecution +
+    (w.supernetChunks ?? 0) * W.transitionsPerSupernetChunk;
   const put =
     w.simulated * W.s3PerChild.put + w.iterations * W.s3PerIteration.put + executions * W.s3PerExecution.put;
   const get =
@@ -163,13 +170,25 @@ function price(w: Work): CostBreakdown {
     stepFunctionsUSD: round6(stepFunctionsUSD),
     s3USD: round6(s3USD),
     lambdaGBSeconds: Math.round(trainGBs + otherGBs),
-    lambdaRequests: w.simulated + w.trained + 2 * w.iterations + executions + 1,
+    lambdaRequests: w.simulated + w.trained + 2 * w.iterations + executions + 1 + (w.supernetChunks ?? 0),
     transitions,
     s3Requests: { put, get },
     candidates: w.simulated,
     iterations: w.iterations,
     trainSeconds: Math.round(w.trainSeconds * 10) / 10,
   };
+}
+
+/**
+ * AutoHAS supernet seconds for `steps` steps: each is a weight step and a trial step (forward and
+ * backward) plus a forward-only validation batch, on one sampled sub-network: 7/3 of a training
+ * batch in MACs.
+ */
+export function supernetTrainSeconds(spec: SearchSpec, steps: number, backend: TrainerBackend): number {
+  const plan = searchPlan(spec).supernet;
+  if (!plan || steps <= 0) return 0;
+  const t = TRAINING_THROUGHPUT[backend];
+  return (7 * meanForwardMacs(spec) * plan.batchSize * steps) / t.macsPerSecond;
 }
 
 /** Seconds to train one child of `forwardMacs` on `backend` for `examples` examples. */
@@ -181,18 +200,21 @@ export function childTrainSeconds(forwardMacs: number, examples: number, backend
 /** The USD a spec will cost at most: every candidate the budget allows, all of them trained. */
 export function estimateCost(spec: SearchSpec, options: CostOptions = {}): CostEstimate {
   const backend = options.backend ?? 'cpu-fast';
-  const candidates = Math.min(spec.strategy.iterations * spec.strategy.batchSize, spec.budget.maxCandidates);
-  const iterations = Math.min(spec.strategy.iterations, Math.ceil(candidates / spec.strategy.batchSize));
+  const plan = searchPlan(spec);
+  const candidates = plan.maxCandidates;
+  const iterations = Math.min(plan.iterations, Math.ceil(candidates / plan.batchSize));
   const { train } = datasetFacts(spec);
   const macs = meanForwardMacs(spec);
   const examples = trainExamples(spec, train);
   const perChild = Math.min(childTrainSeconds(macs, examples, backend), spec.training.maxSeconds);
+  const supernetSeconds = supernetTrainSeconds(spec, plan.supernet?.steps ?? 0, backend);
   const breakdown = price({
     iterations,
     simulated: candidates,
     trained: candidates,
-    trainSeconds: perChild * candidates,
+    trainSeconds: perChild * candidates + supernetSeconds,
     backend,
+    supernetChunks: plan.supernet?.chunks ?? 0,
   });
   return {
     ...breakdown,
@@ -216,6 +238,8 @@ export interface CostProgress {
   cached?: number;
   /** Measured training seconds so far; without it, the per-child estimate stands in. */
   trainSeconds?: number;
+  /** AutoHAS: supernet steps done so far. */
+  supernet?: { step: number };
 }
 
 /** The cost of the work done so far. */
@@ -238,11 +262,15 @@ export function costSoFar(
       trainSeconds = trained * Math.min(per, spec.training.maxSeconds);
     }
   }
+  // The supernet's share is always the model's (its seconds are not measured separately).
+  const step = progress.supernet?.step ?? 0;
+  const plan = searchPlan(spec).supernet;
   return price({
     iterations: progress.iteration,
     simulated: progress.candidatesEvaluated,
     trained,
-    trainSeconds,
+    trainSeconds: trainSeconds + supernetTrainSeconds(spec, step, backend),
     backend,
+    supernetChunks: plan ? Math.ceil(step / plan.stepsPerChunk) : 0,
   });
 }

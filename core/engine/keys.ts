@@ -32,6 +32,14 @@ export const keys = {
   model: (id: string, cid: string) => `searches/${assertSearchId(id)}/models/${cid}/`,
   cache: (id: string, cid: string, budget: string) =>
     `searches/${assertSearchId(id)}/cache/${cid}-${budget}.json`,
+  /** AutoHAS: the supernet checkpoint (checkpoint.json + weights-*.bin). */
+  supernet: (id: string) => `searches/${assertSearchId(id)}/supernet`,
+  /** AutoHAS: the step logs of the chunk that ended at supernet step `step`. */
+  supernetLog: (id: string, step: number) =>
+    `searches/${assertSearchId(id)}/supernet/log/step-${String(step).padStart(8, '0')}.json`,
+  supernetLogPrefix: (id: string) => `searches/${assertSearchId(id)}/supernet/log/`,
+  /** AutoHAS: the top-k derived from the controller when the supernet is done. */
+  supernetTopK: (id: string) => `searches/${assertSearchId(id)}/supernet/topk.json`,
   state: (id: string) => `searches/${assertSearchId(id)}/state.json`,
   stop: (id: string) => `searches/${assertSearchId(id)}/stop`,
   results: (id: string) => `searches/${assertSearchId(id)}/results.json`,

@@ -6,6 +6,7 @@ import { bestPerObjective, type HypervolumeFrame, hypervolume, paretoFront } fro
 import { OBJECTIVE_NAMES, type SearchSpec } from '../spec/schema.js';
 import { putJson, tryGetJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
+import type { TopKRecord } from './autohas.js';
 import type { Evaluation } from './evaluation.js';
 import { keys } from './keys.js';
 import { type SearchState, specHashOf } from './steps.js';
@@ -110,6 +111,20 @@ export async function finalizeResults(
       trainSeconds: state.trainSeconds,
     },
     backend: scored.find((e) => e.training)?.training?.backend ?? null,
+    ...(await autohasSection(store, spec, searchId, state)),
   };
   await putJson(store, keys.results(searchId), results);
+}
+
+/** AutoHAS: how far the supernet got, its compute and the top-k it handed to the retraining. */
+async function autohasSection(store: Store, spec: SearchSpec, searchId: string, state: SearchState) {
+  if (spec.strategy.name !== 'autohas') return {};
+  const topK = await tryGetJson<TopKRecord>(store, keys.supernetTopK(searchId));
+  return {
+    autohas: {
+      supernet: state.supernet ?? null,
+      hpMode: topK?.hpMode ?? null,
+      topK: topK?.topK ?? [],
+    },
+  };
 }

@@ -10,15 +10,17 @@ import { Rng } from '../rng.js';
 import { Controller } from '../search/index.js';
 import { objectiveVector } from '../search/outcome.js';
 import { checkHardLimits } from '../search/reward.js';
-import type { StrategyState } from '../search/strategy.js';
+import type { Observation, Proposal, StrategyState } from '../search/strategy.js';
 import { SearchSpace } from '../space/encoding.js';
 import type { Candidate } from '../space/types.js';
 import { parseSpec } from '../spec/parse.js';
+import { searchPlan } from '../spec/plan.js';
 import { type SearchSpec, SPEC_VERSION } from '../spec/schema.js';
 import { getJson, putJson, putJsonOnce, tryGetJson } from '../store/json.js';
 import { AlreadyExistsError, type Store } from '../store/store.js';
 import { trainChild } from '../training/train.js';
 import type { TrainResult } from '../training/types.js';
+import { type SupernetProgress, supernetDone, topKCandidates, topKPolicy } from './autohas.js';
 import { type Evaluation, evaluateIteration } from './evaluation.js';
 import { hypervolumeFrame } from './frame.js';
 import { keys } from './keys.js';
@@ -39,6 +41,8 @@ export interface LoopState {
   done: boolean;
   /** The loop starts a fresh execution of itself here (continue-as-new), carrying only id and iteration. */
   checkpoint?: boolean;
+  /** AutoHAS: the supernet phase is not done, so SupernetChunk runs before the loop. */
+  supernet?: boolean;
 }
 
 /** Loop shape shared with the state machine (infra/state-machine.ts). */
@@ -86,6 +90,8 @@ export interface SearchState {
   bestReward: number | null;
   /** Measured seconds of training (cached children excluded): reported, never a decision input. */
   trainSeconds: number;
+  /** AutoHAS: progress of the supernet phase. */
+  supernet?: SupernetProgress;
   startedAt: string;
   updatedAt: string;
 }
@@ -108,6 +114,21 @@ function controllerFor(spec: SearchSpec, space: SearchSpace): Controller {
   return new Controller(spec.strategy, space.cardinalities, specHashOf(spec), {
     groups: space.decisions.map((d) => d.group),
   });
+}
+
+/** The loop's ask/tell policy: the strategy's controller, or AutoHAS's fixed top-k. */
+interface LoopPolicy {
+  propose(state: StrategyState, n: number, rng: Rng): Proposal;
+  observe(state: StrategyState, observations: readonly Observation[]): StrategyState;
+}
+
+function policyFor(spec: SearchSpec, space: SearchSpace): LoopPolicy {
+  if (!searchPlan(spec).supernet) return controllerFor(spec, space);
+  const specHash = specHashOf(spec);
+  return {
+    propose: (state, n) => topKPolicy.propose(state, n, specHash),
+    observe: (state, obs) => topKPolicy.observe(state, obs, specHash),
+  };
 }
 
 /** Seed for one child's training: fixed by the search seed and the candidate, never by timing. */
@@ -146,7 +167,7 @@ export function newSearchState(spec: SearchSpec, searchId: string, at: string): 
     status: 'created',
     specHash: specHashOf(spec),
     iteration: 0,
-    iterations: spec.strategy.iterations,
+    iterations: searchPlan(spec).iterations,
     ...ZERO_COUNTS,
     startedAt: at,
     updatedAt: at,
@@ -175,15 +196,18 @@ export async function initSearch(ctx: StepContext, input: { searchId: string }):
   };
   await putJson(store, keys.dataset(searchId), info);
   await putJsonOnce(store, keys.frame(searchId), hypervolumeFrame(spec, info.shape, info.numClasses));
-  const controller = controllerFor(spec, space);
-  const snapshot: PolicySnapshot = {
-    version: SPEC_VERSION,
-    specHash: specHashOf(spec),
-    iteration: 0,
-    strategy: controller.init(),
-  };
-  await putJsonOnce(store, keys.policy(searchId, 0), snapshot);
-  const done = await lastCompleteIteration(store, searchId, spec.strategy.iterations);
+  const plan = searchPlan(spec);
+  // AutoHAS writes its policy 0 (the top-k) when the supernet is done.
+  if (!plan.supernet) {
+    const snapshot: PolicySnapshot = {
+      version: SPEC_VERSION,
+      specHash: specHashOf(spec),
+      iteration: 0,
+      strategy: controllerFor(spec, space).init(),
+    };
+    await putJsonOnce(store, keys.policy(searchId, 0), snapshot);
+  }
+  const done = await lastCompleteIteration(store, searchId, plan.iterations);
   // Counters are rebuilt from the iterations' evaluations, so a run killed between writing a
   // policy and its progress summary resumes with exact counts.
   let state = await getJson<SearchState>(store, keys.state(searchId));
@@ -194,6 +218,8 @@ export async function initSearch(ctx: StepContext, input: { searchId: string }):
   }
   await putJson(store, keys.state(searchId), { ...state, status: 'running', updatedAt: iso(ctx) });
   const stop = await shouldStop(ctx, spec, searchId, done);
+  if (plan.supernet && stop === undefined && !(await supernetDone(ctx, searchId)))
+    return { searchId, iteration: 1, done: false, supernet: true };
   return { searchId, iteration: done + 1, done: stop !== undefined };
 }
 
@@ -216,12 +242,15 @@ export async function sampleCandidates(
   const state = await getJson<SearchState>(store, keys.state(searchId));
   const n = Math.max(
     1,
-    Math.min(spec.strategy.batchSize, spec.budget.maxCandidates - state.candidatesEvaluated),
+    Math.min(searchPlan(spec).batchSize, spec.budget.maxCandidates - state.candidatesEvaluated),
   );
   // The stream depends only on seed and iteration, so a retried step proposes the same batch.
   const rng = Rng.fromSeed(spec.strategy.seed).split(`sample/${iteration}`);
-  const proposal = controllerFor(spec, space).propose(prior.strategy, n, rng);
-  const candidates = proposal.tokens.map((t) => space.decode(t));
+  const proposal = policyFor(spec, space).propose(prior.strategy, n, rng);
+  // AutoHAS's top-k carry their own hp values (mixed ones in `mix` mode); others decode tokens.
+  const candidates = searchPlan(spec).supernet
+    ? topKCandidates(prior.strategy, n)
+    : proposal.tokens.map((t) => space.decode(t));
   for (const c of candidates) await putJsonOnce(store, keys.candidate(searchId, iteration, c.id), c);
   const record: ProposalRecord = {
     iteration,
@@ -393,7 +422,7 @@ export async function updatePolicy(
         : null,
     };
   });
-  const next = controllerFor(spec, space).observe(proposal.state, observations);
+  const next = policyFor(spec, space).observe(proposal.state, observations);
   const snapshot: PolicySnapshot = {
     version: SPEC_VERSION,
     specHash: specHashOf(spec),
@@ -445,7 +474,17 @@ async function shouldStop(
   k: number,
   state?: SearchState,
 ): Promise<string | undefined> {
-  if (k >= spec.strategy.iterations) return 'iterations';
+  if (k >= searchPlan(spec).iterations) return 'iterations';
+  return stopReasonBeforeLoop(ctx, spec, searchId, state);
+}
+
+/** Why the search should end whatever the iteration (stop flag, budgets), or undefined. */
+export async function stopReasonBeforeLoop(
+  ctx: StepContext,
+  spec: SearchSpec,
+  searchId: string,
+  state?: SearchState,
+): Promise<string | undefined> {
   if (await ctx.store.tryGet(keys.stop(searchId))) return 'stop-flag';
   const s = state ?? (await getJson<SearchState>(ctx.store, keys.state(searchId)));
   if (s.candidatesEvaluated >= spec.budget.maxCandidates) return 'max-candidates';

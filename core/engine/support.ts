@@ -1,13 +1,26 @@
-// What the schema accepts but the engine cannot run yet: refused before a search is created.
+// Specs the schema accepts but the engine cannot run as asked: refused before a search is
+// created, each problem naming its field.
 import type { SpecIssue } from '../spec/parse.js';
 import type { SearchSpec } from '../spec/schema.js';
 
-const NOT_BUILT: Record<string, string> = {
-  autohas:
-    'the AutoHAS one-shot mode is not built yet; use reinforce, reinforce-lstm, ppo, evolution, random or two-phase',
-};
+/** Hyper-parameters AutoHAS keeps at their first choice (it searches learningRate and weightDecay). */
+const AUTOHAS_FIXED_HP = ['optimizer', 'batchSize', 'epochs'] as const;
 
 export function unsupportedIssues(spec: SearchSpec): SpecIssue[] {
-  const why = NOT_BUILT[spec.strategy.name];
-  return why ? [{ path: '$.strategy.name', message: why }] : [];
+  const issues: SpecIssue[] = [];
+  if (spec.strategy.name !== 'autohas') {
+    if (spec.autohas)
+      issues.push({ path: '$.autohas', message: 'autohas settings need strategy.name "autohas"' });
+    return issues;
+  }
+  const hp = spec.space.hyperparameters;
+  for (const name of AUTOHAS_FIXED_HP) {
+    const choices = hp[name];
+    if (choices && choices.length > 1)
+      issues.push({
+        path: `$.space.hyperparameters.${name}`,
+        message: `autohas searches learningRate and weightDecay only; give ${name} one choice (got ${choices.length})`,
+      });
+  }
+  return issues;
 }

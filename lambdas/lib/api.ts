@@ -168,7 +168,12 @@ export function createApiHandler(deps: ApiDeps) {
     if (!r.ok) throw new HttpError(400, `invalid spec: ${r.issues.map((i) => i.path).join(', ')}`, r.issues);
     const spec = r.value;
     const unsupported = unsupportedIssues(spec);
-    if (unsupported.length) throw new HttpError(400, 'spec cannot run yet', unsupported);
+    if (unsupported.length)
+      throw new HttpError(
+        400,
+        `spec cannot run as given: ${unsupported.map((i) => i.path).join(', ')}`,
+        unsupported,
+      );
     checkDataset(spec, store, deps);
     const estimate = estimateCost(spec, deps.cost);
     const reply = (searchId: string, status: string, extra: object = {}) =>

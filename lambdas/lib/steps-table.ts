@@ -1,4 +1,5 @@
 // Each state-machine step: the schema of its event and the core function it calls.
+import { supernetChunk } from '../../core/engine/autohas.js';
 import {
   finalizeSearch,
   initSearch,
@@ -16,6 +17,7 @@ export const STEPS = {
   trainChild: { event: CandidateEvent, step: trainCandidate },
   updatePolicy: { event: UpdateEvent, step: updatePolicy },
   finalize: { event: FinalizeEvent, step: finalizeSearch },
+  supernetChunk: { event: InitEvent, step: supernetChunk },
 } as const;
 
 export type StepName = keyof typeof STEPS;

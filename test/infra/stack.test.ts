@@ -109,7 +109,7 @@ describe('functions', () => {
     const ours = Object.values(zip.template.findResources('AWS::Lambda::Function')).filter(
       (f) => f.Metadata?.['cosearch:handler'],
     );
-    expect(ours).toHaveLength(7);
+    expect(ours).toHaveLength(8);
     for (const f of ours) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -135,11 +135,21 @@ describe('functions', () => {
 
   it('the image trainer is a container function (x86_64 for tfjs-node); the rest stay zip', () => {
     const fns = Object.values(image.template.findResources('AWS::Lambda::Function'));
-    const trainer = fns.find((f) => f.Metadata?.['cosearch:handler'] === 'trainChild')!;
-    expect(trainer.Properties.PackageType).toBe('Image');
-    expect(trainer.Properties.Code.ImageUri).toBeDefined();
-    expect(trainer.Properties.Architectures).toEqual(['x86_64']);
-    expect(trainer.Properties.Environment.Variables.COSEARCH_DATA_DIR).toBe(LAMBDA_DATA_DIR);
+    // TrainChild and SupernetChunk share the image; CMD picks each one's bundle (Dockerfile).
+    const cmds: Record<string, string[]> = {
+      trainChild: ['train-child.handler'],
+      supernetChunk: ['supernet-chunk.handler'],
+    };
+    for (const [handler, cmd] of Object.entries(cmds)) {
+      const f = fns.find((x) => x.Metadata?.['cosearch:handler'] === handler)!;
+      expect(f.Properties.PackageType).toBe('Image');
+      expect(f.Properties.Code.ImageUri).toBeDefined();
+      expect(f.Properties.ImageConfig.Command).toEqual(cmd);
+      expect(f.Properties.Architectures).toEqual(['x86_64']);
+      expect(f.Properties.Environment.Variables.COSEARCH_DATA_DIR).toBe(LAMBDA_DATA_DIR);
+    }
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    for (const b of ['train-child', 'supernet-chunk']) expect(dockerfile).toContain(b);
     const zips = fns.filter((f) => f.Metadata?.['cosearch:handler'] && f.Properties.PackageType !== 'Image');
     expect(zips).toHaveLength(6);
   });
@@ -231,6 +241,29 @@ describe('state machine', () => {
     for (const t of tasks) expect(JSON.stringify(t.Catch)).toContain('States.ALL');
   });
 
+  it('runs AutoHAS supernet chunks before the loop, and lets other searches pass straight through', () => {
+    expect((definition.States[STATE.init] as { Next: string }).Next).toBe(STATE.supernetLoop);
+    const choice = definition.States[STATE.supernetLoop] as {
+      Choices: { Next: string; And: Record<string, unknown>[] }[];
+      Default: string;
+    };
+    expect(choice.Choices).toHaveLength(1);
+    expect(choice.Choices[0]!.Next).toBe(STATE.supernet);
+    expect(choice.Choices[0]!.And).toEqual([
+      { Variable: '$.supernet', IsPresent: true },
+      { Variable: '$.supernet', BooleanEquals: true },
+    ]);
+    expect(choice.Default).toBe(STATE.loop);
+    const chunk = definition.States[STATE.supernet] as { Next: string; Parameters: Record<string, unknown> };
+    expect(chunk.Next).toBe(STATE.supernetLoop);
+    expect(chunk.Parameters).toEqual({ 'searchId.$': '$.searchId' });
+    const byHandler = Object.values(zip.template.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Metadata?.['cosearch:handler'] === 'supernetChunk',
+    )!;
+    expect(byHandler.Properties.Timeout).toBe(900);
+    expect(byHandler.Properties.MemorySize).toBe(3008);
+  });
+
   it('retries Lambda service errors with backoff on every Lambda task', () => {
     let n = 0;
     walkStates(definition.States, (_name, s) => {
@@ -240,7 +273,7 @@ describe('state machine', () => {
       expect(retry.ErrorEquals).toContain('Lambda.TooManyRequestsException');
       expect(retry.BackoffRate).toBe(2);
     });
-    expect(n).toBe(8);
+    expect(n).toBe(9);
   });
 
   it('continues as new with only the search id and the iteration, under its own ARN', () => {
@@ -269,7 +302,7 @@ describe('alarms', () => {
     expect(metrics.filter((m) => m === 'AWS/States/ExecutionsFailed')).toHaveLength(1);
     expect(metrics).toContain('AWS/States/ExecutionsTimedOut');
     expect(metrics).toContain('AWS/States/ExecutionsAborted');
-    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(7);
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(8);
     for (const a of alarms) expect(a.Properties.Threshold).toBe(1);
   });
 });

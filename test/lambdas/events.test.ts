@@ -9,7 +9,7 @@ import { createSearch } from '../../core/engine/steps.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { HANDLERS } from '../../infra/handlers.js';
 import { createApiHandler } from '../../lambdas/lib/api.js';
-import { SAM_SEARCH_ID, samSpec } from '../../scripts/sam-spec.js';
+import { SAM_AUTOHAS_ID, SAM_SEARCH_ID, samAutohasSpec, samSpec } from '../../scripts/sam-spec.js';
 
 let dir: string;
 const ctx = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
@@ -19,6 +19,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cosearch-events-'));
   process.env.COSEARCH_STORE = `file://${dir}`;
   await createSearch(new FileStore(dir), samSpec(), SAM_SEARCH_ID);
+  await createSearch(new FileStore(dir), samAutohasSpec(), SAM_AUTOHAS_ID);
 });
 afterAll(async () => {
   delete process.env.COSEARCH_STORE;
@@ -66,6 +67,15 @@ it('runs each step handler with its event, in loop order', async () => {
   });
   const fin = await (await load('finalize'))(await event('finalize'), ctx);
   expect(fin.status).toBe('succeeded');
+});
+
+it('runs the supernet chunks of the AutoHAS example with its event', async () => {
+  const { handler } = await import('../../lambdas/handlers/supernet-chunk.js');
+  const e = await event('supernet-chunk');
+  expect(e).toEqual({ searchId: SAM_AUTOHAS_ID });
+  const run = handler as unknown as (e: unknown, c: Context) => Promise<unknown>;
+  expect(await run(e, ctx)).toEqual({ searchId: SAM_AUTOHAS_ID, iteration: 1, done: false, supernet: true });
+  expect(await run(e, ctx)).toEqual({ searchId: SAM_AUTOHAS_ID, iteration: 1, done: false, supernet: false });
 });
 
 it('serves the API events', async () => {

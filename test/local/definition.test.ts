@@ -50,7 +50,15 @@ describe('local definition', () => {
 
   it('maps every Lambda Task to a handler, and every handler has a local override', () => {
     const tasks = Object.keys(taskStates(def.definition));
-    const lambdaTasks = [STATE.init, STATE.sample, STATE.simulate, STATE.train, STATE.update, STATE.finalize];
+    const lambdaTasks = [
+      STATE.init,
+      STATE.supernet,
+      STATE.sample,
+      STATE.simulate,
+      STATE.train,
+      STATE.update,
+      STATE.finalize,
+    ];
     expect(Object.keys(def.tasks).sort()).toEqual(
       [...lambdaTasks, `${STATE.simulate}${AT_SCALE_SUFFIX}`, `${STATE.train}${AT_SCALE_SUFFIX}`].sort(),
     );

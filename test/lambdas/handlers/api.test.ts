@@ -91,11 +91,22 @@ describe('POST /searches', () => {
     expect(started).toEqual([]);
   });
 
-  it('rejects a strategy that is not built yet with 400 naming the field', async () => {
-    const r = await post('{"strategy":{"name":"autohas"}}');
+  it('rejects a spec the engine cannot run as asked with 400 naming the field', async () => {
+    const r = await post(
+      '{"strategy":{"name":"autohas"},"space":{"hyperparameters":{"optimizer":["adam","sgd"]}}}',
+    );
     expect(r.statusCode).toBe(400);
-    expect(body(r).issues[0].path).toBe('$.strategy.name');
+    expect(body(r).issues[0].path).toBe('$.space.hyperparameters.optimizer');
+    const r2 = await post('{"strategy":{"name":"random"},"autohas":{"steps":10}}');
+    expect(r2.statusCode).toBe(400);
+    expect(body(r2).issues[0].path).toBe('$.autohas');
     expect(started).toEqual([]);
+  });
+
+  it('starts an autohas search', async () => {
+    const r = await post('{"strategy":{"name":"autohas"},"autohas":{"steps":4,"stepsPerChunk":2}}');
+    expect(r.statusCode).toBe(202);
+    expect(started).toEqual([body(r).searchId]);
   });
 
   it('rejects non-JSON (400) and oversized (413) bodies, and starts nothing', async () => {

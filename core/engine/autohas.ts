@@ -1,0 +1,213 @@
+// The AutoHAS phase of a search (strategy "autohas"). The supernet trains in chunks, one
+// SupernetChunk invocation each, checkpointed to the store in between. When it is done, its top-k
+// (arch, hp, accelerator) become the loop's only batch: retrained from scratch by TrainChild and
+// scored, simulated and put on the Pareto front exactly like multi-trial candidates.
+import { CheckpointError, deriveTopK, openAutohas, runChunk } from '../autohas/run.js';
+import { disposeAutohasState, type StepLog } from '../autohas/step.js';
+import { loadDataset } from '../data/load.js';
+import { hashOf } from '../hash.js';
+import {
+  addPending,
+  assertSameSpec,
+  baseState,
+  checkBatchSize,
+  matchObservations,
+  openState,
+  StrategyStateError,
+} from '../search/common.js';
+import type { Observation, Proposal, StrategyState } from '../search/strategy.js';
+import type { SearchSpace } from '../space/encoding.js';
+import type { Candidate } from '../space/types.js';
+import { type SupernetPlan, searchPlan } from '../spec/plan.js';
+import { type SearchSpec, SPEC_VERSION } from '../spec/schema.js';
+import { getJson, putJson, putJsonOnce } from '../store/json.js';
+import { initBackend } from '../training/backend.js';
+import { keys } from './keys.js';
+import {
+  type LoopState,
+  loadSpec,
+  type PolicySnapshot,
+  type SearchState,
+  type StepContext,
+  specHashOf,
+  stopReasonBeforeLoop,
+} from './steps.js';
+
+export const TOPK_KIND = 'autohas-topk';
+
+/** The loop's policy after the supernet: the top-k candidates, proposed once. */
+export type TopKState = StrategyState & { candidates: Candidate[] };
+
+export const topKPolicy = {
+  init(space: SearchSpace, spec: SearchSpec, candidates: Candidate[]): TopKState {
+    const base = baseState(TOPK_KIND, space.cardinalities, spec.strategy, { specHash: specHashOf(spec) });
+    return { ...base, candidates };
+  },
+  propose(state: StrategyState, n: number, specHash: string): Proposal {
+    checkBatchSize(n);
+    assertSameSpec(state, specHash);
+    const s = openState(state as TopKState, TOPK_KIND);
+    if (!Array.isArray(s.candidates) || s.candidates.length === 0)
+      throw new StrategyStateError('autohas top-k state holds no candidates');
+    if (s.round > 0) throw new StrategyStateError('the autohas top-k were proposed already');
+    const tokens = s.candidates.slice(0, n).map((c) => [...c.tokens]);
+    const ids = addPending(s, tokens);
+    return { state: s, tokens, ids };
+  },
+  observe(state: StrategyState, observations: readonly Observation[], specHash: string): StrategyState {
+    assertSameSpec(state, specHash);
+    const s = openState(state as TopKState, TOPK_KIND);
+    matchObservations(s, observations);
+    return s;
+  },
+};
+
+/** The candidates the top-k state proposes, in proposal order. */
+export function topKCandidates(state: StrategyState, n: number): Candidate[] {
+  return (openState(state as TopKState, TOPK_KIND).candidates ?? []).slice(0, n);
+}
+
+export interface TopKRecord {
+  step: number;
+  hpMode: SupernetPlan['hpMode'];
+  /** Example passes of the supernet phase (forward+backward, and forward-only validation). */
+  trainExamples: number;
+  evalExamples: number;
+  topK: { rank: number; cid: string; probability: number; hp: Record<string, number> }[];
+}
+
+/** Progress of the supernet phase, kept in state.json. */
+export interface SupernetProgress {
+  step: number;
+  steps: number;
+  trainExamples: number;
+  evalExamples: number;
+  /** Mean controller reward over the last chunk (a progress figure, not a decision input). */
+  lastReward: number | null;
+  done: boolean;
+}
+
+export type SupernetLoopState = LoopState & { supernet: boolean };
+
+function supernetOf(spec: SearchSpec): SupernetPlan {
+  const plan = searchPlan(spec).supernet;
+  if (!plan) throw new Error(`SupernetChunk: strategy is ${spec.strategy.name}, not autohas`);
+  return plan;
+}
+
+/** Has the supernet phase of this search finished (its top-k written as policy 0)? */
+export async function supernetDone(ctx: StepContext, searchId: string): Promise<boolean> {
+  return (await ctx.store.tryGet(keys.policy(searchId, 0))) !== undefined;
+}
+
+/**
+ * SupernetChunk: resume the supernet from its checkpoint, run the next `stepsPerChunk` steps and
+ * checkpoint again. After the last chunk, derive the top-k and write them as the loop's policy 0.
+ * Chunk boundaries are fixed by the spec, and a resumed run is bit-identical to an uninterrupted
+ * one, so a retried or resumed chunk reproduces the same supernet.
+ */
+export async function supernetChunk(
+  ctx: StepContext,
+  input: { searchId: string },
+): Promise<SupernetLoopState> {
+  const { store } = ctx;
+  const { searchId } = input;
+  const next = (done: boolean, supernet: boolean): SupernetLoopState => ({
+    searchId,
+    iteration: 1,
+    done,
+    supernet,
+  });
+  if (await supernetDone(ctx, searchId)) return next(false, false);
+  const spec = await loadSpec(store, searchId);
+  const plan = supernetOf(spec);
+  const stop = await stopReasonBeforeLoop(ctx, spec, searchId);
+  // A stopped search keeps its checkpoint; `cosearch resume` goes on from it.
+  if (stop) return next(true, false);
+  await initBackend();
+  const data = await loadDataset(spec.dataset, { seed: spec.strategy.seed, readBytes: ctx.readBytes });
+  const prefix = keys.supernet(searchId);
+  const s = await openAutohas(spec, data, store, prefix, {
+    hpMode: plan.hpMode,
+    batchSize: plan.batchSize,
+    hpStep: plan.hpStep,
+  });
+  try {
+    if (s.step > plan.steps)
+      throw new CheckpointError(`${prefix}: checkpoint is at step ${s.step}, past the ${plan.steps} planned`);
+    const n = Math.min(plan.stepsPerChunk, plan.steps - s.step);
+    let lastReward: number | null = null;
+    if (n > 0) {
+      const logs = await runChunk(s, store, n, prefix);
+      await putJson(store, keys.supernetLog(searchId, s.step), { logs: logs.map(compactLog) });
+      lastReward = logs.reduce((t, l) => t + l.controller.reward, 0) / logs.length;
+    }
+    const done = s.step >= plan.steps;
+    const progress: SupernetProgress = {
+      step: s.step,
+      steps: plan.steps,
+      trainExamples: s.trainExamples,
+      evalExamples: s.evalExamples,
+      lastReward,
+      done,
+    };
+    const state = await getJson<SearchState>(store, keys.state(searchId));
+    await putJson(store, keys.state(searchId), {
+      ...state,
+      status: 'running',
+      supernet: progress,
+      updatedAt: new Date((ctx.now ?? Date.now)()).toISOString(),
+    });
+    if (!done) return next(false, true);
+
+    const candidates = deriveTopK(s, plan.topK).map((t) => withHpId(t.candidate, plan));
+    const record: TopKRecord = {
+      step: s.step,
+      hpMode: plan.hpMode,
+      trainExamples: s.trainExamples,
+      evalExamples: s.evalExamples,
+      topK: deriveTopK(s, plan.topK).map((t, i) => ({
+        rank: t.rank,
+        cid: candidates[i]!.id,
+        probability: t.probability,
+        hp: t.hp,
+      })),
+    };
+    await putJson(store, keys.supernetTopK(searchId), record);
+    const snapshot: PolicySnapshot = {
+      version: SPEC_VERSION,
+      specHash: specHashOf(spec),
+      iteration: 0,
+      strategy: topKPolicy.init(s.space, spec, candidates),
+    };
+    await putJsonOnce(store, keys.policy(searchId, 0), snapshot);
+    return next(false, false);
+  } finally {
+    disposeAutohasState(s);
+  }
+}
+
+/**
+ * In `mix` mode a top-k candidate trains with mixed hp values that no token sequence names, so
+ * its id also hashes those values: the evaluation cache must not confuse it with the basis-0 one.
+ */
+function withHpId(c: Candidate, plan: SupernetPlan): Candidate {
+  if (plan.hpMode !== 'mix') return c;
+  return { ...c, id: hashOf({ id: c.id, hp: c.hyperparameters }) };
+}
+
+function compactLog(l: StepLog) {
+  const c = l.controller;
+  return {
+    step: l.step,
+    weight: l.weight,
+    controller: {
+      candidateId: c.candidateId,
+      accuracy: c.accuracy,
+      reward: c.reward,
+      feasible: c.feasible,
+      hp: c.hp,
+      ...(c.latencyMs === undefined ? {} : { latencyMs: c.latencyMs }),
+    },
+  };
+}
