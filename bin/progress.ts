@@ -12,7 +12,8 @@ const fmtTime = (s: number | null) =>
 
 export function progressLine(p: Progress): string {
   const s = p.supernet;
-  if (s && !s.done) {
+  // Until the loop's first iteration ends, an AutoHAS search reports its supernet.
+  if (s && p.iteration === 0) {
     const reward = s.lastReward === null ? '-' : s.lastReward.toFixed(4);
     return `supernet step ${s.step}/${s.steps} | controller reward ${reward} | ${s.trainExamples + s.evalExamples} example passes | ${fmtTime(p.elapsedSeconds)} elapsed`;
   }

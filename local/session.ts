@@ -86,6 +86,7 @@ export async function runSession(
   const seen = new Set<string>();
   let front: Scored[] = [];
   let childrenDone = 0;
+  let caughtTrains = 0;
   let state = await getJson<SearchState>(store, keys.state(searchId));
   const startIteration = state.iteration;
   const snapshot = (): Progress => {
@@ -138,8 +139,11 @@ export async function runSession(
         // Per-candidate states of the Distributed Map branch carry a suffix (TrainChildAtScale).
         const name = e.state?.name?.replace(new RegExp(`${AT_SCALE_SUFFIX}$`), '');
         if (name === STATE.train || name === STATE.simulate) busy.track(e.type, e.timestamp);
+        // A caught TrainChild still exits, then ChildFailed counts the child.
+        if (e.type === 'StateCaught' && name === STATE.train) caughtTrains++;
         if (e.type !== 'StateExited') return;
-        if (name === STATE.train || name === STATE.infeasible || name === STATE.childFailed) {
+        if (name === STATE.train && caughtTrains > 0) caughtTrains--;
+        else if (name === STATE.train || name === STATE.infeasible || name === STATE.childFailed) {
           childrenDone++;
           options.onProgress?.(snapshot(), 'child');
         }

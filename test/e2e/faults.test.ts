@@ -22,7 +22,7 @@ import { getJson, putJson } from '../../core/store/json.js';
 import { trainChild } from '../../core/training/train.js';
 import { localDefinition } from '../../local/definition.js';
 import { localHandlers } from '../../local/runner.js';
-import { runSession } from '../../local/session.js';
+import { type Progress, runSession } from '../../local/session.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 let dir: string;
@@ -72,10 +72,14 @@ it('a search with failing children finishes, records why, and learns from surviv
     }
     return real(input);
   };
+  let last: Progress | undefined;
   const run = await runSession(store, 'faults', {
     workers: 0,
     hangGraceSeconds: 1,
     handlers: { trainChild: trainChildFaulty as never },
+    onProgress: (p) => {
+      last = p;
+    },
   });
   expect(run.status).toBe('succeeded');
 
@@ -101,6 +105,9 @@ it('a search with failing children finishes, records why, and learns from surviv
   }
   const results = await getJson<{ failed: { cid: string; reason: string }[] }>(store, keys.results('faults'));
   expect(results.failed.length).toBe(new Set(failed.map((e) => e.cid)).size);
+  // Progress counts every child once, a caught failure included.
+  expect(last?.childrenDone).toBe(evs.length);
+  expect(last?.failed).toBe(failed.length);
 
   // Replay: observe() over the survivors' rewards reproduces every stored policy exactly.
   const space = new SearchSpace(spec);
