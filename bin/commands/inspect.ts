@@ -58,7 +58,9 @@ export const status: Command = {
     if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
     else
       for (const [k, v] of Object.entries(s))
-        process.stdout.write(`${k.padEnd(20)} ${v === null ? '-' : String(v)}\n`);
+        process.stdout.write(
+          `${k.padEnd(20)} ${v === null ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`,
+        );
     return 0;
   },
 };
