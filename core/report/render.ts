@@ -51,7 +51,33 @@ const KNOWN_RESULT_FIELDS = new Set([
   'hypervolume',
   'versions',
   'backend',
+  'autohas',
 ]);
+
+interface AutohasResults {
+  supernet: { step: number; steps: number; trainExamples: number; evalExamples: number } | null;
+  hpMode: string | null;
+  topK: { rank: number; cid: string; probability: number; hp: Record<string, number> }[];
+}
+
+/** AutoHAS: the supernet's compute and the top-k it handed to retraining, with their outcome. */
+function autohasSection(a: AutohasResults, evaluations: readonly ReportEvaluation[]): string {
+  const byCid = new Map(evaluations.map((e) => [e.cid, e]));
+  const s = a.supernet;
+  const lead = s
+    ? `The weight-sharing supernet trained ${fmtInt(s.step)} of ${fmtInt(s.steps)} steps (${fmtInt(s.trainExamples)} forward+backward and ${fmtInt(s.evalExamples)} forward-only example passes, hp mode ${esc(a.hpMode ?? '–')}). Its controller's most probable candidates were then retrained from scratch and scored like any other.`
+    : 'The supernet did not start.';
+  const rows = a.topK
+    .map((t) => {
+      const e = byCid.get(t.cid);
+      const hp = Object.entries(t.hp)
+        .map(([k, v]) => `${esc(k)} ${fmt(v, 3)}`)
+        .join(' · ');
+      return `<tr><td>${t.rank}</td><td><code>${esc(t.cid)}</code></td><td>${fmt(t.probability, 3)}</td><td>${hp}</td><td>${esc(e?.status ?? 'not evaluated')}</td><td>${fmt(e?.metrics.accuracy)}</td></tr>`;
+    })
+    .join('');
+  return `<section id="autohas"><h2>One-shot supernet (AutoHAS)</h2><p class="lead">${lead}</p><div class="table-wrap"><table class="autohas"><thead><tr><th>Rank</th><th>Candidate</th><th>Controller probability</th><th>Hyper-parameters</th><th>Retrained</th><th>Accuracy</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+}
 
 const scored = (e: ReportEvaluation) =>
   (e.status === 'ok' || e.status === 'cutShort') &&
@@ -288,6 +314,7 @@ ${scatterSvg(plotted)}
 <p class="lead">Click a column header to sort. Links are relative to this report: the trained tfjs model, and for systolic accelerators a SCALE-Sim config and topology CSV that reproduce the simulated latency.</p>
 ${frontTable(front, links, bestCid)}
 </section>
+${r.autohas ? autohasSection(r.autohas as AutohasResults, input.evaluations ?? []) : ''}
 ${failedHtml}
 <section id="best">
 <h2>Best per objective</h2>

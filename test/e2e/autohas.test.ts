@@ -98,6 +98,9 @@ describe('an autohas search', () => {
     const all = await listAll(store, keys.root('autohas-a'));
     expect(all).toContain(`${keys.supernet('autohas-a')}/checkpoint.json`);
     expect(all).toContain(keys.report('autohas-a'));
+    const html = new TextDecoder().decode(await store.get(keys.report('autohas-a')));
+    expect(html).toContain('One-shot supernet (AutoHAS)');
+    for (const t of r.autohas.topK) expect(html).toContain(t.cid);
   }, 240_000);
 
   it('stops between chunks and resumes to the same results', async () => {
