@@ -11,7 +11,7 @@ import { getJson, tryGetJson } from '../core/store/json.js';
 import type { Store } from '../core/store/store.js';
 import { AT_SCALE_SUFFIX, STATE } from '../infra/state-machine.js';
 import { s3Reader } from '../lambdas/lib/context.js';
-import { CandidateEvent } from '../lambdas/lib/events.js';
+import { CandidateEvent, InitEvent } from '../lambdas/lib/events.js';
 import type { StepName } from '../lambdas/lib/steps-table.js';
 import { HANG_GRACE_SECONDS, withHangGuard } from './hang.js';
 import { type LocalHandler, localHandlers, runLocalExecution } from './runner.js';
@@ -79,6 +79,14 @@ export async function runSession(
       localHandlers({ store, readBytes: s3Reader() }).trainChild,
       hangSeconds,
     );
+
+  if (pool && !handlers.supernetChunk)
+    handlers.supernetChunk = async (input) =>
+      (await pool.run({
+        storeUri: store.uri,
+        step: 'supernetChunk',
+        input: InitEvent.parse(input),
+      })) as never;
 
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;

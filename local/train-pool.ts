@@ -1,17 +1,17 @@
 // Children trained in parallel on worker threads: tfjs's cpu backend is synchronous, so
-// in-process training would serialize the Map and freeze the progress display.
+// in-process training would serialize the Map and freeze the progress display. AutoHAS's
+// supernet chunks run here too, for the same reason.
 import { Worker } from 'node:worker_threads';
 import { ChildTimeoutError } from './hang.js';
 
-export interface TrainJob {
-  storeUri: string;
-  input: { searchId: string; iteration: number; cid: string };
-}
+export type TrainJob =
+  | { storeUri: string; step?: 'trainChild'; input: { searchId: string; iteration: number; cid: string } }
+  | { storeUri: string; step: 'supernetChunk'; input: { searchId: string } };
 
 interface Pending {
   job: TrainJob;
   timeoutSeconds?: number;
-  resolve: (v: { cid: string; status: string }) => void;
+  resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
 
@@ -27,8 +27,8 @@ export class TrainPool {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be ≥ 1, got ${size}`);
   }
 
-  /** Train one child; past timeoutSeconds its worker is terminated and the job fails as hung. */
-  run(job: TrainJob, timeoutSeconds?: number): Promise<{ cid: string; status: string }> {
+  /** Run one job; past timeoutSeconds its worker is terminated and the job fails as hung. */
+  run(job: TrainJob, timeoutSeconds?: number): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('train pool is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ job, resolve, reject, ...(timeoutSeconds ? { timeoutSeconds } : {}) });
@@ -63,9 +63,7 @@ export class TrainPool {
       w.off('error', onError);
       w.off('exit', onExit);
     };
-    const onMessage = (
-      m: { ok: true; value: { cid: string; status: string } } | { ok: false; error: string; name: string },
-    ) => {
+    const onMessage = (m: { ok: true; value: unknown } | { ok: false; error: string; name: string }) => {
       done();
       this.idle.push(w);
       if (m.ok) p.resolve(m.value);
