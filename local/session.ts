@@ -53,7 +53,7 @@ export interface SessionResult {
   status: string;
   events: number;
   seconds: number;
-  /** Wall seconds during which at least one child was being simulated or trained. */
+  /** Wall seconds during which a child was being simulated or trained, or a supernet chunk ran. */
   childSeconds: number;
 }
 
@@ -146,7 +146,8 @@ export async function runSession(
       onEvent: (e) => {
         // Per-candidate states of the Distributed Map branch carry a suffix (TrainChildAtScale).
         const name = e.state?.name?.replace(new RegExp(`${AT_SCALE_SUFFIX}$`), '');
-        if (name === STATE.train || name === STATE.simulate) busy.track(e.type, e.timestamp);
+        if (name === STATE.train || name === STATE.simulate || name === STATE.supernet)
+          busy.track(e.type, e.timestamp);
         // A caught TrainChild still exits, then ChildFailed counts the child.
         if (e.type === 'StateCaught' && name === STATE.train) caughtTrains++;
         if (e.type !== 'StateExited') return;

@@ -59,7 +59,7 @@ export async function driveSearch(
       );
     else
       process.stdout.write(
-        `search ${searchId} ${results.status} in ${r.seconds.toFixed(1)} s (children simulated or trained ${((100 * r.childSeconds) / r.seconds).toFixed(0)}% of it): ${results.candidatesEvaluated} candidates evaluated, Pareto front of ${results.paretoFront.length}\nresults: ${where.results}\nreport:  ${where.report}\n`,
+        `search ${searchId} ${results.status} in ${r.seconds.toFixed(1)} s (simulating or training ${((100 * r.childSeconds) / r.seconds).toFixed(0)}% of it): ${results.candidatesEvaluated} candidates evaluated, Pareto front of ${results.paretoFront.length}\nresults: ${where.results}\nreport:  ${where.report}\n`,
       );
     return 0;
   } finally {
