@@ -1,6 +1,7 @@
 // `npm run bench -- search [--accuracy table|synthetic] [--table bench/digits-bench/table.json]
 //   [--seeds 20] [--budget 1000] [--batch 10] [--svg docs/search-table-hv.svg]
-//   [--strategies random,evolution,reinforce,ppo,two-phase,reinforce-lstm]`
+//   [--strategies random,evolution,evolution-pareto,reinforce,ppo,two-phase,reinforce-lstm]
+//   [--two-phase-split 0.3] [--params learningRate=0.2,entropyWeight=0]`
 //
 // Every strategy searches a joint space (network × accelerator × hyper-parameters) for `budget`
 // samples, over `seeds` seeds. Accuracy comes from one of two sources:
@@ -18,7 +19,10 @@
 //   hard area limit at the 90th percentile (infeasible: never "trained", observed at floor 0);
 // - hypervolume frame: 2-D (accuracy ↑, log10 latency ↓); accuracy from the sample's minimum
 //   (0) to 1 (1); log10 latency from the sample's maximum (0) to its minimum (1).
-// A sample is one proposed candidate, infeasible ones included.
+// A sample is one proposed candidate, infeasible ones included, and a repeat of a candidate the
+// run already evaluated counts again: that is the issue's definition, the same for every
+// strategy. The `distinct…` figures count the same runs in distinct candidates instead: with
+// the engine's evaluation cache a repeat costs no training, so that is the training cost.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hashOf } from '../core/hash.js';
 import { Rng } from '../core/rng.js';
@@ -172,7 +176,28 @@ function parseArgs(args: string[]) {
       ? Number(args[args.indexOf('--two-phase-split') + 1])
       : undefined,
     svg: svgAt >= 0 ? args[svgAt + 1]! : `docs/search-${accuracy === 'table' ? 'table-' : ''}hv.svg`,
+    params: parseParams(args),
   };
+}
+
+/**
+ * `--params learningRate=0.2,entropyWeight=0`: non-default strategy parameters for every row, for
+ * sensitivity studies only (the output says so); the reported tables use the defaults.
+ */
+function parseParams(args: string[]): Partial<SearchSpec['strategy']> {
+  const at = args.indexOf('--params');
+  if (at < 0) return {};
+  const out: Record<string, number> = {};
+  for (const kv of (args[at + 1] ?? '').split(',')) {
+    const [k, v] = kv.split('=');
+    if (!k || v === undefined || !Number.isFinite(Number(v)))
+      throw new Error(`--params: expected name=number pairs, got "${kv}"`);
+    out[k] = Number(v);
+  }
+  const r = SearchSpec.shape.strategy.safeParse(out);
+  if (!r.success)
+    throw new Error(`--params: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return out;
 }
 
 const ALL_STRATEGIES = [
@@ -223,7 +248,7 @@ export async function run(args: string[]): Promise<unknown> {
   const spec = SearchSpec.parse({
     ...(table ? { space: TABLE_SPACE } : {}),
     objectives: { latencyMs: { target: latTarget }, areaMM2: { limit: areaLimit } },
-    strategy: { batchSize: opt.batch },
+    strategy: { batchSize: opt.batch, ...opt.params },
   });
   const lats = ref.map((r) => Math.log10(r.latencyMs));
   const frame: HypervolumeFrame = {
@@ -329,24 +354,22 @@ export async function run(args: string[]): Promise<unknown> {
   const strategies: Record<string, unknown> = {};
   const reachHv: Record<string, number[]> = {};
   const reachReward: Record<string, number[]> = {};
+  const distinctHv: Record<string, number[]> = {};
+  const distinctReward: Record<string, number[]> = {};
   for (const name of opt.strategies) {
     const cs = curves[name]!;
     reachHv[name] = cs.map((c) => reach(c.hv, target));
     reachReward[name] = cs.map((c) => reach(c.best, rewardTarget));
     // The same samples counted as distinct candidates (trainings, with the evaluation cache).
     const distinctAt = (c: Curve, i: number) => (i > opt.budget ? opt.budget + 1 : c.distinct[i - 1]!);
+    distinctHv[name] = cs.map((c, k) => distinctAt(c, reachHv[name]![k]!));
+    distinctReward[name] = cs.map((c, k) => distinctAt(c, reachReward[name]![k]!));
     strategies[name] = {
       samplesToReachRandom500: summary(reachHv[name], `${name}:hv`),
       samplesToReachRandom500Reward: summary(reachReward[name], `${name}:reward`),
       reachedTarget: reachHv[name].filter((x) => x <= opt.budget).length,
-      distinctToReachRandom500: summary(
-        cs.map((c, k) => distinctAt(c, reachHv[name]![k]!)),
-        `${name}:hv-distinct`,
-      ),
-      distinctToReachRandom500Reward: summary(
-        cs.map((c, k) => distinctAt(c, reachReward[name]![k]!)),
-        `${name}:reward-distinct`,
-      ),
+      distinctToReachRandom500: summary(distinctHv[name], `${name}:hv-distinct`),
+      distinctToReachRandom500Reward: summary(distinctReward[name], `${name}:reward-distinct`),
       distinctCandidates: Object.fromEntries(
         checkpoints.map((k) => [k, median(cs.map((c) => c.distinct[k - 1]!))]),
       ),
@@ -373,6 +396,12 @@ export async function run(args: string[]): Promise<unknown> {
         {
           hypervolume: diff(reachHv[j]!, reachHv['two-phase']!, `${j}-two-phase:hv`),
           reward: diff(reachReward[j]!, reachReward['two-phase']!, `${j}-two-phase:reward`),
+          hypervolumeDistinct: diff(distinctHv[j]!, distinctHv['two-phase']!, `${j}-two-phase:hv-distinct`),
+          rewardDistinct: diff(
+            distinctReward[j]!,
+            distinctReward['two-phase']!,
+            `${j}-two-phase:reward-distinct`,
+          ),
         },
       ]),
   );
@@ -402,6 +431,10 @@ export async function run(args: string[]): Promise<unknown> {
       budget: opt.budget,
       batch: opt.batch,
       strategyParams: spec.strategy,
+      nonDefaultParams:
+        Object.keys(opt.params).length > 0
+          ? { ...opt.params, note: 'sensitivity study: NOT the spec defaults' }
+          : 'none',
       twoPhase: `inner reinforce; phase-1 share ${opt.split ?? 'by log-size of sub-spaces'}; accelerator fixed at middle choices in phase 1`,
       distinctCandidatesEvaluated: memo.size,
     },
@@ -451,7 +484,8 @@ function plot(
   const m = { l: 60, r: 150, t: 30, b: 45 };
   const all = Object.values(curves).flatMap((cs) => cs.flatMap((c) => c[key].filter(Number.isFinite)));
   const yMin = quantile(all, 0.02);
-  const yMax = Math.max(...all) + 0.01 * (Math.max(...all) - yMin);
+  const top = all.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY); // too many for Math.max(...)
+  const yMax = top + 0.01 * (top - yMin);
   const x = (i: number) => m.l + ((i + 1) / budget) * (W - m.l - m.r);
   const y = (v: number) => H - m.b - ((v - yMin) / (yMax - yMin)) * (H - m.t - m.b);
   const step = Math.max(1, Math.floor(budget / 200));
