@@ -1,5 +1,6 @@
 // Specs the schema accepts but the engine cannot run as asked: refused before a search is
 // created, each problem naming its field.
+import { HpBasisError, hpBases } from '../autohas/hp-bases.js';
 import type { SpecIssue } from '../spec/parse.js';
 import type { SearchSpec } from '../spec/schema.js';
 
@@ -8,6 +9,15 @@ const AUTOHAS_FIXED_HP = ['optimizer', 'batchSize', 'epochs'] as const;
 
 export function unsupportedIssues(spec: SearchSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
+  // A linear basis range may start at 0: a learning rate of 0 trains nothing.
+  for (const name of ['learningRate', 'weightDecay'] as const) {
+    try {
+      hpBases(name, spec.space.hyperparameters[name]);
+    } catch (e) {
+      if (!(e instanceof HpBasisError)) throw e;
+      issues.push({ path: `$.space.hyperparameters.${name}`, message: e.message });
+    }
+  }
   if (spec.strategy.name !== 'autohas') {
     if (spec.autohas)
       issues.push({ path: '$.autohas', message: 'autohas settings need strategy.name "autohas"' });

@@ -252,7 +252,8 @@ export const AutohasSpec = z
     /** `mix` mode: step size of the hyper-gradient on the hp logits. */
     hpStep: z.number().gt(0).max(100).default(1),
   })
-  .refine((a) => Math.ceil(a.steps / a.stepsPerChunk) <= MAX_SUPERNET_CHUNKS, {
+  // A bad stepsPerChunk already has its own issue.
+  .refine((a) => !(a.stepsPerChunk >= 1) || Math.ceil(a.steps / a.stepsPerChunk) <= MAX_SUPERNET_CHUNKS, {
     message: `steps / stepsPerChunk must be at most ${MAX_SUPERNET_CHUNKS} chunks`,
     path: ['stepsPerChunk'],
   });
