@@ -79,3 +79,32 @@ describe('costSoFar', () => {
     expect(done.totalUSD).toBeCloseTo(e.totalUSD, 4);
   });
 });
+
+describe('AutoHAS', () => {
+  const a = spec({ strategy: { name: 'autohas' }, autohas: { steps: 400, stepsPerChunk: 100, topK: 3 } });
+
+  it('prices the supernet chunks and the top-k retraining, not iterations × batch', () => {
+    const e = estimateCost(a);
+    expect(e.candidates).toBe(3);
+    expect(e.iterations).toBe(1);
+    const retrainOnly = e.perChildTrainSeconds * 3;
+    // The supernet: 7/3 of a training batch in MACs per step (weight step, trial step, validation).
+    const supernet = (7 * e.meanForwardMacs * 32 * 400) / TRAINING_THROUGHPUT['cpu-fast'].macsPerSecond;
+    expect(e.trainSeconds).toBeCloseTo(retrainOnly + supernet, 0);
+    expect(e.transitions).toBeGreaterThanOrEqual(4 * WORK_PROFILE.transitionsPerSupernetChunk);
+    // More supernet steps cost more.
+    const longer = spec({
+      strategy: { name: 'autohas' },
+      autohas: { steps: 800, stepsPerChunk: 100, topK: 3 },
+    });
+    expect(estimateCost(longer).totalUSD).toBeGreaterThan(e.totalUSD);
+  });
+
+  it('reaches the estimate when the supernet and the retraining are done', () => {
+    const done = costSoFar(a, { iteration: 1, candidatesEvaluated: 3, trained: 3, supernet: { step: 400 } });
+    expect(done.totalUSD).toBeCloseTo(estimateCost(a).totalUSD, 4);
+    const half = costSoFar(a, { iteration: 0, candidatesEvaluated: 0, trained: 0, supernet: { step: 200 } });
+    expect(half.totalUSD).toBeGreaterThan(0);
+    expect(half.totalUSD).toBeLessThan(done.totalUSD);
+  });
+});
