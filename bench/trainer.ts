@@ -1,13 +1,14 @@
 // `npm run bench -- trainer [--quick]`: training speed of reference model R1 on every local backend
-// (examples/s, median of several timed runs after a warm-up, each backend kept under a minute),
-// and the default child on builtin:digits (test accuracy within its default budget).
+// (examples/s, median of timed runs after a warm-up, each backend kept under a minute; the fast
+// kernel packs interleaved round by round with PyTorch-CPU, whose ratio is the median of the
+// per-round ratios), and the default child on builtin:digits (test accuracy within its budget).
 import { execFileSync } from 'node:child_process';
 import { loadDataset } from '../core/data/load.js';
 import { DEFAULT_ARCH, DEFAULT_HYPERPARAMETERS } from '../core/network/defaults.js';
 import { FastBatchNormalization } from '../core/network/fast-batchnorm.js';
 import { Rng } from '../core/rng.js';
 import { DatasetSpec, TrainingSpec } from '../core/spec/schema.js';
-import { type BackendChoice, initBackend, tf } from '../core/training/backend.js';
+import { type BackendChoice, initBackend, type KernelPack, tf } from '../core/training/backend.js';
 import { ChildOptimizer } from '../core/training/optimizer.js';
 import { trainables, trainChild, trainStep } from '../core/training/train.js';
 
@@ -56,9 +57,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** Examples/s of R1 training (Adam 1e-3, batch 64, random data) on one backend. */
-async function benchR1(choice: BackendChoice, budgetSeconds: number, runs: number) {
-  const info = await initBackend(choice);
+/** R1 training (Adam 1e-3, batch 64, random data) on the current backend, ready for timed runs. */
+function r1Session() {
   const model = buildR1();
   const { vars, decayed } = trainables(model);
   const opt = new ChildOptimizer('adam', 1e-3, 0, vars, decayed);
@@ -66,19 +66,35 @@ async function benchR1(choice: BackendChoice, budgetSeconds: number, runs: numbe
   const x = Float32Array.from({ length: BATCH * 784 }, () => rng.normal());
   const y = Int32Array.from({ length: BATCH }, () => rng.int(10));
   const step = () => trainStep(model, vars, opt, x, y, [28, 28, 1], 10);
-  let t = performance.now();
-  step(); // warm-up: kernel JIT, first allocations
-  const warm = (performance.now() - t) / 1000;
-  // Steps per timed run so that all runs fit the budget.
-  const perRun = Math.max(1, Math.floor(budgetSeconds / runs / Math.max(warm, 1e-3)));
+  return {
+    /** Seconds of one step after a warm-up step (kernel JIT, first allocations). */
+    warm(): number {
+      step();
+      const t = performance.now();
+      step();
+      return (performance.now() - t) / 1000;
+    },
+    /** Examples/s over `steps` steps. */
+    run(steps: number): number {
+      const t = performance.now();
+      for (let i = 0; i < steps; i++) step();
+      return (steps * BATCH) / ((performance.now() - t) / 1000);
+    },
+    dispose() {
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** Examples/s of R1 on one backend, median of `runs` timed runs that together fit the budget. */
+async function benchR1(choice: BackendChoice, budgetSeconds: number, runs: number) {
+  const info = await initBackend(choice);
+  const s = r1Session();
+  const perRun = Math.max(1, Math.floor(budgetSeconds / runs / Math.max(s.warm(), 1e-3)));
   const rates: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    t = performance.now();
-    for (let i = 0; i < perRun; i++) step();
-    rates.push((perRun * BATCH) / ((performance.now() - t) / 1000));
-  }
-  opt.dispose();
-  model.dispose();
+  for (let r = 0; r < runs; r++) rates.push(s.run(perRun));
+  s.dispose();
   return {
     backend: info.name,
     examplesPerSec: Number(median(rates).toFixed(1)),
@@ -109,11 +125,18 @@ for _ in range(runs):
     t = time.perf_counter()
     for _ in range(per): step()
     rates.append(per * 64 / (time.perf_counter() - t))
-rates.sort()
-print('{"examplesPerSec": %.1f, "threads": %d, "stepsPerRun": %d, "torch": "%s"}' % (rates[len(rates) // 2], torch.get_num_threads(), per, torch.__version__))
+print('{"runs": [%s], "threads": %d, "stepsPerRun": %d, "torch": "%s"}' % (', '.join('%.1f' % r for r in rates), torch.get_num_threads(), per, torch.__version__))
 `;
 
-function benchTorch(budget: number, runs: number): Record<string, unknown> {
+interface TorchRuns {
+  runs: number[];
+  threads: number;
+  stepsPerRun: number;
+  torch: string;
+}
+
+/** Timed runs of R1 in PyTorch (default thread count), in a fresh python process. */
+function benchTorch(budget: number, runs: number): TorchRuns {
   let lastError = 'no python3 with torch found';
   for (const py of ['/usr/bin/python3', 'python3']) {
     try {
@@ -122,7 +145,7 @@ function benchTorch(budget: number, runs: number): Record<string, unknown> {
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 120_000,
       });
-      return { backend: 'pytorch-cpu', ...(JSON.parse(out.trim().split('\n').at(-1)!) as object) };
+      return JSON.parse(out.trim().split('\n').at(-1)!) as TorchRuns;
     } catch (e) {
       lastError = ((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').at(-1)!;
     }
@@ -130,53 +153,100 @@ function benchTorch(budget: number, runs: number): Record<string, unknown> {
   throw new Error(lastError);
 }
 
+/**
+ * The fast kernel packs and PyTorch, interleaved: each round times every variant once, then
+ * PyTorch once, so all see the same machine load (other processes share these cores). The
+ * ratio to PyTorch is the median of the per-round ratios.
+ */
+async function benchFastInterleaved(perRunSeconds: number, rounds: number) {
+  const { nativeKernels, jsKernels } = await import('../core/training/kernels/index.js');
+  const { loadNative } = await import('../core/training/kernels/native.js');
+  const binding = loadNative().binding;
+  const skipped: Record<string, string> = {};
+  await initBackend('cpu');
+  const s = r1Session();
+  const defaultThreads = binding ? binding.setThreads(1) : 0;
+  if (binding) binding.setThreads(defaultThreads);
+  // Variant name, pack, native thread count (0: not native).
+  const variants: [string, KernelPack, number][] = [];
+  if (await nativeKernels.install(tf)) {
+    nativeKernels.uninstall(tf);
+    variants.push([`cpu+native`, nativeKernels, defaultThreads]);
+    if (defaultThreads > 1) variants.push(['cpu+native (1 thread)', nativeKernels, 1]);
+  } else skipped['cpu+native'] = nativeKernels.unavailableReason?.() ?? 'unavailable';
+  variants.push(['cpu+js', jsKernels, 0]);
+  const steps = new Map<string, number>();
+  const rates = new Map<string, number[]>();
+  const withVariant = async <T>([, pack, threads]: [string, KernelPack, number], f: () => T): Promise<T> => {
+    await pack.install(tf);
+    const prev = binding && threads ? binding.setThreads(threads) : 0;
+    try {
+      return f();
+    } finally {
+      if (binding && threads) binding.setThreads(prev);
+      pack.uninstall(tf);
+    }
+  };
+  for (const v of variants) {
+    const warm = await withVariant(v, () => s.warm());
+    steps.set(v[0], Math.max(1, Math.floor(perRunSeconds / Math.max(warm, 1e-3))));
+    rates.set(v[0], []);
+  }
+  const torchRates: number[] = [];
+  let torchInfo: TorchRuns | undefined;
+  for (let r = 0; r < rounds; r++) {
+    for (const v of variants) rates.get(v[0])!.push(await withVariant(v, () => s.run(steps.get(v[0])!)));
+    try {
+      torchInfo = benchTorch(perRunSeconds, 1);
+      torchRates.push(torchInfo.runs[0]!);
+    } catch (e) {
+      skipped['pytorch-cpu'] = (e as Error).message;
+    }
+  }
+  s.dispose();
+  const R1: Record<string, unknown> = {};
+  const ratioToPytorch: Record<string, number> = {};
+  const round1 = (x: number) => Number(x.toFixed(1));
+  for (const [name, , threads] of variants) {
+    const rs = rates.get(name)!;
+    R1[name] = {
+      backend: name.split(' ')[0],
+      examplesPerSec: round1(median(rs)),
+      runs: rs.map(round1),
+      stepsPerRun: steps.get(name),
+      ...(threads ? { threads } : {}),
+    };
+    if (torchRates.length === rs.length)
+      ratioToPytorch[name] = Number(median(rs.map((x, i) => x / torchRates[i]!)).toFixed(3));
+  }
+  if (torchInfo)
+    R1['pytorch-cpu'] = {
+      backend: 'pytorch-cpu',
+      examplesPerSec: round1(median(torchRates)),
+      runs: torchRates.map(round1),
+      stepsPerRun: torchInfo.stepsPerRun,
+      threads: torchInfo.threads,
+      torch: torchInfo.torch,
+    };
+  return { R1, ratioToPytorch, skipped };
+}
+
 export async function run(args: string[]): Promise<unknown> {
   const quick = args.includes('--quick');
-  const budget = quick ? 8 : 40;
-  const runs = quick ? 3 : 5;
   const R1: Record<string, unknown> = {};
-  const choices: BackendChoice[] = ['cpu', 'cpu-fast', 'tensorflow'];
   const skipped: Record<string, string> = {};
-  const { nativeKernels, jsKernels } = await import('../core/training/kernels/index.js');
-  for (const choice of choices) {
+  for (const choice of ['cpu', 'tensorflow'] as const) {
     try {
-      if (choice === 'cpu-fast') {
-        // Each fast pack separately, so their ratios to plain cpu are visible.
-        for (const pack of [nativeKernels, jsKernels]) {
-          await initBackend('cpu');
-          if (!(await pack.install(tf))) {
-            skipped[`cpu+${pack.name}`] = pack.unavailableReason?.() ?? 'unavailable';
-            continue;
-          }
-          const r = await benchR1('cpu', budget, runs);
-          pack.uninstall(tf);
-          R1[`cpu+${pack.name}`] = { ...r, backend: `cpu+${pack.name}` };
-        }
-      } else {
-        const r = await benchR1(
-          choice,
-          choice === 'cpu' ? Math.min(budget, 30) : budget,
-          choice === 'cpu' ? 3 : runs,
-        );
-        R1[r.backend] = r;
-      }
+      const r = await benchR1(choice, quick ? 8 : 30, 3);
+      R1[r.backend] = r;
     } catch (e) {
       skipped[choice] = (e as Error).message.split('\n')[0]!;
     }
   }
-  let torch: number | undefined;
-  try {
-    const t = benchTorch(budget, runs);
-    R1['pytorch-cpu'] = t;
-    torch = t.examplesPerSec as number;
-  } catch (e) {
-    skipped['pytorch-cpu'] = (e as Error).message;
-  }
-  const ratioToPytorch: Record<string, number> = {};
-  if (torch)
-    for (const [k, v] of Object.entries(R1))
-      if (k !== 'pytorch-cpu')
-        ratioToPytorch[k] = Number(((v as { examplesPerSec: number }).examplesPerSec / torch).toFixed(3));
+  const fast = await benchFastInterleaved(quick ? 2 : 6, quick ? 3 : 5);
+  Object.assign(R1, fast.R1);
+  Object.assign(skipped, fast.skipped);
+  const ratioToPytorch: Record<string, number> = fast.ratioToPytorch;
   const cpu = (R1.cpu as { examplesPerSec: number } | undefined)?.examplesPerSec;
   const speedupVsCpu: Record<string, number> = {};
   if (cpu)

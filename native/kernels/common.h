@@ -70,7 +70,14 @@ void parallelFor(int n, int64_t work, F f) {
   for (auto& th : ts) th.join();
 }
 
-// Conv kernels (conv.cc); outputs are zero-filled by the caller.
+// A 1×1 stride-1 unpadded conv: the NHWC input already is the GEMM's left matrix.
+inline bool isDirect(const Geom& g) {
+  return g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
+         g.outH == g.inH && g.outW == g.inW;
+}
+
+// Conv kernels (conv.cc). The caller zero-fills the outputs of the depthwise kernels and of
+// conv2dBackpropInput unless isDirect; the others overwrite theirs.
 void conv2d(const float* x, const float* w, float* y, const Geom& g);
 void conv2dBackpropInput(const float* dy, const float* w, float* dx, const Geom& g);
 void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom& g);

@@ -16,37 +16,43 @@ constexpr int kFilterChunks = 8;
 constexpr int kRowBlock = 96;          // output pixels per im2col block (forward, input gradient)
 constexpr int kFilterRowBlock = 256;   // output pixels per im2col block (filter gradient)
 
-bool isDirect(const Geom& g) {
-  return g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
-         g.outH == g.inH && g.outW == g.inW;
+// n floats; an inline loop because the runs are short (inC floats per tap) and a memcpy call
+// per run cost more than the copy.
+inline void copyFloats(float* __restrict dst, const float* __restrict src, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) store8(dst + i, load8(src + i));
+  for (; i < n; i++) dst[i] = src[i];
+}
+inline void zeroFloats(float* dst, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) store8(dst + i, splat8(0.f));
+  for (; i < n; i++) dst[i] = 0.f;
 }
 
 // Rows [m0, m1) of the im2col matrix: one row per output pixel, K = kH·kW·inC columns, zeros
 // where a tap falls in the padding.
 void im2col(const float* __restrict x, const Geom& g, int64_t m0, int64_t m1, float* __restrict col) {
   const int K = g.kH * g.kW * g.inC;
-  const size_t run = size_t(g.inC) * sizeof(float);
+  const int C = g.inC;
   for (int64_t m = m0; m < m1; m++) {
     const int ox = int(m % g.outW);
     const int64_t t = m / g.outW;
     const int oy = int(t % g.outH);
     const int64_t b = t / g.outH;
     float* row = col + (m - m0) * K;
+    // Taps kx in [kx0, kx1) fall inside the image and read one contiguous run of the input row.
+    const int ix0 = ox * g.strideW - g.padLeft;
+    const int kx0 = std::max(0, -ix0), kx1 = std::min(g.kW, g.inW - ix0);
     for (int ky = 0; ky < g.kH; ky++) {
       const int iy = oy * g.strideH + ky - g.padTop;
-      float* dst = row + int64_t(ky) * g.kW * g.inC;
-      if (iy < 0 || iy >= g.inH) {
-        std::memset(dst, 0, run * g.kW);
+      float* dst = row + ky * g.kW * C;
+      if (iy < 0 || iy >= g.inH || kx0 >= kx1) {
+        zeroFloats(dst, g.kW * C);
         continue;
       }
-      const float* src = x + ((b * g.inH + iy) * g.inW) * g.inC;
-      for (int kx = 0; kx < g.kW; kx++) {
-        const int ix = ox * g.strideW + kx - g.padLeft;
-        if (ix < 0 || ix >= g.inW)
-          std::memset(dst + kx * g.inC, 0, run);
-        else
-          std::memcpy(dst + kx * g.inC, src + int64_t(ix) * g.inC, run);
-      }
+      zeroFloats(dst, kx0 * C);
+      copyFloats(dst + kx0 * C, x + ((b * g.inH + iy) * g.inW + ix0 + kx0) * C, (kx1 - kx0) * C);
+      zeroFloats(dst + kx1 * C, (g.kW - kx1) * C);
     }
   }
 }

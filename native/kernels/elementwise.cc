@@ -26,6 +26,14 @@ void rowsParallel(int64_t rows, int64_t rowLen, F f) {
   });
 }
 
+// Written with explicit vector selects: the scalar ternaries with a NaN test do not vectorize.
+inline v8 step8(v8 x) {
+  const v8 zero = splat8(0.f);
+  v8 s = x > zero ? splat8(1.f) : zero;
+  return x != x ? x : s;
+}
+inline float step1(float x) { return x > 0.f ? 1.f : x != x ? x : 0.f; }
+
 }  // namespace
 
 void elementwise(int op, const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t n,
@@ -38,15 +46,16 @@ void elementwise(int op, const float* __restrict a, const float* __restrict b, f
       return;
     case kStep:  // alpha 0; NaN stays NaN as in the cpu kernel
       rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; i++) out[i] = a[i] > 0.f ? 1.f : a[i] == a[i] ? 0.f : a[i];
+        int64_t i = i0;
+        for (; i + 8 <= i1; i += 8) store8(out + i, step8(load8(a + i)));
+        for (; i < i1; i++) out[i] = step1(a[i]);
       });
       return;
     case kReluGrad:  // dy · step(x), the product the cpu backend's ReLU gradient computes
       rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; i++) {
-          const float x = b[i];
-          out[i] = a[i] * (x > 0.f ? 1.f : x == x ? 0.f : x);
-        }
+        int64_t i = i0;
+        for (; i + 8 <= i1; i += 8) store8(out + i, load8(a + i) * step8(load8(b + i)));
+        for (; i < i1; i++) out[i] = a[i] * step1(b[i]);
       });
       return;
     case kAdd:

@@ -6,19 +6,22 @@
 #include <malloc.h>
 #endif
 
+#include <atomic>
+
 #include "common.h"
 #include "elementwise.h"
 
 namespace cosearch {
 
-int threadCount() {
-  static int n = [] {
-    const char* env = std::getenv("COSEARCH_THREADS");
-    int t = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
-    return std::max(1, std::min(t, 16));
-  }();
-  return n;
-}
+namespace {
+std::atomic<int> gThreads{[] {
+  const char* env = std::getenv("COSEARCH_THREADS");
+  int t = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(1, std::min(t, 16));
+}()};
+}  // namespace
+
+int threadCount() { return gThreads.load(std::memory_order_relaxed); }
 
 namespace {
 
@@ -38,24 +41,45 @@ napi_value fail(napi_env env, const char* msg) {
   return nullptr;
 }
 
-// A new Float32Array of n floats; *data points at its (uninitialized) storage.
+// A new Float32Array of n floats; *data points at its storage, left uninitialized: a Node Buffer
+// is malloc'd without the zero fill an ArrayBuffer gets, and every kernel writes all its output.
 napi_value newFloats(napi_env env, size_t n, float** data) {
-  napi_value abuf, result;
+  napi_value buf, ab, result;
   void* p;
-  if (napi_create_arraybuffer(env, n * sizeof(float), &p, &abuf) != napi_ok) return nullptr;
-  if (napi_create_typedarray(env, napi_float32_array, n, abuf, 0, &result) != napi_ok) return nullptr;
+  if (napi_create_buffer(env, n * sizeof(float), &p, &buf) != napi_ok) return nullptr;
+  napi_typedarray_type type;
+  size_t len, offset;
+  void* base;
+  if (napi_get_typedarray_info(env, buf, &type, &len, &base, &ab, &offset) != napi_ok) return nullptr;
+  if (offset % sizeof(float) == 0 &&
+      napi_create_typedarray(env, napi_float32_array, n, ab, offset, &result) == napi_ok) {
+    *data = static_cast<float*>(p);
+    return result;
+  }
+  // A pooled, misaligned Buffer (small sizes only): a plain zeroed ArrayBuffer instead.
+  if (napi_create_arraybuffer(env, n * sizeof(float), &p, &ab) != napi_ok) return nullptr;
+  if (napi_create_typedarray(env, napi_float32_array, n, ab, 0, &result) != napi_ok) return nullptr;
   *data = static_cast<float*>(p);
   return result;
 }
 
 bool int64Arg(napi_env env, napi_value v, int64_t* out) { return napi_get_value_int64(env, v, out) == napi_ok; }
 
-// conv(op, a: Float32Array, b: Float32Array, geom: Int32Array(13)) -> Float32Array
+// The caller's output array (argument `i`, optional) when given, else a new one of n floats.
+// Outputs must not overlap the inputs; the JS side hands in only arrays no tensor holds.
+napi_value outArray(napi_env env, size_t argc, napi_value* argv, size_t i, size_t n, float** data) {
+  if (argc <= i) return newFloats(env, n, data);
+  size_t len;
+  if (!floatArray(env, argv[i], data, &len) || len != n) return nullptr;
+  return argv[i];
+}
+
+// conv(op, a: Float32Array, b: Float32Array, geom: Int32Array(13), out?: Float32Array) -> out
 napi_value Conv(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 4) return fail(env, "conv(op, a, b, geom) takes 4 arguments");
+  if (argc != 4 && argc != 5) return fail(env, "conv(op, a, b, geom, out?) takes 4 or 5 arguments");
   int32_t op;
   if (napi_get_value_int32(env, argv[0], &op) != napi_ok) return fail(env, "op must be an integer");
   float *a, *b;
@@ -83,10 +107,10 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   }
   if (na != ea || nb != eb) return fail(env, "array sizes do not match the geometry");
   float* o;
-  napi_value result = newFloats(env, out, &o);
-  if (!result) return fail(env, "out of memory");
-  // The GEMM paths overwrite their output; the accumulating loops need zeros.
-  std::memset(o, 0, out * sizeof(float));
+  napi_value result = outArray(env, argc, argv, 4, out, &o);
+  if (!result) return fail(env, "out must be a Float32Array of the output's size");
+  // The GEMM paths overwrite their output; the accumulating loops (col2im, depthwise) need zeros.
+  if (op >= 3 || (op == 1 && !isDirect(g))) std::memset(o, 0, out * sizeof(float));
   switch (op) {
     case 0: conv2d(a, b, o, g); break;
     case 1: conv2dBackpropInput(a, b, o, g); break;
@@ -98,13 +122,13 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// ew(op, a: Float32Array, b: Float32Array, c: number) -> Float32Array of a's length.
+// ew(op, a: Float32Array, b: Float32Array, c: number, out?: Float32Array) -> out (a's length).
 // Same-shape ops need b as long as a; vector ops need b of length c dividing a's length.
 napi_value Ew(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 4) return fail(env, "ew(op, a, b, c) takes 4 arguments");
+  if (argc != 4 && argc != 5) return fail(env, "ew(op, a, b, c, out?) takes 4 or 5 arguments");
   int32_t op;
   int64_t c;
   if (napi_get_value_int32(env, argv[0], &op) != napi_ok || !int64Arg(env, argv[3], &c))
@@ -119,18 +143,18 @@ napi_value Ew(napi_env env, napi_callback_info info) {
   if (vec ? (c <= 0 || nb != size_t(c) || na % size_t(c) != 0) : (!unary && nb != na))
     return fail(env, "array sizes do not match the op");
   float* o;
-  napi_value result = newFloats(env, na, &o);
-  if (!result) return fail(env, "out of memory");
+  napi_value result = outArray(env, argc, argv, 4, na, &o);
+  if (!result) return fail(env, "out must be a Float32Array as long as a");
   elementwise(op, a, b, o, int64_t(na), vec ? c : 1);
   return result;
 }
 
-// channelSum(x: Float32Array, outer, inner, c, mean: boolean) -> Float32Array(outer·c)
+// channelSum(x: Float32Array, outer, inner, c, mean: boolean, out?: Float32Array) -> out (outer·c)
 napi_value ChannelSum(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 5) return fail(env, "channelSum(x, outer, inner, c, mean) takes 5 arguments");
+  if (argc != 5 && argc != 6) return fail(env, "channelSum(x, outer, inner, c, mean, out?) takes 5 or 6 arguments");
   float* x;
   size_t nx;
   int64_t outer, inner, c;
@@ -142,8 +166,8 @@ napi_value ChannelSum(napi_env env, napi_callback_info info) {
   if (outer < 0 || inner <= 0 || c <= 0 || size_t(outer * inner * c) != nx)
     return fail(env, "x's length is not outer * inner * c");
   float* o;
-  napi_value result = newFloats(env, size_t(outer * c), &o);
-  if (!result) return fail(env, "out of memory");
+  napi_value result = outArray(env, argc, argv, 5, size_t(outer * c), &o);
+  if (!result) return fail(env, "out must be a Float32Array of outer * c");
   channelSum(x, o, outer, inner, c, mean);
   return result;
 }
@@ -161,20 +185,28 @@ void tuneMalloc() {
 #endif
 }
 
+// setThreads(n) -> the previous count. Results do not depend on it (see common.h).
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], prev;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t n;
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok) return fail(env, "setThreads(n) takes an integer");
+  napi_create_int32(env, gThreads.exchange(std::max(1, std::min(n, 16))), &prev);
+  return prev;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   tuneMalloc();
   const struct {
     const char* name;
     napi_callback cb;
-  } fns[] = {{"conv", Conv}, {"ew", Ew}, {"channelSum", ChannelSum}};
+  } fns[] = {{"conv", Conv}, {"ew", Ew}, {"channelSum", ChannelSum}, {"setThreads", SetThreads}};
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
     napi_set_named_property(env, exports, f.name, fn);
   }
-  napi_value threads;
-  napi_create_int32(env, threadCount(), &threads);
-  napi_set_named_property(env, exports, "threads", threads);
   return exports;
 }
 

@@ -2,6 +2,7 @@
 // The tfjs cpu backend's Conv2DBackpropFilter walks TensorBuffers element by element and takes
 // seconds for a tiny batch; these loops keep the innermost index contiguous instead.
 import type { NativeElementwise } from './elementwise.js';
+import type { OutputPool } from './pool.js';
 
 export interface ConvGeom {
   batch: number;
@@ -25,6 +26,8 @@ export interface ConvImpl {
   name: string;
   /** Native elementwise loops, when this implementation has them (JS loops otherwise). */
   elementwise?: NativeElementwise;
+  /** Where the outputs come from, when they are recycled; attached while the pack is installed. */
+  pool?: OutputPool;
   conv2d(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeom): Float32Array;

@@ -315,6 +315,26 @@ function fusedBatchNorm(fallback: Fallback): KernelFunc {
   };
 }
 
+/** The ReLU gradient dy · step(x) (same shapes, float32), natively when available. */
+export function reluGradKernel(native: NativeElementwise | undefined): KernelFunc {
+  return (args) => {
+    const be = args.backend as unknown as CpuBackend;
+    const { dy, x } = args.inputs;
+    const dv = dy && f32(be, dy);
+    const xv = x && f32(be, x);
+    if (!dy || !x || !dv || !xv || dv.length !== xv.length)
+      throw new Error('relu gradient expects float32 dy and x');
+    const shape = [...x.shape];
+    if (native) return be.makeTensorInfo(shape, 'float32', native.ew(EW.ReluGrad, dv, xv, 1));
+    const out = new Float32Array(xv.length);
+    for (let i = 0; i < xv.length; i++) {
+      const v = xv[i]!;
+      out[i] = dv[i]! * (v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : 0);
+    }
+    return be.makeTensorInfo(shape, 'float32', out);
+  };
+}
+
 export const ELEMENTWISE_KERNELS = [
   ...Object.keys(INNER),
   'Sum',

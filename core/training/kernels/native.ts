@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
+import { OutputPool } from './pool.js';
 
 export const NATIVE_DIR = fileURLToPath(new URL('../../../native/kernels/', import.meta.url));
 
@@ -119,12 +120,21 @@ function buildOnce(path: string): void {
 }
 
 export interface Binding {
-  conv(op: number, a: Float32Array, b: Float32Array, geom: Int32Array): Float32Array;
+  /** Conv op 0-5 (see nativeConvImpl); writes `out` (a new array when omitted) and returns it. */
+  conv(op: number, a: Float32Array, b: Float32Array, geom: Int32Array, out?: Float32Array): Float32Array;
   /** Elementwise op (codes in native/kernels/elementwise.h); c is the channel count of vector ops. */
-  ew(op: number, a: Float32Array, b: Float32Array, c: number): Float32Array;
+  ew(op: number, a: Float32Array, b: Float32Array, c: number, out?: Float32Array): Float32Array;
   /** Per-channel sums (or means) of an [outer, inner, c] array over inner. */
-  channelSum(x: Float32Array, outer: number, inner: number, c: number, mean: boolean): Float32Array;
-  threads: number;
+  channelSum(
+    x: Float32Array,
+    outer: number,
+    inner: number,
+    c: number,
+    mean: boolean,
+    out?: Float32Array,
+  ): Float32Array;
+  /** Threads the kernels split work over (default: COSEARCH_THREADS, else all cores); returns the previous. */
+  setThreads(n: number): number;
 }
 
 let loaded: { binding?: Binding; error?: string } | undefined;
@@ -163,15 +173,23 @@ const geomArray = (g: ConvGeom): Int32Array =>
     g.padLeft,
   );
 
-export function nativeConvImpl(b: Binding): ConvImpl {
+/** The native kernels, writing into recycled arrays from `pool` (see pool.ts). */
+export function nativeConvImpl(b: Binding, pool = new OutputPool()): ConvImpl {
+  const xs = (g: ConvGeom) => g.batch * g.inH * g.inW * g.inC;
+  const ys = (g: ConvGeom) => g.batch * g.outH * g.outW * g.outC;
+  const ws = (g: ConvGeom, depthwise: boolean) => g.kH * g.kW * g.inC * (depthwise ? 1 : g.outC);
   return {
     name: 'native',
-    elementwise: b,
-    conv2d: (x, w, g) => b.conv(0, x, w, geomArray(g)),
-    conv2dBackpropInput: (dy, w, g) => b.conv(1, dy, w, geomArray(g)),
-    conv2dBackpropFilter: (x, dy, g) => b.conv(2, x, dy, geomArray(g)),
-    depthwise: (x, w, g) => b.conv(3, x, w, geomArray(g)),
-    depthwiseBackpropInput: (dy, w, g) => b.conv(4, dy, w, geomArray(g)),
-    depthwiseBackpropFilter: (x, dy, g) => b.conv(5, x, dy, geomArray(g)),
+    pool,
+    elementwise: {
+      ew: (op, a, v, c) => b.ew(op, a, v, c, pool.alloc(a.length)),
+      channelSum: (x, outer, inner, c, mean) => b.channelSum(x, outer, inner, c, mean, pool.alloc(outer * c)),
+    },
+    conv2d: (x, w, g) => b.conv(0, x, w, geomArray(g), pool.alloc(ys(g))),
+    conv2dBackpropInput: (dy, w, g) => b.conv(1, dy, w, geomArray(g), pool.alloc(xs(g))),
+    conv2dBackpropFilter: (x, dy, g) => b.conv(2, x, dy, geomArray(g), pool.alloc(ws(g, false))),
+    depthwise: (x, w, g) => b.conv(3, x, w, geomArray(g), pool.alloc(ys(g))),
+    depthwiseBackpropInput: (dy, w, g) => b.conv(4, dy, w, geomArray(g), pool.alloc(xs(g))),
+    depthwiseBackpropFilter: (x, dy, g) => b.conv(5, x, dy, geomArray(g), pool.alloc(ws(g, true))),
   };
 }

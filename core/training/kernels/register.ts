@@ -1,9 +1,20 @@
 // Registers a ConvImpl's kernels over the tfjs cpu backend's, keeping the originals to fall back
 // to (unusual layouts, dilations, depth multipliers) and to restore on uninstall.
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type {
+  GradConfig,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  Tensor,
+  TensorInfo,
+} from '@tensorflow/tfjs';
 import type { KernelPack, Tf } from '../backend.js';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
-import { ELEMENTWISE_KERNELS, elementwiseKernel } from './elementwise.js';
+import { ELEMENTWISE_KERNELS, elementwiseKernel, reluGradKernel } from './elementwise.js';
+import type { OutputPool } from './pool.js';
+
+/** dy · step(x) in one pass, registered for the ReLU gradient (tfjs runs Step, then Multiply). */
+const RELU_GRAD = 'CosearchReluGrad';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
@@ -176,6 +187,8 @@ export function convKernelPack(
   unavailableReason?: () => string | undefined,
 ): KernelPack {
   let saved: KernelConfig[] = [];
+  let reluGrad: GradConfig | undefined;
+  let pool: OutputPool | undefined;
   return {
     name,
     unavailableReason,
@@ -207,10 +220,41 @@ export function convKernelPack(
           kernelFunc: elementwiseKernel(k, cfg.kernelFunc, impl.elementwise),
         });
       }
+      tf.registerKernel({
+        kernelName: RELU_GRAD,
+        backendName: 'cpu',
+        kernelFunc: reluGradKernel(impl.elementwise),
+      });
+      // The gradient registry is shared by all backends: anything but float32 on cpu keeps tfjs's.
+      const stock = tf.getGradient('Relu');
+      reluGrad = stock;
+      tf.registerGradient({
+        ...stock,
+        gradFunc: (dy, saved, attrs) => {
+          const d = dy as Tensor;
+          const x = saved[0]!;
+          if (
+            tf.getBackend() !== 'cpu' ||
+            d.dtype !== 'float32' ||
+            x.dtype !== 'float32' ||
+            d.size !== x.size
+          )
+            return stock.gradFunc(dy, saved, attrs);
+          return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: d, x }) as Tensor };
+        },
+      });
+      // Last, so that it guards every kernel registered above too.
+      pool = impl.pool;
+      pool?.attach(tf);
       return true;
     },
     uninstall(tf) {
       if (saved.length === 0) return;
+      pool?.detach();
+      pool = undefined;
+      if (reluGrad) tf.registerGradient(reluGrad);
+      reluGrad = undefined;
+      tf.unregisterKernel(RELU_GRAD, 'cpu');
       for (const k of [...KERNEL_NAMES, ...ELEMENTWISE_KERNELS]) {
         tf.unregisterKernel(k, 'cpu');
         const cfg = saved.find((c) => c.kernelName === k);
