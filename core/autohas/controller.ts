@@ -113,6 +113,13 @@ export class Controller {
     return adv;
   }
 
+  /** Warm-up: the reward moves the baseline only (the logits stay); returns the advantage. */
+  observe(reward: number): number {
+    const b = this.baseline ?? reward;
+    this.baseline = this.options.baselineDecay * b + (1 - this.options.baselineDecay) * reward;
+    return reward - b;
+  }
+
   /** `mix` mode: gradient descent on a loss through the mixed value (dLoss/dValue given). */
   descendMixed(name: HpBasisName, dLossDValue: number, step: number): void {
     const th = this.logitsOf(name);

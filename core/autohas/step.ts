@@ -1,5 +1,6 @@
 // One AutoHAS step: a weight step on the shared weights, then a controller step scored on
-// temporary weights (one trial SGD step) and on the simulator's metrics for the sampled accelerator.
+// temporary weights (one trial step of the shared optimizer) and on the simulator's metrics for
+// the sampled accelerator.
 import { simulateNetwork } from '../accelerator/index.js';
 import type { LoadedDataset } from '../data/dataset.js';
 import { hashOf } from '../hash.js';
@@ -22,15 +23,24 @@ import { crossEntropy, Supernet } from './supernet.js';
 export interface AutohasOptions {
   /** How hyper-parameter bases are used: draw one, or the softmax-weighted mix. */
   hpMode: HpMode;
-  /** Examples per weight, trial and validation batch. */
+  /** Examples per weight and trial batch (and validation batch unless valBatchSize is given). */
   batchSize: number;
   /** `mix` mode: step size of the hyper-gradient on the hp logits. */
   hpStep: number;
+  /**
+   * Steps at the start that train the shared weights with the controller frozen (its rewards
+   * still warm the baseline): rewards from untrained shared weights are noise. Default 0.
+   */
+  warmupSteps?: number;
+  /** Examples per validation batch that scores the temporary weights. Default: batchSize. */
+  valBatchSize?: number;
 }
+
+export type ResolvedAutohasOptions = Required<AutohasOptions>;
 
 export interface AutohasState {
   spec: SearchSpec;
-  options: AutohasOptions;
+  options: ResolvedAutohasOptions;
   /** Hash of the spec, the options and the data shape: a checkpoint must match it. */
   specHash: string;
   space: SearchSpace;
@@ -61,14 +71,28 @@ export interface StepLog {
     advantage: number;
     feasible: boolean;
     hp: Record<string, number>;
+    /** A warm-up step: the reward only moved the baseline. */
+    warmup?: boolean;
   };
 }
 
-export function autohasOptions(spec: SearchSpec, over: Partial<AutohasOptions> = {}): AutohasOptions {
-  const o: AutohasOptions = { hpMode: 'sample', batchSize: spec.training.batchSize, hpStep: 1, ...over };
+export function autohasOptions(spec: SearchSpec, over: Partial<AutohasOptions> = {}): ResolvedAutohasOptions {
+  const batchSize = over.batchSize ?? spec.training.batchSize;
+  // `??` per field: an explicit undefined (an absent spec setting) means the default.
+  const o: ResolvedAutohasOptions = {
+    hpMode: over.hpMode ?? 'sample',
+    batchSize,
+    hpStep: over.hpStep ?? 1,
+    warmupSteps: over.warmupSteps ?? 0,
+    valBatchSize: over.valBatchSize ?? batchSize,
+  };
   if (o.hpMode !== 'sample' && o.hpMode !== 'mix') throw new Error(`autohas: hpMode must be sample or mix`);
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 1)
-    throw new Error(`autohas: batchSize must be a whole number >= 1, got ${o.batchSize}`);
+  for (const k of ['batchSize', 'valBatchSize'] as const)
+    if (!Number.isInteger(o[k]) || o[k] < 1)
+      throw new Error(`autohas: ${k} must be a whole number >= 1, got ${o[k]}`);
+  if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0)
+    throw new Error(`autohas: warmupSteps must be a whole number >= 0, got ${o.warmupSteps}`);
+  if (!(o.hpStep > 0)) throw new Error(`autohas: hpStep must be > 0, got ${o.hpStep}`);
   return o;
 }
 
@@ -108,7 +132,7 @@ export function createAutohasState(
     data,
     rng: Rng.fromSeed(`autohas:${seed}`),
     train: new Batcher(data.train, data.shape, seed, 'train', options.batchSize),
-    val: new Batcher(data.val, data.shape, seed, 'val', options.batchSize),
+    val: new Batcher(data.val, data.shape, seed, 'val', options.valBatchSize),
     step: 0,
     trainExamples: 0,
     evalExamples: 0,
@@ -157,19 +181,20 @@ export function weightStep(s: AutohasState, d: Draw): StepLog['weight'] {
 
 export function controllerStep(s: AutohasState, d: Draw): StepLog['controller'] {
   const c = d.candidate;
+  const warmup = s.step < s.options.warmupSteps;
   const summary = trySummary(s, c.network);
   let accuracy = 0;
   let metrics: { latencyMs?: number; energyMJ?: number; areaMM2?: number } = {};
   if (typeof summary !== 'string') {
     const sim = simulateNetwork(summary, c.accelerator, 'fast');
     metrics = { latencyMs: sim.latencyMs, energyMJ: sim.energyMJ, areaMM2: sim.areaMM2 };
-    accuracy = trialAccuracy(s, d);
+    accuracy = trialAccuracy(s, d, !warmup);
   }
   const r =
     typeof summary === 'string'
       ? { reward: s.spec.reward.floor, feasible: false }
       : computeReward({ accuracy, ...metrics }, s.spec.objectives, s.spec.reward);
-  const advantage = s.controller.reinforce(d.tokens, r.reward);
+  const advantage = warmup ? s.controller.observe(r.reward) : s.controller.reinforce(d.tokens, r.reward);
   return {
     candidateId: c.id,
     accuracy,
@@ -178,58 +203,51 @@ export function controllerStep(s: AutohasState, d: Draw): StepLog['controller'] 
     advantage,
     feasible: r.feasible,
     hp: d.hp,
+    ...(warmup ? { warmup: true } : {}),
   };
 }
 
 /**
- * One trial SGD step with the drawn hp on temporary copies of the touched weights, then the
- * accuracy of those temporary weights on a validation batch. The shared weights are not changed.
- * In `mix` mode the validation loss is also differentiated through the trial step to the mixed
- * learning rate and weight decay (dL/dlr = −g_val·(g + wd·w), dL/dwd = −lr·g_val·w).
+ * The temporary weights: one step of the shared weights' own optimizer (Adam or SGD with momentum,
+ * from its current slots) with the drawn hp, on a train batch, applied to copies of the touched
+ * weights; then their accuracy on a validation batch. The shared weights and slots do not change.
+ * In `mix` mode (`learn`) the validation loss is also differentiated through that step to the
+ * mixed learning rate and weight decay, and the hp logits descend it.
  */
-function trialAccuracy(s: AutohasState, d: Draw): number {
+function trialAccuracy(s: AutohasState, d: Draw, learn: boolean): number {
   const arch = d.candidate.network;
   const { learningRate: lr, weightDecay: wd } = d.hp;
   const b = s.train.next();
   const g = gradsOn(s, arch, b.x, b.y);
   s.trainExamples += b.n;
   const names = g.indices.map((i) => s.supernet.specs[i]!.name);
-  const shared = g.indices.map((i) => s.supernet.vars[i]!);
-  const decayed = g.indices.map((i) => s.supernet.specs[i]!.decayed && wd > 0);
-  const temps = tf.tidy(() =>
-    shared.map((w, j) => {
-      const step = decayed[j] ? tf.add(g.grads[j]!, tf.mul(w, wd)) : g.grads[j]!;
-      return tf.sub(w, tf.mul(step, lr));
-    }),
-  );
+  const withTemps = (ts: readonly tf.Tensor[]) => new Map(names.map((n, j) => [n, ts[j]!]));
   const v = s.val.next();
   const correct = tf.tidy(() => {
-    const { logits } = s.supernet.forwardWith(new Map(names.map((n, j) => [n, temps[j]!])), arch, v.x);
+    const temps = s.optimizer.preview(g.indices, g.grads, lr, wd);
+    const { logits } = s.supernet.forwardWith(withTemps(temps), arch, v.x);
     return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), v.y), 'int32')).dataSync()[0]!;
   });
   s.evalExamples += v.n;
-  if (s.options.hpMode === 'mix') {
-    const { dLr, dWd } = tf.tidy(() => {
-      const f = (...ts: tf.Tensor[]) =>
-        crossEntropy(
-          s.supernet.forwardWith(new Map(names.map((n, j) => [n, ts[j]!])), arch, v.x).logits,
+  if (s.options.hpMode === 'mix' && learn) {
+    const [dLr, dWd] = tf.tidy(() => {
+      const f = (lrT: tf.Tensor, wdT: tf.Tensor) => {
+        const temps = s.optimizer.preview(g.indices, g.grads, lrT as tf.Scalar, wdT as tf.Scalar);
+        return crossEntropy(
+          s.supernet.forwardWith(withTemps(temps), arch, v.x).logits,
           v.y,
           s.data.numClasses,
         );
-      const gv = tf.grads(f)(temps);
-      let dotG = 0;
-      let dotW = 0;
-      shared.forEach((w, j) => {
-        dotG += tf.sum(tf.mul(gv[j]!, g.grads[j]!)).dataSync()[0]!;
-        if (decayed[j]) dotW += tf.sum(tf.mul(gv[j]!, w)).dataSync()[0]!;
-      });
-      return { dLr: -(dotG + wd * dotW), dWd: -lr * dotW };
+      };
+      return tf
+        .grads(f)([tf.scalar(lr), tf.scalar(wd)])
+        .map((t) => t.dataSync()[0]!);
     });
     s.trainExamples += v.n;
-    s.controller.descendMixed('learningRate', dLr, s.options.hpStep);
-    s.controller.descendMixed('weightDecay', dWd, s.options.hpStep);
+    s.controller.descendMixed('learningRate', dLr!, s.options.hpStep);
+    s.controller.descendMixed('weightDecay', dWd!, s.options.hpStep);
   }
-  tf.dispose([b.x, b.y, v.x, v.y, ...g.grads, ...temps]);
+  tf.dispose([b.x, b.y, v.x, v.y, ...g.grads]);
   return correct / v.n;
 }
 

@@ -28,7 +28,8 @@ const snapshot = (s: AutohasState) => ({
   n: [s.step, s.trainExamples, s.evalExamples],
 });
 
-const opts = { batchSize: 8 };
+// The warm-up ends inside the first chunk, so the resume covers both phases.
+const opts = { batchSize: 8, warmupSteps: 1, valBatchSize: 12 };
 
 describe('runChunk', () => {
   it('a run resumed from a checkpoint is bit-identical to an uninterrupted one', async () => {

@@ -55,6 +55,28 @@ describe('autohasStep', () => {
     disposeAutohasState(s);
   });
 
+  it('warm-up: the controller logits stay frozen (the baseline moves), then learning starts', () => {
+    const s = createAutohasState(microSpec(), data, { batchSize: 8, warmupSteps: 2, valBatchSize: 12 });
+    const start = s.controller.state().logits;
+    const logs = [autohasStep(s), autohasStep(s)];
+    expect(logs.map((l) => l.controller.warmup)).toEqual([true, true]);
+    expect(s.controller.state().logits).toEqual(start);
+    expect(s.controller.baseline).toBeDefined();
+    expect(s.controller.updates).toBe(0);
+    // Each step: weight + trial batch (fwd+bwd, 8 each) and one validation batch of 12 (fwd).
+    expect([s.trainExamples, s.evalExamples]).toEqual([32, 24]);
+    const after = autohasStep(s);
+    expect(after.controller.warmup).toBeUndefined();
+    expect(s.controller.updates).toBe(1);
+    expect(s.controller.state().logits).not.toEqual(start);
+    disposeAutohasState(s);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => createAutohasState(microSpec(), data, { warmupSteps: -1 })).toThrow(/warmupSteps/);
+    expect(() => createAutohasState(microSpec(), data, { valBatchSize: 0 })).toThrow(/valBatchSize/);
+  });
+
   it('rejects bad hp bases before allocating anything', () => {
     const spec = microSpec();
     const before = tf.memory().numTensors;
