@@ -155,6 +155,8 @@ export const twoPhaseStrategy: Strategy<TwoPhaseState> = {
         tokens: idx.map((d) => m.entry.tokens[d]!),
         reward: m.reward,
         proposalId: link.innerId,
+        // An inner evolution with selection "pareto" needs them.
+        ...(m.objectives !== undefined ? { objectives: m.objectives } : {}),
       });
     }
     if (forInner.length > 0) s.inner = innerOf(s).observe(s.inner, forInner);

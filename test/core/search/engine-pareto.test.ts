@@ -25,7 +25,14 @@ afterAll(async () => {
 it('evolution with selection "pareto" runs through the engine and keeps objective vectors', async () => {
   const store = new FileStore(join(dir, 's'));
   const spec = tinySpec({
-    strategy: { name: 'evolution', selection: 'pareto', populationSize: 4, iterations: 4, batchSize: 3, seed: 3 },
+    strategy: {
+      name: 'evolution',
+      selection: 'pareto',
+      populationSize: 4,
+      iterations: 4,
+      batchSize: 3,
+      seed: 3,
+    },
   });
   await createSearch(store, spec, 'pareto');
   const valAcc = new Map<string, number>();

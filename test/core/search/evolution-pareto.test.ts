@@ -171,6 +171,24 @@ describe('evolution, selection "pareto"', () => {
     ).toThrow(/params.selection/);
   });
 
+  it('two-phase forwards objectives to an inner pareto evolution', () => {
+    const s = getStrategy('two-phase');
+    const spec = StrategySpec.parse({ name: 'two-phase', selection: 'pareto', populationSize: 2 });
+    const groups = cards.map((_, i) => (i < 5 ? 'network' : 'accelerator') as 'network' | 'accelerator');
+    let st = s.init(cards, spec, { groups, totalSamples: 40, inner: 'evolution' });
+    for (let it = 0; it < 3; it++) {
+      const p = s.propose(st, 4, Rng.fromSeed(it));
+      st = s.observe(
+        p.state,
+        p.tokens.map((t, k) => ({ tokens: t, proposalId: p.ids[k]!, ...evaluate(t) })),
+      );
+    }
+    const inner = (st as unknown as { inner: EvolutionState }).inner;
+    expect(inner.params.selection).toBe('pareto');
+    expect(inner.population.length).toBe(2);
+    expect(inner.population.every((m) => m.objectives === null || m.objectives?.length === 2)).toBe(true);
+  });
+
   it('the spec rejects an unknown selection, naming the field', () => {
     const r = StrategySpec.safeParse({ name: 'evolution', selection: 'nsga' });
     expect(r.success).toBe(false);
