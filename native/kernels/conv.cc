@@ -29,29 +29,46 @@ inline void zeroFloats(float* dst, int n) {
   for (; i < n; i++) dst[i] = 0.f;
 }
 
+// Output pixel m as (example, row, column), advanced pixel by pixel: a 64-bit division per
+// pixel cost more than copying its taps for few-channel inputs.
+struct Pixel {
+  int64_t b;
+  int oy, ox;
+  Pixel(int64_t m, const Geom& g) {
+    ox = int(m % g.outW);
+    const int64_t t = m / g.outW;
+    oy = int(t % g.outH);
+    b = t / g.outH;
+  }
+  void next(const Geom& g) {
+    if (++ox < g.outW) return;
+    ox = 0;
+    if (++oy < g.outH) return;
+    oy = 0;
+    b++;
+  }
+};
+
 // Rows [m0, m1) of the im2col matrix: one row per output pixel, K = kH·kW·inC columns, zeros
 // where a tap falls in the padding.
 void im2col(const float* __restrict x, const Geom& g, int64_t m0, int64_t m1, float* __restrict col) {
   const int K = g.kH * g.kW * g.inC;
   const int C = g.inC;
-  for (int64_t m = m0; m < m1; m++) {
-    const int ox = int(m % g.outW);
-    const int64_t t = m / g.outW;
-    const int oy = int(t % g.outH);
-    const int64_t b = t / g.outH;
+  Pixel p(m0, g);
+  for (int64_t m = m0; m < m1; m++, p.next(g)) {
     float* row = col + (m - m0) * K;
     // Taps kx in [kx0, kx1) fall inside the image and read one contiguous run of the input row.
-    const int ix0 = ox * g.strideW - g.padLeft;
+    const int ix0 = p.ox * g.strideW - g.padLeft;
     const int kx0 = std::max(0, -ix0), kx1 = std::min(g.kW, g.inW - ix0);
     for (int ky = 0; ky < g.kH; ky++) {
-      const int iy = oy * g.strideH + ky - g.padTop;
+      const int iy = p.oy * g.strideH + ky - g.padTop;
       float* dst = row + ky * g.kW * C;
       if (iy < 0 || iy >= g.inH || kx0 >= kx1) {
         zeroFloats(dst, g.kW * C);
         continue;
       }
       zeroFloats(dst, kx0 * C);
-      copyFloats(dst + kx0 * C, x + ((b * g.inH + iy) * g.inW + ix0 + kx0) * C, (kx1 - kx0) * C);
+      copyFloats(dst + kx0 * C, x + ((p.b * g.inH + iy) * g.inW + ix0 + kx0) * C, (kx1 - kx0) * C);
       zeroFloats(dst + kx1 * C, (g.kW - kx1) * C);
     }
   }
@@ -61,18 +78,15 @@ void im2col(const float* __restrict x, const Geom& g, int64_t m0, int64_t m1, fl
 void col2imAdd(const float* __restrict dcol, const Geom& g, int64_t m0, int64_t m1, float* __restrict dx) {
   const int K = g.kH * g.kW * g.inC;
   const int C = g.inC;
-  for (int64_t m = m0; m < m1; m++) {
-    const int ox = int(m % g.outW);
-    const int64_t t = m / g.outW;
-    const int oy = int(t % g.outH);
-    const int64_t b = t / g.outH;
+  Pixel p(m0, g);
+  for (int64_t m = m0; m < m1; m++, p.next(g)) {
     const float* row = dcol + (m - m0) * K;
     for (int ky = 0; ky < g.kH; ky++) {
-      const int iy = oy * g.strideH + ky - g.padTop;
+      const int iy = p.oy * g.strideH + ky - g.padTop;
       if (iy < 0 || iy >= g.inH) continue;
-      float* dst = dx + ((b * g.inH + iy) * g.inW) * C;
+      float* dst = dx + ((p.b * g.inH + iy) * g.inW) * C;
       for (int kx = 0; kx < g.kW; kx++) {
-        const int ix = ox * g.strideW + kx - g.padLeft;
+        const int ix = p.ox * g.strideW + kx - g.padLeft;
         if (ix < 0 || ix >= g.inW) continue;
         float* __restrict d = dst + int64_t(ix) * C;
         const float* __restrict s = row + (ky * g.kW + kx) * C;

@@ -14,9 +14,12 @@
 namespace cosearch {
 
 namespace {
+// One thread unless COSEARCH_THREADS asks for more: children are trained in parallel by a worker
+// pool, other processes share the cores, and on this 2-core machine a second thread per kernel
+// was slower whenever the other core was busy (a fork-join waits for the slowest thread).
 std::atomic<int> gThreads{[] {
   const char* env = std::getenv("COSEARCH_THREADS");
-  int t = env ? std::atoi(env) : static_cast<int>(std::thread::hardware_concurrency());
+  int t = env ? std::atoi(env) : 1;
   return std::max(1, std::min(t, 16));
 }()};
 }  // namespace

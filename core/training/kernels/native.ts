@@ -133,7 +133,7 @@ export interface Binding {
     mean: boolean,
     out?: Float32Array,
   ): Float32Array;
-  /** Threads the kernels split work over (default: COSEARCH_THREADS, else all cores); returns the previous. */
+  /** Threads the kernels split work over (default: COSEARCH_THREADS, else 1); returns the previous. */
   setThreads(n: number): number;
 }
 
