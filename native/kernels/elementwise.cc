@@ -33,15 +33,23 @@ inline v8 step8(v8 x) {
   return x != x ? x : s;
 }
 inline float step1(float x) { return x > 0.f ? 1.f : x != x ? x : 0.f; }
+inline v8 relu8(v8 x) {
+  const v8 zero = splat8(0.f);
+  v8 r = x > zero ? x : zero;
+  return x != x ? x : r;
+}
+inline float relu1(float x) { return x > 0.f ? x : x != x ? x : 0.f; }
 
 }  // namespace
 
 void elementwise(int op, const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t n,
                  int64_t c) {
   switch (op) {
-    case kRelu:
+    case kRelu:  // max(0, x) as in the cpu kernel: -0 gives +0, NaN stays NaN
       rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; i++) out[i] = a[i] < 0.f ? 0.f : a[i];
+        int64_t i = i0;
+        for (; i + 8 <= i1; i += 8) store8(out + i, relu8(load8(a + i)));
+        for (; i < i1; i++) out[i] = relu1(a[i]);
       });
       return;
     case kStep:  // alpha 0; NaN stays NaN as in the cpu kernel

@@ -22,4 +22,10 @@ enum EwOp {
 void elementwise(int op, const float* a, const float* b, float* out, int64_t n, int64_t c);
 void channelSum(const float* x, float* out, int64_t outer, int64_t inner, int64_t c, bool mean);
 
+// batchnorm.cc: training-mode batch-norm over [rows, c] (see core/network/fast-batchnorm.ts).
+void batchNormTrain(const float* x, int64_t rows, int64_t c, const float* gamma, const float* beta, double eps,
+                    float* y, float* mean, float* variance, float* xhat, double* invStd);
+void batchNormGrad(const float* dy, const float* xhat, const double* invStd, const float* gamma, int64_t rows,
+                   int64_t c, float* dx, float* dGamma, float* dBeta);
+
 }  // namespace cosearch

@@ -188,6 +188,72 @@ void tuneMalloc() {
 #endif
 }
 
+bool doubleArray(napi_env env, napi_value v, double** data, size_t* len) {
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  void* p;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, &ab, &off) != napi_ok || type != napi_float64_array)
+    return false;
+  *data = static_cast<double*>(p);
+  return true;
+}
+
+// Float32Array arguments [from, from + count) into ptrs, each of the given length.
+bool floats(napi_env env, napi_value* argv, size_t from, size_t count, const size_t* lens, float** ptrs) {
+  for (size_t i = 0; i < count; i++) {
+    size_t len;
+    if (!floatArray(env, argv[from + i], &ptrs[i], &len) || len != lens[i]) return false;
+  }
+  return true;
+}
+
+// bnTrain(x, c, gamma, beta, eps, y, mean, variance, xhat, invStd: Float64Array): fills the outputs.
+napi_value BnTrain(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int64_t c;
+  double eps;
+  float* x;
+  size_t nx, ni;
+  double* invStd;
+  if (argc != 10 || !floatArray(env, argv[0], &x, &nx) || !int64Arg(env, argv[1], &c) ||
+      napi_get_value_double(env, argv[4], &eps) != napi_ok || !doubleArray(env, argv[9], &invStd, &ni))
+    return fail(env, "bnTrain(x, c, gamma, beta, eps, y, mean, variance, xhat, invStd) argument types");
+  if (c <= 0 || nx % size_t(c) != 0 || ni != size_t(c)) return fail(env, "bnTrain: x's length is not a multiple of c");
+  const size_t cc = size_t(c);
+  const size_t lens[] = {cc, cc, nx, cc, cc, nx};
+  float* p[6];  // gamma, beta, y, mean, variance, xhat
+  if (!floats(env, argv, 2, 2, lens, p) || !floats(env, argv, 5, 4, lens + 2, p + 2))
+    return fail(env, "bnTrain: gamma, beta, mean, variance need c floats; y and xhat as many as x");
+  batchNormTrain(x, int64_t(nx / cc), c, p[0], p[1], eps, p[2], p[3], p[4], p[5], invStd);
+  return nullptr;
+}
+
+// bnGrad(dy, xhat, invStd: Float64Array, gamma, c, dx, dGamma, dBeta): fills the outputs.
+napi_value BnGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int64_t c;
+  float* dy;
+  size_t n, ni;
+  double* invStd;
+  if (argc != 8 || !floatArray(env, argv[0], &dy, &n) || !doubleArray(env, argv[2], &invStd, &ni) ||
+      !int64Arg(env, argv[4], &c))
+    return fail(env, "bnGrad(dy, xhat, invStd, gamma, c, dx, dGamma, dBeta) argument types");
+  if (c <= 0 || n % size_t(c) != 0 || ni != size_t(c)) return fail(env, "bnGrad: dy's length is not a multiple of c");
+  const size_t cc = size_t(c);
+  const size_t lens[] = {n, cc, n, cc, cc};
+  float* p[5];  // xhat, gamma, dx, dGamma, dBeta
+  if (!floats(env, argv, 1, 1, lens, p) || !floats(env, argv, 3, 1, lens + 1, p + 1) ||
+      !floats(env, argv, 5, 3, lens + 2, p + 2))
+    return fail(env, "bnGrad: xhat and dx need as many floats as dy; gamma, dGamma, dBeta c");
+  batchNormGrad(dy, p[0], invStd, p[1], int64_t(n / cc), c, p[2], p[3], p[4]);
+  return nullptr;
+}
+
 // setThreads(n) -> the previous count. Results do not depend on it (see common.h).
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -204,7 +270,8 @@ napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback cb;
-  } fns[] = {{"conv", Conv}, {"ew", Ew}, {"channelSum", ChannelSum}, {"setThreads", SetThreads}};
+  } fns[] = {{"conv", Conv}, {"ew", Ew}, {"channelSum", ChannelSum}, {"setThreads", SetThreads},
+                {"bnTrain", BnTrain}, {"bnGrad", BnGrad}};
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);

@@ -73,6 +73,8 @@ export function buildNative(out = nativeBinaryPath()): string {
     cxx,
     [
       '-O3',
+      // No fused multiply-adds unless written out: batchnorm.cc matches the JS loops bit for bit.
+      '-ffp-contract=off',
       '-march=native',
       '-std=c++17',
       '-shared',
@@ -133,6 +135,30 @@ export interface Binding {
     mean: boolean,
     out?: Float32Array,
   ): Float32Array;
+  /** Batch-norm training forward over [n / c, c] (fills y, mean, variance, xhat, invStd). */
+  bnTrain(
+    x: Float32Array,
+    c: number,
+    gamma: Float32Array,
+    beta: Float32Array,
+    eps: number,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    xhat: Float32Array,
+    invStd: Float64Array,
+  ): void;
+  /** Its gradient (fills dx, dGamma, dBeta). */
+  bnGrad(
+    dy: Float32Array,
+    xhat: Float32Array,
+    invStd: Float64Array,
+    gamma: Float32Array,
+    c: number,
+    dx: Float32Array,
+    dGamma: Float32Array,
+    dBeta: Float32Array,
+  ): void;
   /** Threads the kernels split work over (default: COSEARCH_THREADS, else 1); returns the previous. */
   setThreads(n: number): number;
 }

@@ -1,0 +1,59 @@
+// Batch-norm training statistics, normalization and gradient over a channels-last array: the
+// same arithmetic in the same order as batchNormTrain / batchNormGrad in
+// core/network/fast-batchnorm.ts (double accumulators, double intermediates, one rounding to
+// float32 per output), so both give the same bits; the build passes -ffp-contract=off for that.
+#include <cmath>
+
+#include "elementwise.h"
+
+namespace cosearch {
+
+void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const float* __restrict gamma,
+                    const float* __restrict beta, double eps, float* __restrict y, float* __restrict mean32,
+                    float* __restrict variance, float* __restrict xhat, double* __restrict invStd) {
+  const double n = double(rows);
+  const size_t cc = static_cast<size_t>(c);
+  std::vector<double> sum(cc, 0.0), mean(cc, 0.0), sq(cc, 0.0);
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < c; j++) sum[j] += x[i * c + j];
+  for (int64_t j = 0; j < c; j++) mean[j] = sum[j] / n;
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < c; j++) {
+      const double d = x[i * c + j] - mean[j];
+      sq[j] += d * d;
+    }
+  for (int64_t j = 0; j < c; j++) {
+    variance[j] = float(sq[j] / n);
+    invStd[j] = 1 / std::sqrt(sq[j] / n + eps);
+    mean32[j] = float(mean[j]);
+  }
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < c; j++) {
+      const double h = (x[i * c + j] - mean[j]) * invStd[j];
+      xhat[i * c + j] = float(h);
+      y[i * c + j] = float(gamma[j] * h + beta[j]);
+    }
+}
+
+void batchNormGrad(const float* __restrict dy, const float* __restrict xhat, const double* __restrict invStd,
+                   const float* __restrict gamma, int64_t rows, int64_t c, float* __restrict dx,
+                   float* __restrict dGamma, float* __restrict dBeta) {
+  const double n = double(rows);
+  const size_t cc = static_cast<size_t>(c);
+  std::vector<double> sDy(cc, 0.0), sDyX(cc, 0.0), k(cc, 0.0);
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < c; j++) {
+      sDy[j] += dy[i * c + j];
+      sDyX[j] += double(dy[i * c + j]) * xhat[i * c + j];
+    }
+  for (int64_t j = 0; j < c; j++) k[j] = (gamma[j] * invStd[j]) / n;
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < c; j++)
+      dx[i * c + j] = float(k[j] * (n * dy[i * c + j] - sDy[j] - xhat[i * c + j] * sDyX[j]));
+  for (int64_t j = 0; j < c; j++) {
+    dGamma[j] = float(sDyX[j]);
+    dBeta[j] = float(sDy[j]);
+  }
+}
+
+}  // namespace cosearch

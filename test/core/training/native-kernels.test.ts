@@ -1,0 +1,212 @@
+// The native pack's newer parts: GEMM conv shapes, the fused ReLU gradient, batch-norm twins,
+// recycled output arrays, and results that do not depend on the thread count.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchNormGrad, batchNormTrain } from '../../../core/network/fast-batchnorm.js';
+import { initBackend, tf } from '../../../core/training/backend.js';
+import { nativeBatchNorm } from '../../../core/training/kernels/batchnorm.js';
+import { jsKernels, nativeKernels } from '../../../core/training/kernels/index.js';
+import { loadNative } from '../../../core/training/kernels/native.js';
+
+type T4 = ReturnType<typeof tf.tensor4d>;
+const native = loadNative();
+const binding = native.binding;
+
+const rnd = (shape: readonly number[], seed: number): T4 =>
+  tf.randomNormal([...shape], 0, 1, 'float32', seed) as unknown as T4;
+const vals = (t: { dataSync(): unknown }): Float32Array => Float32Array.from(t.dataSync() as Float32Array);
+
+/** Max |a - b| relative to max(1, max |b|). */
+function relErr(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let err = 0;
+  let ref = 1;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i]! - b[i]!));
+    ref = Math.max(ref, Math.abs(b[i]!));
+  }
+  return err / ref;
+}
+
+const sameBits = (a: Float32Array, b: Float32Array): boolean =>
+  a.length === b.length &&
+  Buffer.compare(
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  ) === 0;
+
+/** Conv output and both gradients, with whatever kernels are registered. */
+function convAll(x: T4, w: T4, dy: T4, s: number, pad: 'same' | 'valid'): Float32Array[] {
+  return tf.tidy(() => {
+    const g = tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as T4, b as T4, s, pad), dy)))([x, w]);
+    return [vals(tf.conv2d(x, w, s, pad)), vals(g[0]!), vals(g[1]!)];
+  });
+}
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+afterAll(() => {
+  nativeKernels.uninstall(tf);
+  jsKernels.uninstall(tf);
+});
+
+describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${native.error})`}`, () => {
+  // Tolerance: 1e-4 of the largest reference magnitude (float32 sums in another order).
+  const convCases: [string, number[], number, number, number, 'same' | 'valid'][] = [
+    ['3x3 s1 same, one input channel', [3, 9, 8, 1], 3, 16, 1, 'same'],
+    ['3x3 s2 same, 5 outputs (scalar tail)', [2, 9, 9, 6], 3, 5, 2, 'same'],
+    ['3x3 s2 valid, 13 outputs', [2, 10, 7, 3], 3, 13, 2, 'valid'],
+    ['1x1 s2 (not a plain GEMM)', [2, 6, 6, 8], 1, 12, 2, 'valid'],
+    ['1x1 s1, 40 outputs', [2, 5, 5, 24], 1, 40, 1, 'same'],
+    ['5x5 s1 same, 100 rows of 8-row tiles', [1, 10, 10, 4], 5, 24, 1, 'same'],
+  ];
+  for (const [name, shape, k, outC, s, pad] of convCases)
+    it(`conv ${name}: output and gradients match the cpu backend`, async () => {
+      const x = rnd(shape, 1);
+      const w = rnd([k, k, shape[3]!, outC], 2);
+      const dy = rnd(tf.conv2d(x, w, s, pad).shape, 3);
+      const ref = convAll(x, w, dy, s, pad);
+      expect(await nativeKernels.install(tf)).toBe(true);
+      const got = convAll(x, w, dy, s, pad);
+      nativeKernels.uninstall(tf);
+      got.forEach((g, i) => {
+        expect(relErr(g, ref[i]!)).toBeLessThanOrEqual(1e-4);
+      });
+    });
+
+  it('the ReLU gradient is the cpu backend one, NaN included, and goes through one kernel', async () => {
+    const x = tf.tensor1d([-2, -0, 0, 0.5, Number.NaN, 3, -1e-30, 7, 1, -1]);
+    const dy = tf.tensor1d([1, 2, 3, 4, 5, -6, 7, 8, Number.NaN, 10]);
+    const run = () => tf.tidy(() => vals(tf.grad((a) => tf.sum(tf.mul(tf.relu(a), dy)))(x)));
+    const ref = run();
+    for (const pack of [nativeKernels, jsKernels]) {
+      expect(await pack.install(tf)).toBe(true);
+      const prof = await tf.profile(() => tf.grad((a) => tf.sum(tf.mul(tf.relu(a), dy)))(x));
+      const got = run();
+      pack.uninstall(tf);
+      expect(sameBits(got, ref)).toBe(true);
+      const names = prof.kernels.map((kk) => kk.name);
+      expect(names).toContain('CosearchReluGrad');
+      expect(names).not.toContain('Step');
+    }
+    // Restored on uninstall.
+    const prof = await tf.profile(() => tf.grad((a) => tf.sum(tf.relu(a)))(x));
+    expect(prof.kernels.map((kk) => kk.name)).toContain('Step');
+  });
+
+  it('relu and step keep NaN like the cpu backend', async () => {
+    const x = tf.tensor1d([-1, 0, 2, Number.NaN, -0]);
+    const ref = [vals(tf.relu(x)), vals(tf.step(x))];
+    await nativeKernels.install(tf);
+    const got = [vals(tf.relu(x)), vals(tf.step(x))];
+    nativeKernels.uninstall(tf);
+    expect(Array.from(got[0]!)).toEqual(Array.from(ref[0]!));
+    expect(Array.from(got[1]!)).toEqual(Array.from(ref[1]!));
+  });
+
+  it('batch-norm twins give the same bits as the JS loops', () => {
+    const bn = nativeBatchNorm()!;
+    for (const [rows, c] of [
+      [1, 3],
+      [50, 7],
+      [392, 32],
+    ] as const) {
+      const x = vals(tf.randomNormal([rows * c], 0.3, 2, 'float32', rows));
+      const gamma = vals(tf.randomNormal([c], 1, 0.2, 'float32', 2));
+      const beta = vals(tf.randomNormal([c], 0, 0.2, 'float32', 3));
+      const dy = vals(tf.randomNormal([rows * c], 0, 1, 'float32', 4));
+      const a = batchNormTrain(x, c, gamma, beta, 1e-3);
+      const b = bn.train(x, c, gamma, beta, 1e-3);
+      for (const k of ['y', 'mean', 'variance', 'xhat'] as const) expect(sameBits(b[k], a[k])).toBe(true);
+      expect(Array.from(b.invStd)).toEqual(Array.from(a.invStd));
+      const ga = batchNormGrad(dy, a.xhat, a.invStd, gamma, c);
+      const gb = bn.grad(dy, b.xhat, b.invStd, gamma, c);
+      for (const k of ['dx', 'dGamma', 'dBeta'] as const) expect(sameBits(gb[k], ga[k])).toBe(true);
+    }
+  });
+
+  it('the same bits with 1 and with 3 threads (threaded GEMM, filter chunks, elementwise)', async () => {
+    const x = rnd([8, 20, 20, 16], 5);
+    const w = rnd([3, 3, 16, 24], 6);
+    const dy = rnd([8, 10, 10, 24], 7);
+    const dw = rnd([3, 3, 16, 1], 8);
+    const ddy = rnd([8, 20, 20, 16], 9);
+    const big = rnd([4, 64, 64, 32], 10); // above the elementwise threading size
+    const bias = tf.randomNormal([32], 0, 1, 'float32', 11);
+    const run = () =>
+      tf.tidy(() => [
+        ...convAll(x, w, dy, 2, 'same'),
+        vals(
+          tf.grads((a, b) => tf.sum(tf.mul(tf.depthwiseConv2d(a as T4, b as T4, 1, 'same'), ddy)))([
+            x,
+            dw,
+          ])[1]!,
+        ),
+        vals(tf.relu(tf.add(big, bias))),
+        vals(tf.sum(big, [0, 1, 2])),
+      ]);
+    await nativeKernels.install(tf);
+    const prev = binding!.setThreads(1);
+    const one = run();
+    binding!.setThreads(3);
+    const three = run();
+    binding!.setThreads(prev);
+    nativeKernels.uninstall(tf);
+    one.forEach((o, i) => {
+      expect(sameBits(three[i]!, o)).toBe(true);
+    });
+  });
+
+  it('recycled outputs never change what dataSync returned or what a slice still shows', async () => {
+    await nativeKernels.install(tf);
+    try {
+      const x = rnd([2, 8, 8, 4], 12);
+      const w = rnd([3, 3, 4, 8], 13);
+      const y = tf.conv2d(x, w, 1, 'same');
+      const read = y.dataSync() as Float32Array;
+      const copy = Float32Array.from(read);
+      const r = tf.relu(y);
+      const head = tf.slice(r, [0], [1]); // contiguous: the cpu backend returns a view of r's array
+      // Expected from the copy, so that nothing reads head (a read alone would pin r's array).
+      const headExpected = copy.slice(0, head.size).map((v) => Math.max(0, v));
+      y.dispose();
+      r.dispose();
+      // Same sizes again: a careless pool would hand the arrays above back out and overwrite them.
+      for (let i = 0; i < 3; i++) tf.tidy(() => tf.relu(tf.conv2d(tf.neg(x), w, 1, 'same')).dataSync());
+      expect(sameBits(read, copy)).toBe(true);
+      expect(sameBits(vals(head), headExpected)).toBe(true);
+      head.dispose();
+    } finally {
+      nativeKernels.uninstall(tf);
+    }
+  });
+
+  it('a training loop gives the same result with recycled outputs as without', async () => {
+    const steps = (n: number) =>
+      tf.tidy(() => {
+        let w = rnd([3, 3, 2, 4], 14) as tf.Tensor;
+        const x = rnd([4, 6, 6, 2], 15);
+        for (let i = 0; i < n; i++) {
+          const g = tf.grad((ww) => tf.sum(tf.square(tf.relu(tf.conv2d(x, ww as T4, 1, 'same')))))(w);
+          w = tf.sub(w, tf.mul(g, 0.01));
+        }
+        return vals(w);
+      });
+    await nativeKernels.install(tf);
+    const a = steps(5);
+    nativeKernels.uninstall(tf);
+    await nativeKernels.install(tf);
+    const b = steps(5);
+    // Once more within one install: now the pool has arrays to hand out.
+    const c = steps(5);
+    nativeKernels.uninstall(tf);
+    expect(sameBits(b, a)).toBe(true);
+    expect(sameBits(c, a)).toBe(true);
+  });
+
+  it('rejects output arrays of the wrong size', () => {
+    const x = new Float32Array(8);
+    expect(() => binding!.ew(0, x, new Float32Array(0), 1, new Float32Array(7))).toThrow(/out must be/);
+    expect(() => binding!.channelSum(x, 2, 2, 2, false, new Float32Array(3))).toThrow(/out must be/);
+  });
+});
