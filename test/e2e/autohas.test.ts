@@ -13,6 +13,7 @@ import { getJson, listAll } from '../../core/store/json.js';
 import { STATE } from '../../infra/state-machine.js';
 import { type LocalDefinition, localDefinition } from '../../local/definition.js';
 import { localHandlers, runLocalExecution } from '../../local/runner.js';
+import { withoutRunSpecific } from '../helpers/normalize.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 let dir: string;
@@ -48,19 +49,6 @@ interface Results {
   candidatesEvaluated: number;
   paretoFront: { cid: string; metrics: Record<string, number>; candidate: { hyperparameters: object } }[];
   autohas: { supernet: SearchState['supernet']; topK: TopKRecord['topK']; hpMode: string };
-}
-
-/** Drops what measures time or names paths, so two runs can be compared. */
-function normalize(v: unknown): unknown {
-  const skip = new Set(['trainSeconds', 'examplesPerSec', 'actualUSD', 'modelPrefix', 'updatedAt']);
-  if (Array.isArray(v)) return v.map(normalize);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v)
-        .filter(([k]) => !skip.has(k))
-        .map(([k, x]) => [k, normalize(x)]),
-    );
-  return v;
 }
 
 async function run(store: FileStore, id: string) {
@@ -130,9 +118,7 @@ describe('an autohas search', () => {
     expect(exec.output).toMatchObject({ status: 'succeeded' });
     expect(chunks).toBe(2);
     const r = await getJson<Results>(store, keys.results(id));
-    expect(normalize({ ...r, searchId: undefined })).toEqual(
-      normalize({ ...uninterrupted, searchId: undefined }),
-    );
+    expect(withoutRunSpecific(r)).toEqual(withoutRunSpecific(uninterrupted));
   }, 240_000);
 
   it('in mix mode retrains with the mixed hp values under their own ids', async () => {

@@ -10,21 +10,8 @@ import { createSearch } from '../../core/engine/steps.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { getJson } from '../../core/store/json.js';
 import { runSession } from '../../local/session.js';
+import { withoutRunSpecific } from '../helpers/normalize.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
-
-/** Fields that measure time (actualUSD is priced from measured seconds), and the search id (it names paths). */
-const TIMING_FIELDS = new Set(['trainSeconds', 'examplesPerSec', 'actualUSD', 'searchId', 'modelPrefix']);
-
-function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalize);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v)
-        .filter(([k]) => !TIMING_FIELDS.has(k))
-        .map(([k, x]) => [k, normalize(x)]),
-    );
-  return v;
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -92,7 +79,7 @@ it('a run killed mid-iteration and resumed equals an uninterrupted run', async (
   expect(await exited(resume)).toBe(0);
   expect(JSON.parse(out).status).toBe('succeeded');
   const resumed = await getJson(store, keys.results(id!));
-  expect(normalize(resumed)).toEqual(normalize(reference));
+  expect(withoutRunSpecific(resumed)).toEqual(withoutRunSpecific(reference));
 });
 
 it('Ctrl-C stops cleanly through the stop flag: Finalize runs and results are written', async () => {
