@@ -76,8 +76,8 @@ inline bool isDirect(const Geom& g) {
          g.outH == g.inH && g.outW == g.inW;
 }
 
-// Conv kernels (conv.cc). The caller zero-fills the outputs of the depthwise kernels and of
-// conv2dBackpropInput unless isDirect; the others overwrite theirs.
+// Conv kernels (conv.cc). The caller zero-fills the output of conv2dBackpropInput unless
+// isDirect; the others overwrite theirs.
 void conv2d(const float* x, const float* w, float* y, const Geom& g);
 void conv2dBackpropInput(const float* dy, const float* w, float* dx, const Geom& g);
 void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom& g);

@@ -185,49 +185,83 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
   });
 }
 
+// One output element group: out[c] = Σ over the taps of a[tap][c] · b[tap][c], summed in tap
+// order in registers (8 channels at a time, the scalar twin for the rest) and written once, so
+// the output needs no zero fill.
+inline void tapSum(int C, int taps, const float* const* a, const float* const* b, float* __restrict out) {
+  int c = 0;
+  for (; c + 8 <= C; c += 8) {
+    v8 acc = splat8(0.f);
+    for (int t = 0; t < taps; t++) acc = fma8(load8(a[t] + c), load8(b[t] + c), acc);
+    store8(out + c, acc);
+  }
+  for (; c < C; c++) {
+    float acc = 0.f;
+    for (int t = 0; t < taps; t++) acc = fma1(a[t][c], b[t][c], acc);
+    out[c] = acc;
+  }
+}
+
 void depthwise(const float* __restrict x, const float* __restrict w, float* __restrict y, const Geom& g) {
   const int C = g.inC;
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
   parallelFor(g.batch, work, [&](int b0, int b1) {
+    std::vector<const float*> xs(size_t(g.kH) * g.kW), ws(size_t(g.kH) * g.kW);
     for (int b = b0; b < b1; b++)
       for (int oy = 0; oy < g.outH; oy++)
         for (int ox = 0; ox < g.outW; ox++) {
-          float* __restrict yr = y + ((int64_t(b) * g.outH + oy) * g.outW + ox) * C;
+          int taps = 0;
           for (int ky = 0; ky < g.kH; ky++) {
-            int iy = oy * g.strideH + ky - g.padTop;
+            const int iy = oy * g.strideH + ky - g.padTop;
             if (iy < 0 || iy >= g.inH) continue;
             for (int kx = 0; kx < g.kW; kx++) {
-              int ix = ox * g.strideW + kx - g.padLeft;
+              const int ix = ox * g.strideW + kx - g.padLeft;
               if (ix < 0 || ix >= g.inW) continue;
-              const float* __restrict xr = x + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
-              const float* __restrict wr = w + int64_t(ky * g.kW + kx) * C;
-              for (int c = 0; c < C; c++) yr[c] += xr[c] * wr[c];
+              xs[taps] = x + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
+              ws[taps++] = w + int64_t(ky * g.kW + kx) * C;
             }
           }
+          tapSum(C, taps, xs.data(), ws.data(), y + ((int64_t(b) * g.outH + oy) * g.outW + ox) * C);
         }
   });
 }
 
+// Gathered per input pixel (the output pixels whose taps cover it) rather than scattered per
+// output pixel: each dx element is written once, with no zero fill and no read-modify-write.
 void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict w, float* __restrict dx,
                             const Geom& g) {
   const int C = g.inC;
+  // Which taps of which output positions cover input position i, along one axis: (k, o) pairs
+  // with o · stride + k - pad = i, computed once per axis instead of dividing per pixel.
+  struct Tap {
+    int k, o;
+  };
+  auto axis = [](int in, int out, int k, int stride, int pad) {
+    std::vector<std::vector<Tap>> taps(static_cast<size_t>(in));
+    for (int o = 0; o < out; o++)
+      for (int kk = 0; kk < k; kk++) {
+        const int i = o * stride + kk - pad;
+        if (i >= 0 && i < in) taps[i].push_back({kk, o});
+      }
+    // Tap order: by kernel index, as the forward pass sums them.
+    for (auto& t : taps) std::sort(t.begin(), t.end(), [](Tap a, Tap b) { return a.k < b.k; });
+    return taps;
+  };
+  const auto rows = axis(g.inH, g.outH, g.kH, g.strideH, g.padTop);
+  const auto cols = axis(g.inW, g.outW, g.kW, g.strideW, g.padLeft);
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
   parallelFor(g.batch, work, [&](int b0, int b1) {
+    std::vector<const float*> ds(size_t(g.kH) * g.kW), ws(size_t(g.kH) * g.kW);
     for (int b = b0; b < b1; b++)
-      for (int oy = 0; oy < g.outH; oy++)
-        for (int ox = 0; ox < g.outW; ox++) {
-          const float* __restrict dyr = dy + ((int64_t(b) * g.outH + oy) * g.outW + ox) * C;
-          for (int ky = 0; ky < g.kH; ky++) {
-            int iy = oy * g.strideH + ky - g.padTop;
-            if (iy < 0 || iy >= g.inH) continue;
-            for (int kx = 0; kx < g.kW; kx++) {
-              int ix = ox * g.strideW + kx - g.padLeft;
-              if (ix < 0 || ix >= g.inW) continue;
-              float* __restrict dxr = dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
-              const float* __restrict wr = w + int64_t(ky * g.kW + kx) * C;
-              for (int c = 0; c < C; c++) dxr[c] += dyr[c] * wr[c];
+      for (int iy = 0; iy < g.inH; iy++)
+        for (int ix = 0; ix < g.inW; ix++) {
+          int taps = 0;
+          for (const Tap& ty : rows[iy])
+            for (const Tap& tx : cols[ix]) {
+              ds[taps] = dy + ((int64_t(b) * g.outH + ty.o) * g.outW + tx.o) * C;
+              ws[taps++] = w + int64_t(ty.k * g.kW + tx.k) * C;
             }
-          }
+          tapSum(C, taps, ds.data(), ws.data(), dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C);
         }
   });
 }

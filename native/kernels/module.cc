@@ -112,8 +112,9 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   float* o;
   napi_value result = outArray(env, argc, argv, 4, out, &o);
   if (!result) return fail(env, "out must be a Float32Array of the output's size");
-  // The GEMM paths overwrite their output; the accumulating loops (col2im, depthwise) need zeros.
-  if (op >= 3 || (op == 1 && !isDirect(g))) std::memset(o, 0, out * sizeof(float));
+  // Most kernels write every output element once; col2im accumulates into zeros (the depthwise
+  // filter gradient zeroes its own).
+  if (op == 1 && !isDirect(g)) std::memset(o, 0, out * sizeof(float));
   switch (op) {
     case 0: conv2d(a, b, o, g); break;
     case 1: conv2dBackpropInput(a, b, o, g); break;
