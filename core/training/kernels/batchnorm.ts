@@ -1,7 +1,7 @@
 // Native twins of batchNormTrain / batchNormGrad (core/network/fast-batchnorm.ts), same
-// signatures and the same bits (native/kernels/batchnorm.cc), for the fused batch-norm layer to
-// call when the native kernels are loaded.
-import { loadNative } from './native.js';
+// signatures and the same bits (native/kernels/batchnorm.cc). activeBatchNorm() offers them to the
+// fused batch-norm layer while the native kernel pack is installed.
+import type { Binding } from './native.js';
 
 export interface BatchNormImpl {
   train(
@@ -26,10 +26,20 @@ export interface BatchNormImpl {
   ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array };
 }
 
-/** The native batch-norm loops, or undefined where the native kernels do not load. */
-export function nativeBatchNorm(): BatchNormImpl | undefined {
-  const b = loadNative().binding;
-  if (!b) return undefined;
+let active: BatchNormImpl | undefined;
+
+/** The installed kernel pack's batch-norm loops, if it has any (else use the JS ones). */
+export function activeBatchNorm(): BatchNormImpl | undefined {
+  return active;
+}
+
+/** Set by a kernel pack on install, cleared on uninstall. */
+export function setActiveBatchNorm(impl: BatchNormImpl | undefined): void {
+  active = impl;
+}
+
+/** The batch-norm loops of a loaded native binding. */
+export function nativeBatchNorm(b: Binding): BatchNormImpl {
   return {
     train(x, c, gamma, beta, eps) {
       const r = {

@@ -1,6 +1,7 @@
 // Convolution arithmetic on plain typed arrays (NHWC input, HWIO filters, depthwise multiplier 1).
 // The tfjs cpu backend's Conv2DBackpropFilter walks TensorBuffers element by element and takes
 // seconds for a tiny batch; these loops keep the innermost index contiguous instead.
+import type { BatchNormImpl } from './batchnorm.js';
 import type { NativeElementwise } from './elementwise.js';
 import type { OutputPool } from './pool.js';
 
@@ -26,6 +27,8 @@ export interface ConvImpl {
   name: string;
   /** Native elementwise loops, when this implementation has them (JS loops otherwise). */
   elementwise?: NativeElementwise;
+  /** Batch-norm loops for the fused batch-norm layer (see batchnorm.ts), when this pack has them. */
+  batchNorm?: BatchNormImpl;
   /** Where the outputs come from, when they are recycled; attached while the pack is installed. */
   pool?: OutputPool;
   conv2d(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;

@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
+import { nativeBatchNorm } from './batchnorm.js';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
 import { OutputPool } from './pool.js';
 
@@ -207,6 +208,7 @@ export function nativeConvImpl(b: Binding, pool = new OutputPool()): ConvImpl {
   return {
     name: 'native',
     pool,
+    batchNorm: nativeBatchNorm(b),
     elementwise: {
       ew: (op, a, v, c) => b.ew(op, a, v, c, pool.alloc(a.length)),
       channelSum: (x, outer, inner, c, mean) => b.channelSum(x, outer, inner, c, mean, pool.alloc(outer * c)),

@@ -9,6 +9,7 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs';
 import type { KernelPack, Tf } from '../backend.js';
+import { setActiveBatchNorm } from './batchnorm.js';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
 import { ELEMENTWISE_KERNELS, elementwiseKernel, reluGradKernel } from './elementwise.js';
 import type { OutputPool } from './pool.js';
@@ -243,6 +244,7 @@ export function convKernelPack(
           return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: d, x }) as Tensor };
         },
       });
+      setActiveBatchNorm(impl.batchNorm);
       // Last, so that it guards every kernel registered above too.
       pool = impl.pool;
       pool?.attach(tf);
@@ -252,6 +254,7 @@ export function convKernelPack(
       if (saved.length === 0) return;
       pool?.detach();
       pool = undefined;
+      setActiveBatchNorm(undefined);
       if (reluGrad) tf.registerGradient(reluGrad);
       reluGrad = undefined;
       tf.unregisterKernel(RELU_GRAD, 'cpu');

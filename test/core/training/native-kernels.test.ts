@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchNormGrad, batchNormTrain } from '../../../core/network/fast-batchnorm.js';
 import { initBackend, tf } from '../../../core/training/backend.js';
-import { nativeBatchNorm } from '../../../core/training/kernels/batchnorm.js';
+import { activeBatchNorm, nativeBatchNorm } from '../../../core/training/kernels/batchnorm.js';
 import { jsKernels, nativeKernels } from '../../../core/training/kernels/index.js';
 import { loadNative } from '../../../core/training/kernels/native.js';
 
@@ -105,7 +105,7 @@ describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${nati
   });
 
   it('batch-norm twins give the same bits as the JS loops', () => {
-    const bn = nativeBatchNorm()!;
+    const bn = nativeBatchNorm(binding!);
     for (const [rows, c] of [
       [1, 3],
       [50, 7],
@@ -202,6 +202,17 @@ describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${nati
     nativeKernels.uninstall(tf);
     expect(sameBits(b, a)).toBe(true);
     expect(sameBits(c, a)).toBe(true);
+  });
+
+  it('offers its batch-norm loops only while installed', async () => {
+    expect(activeBatchNorm()).toBeUndefined();
+    await nativeKernels.install(tf);
+    expect(activeBatchNorm()).toBeDefined();
+    nativeKernels.uninstall(tf);
+    expect(activeBatchNorm()).toBeUndefined();
+    await jsKernels.install(tf);
+    expect(activeBatchNorm()).toBeUndefined();
+    jsKernels.uninstall(tf);
   });
 
   it('rejects output arrays of the wrong size', () => {
