@@ -1,4 +1,4 @@
-// `npm run bench -- autohas [--seeds 5] [--steps 100] [--warmup 25] [--val-batch 64]
+// `npm run bench -- autohas [--seeds 5] [--steps 100] [--warmup steps/2] [--val-batch 64]
 //   [--retrain-steps 100] [--topk 3] [--random-budget 12] [--batch 32] [--hp-mode sample|mix]
 //   [--objectives accuracy|default] [--random-pool 40]`
 //
@@ -99,7 +99,7 @@ const quantiles = (xs: number[]) => {
 export async function run(args: string[]): Promise<unknown> {
   const seeds = arg(args, 'seeds', 5);
   const steps = arg(args, 'steps', 100);
-  const warmup = arg(args, 'warmup', Math.floor(steps / 4));
+  const warmup = arg(args, 'warmup', Math.floor(steps / 2));
   const valBatch = arg(args, 'val-batch', 64);
   const retrain = arg(args, 'retrain-steps', 100);
   const topk = arg(args, 'topk', 3);
