@@ -130,6 +130,8 @@ export async function supernetChunk(
   const s = await openAutohas(spec, data, store, prefix, {
     hpMode: plan.hpMode,
     batchSize: plan.batchSize,
+    valBatchSize: plan.valBatchSize,
+    warmupSteps: plan.warmupSteps,
     hpStep: plan.hpStep,
   });
   try {

@@ -3,6 +3,7 @@
 // dominates a step. It serializes as a plain `BatchNormalization`, so saved models load anywhere,
 // and everywhere else (inference, other backends, other axes) it is the stock layer.
 import * as tf from '@tensorflow/tfjs';
+import { activeBatchNorm } from '../training/kernels/batchnorm.js';
 
 type Tensor = tf.Tensor;
 type BatchNorm = ReturnType<typeof tf.layers.batchNormalization>;
@@ -105,7 +106,15 @@ export class FastBatchNormalization extends Base {
     const f = tf.customGrad((...args) => {
       const [xt, g, b] = args as [Tensor, Tensor, Tensor];
       const gv = g.dataSync() as Float32Array;
-      const r = batchNormTrain(xt.dataSync() as Float32Array, c, gv, b.dataSync() as Float32Array, eps);
+      // The native kernel pack's twins of these loops (same bits) while it is installed.
+      const bn = activeBatchNorm();
+      const r = (bn?.train ?? batchNormTrain)(
+        xt.dataSync() as Float32Array,
+        c,
+        gv,
+        b.dataSync() as Float32Array,
+        eps,
+      );
       tf.tidy(() => {
         // Same update as the stock layer: moving -= (moving - batch) * (1 - momentum).
         for (const [v, stat] of [
@@ -122,7 +131,7 @@ export class FastBatchNormalization extends Base {
       return {
         value: tf.tensor(r.y, xt.shape, 'float32'),
         gradFunc: (dy: Tensor) => {
-          const gr = batchNormGrad(dy.dataSync() as Float32Array, r.xhat, r.invStd, gv, c);
+          const gr = (bn?.grad ?? batchNormGrad)(dy.dataSync() as Float32Array, r.xhat, r.invStd, gv, c);
           return [tf.tensor(gr.dx, xt.shape, 'float32'), tf.tensor1d(gr.dGamma), tf.tensor1d(gr.dBeta)];
         },
       };

@@ -7,6 +7,8 @@ export interface SupernetPlan extends AutohasSpec {
   chunks: number;
   /** Examples per supernet batch. */
   batchSize: number;
+  valBatchSize: number;
+  warmupSteps: number;
 }
 
 export interface SearchPlan {
@@ -32,6 +34,7 @@ export function searchPlan(spec: SearchSpec): SearchPlan {
   }
   const a = AutohasSpec.parse(spec.autohas ?? {});
   const topK = Math.min(a.topK, spec.budget.maxCandidates);
+  const batchSize = a.batchSize ?? spec.training.batchSize;
   return {
     iterations: 1,
     batchSize: topK,
@@ -39,7 +42,9 @@ export function searchPlan(spec: SearchSpec): SearchPlan {
     supernet: {
       ...a,
       topK,
-      batchSize: a.batchSize ?? spec.training.batchSize,
+      batchSize,
+      valBatchSize: a.valBatchSize ?? batchSize,
+      warmupSteps: a.warmupSteps ?? Math.floor(a.steps / 2),
       chunks: Math.ceil(a.steps / a.stepsPerChunk),
     },
   };

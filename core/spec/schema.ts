@@ -249,6 +249,13 @@ export const AutohasSpec = z
     topK: int(1, 100).default(3),
     /** Examples per supernet batch; the spec's training.batchSize when absent. */
     batchSize: int(1, 4096).optional(),
+    /** Examples per validation batch of the controller step; batchSize when absent. */
+    valBatchSize: int(1, 4096).optional(),
+    /**
+     * Steps that train only the shared weights (the controller's logits stay frozen): on untrained
+     * weights one trial step rewards the largest learning rate. Half of `steps` when absent.
+     */
+    warmupSteps: int(0, 1_000_000).optional(),
     /** `mix` mode: step size of the hyper-gradient on the hp logits. */
     hpStep: z.number().gt(0).max(100).default(1),
   })
@@ -256,6 +263,10 @@ export const AutohasSpec = z
   .refine((a) => !(a.stepsPerChunk >= 1) || Math.ceil(a.steps / a.stepsPerChunk) <= MAX_SUPERNET_CHUNKS, {
     message: `steps / stepsPerChunk must be at most ${MAX_SUPERNET_CHUNKS} chunks`,
     path: ['stepsPerChunk'],
+  })
+  .refine((a) => a.warmupSteps === undefined || !(a.steps >= 1) || a.warmupSteps < a.steps, {
+    message: 'warmupSteps must be below steps (the controller needs steps to learn)',
+    path: ['warmupSteps'],
   });
 
 // ---------- training budget and caps ----------
