@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../core/engine/keys.js';
 import { createSearch, LOOP_LIMITS, type SearchState } from '../../core/engine/steps.js';
 import { FileStore } from '../../core/store/file-store.js';
-import { getJson, putJson } from '../../core/store/json.js';
+import { getJson } from '../../core/store/json.js';
 import { STATE } from '../../infra/state-machine.js';
 import { createApiHandler } from '../../lambdas/lib/api.js';
 import { type LocalDefinition, localDefinition } from '../../local/definition.js';
-import { inlineDistributedMaps, type LocalHandler, runLocalExecution } from '../../local/runner.js';
+import { inlineDistributedMaps, runLocalExecution } from '../../local/runner.js';
+import { stubTrainer } from '../helpers/stub-trainer.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 /** Step Functions' limit on one execution's history. */
@@ -29,28 +30,6 @@ afterAll(async () => {
 });
 
 type Ev = { type: string; state?: { name: string } };
-
-/** A trainer stub: a deterministic record, and a hook to act mid-search. */
-function stubTrainer(store: FileStore, onTrain?: (iteration: number) => Promise<void>): LocalHandler {
-  return async (input) => {
-    const { searchId, iteration, cid } = input as { searchId: string; iteration: number; cid: string };
-    await onTrain?.(iteration);
-    const acc = (Number.parseInt(cid.slice(0, 4), 16) % 90) / 100 + 0.05;
-    await putJson(store, keys.training(searchId, iteration, cid), {
-      cid,
-      status: 'ok',
-      testAccuracy: acc,
-      valAccuracy: acc,
-      trainSeconds: 2,
-      examplesPerSec: 100,
-      stepsDone: 5,
-      params: 1000,
-      macs: 1000,
-      backend: 'stub',
-    });
-    return { cid, status: 'ok' };
-  };
-}
 
 describe('continue-as-new', () => {
   it(`starts a fresh execution every ${LOOP_LIMITS.iterationsPerExecution} iterations; no history nears 25,000 events`, async () => {
@@ -123,17 +102,22 @@ describe('ending the loop through Finalize', () => {
       definition,
       handlers: {
         // The user stops the search through the API while iteration 2 is training.
-        trainChild: stubTrainer(store, async (k) => {
-          if (k !== 2 || stopStatus !== undefined) return;
-          const api = createApiHandler({ store: () => store, starter: () => ({ start: async (id) => id }) });
-          const r = await api({
-            httpMethod: 'POST',
-            resource: '/searches/{id}/stop',
-            pathParameters: { id: 'loop-stop' },
-            headers: {},
-            body: null,
-          } as never);
-          stopStatus = r.statusCode;
+        trainChild: stubTrainer(store, {
+          onTrain: async (k) => {
+            if (k !== 2 || stopStatus !== undefined) return;
+            const api = createApiHandler({
+              store: () => store,
+              starter: () => ({ start: async (id) => id }),
+            });
+            const r = await api({
+              httpMethod: 'POST',
+              resource: '/searches/{id}/stop',
+              pathParameters: { id: 'loop-stop' },
+              headers: {},
+              body: null,
+            } as never);
+            stopStatus = r.statusCode;
+          },
         }),
       },
     });

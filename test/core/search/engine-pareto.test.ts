@@ -9,9 +9,10 @@ import { keys } from '../../../core/engine/keys.js';
 import { createSearch } from '../../../core/engine/steps.js';
 import type { EvolutionState } from '../../../core/search/evolution.js';
 import { FileStore } from '../../../core/store/file-store.js';
-import { getJson, putJson } from '../../../core/store/json.js';
+import { getJson, listAll } from '../../../core/store/json.js';
 import { localDefinition } from '../../../local/definition.js';
 import { runLocalExecution } from '../../../local/runner.js';
+import { stubAccuracy, stubTrainer } from '../../helpers/stub-trainer.js';
 import { tinySpec } from '../../helpers/tiny-spec.js';
 
 let dir: string;
@@ -35,36 +36,20 @@ it('evolution with selection "pareto" runs through the engine and keeps objectiv
     },
   });
   await createSearch(store, spec, 'pareto');
-  const valAcc = new Map<string, number>();
   const exec = await runLocalExecution({ store }, 'pareto', {
     definition: localDefinition(),
-    handlers: {
-      trainChild: async (input) => {
-        const { searchId, iteration, cid } = input as { searchId: string; iteration: number; cid: string };
-        const acc = (Number.parseInt(cid.slice(0, 4), 16) % 90) / 100 + 0.05;
-        valAcc.set(cid, acc);
-        await putJson(store, keys.training(searchId, iteration, cid), {
-          cid,
-          status: 'ok',
-          testAccuracy: acc - 0.01,
-          valAccuracy: acc,
-          trainSeconds: 2,
-          examplesPerSec: 100,
-          stepsDone: 5,
-          params: 1000,
-          macs: 1000,
-          backend: 'stub',
-        });
-        return { cid, status: 'ok' };
-      },
-    },
+    // Test accuracy differs from validation accuracy, so the objectives show which one is used.
+    handlers: { trainChild: stubTrainer(store, { testOffset: -0.01 }) },
   });
   expect(exec.output).toMatchObject({ searchId: 'pareto', status: 'succeeded' });
   const policy = await getJson<{ strategy: EvolutionState }>(store, keys.policy('pareto', 4));
   const pop = policy.strategy.population;
   expect(policy.strategy.params.selection).toBe('pareto');
   expect(pop).toHaveLength(4);
-  const accs = new Set(valAcc.values());
+  const cids = (await listAll(store, `${keys.root('pareto')}metrics/`)).flatMap(
+    (k) => /\/([0-9a-f]{16})\/training\.json$/.exec(k)?.[1] ?? [],
+  );
+  const accs = new Set(cids.map(stubAccuracy));
   for (const m of pop) {
     // The tiny spec has no limits: every trained member is feasible, with [valAccuracy, -ln latency].
     expect(m.objectives).toHaveLength(2);
