@@ -31,6 +31,18 @@ afterAll(async () => {
 
 type Ev = { type: string; state?: { name: string } };
 
+/** POST /searches/{id}/stop through the real API handler. */
+function postStop(store: FileStore, id: string) {
+  const api = createApiHandler({ store: () => store, starter: () => ({ start: async (x) => x }) });
+  return api({
+    httpMethod: 'POST',
+    resource: '/searches/{id}/stop',
+    pathParameters: { id },
+    headers: {},
+    body: null,
+  } as never);
+}
+
 describe('continue-as-new', () => {
   it(`starts a fresh execution every ${LOOP_LIMITS.iterationsPerExecution} iterations; no history nears 25,000 events`, async () => {
     const store = new FileStore(join(dir, 'can'));
@@ -105,18 +117,7 @@ describe('ending the loop through Finalize', () => {
         trainChild: stubTrainer(store, {
           onTrain: async (k) => {
             if (k !== 2 || stopStatus !== undefined) return;
-            const api = createApiHandler({
-              store: () => store,
-              starter: () => ({ start: async (id) => id }),
-            });
-            const r = await api({
-              httpMethod: 'POST',
-              resource: '/searches/{id}/stop',
-              pathParameters: { id: 'loop-stop' },
-              headers: {},
-              body: null,
-            } as never);
-            stopStatus = r.statusCode;
+            stopStatus = (await postStop(store, 'loop-stop')).statusCode;
           },
         }),
       },
@@ -136,17 +137,7 @@ describe('ending the loop through Finalize', () => {
   }, 60_000);
 
   it('a stopped search cannot be stopped again (409)', async () => {
-    const api = createApiHandler({
-      store: () => new FileStore(join(dir, 'stop')),
-      starter: () => ({ start: async (id) => id }),
-    });
-    const r = await api({
-      httpMethod: 'POST',
-      resource: '/searches/{id}/stop',
-      pathParameters: { id: 'loop-stop' },
-      headers: {},
-      body: null,
-    } as never);
+    const r = await postStop(new FileStore(join(dir, 'stop')), 'loop-stop');
     expect(r.statusCode).toBe(409);
   });
 
