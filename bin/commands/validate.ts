@@ -17,18 +17,20 @@ export const command: Command = {
     }
     const spec = await loadRunnableSpec(positionals[0]);
     const space = new SearchSpace(spec);
+    const { supernet } = searchPlan(spec);
     const summary = {
       valid: true,
       specHash: hashOf(spec),
       decisions: space.decisions.length,
       log10SpaceSize: Number(space.log10Size.toFixed(2)),
       maxCandidates: searchPlan(spec).maxCandidates,
+      ...(supernet ? { supernetSteps: supernet.steps } : {}),
       estimatedUSD: estimateCost(spec).totalUSD,
     };
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else
       process.stdout.write(
-        `${positionals[0] ?? 'built-in example'}: valid (spec hash ${summary.specHash}, ${summary.decisions} decisions, ~10^${summary.log10SpaceSize} candidates, at most ${summary.maxCandidates} evaluated)\nestimated AWS cost: at most $${summary.estimatedUSD.toFixed(4)} (zip trainer; budget $${spec.budget.maxUSD})\n`,
+        `${positionals[0] ?? 'built-in example'}: valid (spec hash ${summary.specHash}, ${summary.decisions} decisions, ~10^${summary.log10SpaceSize} candidates, at most ${summary.maxCandidates} evaluated${supernet ? ` after a supernet of ${supernet.steps} steps` : ''})\nestimated AWS cost: at most $${summary.estimatedUSD.toFixed(4)} (zip trainer; budget $${spec.budget.maxUSD})\n`,
       );
     return 0;
   },
