@@ -1,13 +1,22 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { unsupportedIssues } from '../../../core/engine/support.js';
+import { parseSpecText } from '../../../core/spec/parse.js';
 import { SearchSpec } from '../../../core/spec/schema.js';
 
 const paths = (input: unknown) => unsupportedIssues(SearchSpec.parse(input)).map((i) => i.path);
 
 describe('unsupportedIssues', () => {
-  it('accepts the built-in example and a default autohas spec', () => {
+  it('accepts the built-in example, a default autohas spec and every file in examples/', () => {
     expect(paths({})).toEqual([]);
     expect(paths({ strategy: { name: 'autohas' } })).toEqual([]);
+    const files = readdirSync('examples').filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const r = parseSpecText(readFileSync(`examples/${f}`, 'utf8'));
+      expect(r.ok, f).toBe(true);
+      if (r.ok) expect(unsupportedIssues(r.value), f).toEqual([]);
+    }
   });
 
   it('refuses a learning-rate basis of 0, for every strategy', () => {
