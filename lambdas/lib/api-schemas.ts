@@ -80,6 +80,17 @@ export const SearchStatusResponse = z
     maxUSD: z.number(),
     startedAt: z.string(),
     updatedAt: z.string(),
+    supernet: z
+      .object({
+        step: z.number(),
+        steps: z.number(),
+        trainExamples: z.number(),
+        evalExamples: z.number(),
+        lastReward: z.number().nullable(),
+        done: z.boolean(),
+      })
+      .optional()
+      .describe('AutoHAS (strategy "autohas"): progress of the supernet phase'),
     links: Links,
   })
   .loose();
