@@ -46,6 +46,25 @@ describe('cosearch serve', () => {
     expect(list.json.searches).toContain(id);
   });
 
+  it('runs an autohas search posted over HTTP: supernet on the worker pool, then its top-k', async () => {
+    const base = tinySpec();
+    const spec = {
+      ...base,
+      strategy: { ...base.strategy, name: 'autohas' },
+      autohas: { steps: 4, stepsPerChunk: 2, topK: 2 },
+    };
+    const post = await call('POST', '/searches', JSON.stringify(spec));
+    expect(post.status).toBe(202);
+    const id = post.json.searchId as string;
+    await server.executions.get(id);
+    const status = await call('GET', `/searches/${id}`);
+    expect(status.json.status).toBe('succeeded');
+    expect(status.json.supernet).toMatchObject({ step: 4, steps: 4, done: true });
+    const results = await call('GET', `/searches/${id}/results`);
+    expect(results.json.candidatesEvaluated).toBe(2);
+    expect((results.json.autohas as { topK: unknown[] }).topK).toHaveLength(2);
+  }, 120_000);
+
   it('answers every error with a 4xx JSON body', async () => {
     for (const [method, path, body, code] of [
       ['POST', '/searches', '{"strategy":{"batchSize":0}}', 400],
