@@ -132,9 +132,12 @@ export class Controller {
    * independent softmaxes (beam over decisions in space order, which puts a stage's block before
    * its expansion; ties broken by lower tokens). Mixed hp decisions stay at 0 with their mix value.
    */
-  topK(k: number): { draw: Draw; probability: number }[] {
+  topK(k: number): { draw: Draw; probability: number; uniformProbability: number }[] {
     if (!Number.isInteger(k) || k < 1) throw new Error(`topK: k must be a whole number >= 1, got ${k}`);
-    let beam: { tokens: number[]; logp: number }[] = [{ tokens: this.space.decisions.map(() => 0), logp: 0 }];
+    // ulogp: the same choice's log-probability under a uniform controller (has it learned?).
+    let beam: { tokens: number[]; logp: number; ulogp: number }[] = [
+      { tokens: this.space.decisions.map(() => 0), logp: 0, ulogp: 0 },
+    ];
     this.controlled.forEach((i, j) => {
       if (this.isMixed(j)) return;
       // An inactive decision (expansion of a plain-conv stage) is marginalized: token 0, p = 1.
@@ -142,7 +145,7 @@ export class Controller {
       const blockAt = stage === undefined ? -1 : this.space.indexOf(`network.stage${stage}.block`);
       const blockChoices = blockAt < 0 ? [] : this.space.decisions[blockAt]!.choices;
       const lp = softmax(this.logits[j]!).map(Math.log);
-      const next: { tokens: number[]; logp: number }[] = [];
+      const next: { tokens: number[]; logp: number; ulogp: number }[] = [];
       for (const b of beam) {
         if (blockAt >= 0 && blockChoices[b.tokens[blockAt]!] === 'conv') {
           next.push(b);
@@ -151,13 +154,17 @@ export class Controller {
         lp.forEach((l, t) => {
           const tokens = [...b.tokens];
           tokens[i] = t;
-          next.push({ tokens, logp: b.logp + l });
+          next.push({ tokens, logp: b.logp + l, ulogp: b.ulogp - Math.log(lp.length) });
         });
       }
       next.sort((a, b) => b.logp - a.logp || compareTokens(a.tokens, b.tokens));
       beam = next.slice(0, k);
     });
-    return beam.map((b) => ({ draw: this.draw(b.tokens), probability: Math.exp(b.logp) }));
+    return beam.map((b) => ({
+      draw: this.draw(b.tokens),
+      probability: Math.exp(b.logp),
+      uniformProbability: Math.exp(b.ulogp),
+    }));
   }
 
   state(): ControllerState {

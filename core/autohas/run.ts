@@ -227,6 +227,8 @@ export interface TopCandidate {
   candidate: Candidate;
   /** Probability of this joint choice under the controller (mixed hp decisions excluded). */
   probability: number;
+  /** Its probability under a uniform controller: probability / this says how much was learned. */
+  uniformProbability: number;
   hp: Record<string, number>;
 }
 
@@ -236,6 +238,7 @@ export function deriveTopK(s: AutohasState, k: number): TopCandidate[] {
     rank: i + 1,
     candidate: t.draw.candidate,
     probability: t.probability,
+    uniformProbability: t.uniformProbability,
     hp: t.draw.hp,
   }));
 }

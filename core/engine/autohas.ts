@@ -73,7 +73,14 @@ export interface TopKRecord {
   /** Example passes of the supernet phase (forward+backward, and forward-only validation). */
   trainExamples: number;
   evalExamples: number;
-  topK: { rank: number; cid: string; probability: number; hp: Record<string, number> }[];
+  topK: {
+    rank: number;
+    cid: string;
+    probability: number;
+    /** probability / uniform probability: ~1 means the controller learned little. */
+    timesUniform: number;
+    hp: Record<string, number>;
+  }[];
 }
 
 /** Progress of the supernet phase, kept in state.json. */
@@ -172,6 +179,7 @@ export async function supernetChunk(
         rank: t.rank,
         cid: candidates[i]!.id,
         probability: t.probability,
+        timesUniform: t.probability / t.uniformProbability,
         hp: t.hp,
       })),
     };

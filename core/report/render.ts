@@ -57,7 +57,13 @@ const KNOWN_RESULT_FIELDS = new Set([
 interface AutohasResults {
   supernet: { step: number; steps: number; trainExamples: number; evalExamples: number } | null;
   hpMode: string | null;
-  topK: { rank: number; cid: string; probability: number; hp: Record<string, number> }[];
+  topK: {
+    rank: number;
+    cid: string;
+    probability: number;
+    timesUniform?: number;
+    hp: Record<string, number>;
+  }[];
 }
 
 /** AutoHAS: the supernet's compute and the top-k it handed to retraining, with their outcome. */
@@ -65,7 +71,7 @@ function autohasSection(a: AutohasResults, evaluations: readonly ReportEvaluatio
   const byCid = new Map(evaluations.map((e) => [e.cid, e]));
   const s = a.supernet;
   const lead = s
-    ? `The weight-sharing supernet trained ${fmtInt(s.step)} of ${fmtInt(s.steps)} steps (${fmtInt(s.trainExamples)} forward+backward and ${fmtInt(s.evalExamples)} forward-only example passes, hp mode ${esc(a.hpMode ?? '–')}). Its controller's most probable candidates were then retrained from scratch and scored like any other.`
+    ? `The weight-sharing supernet trained ${fmtInt(s.step)} of ${fmtInt(s.steps)} steps (${fmtInt(s.trainExamples)} forward+backward and ${fmtInt(s.evalExamples)} forward-only example passes, hp mode ${esc(a.hpMode ?? '–')}). Its controller's most probable candidates were then retrained from scratch and scored like any other. A probability near 1× uniform means the controller learned little: give the supernet more steps.`
     : 'The supernet did not start.';
   const rows = a.topK
     .map((t) => {
@@ -73,7 +79,7 @@ function autohasSection(a: AutohasResults, evaluations: readonly ReportEvaluatio
       const hp = Object.entries(t.hp)
         .map(([k, v]) => `${esc(k)} ${fmt(v, 3)}`)
         .join(' · ');
-      return `<tr><td>${t.rank}</td><td><code>${esc(t.cid)}</code></td><td>${fmt(t.probability, 3)}</td><td>${hp}</td><td>${esc(e?.status ?? 'not evaluated')}</td><td>${fmt(e?.metrics.accuracy)}</td></tr>`;
+      return `<tr><td>${t.rank}</td><td><code>${esc(t.cid)}</code></td><td>${fmt(t.probability, 3)}${t.timesUniform === undefined ? '' : ` (${fmt(t.timesUniform, 3)}× uniform)`}</td><td>${hp}</td><td>${esc(e?.status ?? 'not evaluated')}</td><td>${fmt(e?.metrics.accuracy)}</td></tr>`;
     })
     .join('');
   return `<section id="autohas"><h2>One-shot supernet (AutoHAS)</h2><p class="lead">${lead}</p><div class="table-wrap"><table class="autohas"><thead><tr><th>Rank</th><th>Candidate</th><th>Controller probability</th><th>Hyper-parameters</th><th>Retrained</th><th>Accuracy</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;

@@ -77,6 +77,7 @@ describe('an autohas search', () => {
     expect(r.autohas.supernet).toMatchObject({ step: 6, steps: 6, done: true });
     expect(r.autohas.supernet!.trainExamples).toBeGreaterThan(0);
     expect(r.autohas.topK.map((t) => t.rank)).toEqual([1, 2]);
+    for (const t of r.autohas.topK) expect(t.timesUniform).toBeGreaterThan(0);
     // The loop evaluated exactly the top-k, once.
     expect(r.candidatesEvaluated).toBe(2);
     const evals = await getJson<{ evaluations: { cid: string }[] }>(store, keys.evaluations('autohas-a', 1));

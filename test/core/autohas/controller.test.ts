@@ -65,6 +65,18 @@ describe('Controller', () => {
     expect(d.topK(4).map((t) => t.draw.candidate.id)).toEqual(top.map((t) => t.draw.candidate.id));
     expect(() => d.setState({ logits: [[0]], baseline: null, updates: 0 })).toThrow(/does not match/);
   });
+
+  it('topK reports the uniform probability of each choice: equal when fresh, lower once learned', () => {
+    const fresh = new Controller(space, opts);
+    for (const t of fresh.topK(3)) expect(t.probability).toBeCloseTo(t.uniformProbability, 15);
+    const c = new Controller(space, opts);
+    c.logits.forEach((l) => {
+      l[0] = 3;
+    });
+    const [best] = c.topK(1);
+    expect(best!.probability / best!.uniformProbability).toBeGreaterThan(10);
+    expect(best!.uniformProbability).toBeCloseTo(fresh.topK(1)[0]!.uniformProbability, 15);
+  });
 });
 
 describe('Controller.topK over plain-conv stages', () => {
