@@ -28,16 +28,21 @@ const call = async (method: string, path: string, body?: string) => {
   };
 };
 
+/** POST a spec, wait for its local execution, and GET its status and results. */
+async function runPosted(spec: unknown) {
+  const post = await call('POST', '/searches', JSON.stringify(spec));
+  expect(post.status).toBe(202);
+  const id = post.json.searchId as string;
+  await server.executions.get(id);
+  const status = await call('GET', `/searches/${id}`);
+  expect(status.json.status).toBe('succeeded');
+  return { id, status, results: await call('GET', `/searches/${id}/results`) };
+}
+
 describe('cosearch serve', () => {
   it('runs a search posted over HTTP and serves its results', async () => {
     const spec = tinySpec({ strategy: { name: 'random', iterations: 1, batchSize: 2, seed: 5 } });
-    const post = await call('POST', '/searches', JSON.stringify(spec));
-    expect(post.status).toBe(202);
-    const id = post.json.searchId as string;
-    await server.executions.get(id);
-    const status = await call('GET', `/searches/${id}`);
-    expect(status.json.status).toBe('succeeded');
-    const results = await call('GET', `/searches/${id}/results`);
+    const { id, results } = await runPosted(spec);
     expect(results.status).toBe(200);
     expect(results.json.candidatesEvaluated).toBe(2);
     // Trained on the worker pool: a worker that cannot load the trainer fails every child.
@@ -53,14 +58,8 @@ describe('cosearch serve', () => {
       strategy: { ...base.strategy, name: 'autohas' },
       autohas: { steps: 4, stepsPerChunk: 2, topK: 2 },
     };
-    const post = await call('POST', '/searches', JSON.stringify(spec));
-    expect(post.status).toBe(202);
-    const id = post.json.searchId as string;
-    await server.executions.get(id);
-    const status = await call('GET', `/searches/${id}`);
-    expect(status.json.status).toBe('succeeded');
+    const { status, results } = await runPosted(spec);
     expect(status.json.supernet).toMatchObject({ step: 4, steps: 4, done: true });
-    const results = await call('GET', `/searches/${id}/results`);
     expect(results.json.candidatesEvaluated).toBe(2);
     expect((results.json.autohas as { topK: unknown[] }).topK).toHaveLength(2);
   }, 120_000);
