@@ -117,9 +117,12 @@ export async function runSession(
   };
   // Progress reads run one after another, so lines come out in iteration order.
   let reads = Promise.resolve();
+  const refreshState = async () => {
+    state = (await tryGetJson<SearchState>(store, keys.state(searchId))) ?? state;
+  };
   const onIteration = (k: number) => {
     reads = reads.then(async () => {
-      state = (await tryGetJson<SearchState>(store, keys.state(searchId))) ?? state;
+      await refreshState();
       const it = await tryGetJson<{ evaluations: Evaluation[] }>(store, keys.evaluations(searchId, k));
       const fresh: Scored[] = [];
       for (const e of it?.evaluations ?? [])
@@ -158,7 +161,7 @@ export async function runSession(
         }
         if (name === STATE.supernet) {
           reads = reads.then(async () => {
-            state = (await tryGetJson<SearchState>(store, keys.state(searchId))) ?? state;
+            await refreshState();
             options.onProgress?.(snapshot(), 'supernet');
           });
         }

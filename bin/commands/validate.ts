@@ -17,13 +17,14 @@ export const command: Command = {
     }
     const spec = await loadRunnableSpec(positionals[0]);
     const space = new SearchSpace(spec);
-    const { supernet } = searchPlan(spec);
+    const plan = searchPlan(spec);
+    const { supernet } = plan;
     const summary = {
       valid: true,
       specHash: hashOf(spec),
       decisions: space.decisions.length,
       log10SpaceSize: Number(space.log10Size.toFixed(2)),
-      maxCandidates: searchPlan(spec).maxCandidates,
+      maxCandidates: plan.maxCandidates,
       ...(supernet ? { supernetSteps: supernet.steps } : {}),
       estimatedUSD: estimateCost(spec).totalUSD,
     };

@@ -33,7 +33,7 @@ import {
   stopReasonBeforeLoop,
 } from './steps.js';
 
-export const TOPK_KIND = 'autohas-topk';
+const TOPK_KIND = 'autohas-topk';
 
 /** The loop's policy after the supernet: the top-k candidates, proposed once. */
 export type TopKState = StrategyState & { candidates: Candidate[] };
@@ -169,13 +169,14 @@ export async function supernetChunk(
     });
     if (!done) return next(false, true);
 
-    const candidates = deriveTopK(s, plan.topK).map((t) => withHpId(t.candidate, plan));
+    const top = deriveTopK(s, plan.topK);
+    const candidates = top.map((t) => withHpId(t.candidate, plan));
     const record: TopKRecord = {
       step: s.step,
       hpMode: plan.hpMode,
       trainExamples: s.trainExamples,
       evalExamples: s.evalExamples,
-      topK: deriveTopK(s, plan.topK).map((t, i) => ({
+      topK: top.map((t, i) => ({
         rank: t.rank,
         cid: candidates[i]!.id,
         probability: t.probability,

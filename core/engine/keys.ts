@@ -37,7 +37,6 @@ export const keys = {
   /** AutoHAS: the step logs of the chunk that ended at supernet step `step`. */
   supernetLog: (id: string, step: number) =>
     `searches/${assertSearchId(id)}/supernet/log/step-${String(step).padStart(8, '0')}.json`,
-  supernetLogPrefix: (id: string) => `searches/${assertSearchId(id)}/supernet/log/`,
   /** AutoHAS: the top-k derived from the controller when the supernet is done. */
   supernetTopK: (id: string) => `searches/${assertSearchId(id)}/supernet/topk.json`,
   state: (id: string) => `searches/${assertSearchId(id)}/state.json`,

@@ -240,15 +240,13 @@ export async function sampleCandidates(
   const space = new SearchSpace(spec);
   const prior = await getJson<PolicySnapshot>(store, keys.policy(searchId, iteration - 1));
   const state = await getJson<SearchState>(store, keys.state(searchId));
-  const n = Math.max(
-    1,
-    Math.min(searchPlan(spec).batchSize, spec.budget.maxCandidates - state.candidatesEvaluated),
-  );
+  const plan = searchPlan(spec);
+  const n = Math.max(1, Math.min(plan.batchSize, spec.budget.maxCandidates - state.candidatesEvaluated));
   // The stream depends only on seed and iteration, so a retried step proposes the same batch.
   const rng = Rng.fromSeed(spec.strategy.seed).split(`sample/${iteration}`);
   const proposal = policyFor(spec, space).propose(prior.strategy, n, rng);
   // AutoHAS's top-k carry their own hp values (mixed ones in `mix` mode); others decode tokens.
-  const candidates = searchPlan(spec).supernet
+  const candidates = plan.supernet
     ? topKCandidates(prior.strategy, n)
     : proposal.tokens.map((t) => space.decode(t));
   for (const c of candidates) await putJsonOnce(store, keys.candidate(searchId, iteration, c.id), c);

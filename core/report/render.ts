@@ -67,8 +67,7 @@ interface AutohasResults {
 }
 
 /** AutoHAS: the supernet's compute and the top-k it handed to retraining, with their outcome. */
-function autohasSection(a: AutohasResults, evaluations: readonly ReportEvaluation[]): string {
-  const byCid = new Map(evaluations.map((e) => [e.cid, e]));
+function autohasSection(a: AutohasResults, byCid: ReadonlyMap<string, ReportEvaluation>): string {
   const s = a.supernet;
   const lead = s
     ? `The weight-sharing supernet trained ${fmtInt(s.step)} of ${fmtInt(s.steps)} steps (${fmtInt(s.trainExamples)} forward+backward and ${fmtInt(s.evalExamples)} forward-only example passes, hp mode ${esc(a.hpMode ?? '–')}). Its controller's most probable candidates were then retrained from scratch and scored like any other. A probability near 1× uniform means the controller learned little: give the supernet more steps.`
@@ -320,7 +319,7 @@ ${scatterSvg(plotted)}
 <p class="lead">Click a column header to sort. Links are relative to this report: the trained tfjs model, and for systolic accelerators a SCALE-Sim config and topology CSV that reproduce the simulated latency.</p>
 ${frontTable(front, links, bestCid)}
 </section>
-${r.autohas ? autohasSection(r.autohas as AutohasResults, input.evaluations ?? []) : ''}
+${r.autohas ? autohasSection(r.autohas as AutohasResults, byCid) : ''}
 ${failedHtml}
 <section id="best">
 <h2>Best per objective</h2>
