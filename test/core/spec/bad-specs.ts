@@ -261,6 +261,13 @@ export const BAD_SPECS: readonly BadSpec[] = [
   },
   {
     category: 'out of range',
+    name: 'an autohas warm-up as long as the supernet',
+    text: '{"strategy": {"name": "autohas"}, "autohas": {"steps": 100, "warmupSteps": 100}}',
+    path: '$.autohas.warmupSteps',
+    message: /warmupSteps must be below steps/,
+  },
+  {
+    category: 'out of range',
     name: 'a learning-rate basis range with one basis',
     text: '{"strategy": {"name": "autohas"}, "space": {"hyperparameters": {"learningRate": {"min": 0.001, "max": 0.1, "bases": 1}}}}',
     path: '$.space.hyperparameters.learningRate.bases',
