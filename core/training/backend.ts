@@ -85,6 +85,8 @@ export async function initBackend(
     await useCpu();
     name = 'cpu';
     if (choice === 'auto' || choice === 'cpu-fast') {
+      // Registers the packs: a caller that never imported the trainer (the supernet) gets them too.
+      await import('./kernels/index.js');
       for (const pack of kernelPacks) {
         if (await pack.install(tf)) {
           activePack = pack;
