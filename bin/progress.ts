@@ -15,7 +15,8 @@ export function progressLine(p: Progress): string {
   // Until the loop's first iteration ends, an AutoHAS search reports its supernet.
   if (s && p.iteration === 0) {
     const reward = s.lastReward === null ? '-' : s.lastReward.toFixed(4);
-    return `supernet step ${s.step}/${s.steps} | controller reward ${reward} | ${s.trainExamples + s.evalExamples} example passes | ${fmtTime(p.elapsedSeconds)} elapsed`;
+    const acc = s.valAccuracy == null ? '-' : s.valAccuracy.toFixed(3);
+    return `supernet step ${s.step}/${s.steps} | controller reward ${reward} | supernet val acc ${acc} | ${s.trainExamples + s.evalExamples} example passes | ${fmtTime(p.elapsedSeconds)} elapsed`;
   }
   const best = p.bestReward === null ? '-' : p.bestReward.toFixed(4);
   return `iter ${p.iteration}/${p.iterations} | children ${p.childrenDone} (trained ${p.trained}, infeasible ${p.infeasible}, failed ${p.failed}, cached ${p.cached}) | best reward ${best} | Pareto ${p.paretoSize} | ${fmtTime(p.elapsedSeconds)} elapsed, ETA ${fmtTime(p.etaSeconds)}`;

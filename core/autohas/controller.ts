@@ -1,17 +1,26 @@
 // The AutoHAS controller: one independent softmax per decision (factorized), over the network
 // and accelerator decisions and the hyper-parameter bases. Trained by REINFORCE with a
-// moving-average baseline; hyper-parameters in `mix` mode take a gradient on their mixed value.
+// moving-average baseline and Adam on the logits, as the search engine's REINFORCE;
+// hyper-parameters in `mix` mode take a gradient on their mixed value.
 import type { Rng } from '../rng.js';
+import {
+  type AdamState,
+  adamAscent,
+  addEntropyGrad,
+  probabilities,
+  softmax,
+  zeros,
+} from '../search/policy.js';
 import type { SearchSpace } from '../space/encoding.js';
 import type { Candidate, Decision } from '../space/types.js';
-import { type HpBases, type HpMode, mixBasis, mixGradient, softmax } from './hp-bases.js';
+import { type HpBases, type HpMode, mixBasis, mixGradient } from './hp-bases.js';
 
 /** Hyper-parameters given as bases; the others (optimizer, batch size, epochs) stay at choice 0. */
 export const HP_BASIS_NAMES = ['learningRate', 'weightDecay'] as const;
 export type HpBasisName = (typeof HP_BASIS_NAMES)[number];
 
 export interface ControllerOptions {
-  /** REINFORCE step size. */
+  /** Adam step size of the REINFORCE ascent. */
   learningRate: number;
   baselineDecay: number;
   entropyWeight: number;
@@ -20,7 +29,10 @@ export interface ControllerOptions {
 
 export interface ControllerState {
   logits: number[][];
+  adam: AdamState;
   baseline: number | null;
+  /** Moving average of the hp decisions' reward gain (see `reinforce`). */
+  hpBaseline: number | null;
   updates: number;
 }
 
@@ -34,8 +46,10 @@ export interface Draw {
 export class Controller {
   /** Indices into space.decisions that the controller decides. */
   readonly controlled: readonly number[];
-  logits: Float64Array[];
+  logits: number[][];
+  adam: AdamState;
   baseline: number | undefined;
+  hpBaseline: number | undefined;
   updates = 0;
 
   constructor(
@@ -45,7 +59,9 @@ export class Controller {
     this.controlled = space.decisions.flatMap((d, i) =>
       d.group !== 'hyperparameters' || isBasis(d) ? [i] : [],
     );
-    this.logits = this.controlled.map((i) => new Float64Array(space.decisions[i]!.choices.length));
+    const sizes = this.controlled.map((i) => space.decisions[i]!.choices.length);
+    this.logits = zeros(sizes);
+    this.adam = { m: zeros(sizes), v: zeros(sizes), t: 0 };
   }
 
   private decision(j: number): Decision {
@@ -62,7 +78,7 @@ export class Controller {
     return { name, values: d.choices as number[] };
   }
 
-  private logitsOf(name: HpBasisName): Float64Array {
+  private logitsOf(name: HpBasisName): number[] {
     return this.logits[this.controlled.indexOf(this.space.indexOf(`hyperparameters.${name}`))]!;
   }
 
@@ -89,34 +105,45 @@ export class Controller {
   }
 
   /**
-   * REINFORCE: θ_d += lr · ((R − b) · ∇ log p(token_d) + β · ∇ H_d) for every sampled decision,
-   * then b ← decay · b + (1 − decay) · R. The first reward sets the baseline (advantage 0).
+   * One Adam ascent step on (R − b) · log p(tokens) + β · H, then b ← decay · b + (1 − decay) · R.
+   * The first reward sets the baseline (advantage 0). With `hpGain` (the reward gained by the
+   * trial step: R minus the reward of the same arch and accelerator before it) the hp decisions
+   * use gain − b_hp instead: the pre-step reward does not depend on the hp drawn, so it is a valid
+   * baseline for them, and pairing on one validation batch removes the arch's and the batch's
+   * noise from their signal. Returns the advantage of the network and accelerator decisions.
    */
-  reinforce(tokens: readonly number[], reward: number): number {
+  reinforce(tokens: readonly number[], reward: number, hpGain?: number): number {
     const b = this.baseline ?? reward;
     const adv = reward - b;
+    const bh = hpGain === undefined ? undefined : (this.hpBaseline ?? hpGain);
+    const hpAdv = hpGain === undefined || bh === undefined ? adv : hpGain - bh;
     const { learningRate: lr, entropyWeight: beta, baselineDecay: decay } = this.options;
+    const probs = probabilities(this.logits);
+    const grad = zeros(this.logits.map((l) => l.length));
+    addEntropyGrad(grad, probs, beta);
     this.controlled.forEach((i, j) => {
-      if (this.isMixed(j)) return;
-      const th = this.logits[j]!;
-      const p = softmax(th);
-      // ∂H/∂θ_k = −p_k (log p_k + H)
-      const h = -p.reduce((s, pk) => s + (pk > 0 ? pk * Math.log(pk) : 0), 0);
-      for (let k = 0; k < th.length; k++) {
-        const dlogp = (k === tokens[i] ? 1 : 0) - p[k]!;
-        const dh = p[k]! > 0 ? -p[k]! * (Math.log(p[k]!) + h) : 0;
-        th[k] = th[k]! + lr * (adv * dlogp + beta * dh);
+      const g = grad[j]!;
+      if (this.isMixed(j)) {
+        g.fill(0);
+        return;
       }
+      const scale = isBasis(this.decision(j)) ? hpAdv : adv;
+      const p = probs[j]!;
+      for (let k = 0; k < p.length; k++) g[k]! += scale * ((k === tokens[i] ? 1 : 0) - p[k]!);
     });
+    adamAscent(this.logits, this.adam, grad, lr);
     this.baseline = decay * b + (1 - decay) * reward;
+    if (hpGain !== undefined && bh !== undefined) this.hpBaseline = decay * bh + (1 - decay) * hpGain;
     this.updates++;
     return adv;
   }
 
-  /** Warm-up: the reward moves the baseline only (the logits stay); returns the advantage. */
-  observe(reward: number): number {
+  /** Warm-up: the rewards move the baselines only (the logits stay); returns the advantage. */
+  observe(reward: number, hpGain?: number): number {
+    const decay = this.options.baselineDecay;
     const b = this.baseline ?? reward;
-    this.baseline = this.options.baselineDecay * b + (1 - this.options.baselineDecay) * reward;
+    this.baseline = decay * b + (1 - decay) * reward;
+    if (hpGain !== undefined) this.hpBaseline = decay * (this.hpBaseline ?? hpGain) + (1 - decay) * hpGain;
     return reward - b;
   }
 
@@ -168,20 +195,32 @@ export class Controller {
   }
 
   state(): ControllerState {
-    return { logits: this.logits.map((l) => [...l]), baseline: this.baseline ?? null, updates: this.updates };
+    return {
+      logits: this.logits.map((l) => [...l]),
+      adam: { m: this.adam.m.map((l) => [...l]), v: this.adam.v.map((l) => [...l]), t: this.adam.t },
+      baseline: this.baseline ?? null,
+      hpBaseline: this.hpBaseline ?? null,
+      updates: this.updates,
+    };
   }
 
   setState(s: ControllerState): void {
-    const ok =
-      Array.isArray(s.logits) &&
-      s.logits.length === this.logits.length &&
-      s.logits.every(
+    const fits = (m: unknown) =>
+      Array.isArray(m) &&
+      m.length === this.logits.length &&
+      m.every(
         (l, j) =>
-          Array.isArray(l) && l.length === this.logits[j]!.length && l.every((x) => typeof x === 'number'),
+          Array.isArray(l) &&
+          l.length === this.logits[j]!.length &&
+          l.every((x) => typeof x === 'number' && Number.isFinite(x)),
       );
+    const ok =
+      fits(s.logits) && fits(s.adam?.m) && fits(s.adam?.v) && Number.isInteger(s.adam.t) && s.adam.t >= 0;
     if (!ok) throw new Error('controller state does not match this space (decision counts differ)');
-    this.logits = s.logits.map((l) => Float64Array.from(l));
+    this.logits = s.logits.map((l) => [...l]);
+    this.adam = { m: s.adam.m.map((l) => [...l]), v: s.adam.v.map((l) => [...l]), t: s.adam.t };
     this.baseline = s.baseline ?? undefined;
+    this.hpBaseline = s.hpBaseline ?? undefined;
     this.updates = s.updates;
   }
 }

@@ -1,6 +1,7 @@
 // Continuous hyper-parameters as k categorical bases (AutoHAS): a controller holds one logit per
 // basis and either samples a basis or uses the softmax-weighted mix of all of them.
 import type { Rng } from '../rng.js';
+import { softmax } from '../search/policy.js';
 import type { BasisRange } from '../spec/schema.js';
 
 export type HpMode = 'sample' | 'mix';
@@ -58,24 +59,10 @@ export function hpBases(
   return { name, values };
 }
 
-/** Numerically stable softmax in float64. */
-export function softmax(logits: ArrayLike<number>): number[] {
-  let m = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < logits.length; i++) m = Math.max(m, logits[i]!);
-  const e: number[] = [];
-  let s = 0;
-  for (let i = 0; i < logits.length; i++) {
-    const x = Math.exp(logits[i]! - m);
-    e.push(x);
-    s += x;
-  }
-  return e.map((x) => x / s);
-}
-
 /** `sample`: a basis index drawn from softmax(θ) and its value. */
 export function sampleBasis(
   b: HpBases,
-  logits: ArrayLike<number>,
+  logits: readonly number[],
   rng: Rng,
 ): { index: number; value: number } {
   checkLogits(b, logits);
@@ -84,20 +71,20 @@ export function sampleBasis(
 }
 
 /** `mix`: Σ softmax(θ)_i · b_i. */
-export function mixBasis(b: HpBases, logits: ArrayLike<number>): number {
+export function mixBasis(b: HpBases, logits: readonly number[]): number {
   checkLogits(b, logits);
   const p = softmax(logits);
   return p.reduce((s, pi, i) => s + pi * b.values[i]!, 0);
 }
 
 /** d mix / d θ_i = p_i (b_i − mix): lets a gradient on the mixed value reach the logits. */
-export function mixGradient(b: HpBases, logits: ArrayLike<number>): number[] {
+export function mixGradient(b: HpBases, logits: readonly number[]): number[] {
   const p = softmax(logits);
   const mix = mixBasis(b, logits);
   return p.map((pi, i) => pi * (b.values[i]! - mix));
 }
 
-function checkLogits(b: HpBases, logits: ArrayLike<number>): void {
+function checkLogits(b: HpBases, logits: readonly number[]): void {
   if (logits.length !== b.values.length)
     throw new HpBasisError(`hyperparameters.${b.name}: ${logits.length} logits for ${b.values.length} bases`);
 }

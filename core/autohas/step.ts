@@ -63,7 +63,10 @@ export interface StepLog {
   weight: { archId: string; loss: number } | { archId: string; skipped: string };
   controller: {
     candidateId: string;
+    /** Validation-batch accuracy of the temporary weights (after the trial step). */
     accuracy: number;
+    /** The same batch's accuracy with the shared weights (before the trial step). */
+    accuracyBefore?: number;
     latencyMs?: number;
     energyMJ?: number;
     areaMM2?: number;
@@ -183,29 +186,43 @@ export function controllerStep(s: AutohasState, d: Draw): StepLog['controller'] 
   const c = d.candidate;
   const warmup = s.step < s.options.warmupSteps;
   const summary = trySummary(s, c.network);
-  let accuracy = 0;
-  let metrics: { latencyMs?: number; energyMJ?: number; areaMM2?: number } = {};
-  if (typeof summary !== 'string') {
-    const sim = simulateNetwork(summary, c.accelerator, 'fast');
-    metrics = { latencyMs: sim.latencyMs, energyMJ: sim.energyMJ, areaMM2: sim.areaMM2 };
-    accuracy = trialAccuracy(s, d, !warmup);
+  if (typeof summary === 'string') {
+    const reward = s.spec.reward.floor;
+    const advantage = warmup ? s.controller.observe(reward) : s.controller.reinforce(d.tokens, reward);
+    return {
+      candidateId: c.id,
+      accuracy: 0,
+      reward,
+      advantage,
+      feasible: false,
+      hp: d.hp,
+      ...warmupFlag(warmup),
+    };
   }
-  const r =
-    typeof summary === 'string'
-      ? { reward: s.spec.reward.floor, feasible: false }
-      : computeReward({ accuracy, ...metrics }, s.spec.objectives, s.spec.reward);
-  const advantage = warmup ? s.controller.observe(r.reward) : s.controller.reinforce(d.tokens, r.reward);
+  const sim = simulateNetwork(summary, c.accelerator, 'fast');
+  const metrics = { latencyMs: sim.latencyMs, energyMJ: sim.energyMJ, areaMM2: sim.areaMM2 };
+  const { before, after } = trialAccuracy(s, d, !warmup);
+  const score = (accuracy: number) =>
+    computeReward({ accuracy, ...metrics }, s.spec.objectives, s.spec.reward);
+  const r = score(after);
+  const hpGain = r.reward - score(before).reward;
+  const advantage = warmup
+    ? s.controller.observe(r.reward, hpGain)
+    : s.controller.reinforce(d.tokens, r.reward, hpGain);
   return {
     candidateId: c.id,
-    accuracy,
+    accuracy: after,
+    accuracyBefore: before,
     ...metrics,
     reward: r.reward,
     advantage,
     feasible: r.feasible,
     hp: d.hp,
-    ...(warmup ? { warmup: true } : {}),
+    ...warmupFlag(warmup),
   };
 }
+
+const warmupFlag = (warmup: boolean) => (warmup ? { warmup: true as const } : {});
 
 /**
  * The temporary weights: one step of the shared weights' own optimizer (Adam or SGD with momentum,
@@ -214,7 +231,7 @@ export function controllerStep(s: AutohasState, d: Draw): StepLog['controller'] 
  * In `mix` mode (`learn`) the validation loss is also differentiated through that step to the
  * mixed learning rate and weight decay, and the hp logits descend it.
  */
-function trialAccuracy(s: AutohasState, d: Draw, learn: boolean): number {
+function trialAccuracy(s: AutohasState, d: Draw, learn: boolean): { before: number; after: number } {
   const arch = d.candidate.network;
   const { learningRate: lr, weightDecay: wd } = d.hp;
   const b = s.train.next();
@@ -223,12 +240,14 @@ function trialAccuracy(s: AutohasState, d: Draw, learn: boolean): number {
   const names = g.indices.map((i) => s.supernet.specs[i]!.name);
   const withTemps = (ts: readonly tf.Tensor[]) => new Map(names.map((n, j) => [n, ts[j]!]));
   const v = s.val.next();
-  const correct = tf.tidy(() => {
+  const correct = (logits: tf.Tensor) =>
+    tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), v.y), 'int32')).dataSync()[0]!;
+  const before = tf.tidy(() => correct(s.supernet.forward(arch, v.x).logits));
+  const after = tf.tidy(() => {
     const temps = s.optimizer.preview(g.indices, g.grads, lr, wd);
-    const { logits } = s.supernet.forwardWith(withTemps(temps), arch, v.x);
-    return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), v.y), 'int32')).dataSync()[0]!;
+    return correct(s.supernet.forwardWith(withTemps(temps), arch, v.x).logits);
   });
-  s.evalExamples += v.n;
+  s.evalExamples += 2 * v.n;
   if (s.options.hpMode === 'mix' && learn) {
     const [dLr, dWd] = tf.tidy(() => {
       const f = (lrT: tf.Tensor, wdT: tf.Tensor) => {
@@ -248,7 +267,7 @@ function trialAccuracy(s: AutohasState, d: Draw, learn: boolean): number {
     s.controller.descendMixed('weightDecay', dWd!, s.options.hpStep);
   }
   tf.dispose([b.x, b.y, v.x, v.y, ...g.grads]);
-  return correct / v.n;
+  return { before: before / v.n, after: after / v.n };
 }
 
 /** One step: weight step, then controller step; all randomness from the state's stream. */

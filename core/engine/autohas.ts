@@ -91,6 +91,11 @@ export interface SupernetProgress {
   evalExamples: number;
   /** Mean controller reward over the last chunk (a progress figure, not a decision input). */
   lastReward: number | null;
+  /**
+   * Mean validation-batch accuracy of the sampled sub-networks with the shared weights (before
+   * the trial step) over the last chunk: how well trained the supernet the rewards come from is.
+   */
+  valAccuracy: number | null;
   done: boolean;
 }
 
@@ -146,10 +151,15 @@ export async function supernetChunk(
       throw new CheckpointError(`${prefix}: checkpoint is at step ${s.step}, past the ${plan.steps} planned`);
     const n = Math.min(plan.stepsPerChunk, plan.steps - s.step);
     let lastReward: number | null = null;
+    let valAccuracy: number | null = null;
     if (n > 0) {
       const logs = await runChunk(s, store, n, prefix);
       await putJson(store, keys.supernetLog(searchId, s.step), { logs: logs.map(compactLog) });
       lastReward = logs.reduce((t, l) => t + l.controller.reward, 0) / logs.length;
+      const before = logs.flatMap((l) =>
+        l.controller.accuracyBefore === undefined ? [] : [l.controller.accuracyBefore],
+      );
+      valAccuracy = before.length ? before.reduce((t, a) => t + a, 0) / before.length : null;
     }
     const done = s.step >= plan.steps;
     const progress: SupernetProgress = {
@@ -158,6 +168,7 @@ export async function supernetChunk(
       trainExamples: s.trainExamples,
       evalExamples: s.evalExamples,
       lastReward,
+      valAccuracy,
       done,
     };
     const state = await getJson<SearchState>(store, keys.state(searchId));
@@ -215,6 +226,7 @@ function compactLog(l: StepLog) {
     controller: {
       candidateId: c.candidateId,
       accuracy: c.accuracy,
+      ...(c.accuracyBefore === undefined ? {} : { accuracyBefore: c.accuracyBefore }),
       reward: c.reward,
       feasible: c.feasible,
       hp: c.hp,

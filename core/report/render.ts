@@ -55,7 +55,13 @@ const KNOWN_RESULT_FIELDS = new Set([
 ]);
 
 interface AutohasResults {
-  supernet: { step: number; steps: number; trainExamples: number; evalExamples: number } | null;
+  supernet: {
+    step: number;
+    steps: number;
+    trainExamples: number;
+    evalExamples: number;
+    valAccuracy?: number | null;
+  } | null;
   hpMode: string | null;
   topK: {
     rank: number;
@@ -70,7 +76,7 @@ interface AutohasResults {
 function autohasSection(a: AutohasResults, byCid: ReadonlyMap<string, ReportEvaluation>): string {
   const s = a.supernet;
   const lead = s
-    ? `The weight-sharing supernet trained ${fmtInt(s.step)} of ${fmtInt(s.steps)} steps (${fmtInt(s.trainExamples)} forward+backward and ${fmtInt(s.evalExamples)} forward-only example passes, hp mode ${esc(a.hpMode ?? '–')}). Its controller's most probable candidates were then retrained from scratch and scored like any other. A probability near 1× uniform means the controller learned little: give the supernet more steps.`
+    ? `The weight-sharing supernet trained ${fmtInt(s.step)} of ${fmtInt(s.steps)} steps (${fmtInt(s.trainExamples)} forward+backward and ${fmtInt(s.evalExamples)} forward-only example passes, hp mode ${esc(a.hpMode ?? '–')}). Its controller's most probable candidates were then retrained from scratch and scored like any other. A probability near 1× uniform means the controller learned little: give the supernet more steps.${typeof s.valAccuracy === 'number' ? ` In its last chunk the sampled sub-networks scored ${fmt(s.valAccuracy, 3)} on validation batches with the shared weights. Far below a trained child, that means the controller's rewards came from an undertrained supernet, where one trial step favours the largest learning rate.` : ''}`
     : 'The supernet did not start.';
   const rows = a.topK
     .map((t) => {

@@ -87,6 +87,11 @@ export const SearchStatusResponse = z
         trainExamples: z.number(),
         evalExamples: z.number(),
         lastReward: z.number().nullable(),
+        valAccuracy: z
+          .number()
+          .nullable()
+          .optional()
+          .describe("Sampled sub-networks' validation accuracy with the shared weights, last chunk"),
         done: z.boolean(),
       })
       .optional()

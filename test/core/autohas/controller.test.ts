@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Controller } from '../../../core/autohas/controller.js';
-import { softmax } from '../../../core/autohas/hp-bases.js';
 import { Rng } from '../../../core/rng.js';
+import { softmax } from '../../../core/search/policy.js';
 import { SearchSpace } from '../../../core/space/encoding.js';
 import { tinySpec } from './fixtures.js';
 
@@ -34,6 +34,21 @@ describe('Controller', () => {
     expect(c.baseline).toBeGreaterThan(0.5);
   });
 
+  it('hp decisions learn from the trial step gain; network decisions from the reward', () => {
+    const c = new Controller(space, opts);
+    const lr = space.indexOf('hyperparameters.learningRate');
+    const k = space.indexOf('network.stage0.kernel');
+    const rng = Rng.fromSeed(5);
+    // The reward is flat, so only the gain (larger for the second basis) carries a signal.
+    for (let i = 0; i < 100; i++) {
+      const d = c.sample(rng);
+      c.reinforce(d.tokens, 0.5, d.tokens[lr] === 1 ? 0.2 : 0);
+    }
+    expect(softmax(c.logits[c.controlled.indexOf(lr)]!)[1]!).toBeGreaterThan(0.6);
+    expect(c.logits[c.controlled.indexOf(k)]).toEqual([0, 0]);
+    expect(c.hpBaseline).toBeGreaterThan(0);
+  });
+
   it('mix mode does not sample hp bases and uses the softmax mix', () => {
     const c = new Controller(space, { ...opts, hpMode: 'mix' });
     const d = c.sample(Rng.fromSeed(1));
@@ -63,7 +78,9 @@ describe('Controller', () => {
     const d = new Controller(space, opts);
     d.setState(JSON.parse(JSON.stringify(c.state())));
     expect(d.topK(4).map((t) => t.draw.candidate.id)).toEqual(top.map((t) => t.draw.candidate.id));
-    expect(() => d.setState({ logits: [[0]], baseline: null, updates: 0 })).toThrow(/does not match/);
+    expect(() => d.setState({ ...c.state(), logits: [[0]] })).toThrow(/does not match/);
+    const noAdam = { ...c.state(), adam: { ...c.state().adam, v: [[0]] } };
+    expect(() => d.setState(noAdam)).toThrow(/does not match/);
   });
 
   it('topK reports the uniform probability of each choice: equal when fresh, lower once learned', () => {

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  HpBasisError,
-  hpBases,
-  mixBasis,
-  mixGradient,
-  sampleBasis,
-  softmax,
-} from '../../../core/autohas/hp-bases.js';
+import { HpBasisError, hpBases, mixBasis, mixGradient, sampleBasis } from '../../../core/autohas/hp-bases.js';
 import { Rng } from '../../../core/rng.js';
+import { softmax } from '../../../core/search/policy.js';
 
 describe('hpBases', () => {
   it('log-spaces a range and passes lists through', () => {

@@ -63,8 +63,10 @@ describe('autohasStep', () => {
     expect(s.controller.state().logits).toEqual(start);
     expect(s.controller.baseline).toBeDefined();
     expect(s.controller.updates).toBe(0);
-    // Each step: weight + trial batch (fwd+bwd, 8 each) and one validation batch of 12 (fwd).
-    expect([s.trainExamples, s.evalExamples]).toEqual([32, 24]);
+    // Each step: weight + trial batch (fwd+bwd, 8 each) and one validation batch of 12 scored
+    // before and after the trial step (fwd).
+    expect([s.trainExamples, s.evalExamples]).toEqual([32, 48]);
+    for (const l of logs) expect(l.controller.accuracyBefore).toBeGreaterThanOrEqual(0);
     const after = autohasStep(s);
     expect(after.controller.warmup).toBeUndefined();
     expect(s.controller.updates).toBe(1);
