@@ -116,6 +116,7 @@ export async function run(args: string[]): Promise<unknown> {
   const autohas: {
     examples: number;
     supernetExamples: number;
+    supernetValAccuracy: number;
     test: number;
     defaultHpTest: number;
     lrProbabilities: number[];
@@ -129,7 +130,13 @@ export async function run(args: string[]): Promise<unknown> {
       warmupSteps: warmup,
       valBatchSize: valBatch,
     });
-    for (let i = 0; i < steps; i++) autohasStep(s);
+    // The supernet's own validation accuracy (shared weights, sampled sub-networks), last quarter.
+    const before: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const a = autohasStep(s).controller.accuracyBefore;
+      if (i >= steps - Math.ceil(steps / 4) && a !== undefined) before.push(a);
+    }
+    const supernetValAccuracy = before.reduce((t, a) => t + a, 0) / Math.max(1, before.length);
     const top = deriveTopK(s, topk);
     const lrAt = s.controller.controlled.indexOf(s.space.indexOf('hyperparameters.learningRate'));
     const lrProbabilities = softmax(s.controller.logits[lrAt]!).map((p) => Number(p.toFixed(3)));
@@ -153,6 +160,7 @@ export async function run(args: string[]): Promise<unknown> {
     autohas.push({
       examples,
       supernetExamples,
+      supernetValAccuracy,
       test: best!.testAccuracy,
       defaultHpTest: dflt.testAccuracy,
       lrProbabilities,
@@ -235,6 +243,7 @@ export async function run(args: string[]): Promise<unknown> {
     autohas: {
       trainingExamples: { median: autoEx },
       supernetExamples: { median: median(autohas.map((a) => a.supernetExamples)) },
+      supernetValAccuracy: { median: median(autohas.map((a) => a.supernetValAccuracy)) },
       testAccuracy: { median: target },
       defaultHpTestAccuracy: { median: median(autohas.map((a) => a.defaultHpTest)) },
       perSeed: autohas,

@@ -82,6 +82,20 @@ describe('progress', () => {
       'iter 2/5 | children 8 (trained 7, infeasible 0, failed 1, cached 0) | best reward 0.9123 | Pareto 3 | 1m15s elapsed, ETA 1m52s',
     );
   });
+  it('says the supernet step, reward and validation accuracy while an AutoHAS supernet trains', () => {
+    const supernet = {
+      step: 200,
+      steps: 600,
+      trainExamples: 12_800,
+      evalExamples: 25_600,
+      lastReward: 0.31,
+      valAccuracy: 0.2734,
+      done: false,
+    };
+    expect(progressLine({ ...p, iteration: 0, supernet })).toBe(
+      'supernet step 200/600 | controller reward 0.3100 | supernet val acc 0.273 | 38400 example passes | 1m15s elapsed',
+    );
+  });
   it('prints plain lines per iteration, not per child, when stdout is not a TTY', () => {
     const out: string[] = [];
     const print = progressPrinter({ isTTY: false, write: (s: string) => out.push(s) } as never);

@@ -76,6 +76,8 @@ describe('an autohas search', () => {
     expect(r.strategy).toBe('autohas');
     expect(r.autohas.supernet).toMatchObject({ step: 6, steps: 6, done: true });
     expect(r.autohas.supernet!.trainExamples).toBeGreaterThan(0);
+    const acc = r.autohas.supernet!.valAccuracy!;
+    expect(acc >= 0 && acc <= 1).toBe(true);
     expect(r.autohas.topK.map((t) => t.rank)).toEqual([1, 2]);
     for (const t of r.autohas.topK) expect(t.timesUniform).toBeGreaterThan(0);
     // The loop evaluated exactly the top-k, once.
@@ -89,6 +91,7 @@ describe('an autohas search', () => {
     expect(all).toContain(keys.report('autohas-a'));
     const html = new TextDecoder().decode(await store.get(keys.report('autohas-a')));
     expect(html).toContain('One-shot supernet (AutoHAS)');
+    expect(html).toContain('on validation batches with the shared weights');
     for (const t of r.autohas.topK) expect(html).toContain(t.cid);
   }, 240_000);
 
