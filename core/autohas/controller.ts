@@ -216,7 +216,10 @@ export class Controller {
       );
     const ok =
       fits(s.logits) && fits(s.adam?.m) && fits(s.adam?.v) && Number.isInteger(s.adam.t) && s.adam.t >= 0;
-    if (!ok) throw new Error('controller state does not match this space (decision counts differ)');
+    if (!ok)
+      throw new Error(
+        'controller state does not match this controller (logits or Adam moments missing or mis-shaped)',
+      );
     this.logits = s.logits.map((l) => [...l]);
     this.adam = { m: s.adam.m.map((l) => [...l]), v: s.adam.v.map((l) => [...l]), t: s.adam.t };
     this.baseline = s.baseline ?? undefined;
