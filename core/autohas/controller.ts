@@ -110,13 +110,14 @@ export class Controller {
    * trial step: R minus the reward of the same arch and accelerator before it) the hp decisions
    * use gain − b_hp instead: the pre-step reward does not depend on the hp drawn, so it is a valid
    * baseline for them, and pairing on one validation batch removes the arch's and the batch's
-   * noise from their signal. Returns the advantage of the network and accelerator decisions.
+   * noise from their signal. `hpGain` null (no trial step ran: an infeasible arch) leaves the hp
+   * decisions alone. Returns the advantage of the network and accelerator decisions.
    */
-  reinforce(tokens: readonly number[], reward: number, hpGain?: number): number {
+  reinforce(tokens: readonly number[], reward: number, hpGain?: number | null): number {
     const b = this.baseline ?? reward;
     const adv = reward - b;
-    const bh = hpGain === undefined ? undefined : (this.hpBaseline ?? hpGain);
-    const hpAdv = hpGain === undefined || bh === undefined ? adv : hpGain - bh;
+    const bh = hpGain == null ? undefined : (this.hpBaseline ?? hpGain);
+    const hpAdv = hpGain === null ? 0 : hpGain === undefined || bh === undefined ? adv : hpGain - bh;
     const { learningRate: lr, entropyWeight: beta, baselineDecay: decay } = this.options;
     const probs = probabilities(this.logits);
     const grad = zeros(this.logits.map((l) => l.length));
@@ -133,7 +134,7 @@ export class Controller {
     });
     adamAscent(this.logits, this.adam, grad, lr);
     this.baseline = decay * b + (1 - decay) * reward;
-    if (hpGain !== undefined && bh !== undefined) this.hpBaseline = decay * bh + (1 - decay) * hpGain;
+    if (hpGain != null && bh !== undefined) this.hpBaseline = decay * bh + (1 - decay) * hpGain;
     this.updates++;
     return adv;
   }

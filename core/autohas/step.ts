@@ -188,7 +188,7 @@ export function controllerStep(s: AutohasState, d: Draw): StepLog['controller'] 
   const summary = trySummary(s, c.network);
   if (typeof summary === 'string') {
     const reward = s.spec.reward.floor;
-    const advantage = warmup ? s.controller.observe(reward) : s.controller.reinforce(d.tokens, reward);
+    const advantage = warmup ? s.controller.observe(reward) : s.controller.reinforce(d.tokens, reward, null);
     return {
       candidateId: c.id,
       accuracy: 0,

@@ -49,6 +49,18 @@ describe('Controller', () => {
     expect(c.hpBaseline).toBeGreaterThan(0);
   });
 
+  it('an infeasible draw (no trial step, hpGain null) moves the network decisions only', () => {
+    const c = new Controller(space, opts);
+    const lr = c.controlled.indexOf(space.indexOf('hyperparameters.learningRate'));
+    const k = c.controlled.indexOf(space.indexOf('network.stage0.kernel'));
+    const d = c.sample(Rng.fromSeed(6));
+    c.reinforce(d.tokens, 0.5, null);
+    c.reinforce(d.tokens, 0, null);
+    expect(c.logits[lr]!.every((x) => x === 0)).toBe(true);
+    expect(c.logits[k]).not.toEqual([0, 0]);
+    expect(c.hpBaseline).toBeUndefined();
+  });
+
   it('mix mode does not sample hp bases and uses the softmax mix', () => {
     const c = new Controller(space, { ...opts, hpMode: 'mix' });
     const d = c.sample(Rng.fromSeed(1));
