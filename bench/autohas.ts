@@ -24,14 +24,9 @@ import { softmax } from '../core/search/policy.js';
 import { SearchSpace } from '../core/space/encoding.js';
 import type { Hyperparameters, NetworkArch } from '../core/space/types.js';
 import { DatasetSpec, SearchSpec, TrainingSpec } from '../core/spec/schema.js';
+import { mean, median } from '../core/stats.js';
 import { initBackend } from '../core/training/backend.js';
 import { trainChild } from '../core/training/train.js';
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(`--${name}`);
@@ -136,7 +131,7 @@ export async function run(args: string[]): Promise<unknown> {
       const a = autohasStep(s).controller.accuracyBefore;
       if (i >= steps - Math.ceil(steps / 4) && a !== undefined) before.push(a);
     }
-    const supernetValAccuracy = before.reduce((t, a) => t + a, 0) / Math.max(1, before.length);
+    const supernetValAccuracy = before.length ? mean(before) : 0;
     const top = deriveTopK(s, topk);
     const lrAt = s.controller.controlled.indexOf(s.space.indexOf('hyperparameters.learningRate'));
     const lrProbabilities = softmax(s.controller.logits[lrAt]!).map((p) => Number(p.toFixed(3)));

@@ -34,7 +34,7 @@ import { AccuracyTable, TABLE_SPACE, tableNetworkId } from '../core/search/tabul
 import { SearchSpace } from '../core/space/encoding.js';
 import type { Candidate, DecisionGroup } from '../core/space/types.js';
 import { type ObjectiveName, SearchSpec, type StrategyName } from '../core/spec/schema.js';
-import { quantile } from '../core/stats.js';
+import { median, quantile } from '../core/stats.js';
 
 interface Curve {
   hv: number[];
@@ -122,8 +122,6 @@ function makeAccuracy(space: SearchSpace) {
     return Math.min(0.995, Math.max(0.1, acc));
   };
 }
-
-const median = (xs: readonly number[]) => quantile(xs, 0.5);
 
 function bootstrapCI(stat: (rng: Rng) => number, rng: Rng, reps = 2000): [number, number] {
   const vals = Array.from({ length: reps }, () => stat(rng));

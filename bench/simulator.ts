@@ -10,6 +10,7 @@ import { fastLayer } from '../core/accelerator/systolic/fast.js';
 import type { SystolicArray, SystolicLayerResult } from '../core/accelerator/systolic/result.js';
 import { systolicArray } from '../core/accelerator/systolic/template.js';
 import type { Layer, NetworkSummary } from '../core/network/layers.js';
+import { median } from '../core/stats.js';
 
 /** ResNet-18 at 224×224 as a NetworkSummary (convs, batch-norms, ReLUs, adds, pools, fc). */
 export function resnet18(): NetworkSummary {
@@ -111,12 +112,6 @@ export function resnet18(): NetworkSummary {
   const macs = layers.reduce((s, l) => s + (l.kind === 'vector' ? 0 : l.macs), 0);
   const params = layers.reduce((s, l) => s + l.params, 0);
   return { inputShape: [224, 224, 3], numClasses: 1000, layers, params, macs };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 const relErr = (f: number, e: number) => (e === 0 ? (f === 0 ? 0 : 1) : Math.abs(f - e) / e);

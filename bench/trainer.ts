@@ -9,6 +9,7 @@ import { DEFAULT_ARCH, DEFAULT_HYPERPARAMETERS } from '../core/network/defaults.
 import { FastBatchNormalization } from '../core/network/fast-batchnorm.js';
 import { Rng } from '../core/rng.js';
 import { DatasetSpec, TrainingSpec } from '../core/spec/schema.js';
+import { median } from '../core/stats.js';
 import { type BackendChoice, initBackend, type KernelPack, tf } from '../core/training/backend.js';
 import { ChildOptimizer } from '../core/training/optimizer.js';
 import { trainables, trainChild, trainStep } from '../core/training/train.js';
@@ -51,12 +52,6 @@ function buildR1() {
   const out = tf.layers.dense({ units: 10, kernelInitializer: seed(5) }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** R1 training (Adam 1e-3, batch 64, random data) on the current backend, ready for timed runs. */
 function r1Session() {

@@ -20,6 +20,7 @@ import type { SearchSpace } from '../space/encoding.js';
 import type { Candidate } from '../space/types.js';
 import { type SupernetPlan, searchPlan } from '../spec/plan.js';
 import { type SearchSpec, SPEC_VERSION } from '../spec/schema.js';
+import { mean } from '../stats.js';
 import { getJson, putJson, putJsonOnce } from '../store/json.js';
 import { initBackend } from '../training/backend.js';
 import { keys } from './keys.js';
@@ -155,11 +156,9 @@ export async function supernetChunk(
     if (n > 0) {
       const logs = await runChunk(s, store, n, prefix);
       await putJson(store, keys.supernetLog(searchId, s.step), { logs: logs.map(compactLog) });
-      lastReward = logs.reduce((t, l) => t + l.controller.reward, 0) / logs.length;
-      const before = logs.flatMap((l) =>
-        l.controller.accuracyBefore === undefined ? [] : [l.controller.accuracyBefore],
-      );
-      valAccuracy = before.length ? before.reduce((t, a) => t + a, 0) / before.length : null;
+      lastReward = mean(logs.map((l) => l.controller.reward));
+      const before = logs.flatMap((l) => l.controller.accuracyBefore ?? []);
+      valAccuracy = before.length ? mean(before) : null;
     }
     const done = s.step >= plan.steps;
     const progress: SupernetProgress = {
