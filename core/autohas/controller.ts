@@ -114,14 +114,10 @@ export class Controller {
    * decisions alone. Returns the advantage of the network and accelerator decisions.
    */
   reinforce(tokens: readonly number[], reward: number, hpGain?: number | null): number {
-    const b = this.baseline ?? reward;
-    const adv = reward - b;
-    const bh = hpGain == null ? undefined : (this.hpBaseline ?? hpGain);
-    const hpAdv = hpGain === null ? 0 : hpGain === undefined || bh === undefined ? adv : hpGain - bh;
-    const { learningRate: lr, entropyWeight: beta, baselineDecay: decay } = this.options;
+    const { adv, hpAdv } = this.advantages(reward, hpGain);
     const probs = probabilities(this.logits);
     const grad = zeros(this.logits.map((l) => l.length));
-    addEntropyGrad(grad, probs, beta);
+    addEntropyGrad(grad, probs, this.options.entropyWeight);
     this.controlled.forEach((i, j) => {
       const g = grad[j]!;
       if (this.isMixed(j)) {
@@ -132,20 +128,26 @@ export class Controller {
       const p = probs[j]!;
       for (let k = 0; k < p.length; k++) g[k]! += scale * ((k === tokens[i] ? 1 : 0) - p[k]!);
     });
-    adamAscent(this.logits, this.adam, grad, lr);
-    this.baseline = decay * b + (1 - decay) * reward;
-    if (hpGain != null && bh !== undefined) this.hpBaseline = decay * bh + (1 - decay) * hpGain;
+    adamAscent(this.logits, this.adam, grad, this.options.learningRate);
     this.updates++;
     return adv;
   }
 
   /** Warm-up: the rewards move the baselines only (the logits stay); returns the advantage. */
-  observe(reward: number, hpGain?: number): number {
+  observe(reward: number, hpGain?: number | null): number {
+    return this.advantages(reward, hpGain).adv;
+  }
+
+  /** The advantages of a draw against the baselines, which then move towards its rewards. */
+  private advantages(reward: number, hpGain: number | null | undefined): { adv: number; hpAdv: number } {
     const decay = this.options.baselineDecay;
     const b = this.baseline ?? reward;
     this.baseline = decay * b + (1 - decay) * reward;
-    if (hpGain !== undefined) this.hpBaseline = decay * (this.hpBaseline ?? hpGain) + (1 - decay) * hpGain;
-    return reward - b;
+    const adv = reward - b;
+    if (hpGain == null) return { adv, hpAdv: hpGain === null ? 0 : adv };
+    const bh = this.hpBaseline ?? hpGain;
+    this.hpBaseline = decay * bh + (1 - decay) * hpGain;
+    return { adv, hpAdv: hpGain - bh };
   }
 
   /** `mix` mode: gradient descent on a loss through the mixed value (dLoss/dValue given). */

@@ -183,46 +183,44 @@ export function weightStep(s: AutohasState, d: Draw): StepLog['weight'] {
 }
 
 export function controllerStep(s: AutohasState, d: Draw): StepLog['controller'] {
-  const c = d.candidate;
   const warmup = s.step < s.options.warmupSteps;
-  const summary = trySummary(s, c.network);
-  if (typeof summary === 'string') {
-    const reward = s.spec.reward.floor;
-    const advantage = warmup ? s.controller.observe(reward) : s.controller.reinforce(d.tokens, reward, null);
-    return {
-      candidateId: c.id,
-      accuracy: 0,
-      reward,
-      advantage,
-      feasible: false,
-      hp: d.hp,
-      ...warmupFlag(warmup),
-    };
-  }
-  const sim = simulateNetwork(summary, c.accelerator, 'fast');
-  const metrics = { latencyMs: sim.latencyMs, energyMJ: sim.energyMJ, areaMM2: sim.areaMM2 };
-  const { before, after } = trialAccuracy(s, d, !warmup);
-  const score = (accuracy: number) =>
-    computeReward({ accuracy, ...metrics }, s.spec.objectives, s.spec.reward);
-  const r = score(after);
-  const hpGain = r.reward - score(before).reward;
+  const o = scoreDraw(s, d, !warmup);
   const advantage = warmup
-    ? s.controller.observe(r.reward, hpGain)
-    : s.controller.reinforce(d.tokens, r.reward, hpGain);
+    ? s.controller.observe(o.reward, o.hpGain)
+    : s.controller.reinforce(d.tokens, o.reward, o.hpGain);
   return {
-    candidateId: c.id,
-    accuracy: after,
-    accuracyBefore: before,
-    ...metrics,
-    reward: r.reward,
+    candidateId: d.candidate.id,
+    ...o.scores,
+    reward: o.reward,
     advantage,
-    feasible: r.feasible,
+    feasible: o.feasible,
     hp: d.hp,
-    ...warmupFlag(warmup),
+    ...(warmup ? { warmup: true } : {}),
   };
 }
 
-const warmupFlag = (warmup: boolean) => (warmup ? { warmup: true as const } : {});
+/**
+ * The controller's reward for a draw, and the trial step's gain in reward for its hp decisions
+ * (null for an infeasible arch: no trial step ran).
+ */
+function scoreDraw(s: AutohasState, d: Draw, learn: boolean) {
+  const c = d.candidate;
+  const summary = trySummary(s, c.network);
+  if (typeof summary === 'string')
+    return { scores: { accuracy: 0 }, reward: s.spec.reward.floor, feasible: false, hpGain: null };
+  const sim = simulateNetwork(summary, c.accelerator, 'fast');
+  const metrics = { latencyMs: sim.latencyMs, energyMJ: sim.energyMJ, areaMM2: sim.areaMM2 };
+  const { before, after } = trialAccuracy(s, d, learn);
+  const score = (accuracy: number) =>
+    computeReward({ accuracy, ...metrics }, s.spec.objectives, s.spec.reward);
+  const r = score(after);
+  return {
+    scores: { accuracy: after, accuracyBefore: before, ...metrics },
+    reward: r.reward,
+    feasible: r.feasible,
+    hpGain: r.reward - score(before).reward,
+  };
+}
 
 /**
  * The temporary weights: one step of the shared weights' own optimizer (Adam or SGD with momentum,
