@@ -7,7 +7,7 @@
 //  * USER mode: the read buffers walk a circular window of address sets cut from the operand's
 //    prefetch order; each miss fetches the next prefetch half at `bandwidth` words/cycle and the
 //    row stalls until it arrives. The write buffer drains `bandwidth` words per cycle.
-// The model is described in /work/shared/scalesim-model.md; this file holds no SCALE-Sim code.
+// The model is written out in README.md in this directory; this file holds no SCALE-Sim code.
 import { type ConvShape, computeReport, overallUtilPct } from './layer.js';
 import type { SystolicArray, SystolicLayerResult } from './result.js';
 

@@ -1,5 +1,5 @@
 // A layer as SCALE-Sim sees it (one topology-CSV row) and its GEMM view on a systolic array.
-// The closed forms here are SCALE-Sim v2's schedule (see /work/shared/scalesim-model.md §2–6);
+// The closed forms here are SCALE-Sim v2's schedule (see README.md in this directory, §1–5);
 // both tiers share them, so compute cycles and SRAM counts are exact in both.
 import type { Dataflow } from '../../spec/schema.js';
 
