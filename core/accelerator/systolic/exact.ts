@@ -8,7 +8,7 @@
 //    prefetch order; each miss fetches the next prefetch half at `bandwidth` words/cycle and the
 //    row stalls until it arrives. The write buffer drains `bandwidth` words per cycle.
 // The model is written out in README.md in this directory; this file holds no SCALE-Sim code.
-import { type ConvShape, computeReport, overallUtilPct } from './layer.js';
+import { type ConvShape, computeReport, ifmapFootprint, overallUtilPct } from './layer.js';
 import type { SystolicArray, SystolicLayerResult } from './result.js';
 
 /** Start and stop cycles SCALE-Sim prints in its DETAILED_ACCESS_REPORT. */
@@ -125,16 +125,13 @@ function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operand
   const { holes, mBase, kOff } = ifa;
   const rowFold = (S: number) => Math.ceil(S / Ra);
   const colFold = (S: number) => Math.ceil(S / Ca);
-  const touched = (n: number, k: number, st: number, size: number) =>
-    Math.min(size, k >= st ? (n - 1) * st + k : n * k);
   const byRow = (fr: number) => fr;
   const byCol = (_fr: number, fc: number) => fc;
   const unique = () => -1;
   const common = {
     ifmapSpace: l.ifmapH * l.ifmapW * l.channels,
     filterSpace: K * N,
-    ifmapDistinct:
-      touched(E, l.filterH, l.strideH, l.ifmapH) * touched(F, l.filterW, l.strideW, l.ifmapW) * l.channels,
+    ifmapDistinct: ifmapFootprint(l),
   };
   // WS and IS write outputs on the same skewed schedule: row t holds c with 0 ≤ t − (2Ra − 1) − c < T.
   const skewedCount = (T: number) => (_ru: number, cu: number, t: number) => {

@@ -2,22 +2,23 @@
 // exact; DRAM reads are estimated from operand footprints against the buffer's tumbling window;
 // USER-mode reads and stalls come from a statistical model of SCALE-Sim's circular prefetch
 // window. O(1) per layer: no loop over folds or addresses.
-import { type ArrayShape, type ConvShape, computeReport, overallUtilPct } from './layer.js';
+import {
+  type ArrayShape,
+  type ConvShape,
+  computeReport,
+  ifmapFootprint,
+  inputSpan,
+  overallUtilPct,
+} from './layer.js';
 import { type SystolicArray, type SystolicLayerResult, windowWords } from './result.js';
-
-/** Input rows (or cols) touched by n consecutive output rows: windows overlap when k ≥ s. */
-function touched(n: number, k: number, s: number, size: number): number {
-  if (n <= 0) return 0;
-  return Math.min(size, k >= s ? (n - 1) * s + k : n * k);
-}
 
 /** Distinct ifmap addresses read by output pixels [0, p) of an E×F map (p consecutive pixels). */
 function pixelBlockFootprint(l: ConvShape, F: number, E: number, p: number): number {
   const rows = Math.min(E, Math.ceil(p / F) + (p % F === 0 ? 0 : 1));
   const cols = Math.min(F, p);
   return (
-    touched(Math.min(rows, E), l.filterH, l.strideH, l.ifmapH) *
-    touched(cols, l.filterW, l.strideW, l.ifmapW) *
+    inputSpan(Math.min(rows, E), l.filterH, l.strideH, l.ifmapH) *
+    inputSpan(cols, l.filterW, l.strideW, l.ifmapW) *
     l.channels
   );
 }
@@ -45,8 +46,8 @@ export function fastLayer(l: ConvShape, a: SystolicArray): SystolicLayerResult {
   const E = Math.ceil((l.ifmapH - l.filterH + l.strideH) / l.strideH);
   const F = M / E;
   const C = l.channels;
-  const cols = touched(F, l.filterW, l.strideW, l.ifmapW);
-  const uIfmap = touched(E, l.filterH, l.strideH, l.ifmapH) * cols * C;
+  const cols = inputSpan(F, l.filterW, l.strideW, l.ifmapW);
+  const uIfmap = ifmapFootprint(l);
   // Input rows shared by consecutive output rows: what a window flush forces to be fetched again.
   const band = Math.max(0, l.filterH - l.strideH) * l.ifmapW * C;
   const wIf = windowWords(a.ifmapSramKB);

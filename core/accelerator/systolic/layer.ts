@@ -29,6 +29,29 @@ export function outputDims(l: ConvShape): { outH: number; outW: number } {
   };
 }
 
+/**
+ * Input rows (or columns) of size `size` that n consecutive outputs from the first one read with a
+ * window of k and stride s (README §1): one block when windows overlap or abut (k ≥ s); otherwise
+ * the whole windows that fit, plus the clipped part of the next one. SCALE-Sim's extra rounding
+ * output may start past the input and read nothing (a 56-wide 1×1 stride-2 map: 28 of 29).
+ */
+export function inputSpan(n: number, k: number, s: number, size: number): number {
+  if (n <= 0) return 0;
+  if (k >= s) return Math.min(size, (n - 1) * s + k);
+  const whole = Math.min(n, Math.floor((size - k) / s) + 1);
+  return whole * k + (whole < n ? Math.max(0, Math.min(k, size - whole * s)) : 0);
+}
+
+/** Distinct valid ifmap addresses of a layer: the rows × columns its output map reads, × channels. */
+export function ifmapFootprint(l: ConvShape): number {
+  const { outH, outW } = outputDims(l);
+  return (
+    inputSpan(outH, l.filterH, l.strideH, l.ifmapH) *
+    inputSpan(outW, l.filterW, l.strideW, l.ifmapW) *
+    l.channels
+  );
+}
+
 /** A GEMM M×K · K×N: M ofmap pixels, K window elements, N filters. */
 export interface Gemm {
   M: number;

@@ -1,13 +1,10 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { simulateNetwork } from '../../../core/accelerator/index.js';
 import { SYSTOLIC, tinyNetwork } from './fixtures.js';
 import { compareCase, type GoldenCase, loadGoldens, reportRows } from './golden.js';
 
 const DIR = new URL('../../fixtures/scalesim/', import.meta.url).pathname;
-const files = ['goldens-small.json', 'goldens-mid.json', 'goldens-export.json'].filter((f) =>
-  existsSync(DIR + f),
-);
+const files = ['goldens-small.json', 'goldens-mid.json', 'goldens-strided.json', 'goldens-export.json'];
 
 describe('exact tier against SCALE-Sim v2 output', () => {
   for (const f of files) {

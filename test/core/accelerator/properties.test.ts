@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exactLayer } from '../../../core/accelerator/systolic/exact.js';
 import { fastLayer } from '../../../core/accelerator/systolic/fast.js';
-import { type ConvShape, gemmOf, mapGemm } from '../../../core/accelerator/systolic/layer.js';
+import {
+  type ConvShape,
+  gemmOf,
+  ifmapFootprint,
+  inputSpan,
+  mapGemm,
+  outputDims,
+} from '../../../core/accelerator/systolic/layer.js';
 import type { SystolicArray } from '../../../core/accelerator/systolic/result.js';
 
 // Small layers and arrays so the exact tier stays fast under many runs.
@@ -39,6 +46,55 @@ const arrayArb: fc.Arbitrary<SystolicArray> = fc.record({
 });
 
 const OPTS = { numRuns: 60, seed: 4 };
+
+/** Distinct valid im2col addresses, by enumeration (README §1): the reference for ifmapFootprint. */
+function distinctIfmap(l: ConvShape): number {
+  const { outH, outW } = outputDims(l);
+  const seen = new Set<number>();
+  for (let oh = 0; oh < outH; oh++)
+    for (let ow = 0; ow < outW; ow++)
+      for (let r = 0; r < l.filterH; r++)
+        for (let t = 0; t < l.filterW; t++) {
+          const y = oh * l.strideH + r;
+          const x = ow * l.strideW + t;
+          if (y < l.ifmapH && x < l.ifmapW)
+            for (let c = 0; c < l.channels; c++) seen.add((y * l.ifmapW + x) * l.channels + c);
+        }
+  return seen.size;
+}
+
+describe('ifmap footprint', () => {
+  it("SCALE-Sim's extra rounding window reads nothing on a 56-wide 1×1 stride-2 map", () => {
+    expect(outputDims({ ...layer56(), strideH: 2, strideW: 2 }).outH).toBe(29);
+    expect(inputSpan(29, 1, 2, 56)).toBe(28);
+    expect(ifmapFootprint({ ...layer56(), strideH: 2, strideW: 2 })).toBe(28 * 28 * 16);
+    // A 2×2 window at stride 3 on 22: 7 whole windows, the 8th clipped to one row.
+    expect(inputSpan(8, 2, 3, 22)).toBe(15);
+  });
+
+  it('equals the distinct valid addresses of the im2col matrix', () => {
+    fc.assert(
+      fc.property(layerArb, (l) => {
+        expect(ifmapFootprint(l)).toBe(distinctIfmap(l));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+});
+
+function layer56(): ConvShape {
+  return {
+    name: 'pw',
+    ifmapH: 56,
+    ifmapW: 56,
+    filterH: 1,
+    filterW: 1,
+    channels: 16,
+    numFilters: 32,
+    strideH: 1,
+    strideW: 1,
+  };
+}
 
 describe('systolic properties', () => {
   it('CALC: total cycles = folds × fold length − 1, in both tiers', () => {
