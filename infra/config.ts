@@ -1,6 +1,7 @@
 // The stack's CDK context, read and checked in one place. Values given with `-c key=value`
 // arrive as strings, values from cdk.json as JSON; both are accepted.
 import type { Node } from 'constructs';
+import { S3_BUCKET_NAME } from '../core/store/s3-uri.js';
 
 export interface StackConfig {
   /** `zip` (default): pure-JS tfjs in a zip bundle; `image`: a container image with tfjs-node. */
@@ -23,8 +24,6 @@ export const CONTEXT = {
   nag: 'cosearch:nag',
 } as const;
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
 function list(v: unknown): string[] {
   if (v === undefined || v === null || v === '') return [];
   if (Array.isArray(v)) return v.map(String);
@@ -42,7 +41,7 @@ export function parseConfig(get: (key: string) => unknown): StackConfig {
     throw new Error(`context ${CONTEXT.trainer} must be "zip" or "image", got "${trainer}"`);
   const datasetBuckets = list(get(CONTEXT.datasetBuckets));
   for (const b of datasetBuckets)
-    if (!BUCKET_NAME.test(b))
+    if (!S3_BUCKET_NAME.test(b))
       throw new Error(`context ${CONTEXT.datasetBuckets}: "${b}" is not a bucket name`);
   const retentionDays = Number(get(CONTEXT.retentionDays) ?? 180);
   if (!Number.isInteger(retentionDays) || retentionDays < 1)

@@ -1,9 +1,9 @@
+import { createSearch } from '../../core/engine/create.js';
+import { newSearchId } from '../../core/engine/ids.js';
 import { keys } from '../../core/engine/keys.js';
-import { createSearch } from '../../core/engine/steps.js';
 import { searchPlan } from '../../core/spec/plan.js';
 import { getJson } from '../../core/store/json.js';
 import type { Store } from '../../core/store/store.js';
-import { newSearchId } from '../../lambdas/lib/api.js';
 import { runSession } from '../../local/session.js';
 import { type Command, parseFlags, positiveInt, printUsage, UsageError } from '../cli.js';
 import { progressPrinter } from '../progress.js';

@@ -1,19 +1,21 @@
 // The REST API as one API Gateway proxy handler. Every error is a 4xx JSON body naming the
 // problem; only a real fault of ours is a 5xx. Bodies and parameters are validated with zod here
 // (API Gateway's own validation would not name the field).
-import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { type CostOptions, costSoFar, estimateCost } from '../../core/cost/model.js';
+import { createSearch } from '../../core/engine/create.js';
 import type { Evaluation } from '../../core/engine/evaluation.js';
+import { newSearchId } from '../../core/engine/ids.js';
 import { keys } from '../../core/engine/keys.js';
 import { loadEvaluations } from '../../core/engine/results.js';
-import { createSearch, loadSpec, type SearchState } from '../../core/engine/steps.js';
+import { loadSpec, type SearchState } from '../../core/engine/state.js';
 import { unsupportedIssues } from '../../core/engine/support.js';
 import { hashOf } from '../../core/hash.js';
 import { MAX_SPEC_BYTES, parseSpec, type SpecIssue, zodIssues } from '../../core/spec/parse.js';
 import type { SearchSpec } from '../../core/spec/schema.js';
 import { listAll, putJson, putJsonOnce, tryGetJson } from '../../core/store/json.js';
+import { tryParseS3Uri } from '../../core/store/s3-uri.js';
 import { AlreadyExistsError, type Store } from '../../core/store/store.js';
 import { IdempotencyKey, ListQuery, SearchIdParam, StopQuery } from './api-schemas.js';
 
@@ -58,12 +60,6 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
-
-/** A fresh search id: a sortable time part and a random part. */
-export function newSearchId(now: number): string {
-  const t = new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return `s${t}-${randomBytes(4).toString('hex')}`;
-}
 
 function bodyText(event: APIGatewayProxyEvent): string {
   const raw = event.body ?? '';
@@ -114,10 +110,6 @@ async function stateOf(store: Store, id: string): Promise<SearchState> {
   return state;
 }
 
-function ownBucketOf(store: Store): string | undefined {
-  return /^s3:\/\/([^/]+)/.exec(store.uri)?.[1];
-}
-
 /** Datasets are checked here, at POST: a search never fails at training time for an unreadable bucket. */
 export function checkDataset(spec: SearchSpec, store: Store, deps: ApiDeps): void {
   const uri = spec.dataset.uri;
@@ -128,11 +120,11 @@ export function checkDataset(spec: SearchSpec, store: Store, deps: ApiDeps): voi
       400,
       `file:// datasets cannot be read by the cloud loop; upload it to s3:// (${uri.slice(0, 200)})`,
     );
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri) ?? /^s3:\/\/([^/]+)$/.exec(uri);
-  if (!m) return;
-  const bucket = m[1]!;
-  const key = m[2] ?? '';
-  if (bucket === ownBucketOf(store)) {
+  // The spec schema has checked the URI's form already; anything not s3:// needs no bucket check.
+  const location = tryParseS3Uri(uri);
+  if (!location) return;
+  const { bucket, key } = location;
+  if (bucket === tryParseS3Uri(store.uri)?.bucket) {
     if (!key.startsWith(OWN_BUCKET_DATASET_PREFIX))
       throw reject(403, `datasets in the stack's bucket must be under ${OWN_BUCKET_DATASET_PREFIX}`);
     return;

@@ -1,5 +1,6 @@
 // What every handler shares: the store named by COSEARCH_STORE, and a reader for s3:// datasets.
-import type { StepContext } from '../../core/engine/steps.js';
+import type { StepContext } from '../../core/engine/state.js';
+import { parseS3Uri } from '../../core/store/s3-uri.js';
 import type { Store } from '../../core/store/store.js';
 import { openStore } from '../store/open-store.js';
 
@@ -15,12 +16,10 @@ export function storeUri(): string {
 export function s3Reader(): (uri: string) => Promise<Uint8Array> {
   const stores = new Map<string, Store>();
   return async (uri) => {
-    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-    if (!m) throw new Error(`not an s3://BUCKET/KEY URI: ${uri}`);
-    const bucket = m[1]!;
+    const { bucket, key } = parseS3Uri(uri, { requireKey: true });
     const s = stores.get(bucket) ?? openStore(`s3://${bucket}`);
     stores.set(bucket, s);
-    return s.get(m[2]!);
+    return s.get(key);
   };
 }
 

@@ -1,6 +1,7 @@
 // Choose a Store from a location URI. Lives outside core because it can build an S3 store.
 import { resolve } from 'node:path';
 import { FileStore } from '../../core/store/file-store.js';
+import { isS3Uri, parseS3Uri } from '../../core/store/s3-uri.js';
 import type { Store } from '../../core/store/store.js';
 import { S3Store, type S3StoreOptions } from './s3-store.js';
 
@@ -24,13 +25,10 @@ export function openStore(uri: string, options: OpenStoreOptions = {}): Store {
     if (path === '') throw new Error(`store URI "${uri}" has no path: ${SUPPORTED}`);
     return new FileStore(resolve(cwd, path));
   }
-  if (uri.startsWith('s3://')) {
-    const rest = uri.slice('s3://'.length);
-    const slash = rest.indexOf('/');
-    const bucket = slash < 0 ? rest : rest.slice(0, slash);
-    const prefix = slash < 0 ? '' : rest.slice(slash + 1);
+  if (isS3Uri(uri)) {
     const endpoint = s3Options.endpoint ?? (process.env.COSEARCH_S3_ENDPOINT || undefined);
     try {
+      const { bucket, key: prefix } = parseS3Uri(uri);
       return new S3Store({ ...s3Options, bucket, prefix, ...(endpoint ? { endpoint } : {}) });
     } catch (e) {
       throw new Error(`bad store URI "${uri}": ${(e as Error).message}`);

@@ -8,6 +8,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { assertValidKey, assertValidPrefix, checkMaxKeys } from '../../core/store/file-store.js';
+import { S3_BUCKET_NAME, trimPrefix } from '../../core/store/s3-uri.js';
 import type { ListOptions, ListPage, Store } from '../../core/store/store.js';
 import { AlreadyExistsError, NotFoundError } from '../../core/store/store.js';
 
@@ -23,8 +24,6 @@ export interface S3StoreOptions {
   region?: string;
   credentials?: S3ClientConfig['credentials'];
 }
-
-const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** Client settings that work on AWS and on S3-compatible servers alike. */
 export function s3ClientConfig(
@@ -76,10 +75,10 @@ export class S3Store implements Store {
   readonly uri: string;
 
   constructor(options: S3StoreOptions) {
-    if (!BUCKET_RE.test(options.bucket))
+    if (!S3_BUCKET_NAME.test(options.bucket))
       throw new Error(`invalid S3 bucket name ${JSON.stringify(options.bucket)}`);
     this.bucket = options.bucket;
-    this.prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.prefix = trimPrefix(options.prefix ?? '');
     if (this.prefix !== '') assertValidKey(this.prefix);
     this.client = options.client ?? new S3Client(s3ClientConfig(options));
     this.uri = this.prefix ? `s3://${this.bucket}/${this.prefix}` : `s3://${this.bucket}`;

@@ -66,7 +66,7 @@ describe('openStore: bad URIs', () => {
   it.each([
     ['http://example.com/runs', /unsupported store URI "http:\/\/example.com\/runs"/],
     ['gs://bucket/runs', /unsupported store URI "gs:\/\/bucket\/runs"/],
-    ['s3://Bad_Bucket/x', /bad store URI "s3:\/\/Bad_Bucket\/x": invalid S3 bucket name/],
+    ['s3://Bad_Bucket/x', /bad store URI "s3:\/\/Bad_Bucket\/x": .*"Bad_Bucket" is not a valid bucket name/],
     ['s3://', /bad store URI "s3:\/\/"/],
     ['s3://bucket/a/../b', /bad store URI .*invalid store key/],
     ['file://', /store URI "file:\/\/" has no path/],
