@@ -26,7 +26,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hashOf } from '../core/hash.js';
 import { Rng } from '../core/rng.js';
-import { Controller } from '../core/search/index.js';
+import { SpecBoundStrategy } from '../core/search/index.js';
 import { objectiveVector } from '../core/search/outcome.js';
 import { dominates, type HypervolumeFrame, hvUnion, normalize } from '../core/search/pareto.js';
 import { checkHardLimits, computeReward } from '../core/search/reward.js';
@@ -295,11 +295,16 @@ export async function run(args: string[]): Promise<unknown> {
   for (const name of opt.strategies) {
     curves[name] = [];
     for (let seed = 0; seed < opt.seeds; seed++) {
-      const ctl = new Controller({ ...spec.strategy, ...ROWS[name], seed }, space.cardinalities, specHash, {
-        groups,
-        totalSamples: opt.budget,
-        ...(opt.split !== undefined ? { phase1Fraction: opt.split } : {}),
-      });
+      const ctl = new SpecBoundStrategy(
+        { ...spec.strategy, ...ROWS[name], seed },
+        space.cardinalities,
+        specHash,
+        {
+          groups,
+          totalSamples: opt.budget,
+          ...(opt.split !== undefined ? { phase1Fraction: opt.split } : {}),
+        },
+      );
       let state = ctl.init();
       const rng = Rng.fromSeed(`bench-search:${name}:${seed}`);
       const front = new FrontTracker();

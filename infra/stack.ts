@@ -1,4 +1,5 @@
 // The cosearch stack: one bucket, the loop's functions, the state machine and an IAM-authorized API.
+
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -22,6 +23,8 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { TRAINER_BACKEND } from '../core/training/backends.js';
+import { ROUTES } from '../lambdas/lib/routes.js';
 import { readContext, type StackConfig } from './config.js';
 import { CosearchFunction, type CosearchFunctionProps } from './function-defaults.js';
 import { MAP_MAX_CONCURRENCY, SearchStateMachine } from './state-machine.js';
@@ -131,7 +134,7 @@ export class CosearchStack extends Stack {
       environment: {
         ...env,
         ...datasetEnv,
-        COSEARCH_TRAINER_BACKEND: config.trainer === 'image' ? 'tensorflow' : 'cpu',
+        COSEARCH_TRAINER_BACKEND: TRAINER_BACKEND[config.trainer],
         COSEARCH_STATE_MACHINE_ARN: this.loop.stateMachine.stateMachineArn,
       },
       reservedConcurrentExecutions: 20,
@@ -175,13 +178,9 @@ export class CosearchStack extends Stack {
     });
     const integration = new LambdaIntegration(apiFn);
     const options = { requestValidator: validator };
-    const searches = this.api.root.addResource('searches');
-    searches.addMethod('POST', integration, options);
-    searches.addMethod('GET', integration, options);
-    const one = searches.addResource('{id}');
-    one.addMethod('GET', integration, options);
-    one.addResource('results').addMethod('GET', integration, options);
-    one.addResource('stop').addMethod('POST', integration, options);
+    // Every route of the one table (lambdas/lib/routes.ts), all to the one handler.
+    for (const r of ROUTES)
+      this.api.root.resourceForPath(r.resource).addMethod(r.method, integration, options);
 
     this.addAlarms([...Object.values(fns), apiFn]);
 

@@ -22,7 +22,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke, StepFunctionsStartExecution } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { LOOP_LIMITS } from '../core/engine/steps.js';
+import { LOOP_LIMITS } from '../core/engine/limits.js';
 
 export interface SearchLoopFunctions {
   init: IFunction;

@@ -2,7 +2,7 @@
 // the real handler called in-process against the given store.
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { StepContext } from '../core/engine/steps.js';
+import type { StepContext } from '../core/engine/state.js';
 import { getJson } from '../core/store/json.js';
 import type { HandlerName } from '../infra/handlers.js';
 import { stepHandler } from '../lambdas/lib/step-handler.js';

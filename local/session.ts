@@ -1,9 +1,9 @@
 // A local search as a user runs it: the synthesized loop, children on worker threads,
 // live progress, and Ctrl-C as a clean stop through the stop flag.
-import type { SupernetProgress } from '../core/engine/autohas.js';
 import type { Evaluation } from '../core/engine/evaluation.js';
 import { keys } from '../core/engine/keys.js';
-import { loadSpec, type SearchState } from '../core/engine/steps.js';
+import { loadSpec, type SearchState, type SupernetProgress } from '../core/engine/state.js';
+import { isTrained } from '../core/search/outcome.js';
 import { paretoFront } from '../core/search/pareto.js';
 import { searchPlan } from '../core/spec/plan.js';
 import { OBJECTIVE_NAMES } from '../core/spec/schema.js';
@@ -126,11 +126,7 @@ export async function runSession(
       const it = await tryGetJson<{ evaluations: Evaluation[] }>(store, keys.evaluations(searchId, k));
       const fresh: Scored[] = [];
       for (const e of it?.evaluations ?? [])
-        if (
-          (e.status === 'ok' || e.status === 'cutShort') &&
-          e.metrics.accuracy !== undefined &&
-          !seen.has(e.cid)
-        ) {
+        if (isTrained(e.status) && e.metrics.accuracy !== undefined && !seen.has(e.cid)) {
           seen.add(e.cid);
           fresh.push({ ...e, id: e.cid });
         }

@@ -2,7 +2,7 @@
 // AutoHAS SupernetChunk).
 import { parentPort } from 'node:worker_threads';
 import { supernetChunk } from '../core/engine/autohas.js';
-import { trainCandidate } from '../core/engine/steps.js';
+import { trainCandidate } from '../core/engine/train.js';
 import { s3Reader } from '../lambdas/lib/context.js';
 import { openStore } from '../lambdas/store/open-store.js';
 import type { TrainJob } from './train-pool.js';

@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSearch } from '../core/engine/steps.js';
+import { createSearch } from '../core/engine/create.js';
 import { FileStore } from '../core/store/file-store.js';
 import { HANDLERS } from '../infra/handlers.js';
 import { localDefinition } from '../local/definition.js';

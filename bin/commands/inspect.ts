@@ -2,7 +2,7 @@
 
 import type { Evaluation } from '../../core/engine/evaluation.js';
 import { keys } from '../../core/engine/keys.js';
-import type { SearchState } from '../../core/engine/steps.js';
+import type { SearchState } from '../../core/engine/state.js';
 import { listAll, tryGetJson } from '../../core/store/json.js';
 import type { Store } from '../../core/store/store.js';
 import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';

@@ -7,11 +7,9 @@ import type { Hyperparameters, NetworkArch } from '../../core/space/types.js';
 import { formatIssues, zodIssues } from '../../core/spec/parse.js';
 import { DatasetSpec, TrainingSpec } from '../../core/spec/schema.js';
 import { FileStore } from '../../core/store/file-store.js';
-import type { BackendChoice } from '../../core/training/backend.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../../core/training/backends.js';
 import { trainChild } from '../../core/training/train.js';
 import { type Command, parseFlags, positiveInt, printUsage, UsageError } from '../cli.js';
-
-const BACKENDS = ['auto', 'tensorflow', 'cpu', 'cpu-fast'];
 
 async function readArch(path: string): Promise<{ network: NetworkArch; hyperparameters?: Hyperparameters }> {
   let raw: unknown;
@@ -48,7 +46,7 @@ export const command: Command = {
   usage:
     'cosearch train [--arch FILE.json] [--dataset URI] [--shape H,W,C] [--classes N] [--steps N | --epochs N] ' +
     '[--batch-size N] [--lr X] [--optimizer adam|sgd] [--weight-decay X] [--seed N] [--max-seconds S] ' +
-    '[--backend auto|tensorflow|cpu|cpu-fast] [--save DIR] [--json]',
+    `[--backend ${BACKEND_CHOICES.join('|')}] [--save DIR] [--json]`,
   async run(argv) {
     const { values } = parseFlags(
       argv,
@@ -92,7 +90,8 @@ export const command: Command = {
       hp.optimizer = values.optimizer;
     }
     const backend = values.backend ?? 'auto';
-    if (!BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`);
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend))
+      throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}`);
 
     const uri = values.dataset ?? 'builtin:digits';
     const shape = values.shape?.split(',').map(Number);
@@ -107,7 +106,7 @@ export const command: Command = {
     const epochs = positiveInt('epochs', values.epochs);
     if (epochs !== undefined) hp.epochs = epochs;
     const tr = TrainingSpec.safeParse({
-      ...(steps !== undefined ? { steps } : epochs === undefined ? { steps: 60 } : {}),
+      ...(steps !== undefined ? { steps } : {}),
       ...(values['max-seconds'] ? { maxSeconds: number('max-seconds', values['max-seconds']) } : {}),
     });
     if (!tr.success) throw new UsageError(`bad training options:\n${formatIssues(zodIssues(tr.error))}`);

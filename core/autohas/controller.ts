@@ -43,7 +43,7 @@ export interface Draw {
   hp: Record<HpBasisName, number>;
 }
 
-export class Controller {
+export class AutohasController {
   /** Indices into space.decisions that the controller decides. */
   readonly controlled: readonly number[];
   logits: number[][];

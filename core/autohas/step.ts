@@ -11,10 +11,11 @@ import { Rng } from '../rng.js';
 import { computeReward } from '../search/reward.js';
 import { SearchSpace } from '../space/encoding.js';
 import type { NetworkArch } from '../space/types.js';
+import { SEARCH_SIMULATION_TIER } from '../spec/plan.js';
 import type { SearchSpec } from '../spec/schema.js';
 import { tf } from '../training/backend.js';
 import { Batcher } from './batches.js';
-import { Controller, type Draw } from './controller.js';
+import { AutohasController, type Draw } from './controller.js';
 import type { HpMode } from './hp-bases.js';
 import { hpBases } from './hp-bases.js';
 import { SharedOptimizer } from './optimizer.js';
@@ -46,7 +47,7 @@ export interface AutohasState {
   space: SearchSpace;
   supernet: Supernet;
   optimizer: SharedOptimizer;
-  controller: Controller;
+  controller: AutohasController;
   data: LoadedDataset;
   rng: Rng;
   train: Batcher;
@@ -118,7 +119,7 @@ export function createAutohasState(
     supernet.vars,
     supernet.specs.map((s) => s.decayed),
   );
-  const controller = new Controller(space, {
+  const controller = new AutohasController(space, {
     learningRate: spec.strategy.learningRate,
     baselineDecay: spec.strategy.baselineDecay,
     entropyWeight: spec.strategy.entropyWeight,
@@ -208,7 +209,7 @@ function scoreDraw(s: AutohasState, d: Draw, learn: boolean) {
   const summary = trySummary(s, c.network);
   if (typeof summary === 'string')
     return { scores: { accuracy: 0 }, reward: s.spec.reward.floor, feasible: false, hpGain: null };
-  const sim = simulateNetwork(summary, c.accelerator, 'fast');
+  const sim = simulateNetwork(summary, c.accelerator, SEARCH_SIMULATION_TIER);
   const metrics = { latencyMs: sim.latencyMs, energyMJ: sim.energyMJ, areaMM2: sim.areaMM2 };
   const { before, after } = trialAccuracy(s, d, learn);
   const score = (accuracy: number) =>

@@ -1,10 +1,12 @@
 // What a search costs on AWS, before it starts (estimateCost) and as it runs (costSoFar).
 // Pure arithmetic over documented constants: list prices and per-backend training throughput.
+import { LOOP_LIMITS } from '../engine/limits.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { Rng } from '../rng.js';
 import { SearchSpace } from '../space/encoding.js';
-import { searchPlan } from '../spec/plan.js';
+import { childBudget, searchPlan } from '../spec/plan.js';
 import type { SearchSpec } from '../spec/schema.js';
+import { type BackendName, DEFAULT_TRAINER_PACKAGING, TRAINER_BACKEND } from '../training/backends.js';
 
 /** us-east-1 list prices (USD), Nov 2026. */
 export const PRICES = {
@@ -16,23 +18,24 @@ export const PRICES = {
   s3Get: 0.0004 / 1000,
 } as const;
 
-export type TrainerBackend = 'cpu' | 'cpu-fast' | 'tensorflow';
-
 /**
  * Training throughput per backend, in multiply-accumulates per second (forward and backward
  * counted as 3x the forward MACs), plus a fixed per-child overhead (model build, data load,
- * evaluation). From `npm run bench -- trainer` (reference model R1, 693k forward MACs, batch 64,
- * medians, 2-core x86 machine): plain tfjs cpu 4.4 examples/s (9e6 MAC/s); the project's JS
- * kernels over the cpu backend, which the zip Lambda runs, 190 examples/s (4e8 MAC/s). tfjs-node
- * is not measurable here (its binding cannot install); its figure is PyTorch-CPU's on the same
- * machine, ~2,000 examples/s (4e9 MAC/s), as a stand-in for native BLAS.
+ * evaluation). From `npm run bench -- trainer` (reference model R1, 693k forward MACs, so 2.08M
+ * MACs per example; batch 64, medians, 2-core x86 machine, one thread): plain tfjs cpu about 4.4
+ * examples/s; `cpu+js` (the zip Lambda's) about 260; `cpu+native` about 3,400 on a quiet
+ * machine. tfjs-node cannot install here; its figure is PyTorch-CPU's on the same machine (about
+ * 4,200 examples/s), as a stand-in for native libtensorflow.
  */
-export const TRAINING_THROUGHPUT: Record<TrainerBackend, { macsPerSecond: number; overheadSeconds: number }> =
-  {
-    cpu: { macsPerSecond: 9e6, overheadSeconds: 3 },
-    'cpu-fast': { macsPerSecond: 4e8, overheadSeconds: 3 },
-    tensorflow: { macsPerSecond: 4e9, overheadSeconds: 5 },
-  };
+export const TRAINING_THROUGHPUT: Record<BackendName, { macsPerSecond: number; overheadSeconds: number }> = {
+  tensorflow: { macsPerSecond: 8.7e9, overheadSeconds: 5 },
+  'cpu+native': { macsPerSecond: 7e9, overheadSeconds: 3 },
+  'cpu+js': { macsPerSecond: 5.4e8, overheadSeconds: 3 },
+  cpu: { macsPerSecond: 9e6, overheadSeconds: 3 },
+};
+
+/** What an estimate prices when not told otherwise: the default cloud deployment's trainer. */
+export const DEFAULT_COST_BACKEND: BackendName = TRAINER_BACKEND[DEFAULT_TRAINER_PACKAGING];
 
 /** Memory and duration of the non-training steps, as deployed by infra/stack.ts. */
 export const STEP_PROFILE = {
@@ -57,16 +60,13 @@ export const WORK_PROFILE = {
   s3PerExecution: { put: 2, get: 6 },
 } as const;
 
-/** Iterations per execution before continue-as-new (core/engine/steps.ts LOOP_LIMITS). */
-const ITERATIONS_PER_EXECUTION = 10;
-
 /** Samples in the built-in digits set, and an assumed size for a dataset not read yet. */
 const DIGITS_SAMPLES = 1797;
 const UNKNOWN_TRAIN_SAMPLES = 10_000;
 const UNKNOWN_SHAPE: [number, number, number] = [28, 28, 1];
 
 export interface CostOptions {
-  backend?: TrainerBackend;
+  backend?: BackendName;
 }
 
 export interface CostBreakdown {
@@ -84,7 +84,7 @@ export interface CostBreakdown {
 }
 
 export interface CostEstimate extends CostBreakdown {
-  backend: TrainerBackend;
+  backend: BackendName;
   perChildTrainSeconds: number;
   meanForwardMacs: number;
   trainExamplesPerChild: number;
@@ -102,28 +102,49 @@ function datasetFacts(spec: SearchSpec): { shape: [number, number, number]; clas
   return { shape, classes, train: Math.min(full, d.maxTrainSamples ?? full) };
 }
 
-/** Mean forward MACs over a fixed, seeded sample of the space (the estimate never varies by run). */
-export function meanForwardMacs(spec: SearchSpec, samples = 16): number {
-  const space = new SearchSpace(spec);
-  const { shape, classes } = datasetFacts(spec);
-  const rng = Rng.fromSeed(spec.strategy.seed).split('cost-estimate');
-  let total = 0;
-  let n = 0;
-  for (let i = 0; i < samples; i++) {
-    try {
-      total += summarizeNetwork(space.sample(rng).network, shape, classes).macs;
-      n++;
-    } catch {
-      // A sampled network that does not fit the input is infeasible: it costs no training.
-    }
-  }
-  return n ? total / n : 0;
+/** The mean child of a spec: forward MACs and training examples, and the mean of their product. */
+export interface ChildWork {
+  meanForwardMacs: number;
+  meanExamples: number;
+  /** Mean of forwardMacs × examples over the sample: what training time is proportional to. */
+  meanMacExamples: number;
 }
 
-function trainExamples(spec: SearchSpec, trainSamples: number): number {
-  const t = spec.training;
-  if (t.epochs !== undefined) return t.epochs * trainSamples;
-  return (t.steps ?? 60) * t.batchSize;
+/**
+ * Averaged over a fixed, seeded sample of the space (the estimate never varies by run); each
+ * sampled child's examples come from childBudget with its own hyper-parameters (batch size, epochs).
+ */
+export function meanChildWork(spec: SearchSpec, samples = 16): ChildWork {
+  const space = new SearchSpace(spec);
+  const { shape, classes, train } = datasetFacts(spec);
+  const rng = Rng.fromSeed(spec.strategy.seed).split('cost-estimate');
+  let macs = 0;
+  let examples = 0;
+  let product = 0;
+  let n = 0;
+  for (let i = 0; i < samples; i++) {
+    const c = space.sample(rng);
+    let m: number;
+    try {
+      m = summarizeNetwork(c.network, shape, classes).macs;
+    } catch {
+      // A sampled network that does not fit the input is infeasible: it costs no training.
+      continue;
+    }
+    const e = childBudget(spec.training, c.hyperparameters, train).examples;
+    macs += m;
+    examples += e;
+    product += m * e;
+    n++;
+  }
+  return n
+    ? { meanForwardMacs: macs / n, meanExamples: examples / n, meanMacExamples: product / n }
+    : { meanForwardMacs: 0, meanExamples: 0, meanMacExamples: 0 };
+}
+
+/** Mean forward MACs over the same sample. */
+export function meanForwardMacs(spec: SearchSpec): number {
+  return meanChildWork(spec).meanForwardMacs;
 }
 
 interface Work {
@@ -135,12 +156,12 @@ interface Work {
   /** Children trained (not cached, feasible). */
   trained: number;
   trainSeconds: number;
-  backend: TrainerBackend;
+  backend: BackendName;
 }
 
 function price(w: Work): CostBreakdown {
   const p = STEP_PROFILE;
-  const executions = Math.max(1, Math.ceil(w.iterations / ITERATIONS_PER_EXECUTION));
+  const executions = Math.max(1, Math.ceil(w.iterations / LOOP_LIMITS.iterationsPerExecution));
   const arch = w.backend === 'tensorflow' ? 'x86_64' : 'arm64';
   const trainGBs = p.trainerMemoryGB * w.trainSeconds;
   const otherGBs =
@@ -184,29 +205,27 @@ function price(w: Work): CostBreakdown {
  * backward) plus a forward-only validation batch, on one sampled sub-network: 7/3 of a training
  * batch in MACs.
  */
-export function supernetTrainSeconds(spec: SearchSpec, steps: number, backend: TrainerBackend): number {
+export function supernetTrainSeconds(spec: SearchSpec, steps: number, backend: BackendName): number {
   const plan = searchPlan(spec).supernet;
   if (!plan || steps <= 0) return 0;
   const t = TRAINING_THROUGHPUT[backend];
   return (7 * meanForwardMacs(spec) * plan.batchSize * steps) / t.macsPerSecond;
 }
 
-/** Seconds to train one child of `forwardMacs` on `backend` for `examples` examples. */
-export function childTrainSeconds(forwardMacs: number, examples: number, backend: TrainerBackend): number {
+/** Seconds to train one child of `forwardMacs` on `backend` for `examples` examples (the product is what counts). */
+export function childTrainSeconds(forwardMacs: number, examples: number, backend: BackendName): number {
   const t = TRAINING_THROUGHPUT[backend];
   return t.overheadSeconds + (3 * forwardMacs * examples) / t.macsPerSecond;
 }
 
 /** The USD a spec will cost at most: every candidate the budget allows, all of them trained. */
 export function estimateCost(spec: SearchSpec, options: CostOptions = {}): CostEstimate {
-  const backend = options.backend ?? 'cpu-fast';
+  const backend = options.backend ?? DEFAULT_COST_BACKEND;
   const plan = searchPlan(spec);
   const candidates = plan.maxCandidates;
   const iterations = Math.min(plan.iterations, Math.ceil(candidates / plan.batchSize));
-  const { train } = datasetFacts(spec);
-  const macs = meanForwardMacs(spec);
-  const examples = trainExamples(spec, train);
-  const perChild = Math.min(childTrainSeconds(macs, examples, backend), spec.training.maxSeconds);
+  const work = meanChildWork(spec);
+  const perChild = Math.min(childTrainSeconds(work.meanMacExamples, 1, backend), spec.training.maxSeconds);
   const supernetSeconds = supernetTrainSeconds(spec, plan.supernet?.steps ?? 0, backend);
   const breakdown = price({
     iterations,
@@ -220,11 +239,11 @@ export function estimateCost(spec: SearchSpec, options: CostOptions = {}): CostE
     ...breakdown,
     backend,
     perChildTrainSeconds: Math.round(perChild * 100) / 100,
-    meanForwardMacs: Math.round(macs),
-    trainExamplesPerChild: examples,
+    meanForwardMacs: Math.round(work.meanForwardMacs),
+    trainExamplesPerChild: Math.round(work.meanExamples),
     assumptions: [
       'every candidate the budget allows is evaluated and trained (no cache hits, none infeasible)',
-      `training throughput of the ${backend} backend from TRAINING_THROUGHPUT (placeholder until the trainer benchmark)`,
+      `training throughput of the ${backend} backend from TRAINING_THROUGHPUT`,
       'us-east-1 list prices; free tier not deducted',
     ],
   };
@@ -234,8 +253,8 @@ export function estimateCost(spec: SearchSpec, options: CostOptions = {}): CostE
 export interface CostProgress {
   iteration: number;
   candidatesEvaluated: number;
+  /** Children really trained (cache hits cost no training). */
   trained: number;
-  cached?: number;
   /** Measured training seconds so far; without it, the per-child estimate stands in. */
   trainSeconds?: number;
   /** AutoHAS: supernet steps done so far. */
@@ -248,17 +267,13 @@ export function costSoFar(
   progress: CostProgress,
   options: CostOptions = {},
 ): CostBreakdown {
-  const backend = options.backend ?? 'cpu-fast';
-  const trained = Math.max(0, progress.trained - (progress.cached ?? 0));
+  const backend = options.backend ?? DEFAULT_COST_BACKEND;
+  const trained = progress.trained;
   let trainSeconds = progress.trainSeconds;
   if (trainSeconds === undefined) {
     if (trained === 0) trainSeconds = 0;
     else {
-      const per = childTrainSeconds(
-        meanForwardMacs(spec),
-        trainExamples(spec, datasetFacts(spec).train),
-        backend,
-      );
+      const per = childTrainSeconds(meanChildWork(spec).meanMacExamples, 1, backend);
       trainSeconds = trained * Math.min(per, spec.training.maxSeconds);
     }
   }

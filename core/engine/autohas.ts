@@ -6,17 +6,7 @@ import { CheckpointError, deriveTopK, openAutohas, runChunk } from '../autohas/r
 import { disposeAutohasState, type StepLog } from '../autohas/step.js';
 import { loadDataset } from '../data/load.js';
 import { hashOf } from '../hash.js';
-import {
-  addPending,
-  assertSameSpec,
-  baseState,
-  checkBatchSize,
-  matchObservations,
-  openState,
-  StrategyStateError,
-} from '../search/common.js';
-import type { Observation, Proposal, StrategyState } from '../search/strategy.js';
-import type { SearchSpace } from '../space/encoding.js';
+import { withTopK } from '../search/topk.js';
 import type { Candidate } from '../space/types.js';
 import { type SupernetPlan, searchPlan } from '../spec/plan.js';
 import { type SearchSpec, SPEC_VERSION } from '../spec/schema.js';
@@ -24,49 +14,17 @@ import { mean } from '../stats.js';
 import { getJson, putJson, putJsonOnce } from '../store/json.js';
 import { initBackend } from '../training/backend.js';
 import { keys } from './keys.js';
+import { loopPolicy } from './policy.js';
 import {
   type LoopState,
   loadSpec,
   type PolicySnapshot,
   type SearchState,
   type StepContext,
+  type SupernetProgress,
   specHashOf,
-  stopReasonBeforeLoop,
-} from './steps.js';
-
-const TOPK_KIND = 'autohas-topk';
-
-/** The loop's policy after the supernet: the top-k candidates, proposed once. */
-export type TopKState = StrategyState & { candidates: Candidate[] };
-
-export const topKPolicy = {
-  init(space: SearchSpace, spec: SearchSpec, candidates: Candidate[]): TopKState {
-    const base = baseState(TOPK_KIND, space.cardinalities, spec.strategy, { specHash: specHashOf(spec) });
-    return { ...base, candidates };
-  },
-  propose(state: StrategyState, n: number, specHash: string): Proposal {
-    checkBatchSize(n);
-    assertSameSpec(state, specHash);
-    const s = openState(state as TopKState, TOPK_KIND);
-    if (!Array.isArray(s.candidates) || s.candidates.length === 0)
-      throw new StrategyStateError('autohas top-k state holds no candidates');
-    if (s.round > 0) throw new StrategyStateError('the autohas top-k were proposed already');
-    const tokens = s.candidates.slice(0, n).map((c) => [...c.tokens]);
-    const ids = addPending(s, tokens);
-    return { state: s, tokens, ids };
-  },
-  observe(state: StrategyState, observations: readonly Observation[], specHash: string): StrategyState {
-    assertSameSpec(state, specHash);
-    const s = openState(state as TopKState, TOPK_KIND);
-    matchObservations(s, observations);
-    return s;
-  },
-};
-
-/** The candidates the top-k state proposes, in proposal order. */
-export function topKCandidates(state: StrategyState, n: number): Candidate[] {
-  return (openState(state as TopKState, TOPK_KIND).candidates ?? []).slice(0, n);
-}
+} from './state.js';
+import { stopReasonBeforeLoop } from './stop.js';
 
 export interface TopKRecord {
   step: number;
@@ -82,22 +40,6 @@ export interface TopKRecord {
     timesUniform: number;
     hp: Record<string, number>;
   }[];
-}
-
-/** Progress of the supernet phase, kept in state.json. */
-export interface SupernetProgress {
-  step: number;
-  steps: number;
-  trainExamples: number;
-  evalExamples: number;
-  /** Mean controller reward over the last chunk (a progress figure, not a decision input). */
-  lastReward: number | null;
-  /**
-   * Mean validation-batch accuracy of the sampled sub-networks with the shared weights (before
-   * the trial step) over the last chunk: how well trained the supernet the rewards come from is.
-   */
-  valAccuracy: number | null;
-  done: boolean;
 }
 
 export type SupernetLoopState = LoopState & { supernet: boolean };
@@ -199,7 +141,7 @@ export async function supernetChunk(
       version: SPEC_VERSION,
       specHash: specHashOf(spec),
       iteration: 0,
-      strategy: topKPolicy.init(s.space, spec, candidates),
+      strategy: withTopK(loopPolicy(spec, s.space).init(), candidates),
     };
     await putJsonOnce(store, keys.policy(searchId, 0), snapshot);
     return next(false, false);

@@ -1,15 +1,14 @@
-// One evaluated candidate: its decisions, raw metrics from both writers, and the reward.
-// Failed children are observed with no reward (null): a crash says nothing about the design.
-// Infeasible ones get the spec's floor reward, so the controller learns to leave that region.
-import { computeReward } from '../search/reward.js';
+// One evaluated candidate: its decisions, raw metrics from both writers, and its outcome as
+// core/search/outcome.ts decides it (status, reward or floor or null, the Pareto-selection vector).
+import { type OutcomeStatus, outcomeOf, scoreOutcome } from '../search/outcome.js';
 import type { Candidate } from '../space/types.js';
 import type { SearchSpec } from '../spec/schema.js';
 import { getJson, tryGetJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { keys } from './keys.js';
-import type { AcceleratorRecord, ChildSummary, ProposalRecord, TrainingRecord } from './steps.js';
+import type { AcceleratorRecord, ChildSummary, ProposalRecord, TrainingRecord } from './state.js';
 
-export type EvaluationStatus = 'ok' | 'cutShort' | 'failed' | 'infeasible';
+export type EvaluationStatus = OutcomeStatus;
 
 export interface Evaluation {
   cid: string;
@@ -33,6 +32,8 @@ export interface Evaluation {
   };
   reward: number | null;
   rewardTerms?: Record<string, number>;
+  /** What Pareto selection compares (objectiveVector on validation accuracy); null unless trained and feasible. */
+  objectives?: number[] | null;
   training?: Pick<TrainingRecord, 'trainSeconds' | 'examplesPerSec' | 'stepsDone' | 'backend'>;
   modelPrefix?: string;
 }
@@ -80,29 +81,23 @@ export async function evaluateIteration(
       },
       reward: null,
     };
-    if (acc && !acc.feasible) {
-      ev.status = 'infeasible';
-      ev.reward = spec.reward.floor;
-      ev.reason = acc.violations.join('; ');
-    } else if (!tr || tr.status === 'failed') {
-      ev.status = 'failed';
-      ev.reason = tr?.reason ?? child?.error ?? 'no training result was written';
-    } else {
-      ev.status = tr.status;
+    const outcome = outcomeOf({
+      ...(acc
+        ? { simulated: { feasible: acc.feasible, violations: acc.violations, metrics: preTraining(ev) } }
+        : {}),
+      ...(tr ? { trained: tr } : {}),
+      ...(child?.error ? { error: child.error } : {}),
+    });
+    const scored = scoreOutcome(outcome, spec.objectives, spec.reward);
+    ev.status = scored.status;
+    ev.reward = scored.reward;
+    ev.objectives = scored.objectives;
+    if (outcome.status === 'infeasible') ev.reason = outcome.violations.join('; ');
+    else if (outcome.status === 'failed') ev.reason = outcome.error;
+    else if (tr) {
       ev.metrics.accuracy = tr.testAccuracy;
       ev.metrics.valAccuracy = tr.valAccuracy;
-      const r = computeReward(
-        {
-          accuracy: tr.valAccuracy,
-          latencyMs: ev.metrics.latencyMs,
-          energyMJ: ev.metrics.energyMJ,
-          areaMM2: ev.metrics.areaMM2,
-        },
-        spec.objectives,
-        spec.reward,
-      );
-      ev.reward = r.reward;
-      ev.rewardTerms = r.terms;
+      ev.rewardTerms = scored.terms;
       ev.training = {
         trainSeconds: tr.trainSeconds,
         examplesPerSec: tr.examplesPerSec,
@@ -114,4 +109,9 @@ export async function evaluateIteration(
     out.push(ev);
   }
   return out;
+}
+
+/** The simulator's metrics of an evaluation, as the reward reads them. */
+function preTraining(ev: Evaluation) {
+  return { latencyMs: ev.metrics.latencyMs, energyMJ: ev.metrics.energyMJ, areaMM2: ev.metrics.areaMM2 };
 }

@@ -7,6 +7,7 @@ import { summarizeNetwork } from '../network/summary.js';
 import { Rng } from '../rng.js';
 import type { HypervolumeFrame } from '../search/pareto.js';
 import { SearchSpace } from '../space/encoding.js';
+import { SEARCH_SIMULATION_TIER } from '../spec/plan.js';
 import type { SearchSpec } from '../spec/schema.js';
 
 export const FRAME_SAMPLES = 256;
@@ -27,7 +28,7 @@ export function hypervolumeFrame(
     } catch {
       continue; // an infeasible sample says nothing about the cost range
     }
-    const m = simulateNetwork(summary, c.accelerator, 'fast');
+    const m = simulateNetwork(summary, c.accelerator, SEARCH_SIMULATION_TIER);
     worst.latencyMs = Math.max(worst.latencyMs, m.latencyMs);
     worst.energyMJ = Math.max(worst.energyMJ, m.energyMJ);
     worst.areaMM2 = Math.max(worst.areaMM2, m.areaMM2);

@@ -1,5 +1,6 @@
 // writeReport: report.html next to results.json, plus the SCALE-Sim files its table links to.
-import { toScaleSimCfg, toTopologyCsv } from '../accelerator/scalesim-io.js';
+import { simulateNetwork } from '../accelerator/index.js';
+import { latencySplit, toScaleSimCfg, toTopologyCsv } from '../accelerator/scalesim-io.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { type CandidateLinks, defaultLinks, type ReportResults, renderReport } from '../report/index.js';
 import type { ReportDataset, ReportEvaluation } from '../report/types.js';
@@ -7,7 +8,7 @@ import { getJson, tryGetJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { keys } from './keys.js';
 import { loadEvaluations } from './results.js';
-import type { DatasetInfo } from './steps.js';
+import type { AcceleratorRecord, DatasetInfo } from './state.js';
 
 export interface WrittenReport {
   reportKey: string;
@@ -19,11 +20,13 @@ export interface WrittenReport {
 export const configFiles = (searchId: string, cid: string) => ({
   cfg: `${keys.root(searchId)}configs/${cid}/scalesim.cfg`,
   topology: `${keys.root(searchId)}configs/${cid}/topology.csv`,
+  latency: `${keys.root(searchId)}configs/${cid}/latency.json`,
 });
 
 /**
  * Reads results.json, spec.json and dataset.json of a finished search and writes report.html and,
- * for each systolic front member, configs/{cid}/scalesim.cfg and topology.csv. Idempotent.
+ * for each systolic front member, configs/{cid}/scalesim.cfg, topology.csv and latency.json (the
+ * latency split into the array part SCALE-Sim reproduces and the vector part it does not). Idempotent.
  */
 export async function writeReport(store: Store, searchId: string): Promise<WrittenReport> {
   const results = await getJson<ReportResults>(store, keys.results(searchId));
@@ -47,6 +50,12 @@ export async function writeReport(store: Store, searchId: string): Promise<Writt
         const summary = summarizeNetwork(e.candidate.network, dataset.shape, dataset.numClasses);
         await store.put(files.topology, toTopologyCsv(summary));
         configKeys.push(files.topology);
+        // Re-simulated on the tier the search recorded, so both parts add up to its latency.
+        const rec = await tryGetJson<AcceleratorRecord>(store, keys.accelerator(searchId, e.iteration, e.cid));
+        const tier = rec?.metrics?.tier === 'exact' ? 'exact' : 'fast';
+        const split = latencySplit(simulateNetwork(summary, acc, tier), acc.clockMHz);
+        await store.put(files.latency, `${JSON.stringify(split, null, 1)}\n`);
+        configKeys.push(files.latency);
         l.topologyCsv = all.topologyCsv;
       }
     }

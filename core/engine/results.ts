@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { technologyTableHash } from '../accelerator/index.js';
 import { costSoFar, estimateCost } from '../cost/model.js';
+import { countOutcomes, isTrained } from '../search/outcome.js';
 import { bestPerObjective, type HypervolumeFrame, hypervolume, paretoFront } from '../search/pareto.js';
 import { OBJECTIVE_NAMES, type SearchSpec } from '../spec/schema.js';
 import { putJson, tryGetJson } from '../store/json.js';
@@ -9,7 +10,7 @@ import type { Store } from '../store/store.js';
 import type { TopKRecord } from './autohas.js';
 import type { Evaluation } from './evaluation.js';
 import { keys } from './keys.js';
-import { type SearchState, specHashOf } from './steps.js';
+import { type SearchState, specHashOf } from './state.js';
 
 const require = createRequire(import.meta.url);
 
@@ -56,9 +57,8 @@ export async function finalizeResults(
   // One entry per distinct candidate: the first evaluation of it.
   const seen = new Set<string>();
   const distinct = all.filter((e) => !seen.has(e.cid) && seen.add(e.cid));
-  const scored = distinct.filter(
-    (e) => (e.status === 'ok' || e.status === 'cutShort') && e.metrics.accuracy !== undefined,
-  );
+  const scored = distinct.filter((e) => isTrained(e.status) && e.metrics.accuracy !== undefined);
+  const counts = countOutcomes(all);
   const points = scored.map((e) => ({ ...e, id: e.cid }));
   const front = paretoFront(points, OBJECTIVE_NAMES);
   const best = bestPerObjective(points, spec.objectives);
@@ -83,12 +83,13 @@ export async function finalizeResults(
     seed: spec.strategy.seed,
     strategy: spec.strategy.name,
     iterations,
-    candidatesEvaluated: all.length,
+    // The same counters as state.json (countOutcomes over every evaluation).
+    candidatesEvaluated: counts.candidatesEvaluated,
     distinctCandidates: distinct.length,
-    trained: distinct.filter((e) => (e.status === 'ok' || e.status === 'cutShort') && !e.cached).length,
-    cached: all.filter((e) => e.cached).length,
+    trained: counts.trained,
+    cached: counts.cached,
     failed: distinct.filter((e) => e.status === 'failed').map((e) => ({ cid: e.cid, reason: e.reason })),
-    infeasible: distinct.filter((e) => e.status === 'infeasible').length,
+    infeasible: counts.infeasible,
     objectives: OBJECTIVE_NAMES,
     paretoFront: front.map(({ id: _id, ...e }) => e),
     best: {

@@ -1,5 +1,6 @@
 // renderReport: one self-contained HTML page (inline SVG, CSS and script; no network) for a search.
 import { createHash } from 'node:crypto';
+import { isTrained } from '../search/outcome.js';
 import { lineChartSvg, type ScatterPoint, scatterSvg } from './charts.js';
 import { describeAccelerator, describeNetwork } from './describe.js';
 import {
@@ -91,9 +92,7 @@ function autohasSection(a: AutohasResults, byCid: ReadonlyMap<string, ReportEval
 }
 
 const scored = (e: ReportEvaluation) =>
-  (e.status === 'ok' || e.status === 'cutShort') &&
-  typeof e.metrics.accuracy === 'number' &&
-  typeof e.metrics.latencyMs === 'number';
+  isTrained(e.status) && typeof e.metrics.accuracy === 'number' && typeof e.metrics.latencyMs === 'number';
 
 /** Default links: the kept model, and SCALE-Sim files for systolic accelerators. */
 export function defaultLinks(e: ReportEvaluation): CandidateLinks {
@@ -322,7 +321,7 @@ ${scatterSvg(plotted)}
 </section>
 <section id="front">
 <h2>Front members (${front.length})</h2>
-<p class="lead">Click a column header to sort. Links are relative to this report: the trained tfjs model, and for systolic accelerators a SCALE-Sim config and topology CSV that reproduce the simulated latency.</p>
+<p class="lead">Click a column header to sort. Links are relative to this report: the trained tfjs model, and for systolic accelerators a SCALE-Sim config and topology CSV. They reproduce the array (GEMM) part of the simulated latency; <code>latency.json</code> beside them gives both parts: those array cycles, and the vector-unit cycles (batch-norm, activations, pooling, residual adds) that SCALE-Sim does not model.</p>
 ${frontTable(front, links, bestCid)}
 </section>
 ${r.autohas ? autohasSection(r.autohas as AutohasResults, byCid) : ''}

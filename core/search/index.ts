@@ -8,6 +8,7 @@ import { ppoStrategy, reinforceStrategy } from './policy-gradient.js';
 import { randomStrategy } from './random.js';
 import { reinforceLstmStrategy } from './reinforce-lstm.js';
 import type { InitOptions, Observation, Proposal, Strategy, StrategyState } from './strategy.js';
+import { topKStrategy } from './topk.js';
 import { twoPhaseStrategy } from './two-phase.js';
 
 export { assertSameSpec, StrategyStateError } from './common.js';
@@ -21,20 +22,18 @@ export type {
 } from './strategy.js';
 export { STATE_VERSION } from './strategy.js';
 
-/** Strategies not (yet) in the spec's StrategyName enum. */
-export type ExtraStrategyName = 'reinforce-lstm';
-
-const STRATEGIES: Partial<Record<StrategyName | ExtraStrategyName, Strategy>> = {
+const STRATEGIES: Record<StrategyName, Strategy> = {
   random: randomStrategy,
   reinforce: reinforceStrategy as Strategy,
   ppo: ppoStrategy as Strategy,
   evolution: evolutionStrategy as Strategy,
   'two-phase': twoPhaseStrategy as Strategy,
   'reinforce-lstm': reinforceLstmStrategy as Strategy,
+  autohas: topKStrategy as Strategy,
 };
 
-/** The strategy of that name; `autohas` is not a sampling strategy (see core/autohas). */
-export function getStrategy(name: StrategyName | ExtraStrategyName): Strategy {
+/** The strategy of that name; `autohas` is the hand-off of the supernet's top-k (core/autohas trains it). */
+export function getStrategy(name: StrategyName): Strategy {
   const s = STRATEGIES[name];
   if (!s)
     throw new Error(
@@ -51,16 +50,16 @@ export function availableStrategies(): string[] {
  * A strategy bound to one spec (by its hash): every call checks that the state it is given
  * belongs to that spec, so a state from another search can never corrupt this one.
  */
-export class Controller {
+export class SpecBoundStrategy {
   readonly strategy: Strategy;
 
   constructor(
     readonly spec: StrategySpec,
     readonly cardinalities: readonly number[],
     readonly specHash: string,
-    readonly options: Omit<InitOptions, 'specHash'> & { strategy?: ExtraStrategyName } = {},
+    readonly options: Omit<InitOptions, 'specHash'> = {},
   ) {
-    this.strategy = getStrategy(options.strategy ?? spec.name);
+    this.strategy = getStrategy(spec.name);
   }
 
   init(): StrategyState {

@@ -1,6 +1,7 @@
-// From what happened to a candidate to what the strategy observes. The one place the
-// floor-or-null choice is made:
-// - trained (status ok): the reward formula; an accuracy below its limit gets the floor;
+// What happened to a candidate, and what the strategy observes of it: the one place that decides
+// trained / cut short / failed / infeasible, and reward or floor or null.
+// - trained (ok, or cut short by its wall-clock guard): the reward formula on validation
+//   accuracy; an accuracy below its limit gets the floor;
 // - infeasible before training (a hard limit on latency/energy/area): `reward.floor`, so the
 //   policy learns to stay away from that region;
 // - failed (crash, timeout, unbuildable): null, no information; strategies skip it.
@@ -13,13 +14,44 @@ const COST_OBJECTIVES = OBJECTIVE_NAMES.filter((n) => n !== 'accuracy') as Exclu
   'accuracy'
 >[];
 
+export type OutcomeStatus = 'ok' | 'cutShort' | 'failed' | 'infeasible';
+
+/** Did the child train (fully, or cut short by its guard) and get an accuracy? */
+export function isTrained(status: string): status is 'ok' | 'cutShort' {
+  return status === 'ok' || status === 'cutShort';
+}
+
 export type Outcome =
-  | { status: 'ok'; metrics: Metrics }
+  /** `metrics.accuracy` is the accuracy decisions use (validation). */
+  | { status: 'ok' | 'cutShort'; metrics: Metrics }
   | { status: 'infeasible'; metrics: PreTrainingMetrics; violations: string[] }
   | { status: 'failed'; error: string; metrics?: PreTrainingMetrics };
 
+/** What the two writers of a candidate's metrics recorded (either may be missing). */
+export interface OutcomeRecords {
+  simulated?: { feasible: boolean; violations: string[]; metrics?: PreTrainingMetrics };
+  trained?: { status: 'ok' | 'cutShort' | 'failed'; valAccuracy: number; reason?: string };
+  /** Why the child's branch failed, when it wrote no training record (from the state machine). */
+  error?: string;
+}
+
+/** The outcome of a candidate from its simulator and trainer records. */
+export function outcomeOf(r: OutcomeRecords): Outcome {
+  const pre = r.simulated?.metrics;
+  if (r.simulated && !r.simulated.feasible)
+    return { status: 'infeasible', metrics: { ...(pre ?? {}) }, violations: [...r.simulated.violations] };
+  const t = r.trained;
+  if (!t || t.status === 'failed')
+    return {
+      status: 'failed',
+      error: t?.reason ?? r.error ?? 'no training result was written',
+      ...(pre ? { metrics: pre } : {}),
+    };
+  return { status: t.status, metrics: { ...(pre ?? {}), accuracy: t.valAccuracy } };
+}
+
 export interface ScoredOutcome {
-  status: Outcome['status'];
+  status: OutcomeStatus;
   /** What the strategy sees: a number, or null for a failure. */
   reward: number | null;
   feasible: boolean;
@@ -35,10 +67,11 @@ export interface ScoredOutcome {
 
 export function scoreOutcome(outcome: Outcome, objectives: Objectives, reward: RewardSpec): ScoredOutcome {
   switch (outcome.status) {
-    case 'ok': {
+    case 'ok':
+    case 'cutShort': {
       const r = computeReward(outcome.metrics, objectives, reward);
       return {
-        status: 'ok',
+        status: outcome.status,
         reward: r.reward,
         feasible: r.feasible,
         violations: r.violations,
@@ -73,20 +106,47 @@ export function scoreOutcome(outcome: Outcome, objectives: Objectives, reward: R
 
 /** The observation for a proposal, from its outcome. */
 export function observationFor(
-  proposal: { proposalId: string; tokens: number[] },
+  proposal: { proposalId?: string; tokens: number[] },
   outcome: Outcome,
   objectives: Objectives,
   reward: RewardSpec,
 ): { observation: Observation; scored: ScoredOutcome } {
   const scored = scoreOutcome(outcome, objectives, reward);
+  return { observation: observationOf(proposal, scored), scored };
+}
+
+/** The observation of an outcome scored already. */
+export function observationOf(
+  proposal: { proposalId?: string; tokens: number[] },
+  scored: Pick<ScoredOutcome, 'reward' | 'objectives'>,
+): Observation {
   return {
-    observation: {
-      tokens: [...proposal.tokens],
-      reward: scored.reward,
-      proposalId: proposal.proposalId,
-      objectives: scored.objectives,
-    },
-    scored,
+    tokens: [...proposal.tokens],
+    reward: scored.reward,
+    ...(proposal.proposalId === undefined ? {} : { proposalId: proposal.proposalId }),
+    objectives: scored.objectives,
+  };
+}
+
+export interface OutcomeCounts {
+  /** Evaluations, a repeated candidate counted each time. */
+  candidatesEvaluated: number;
+  /** Children really trained (cache hits excluded). */
+  trained: number;
+  /** Evaluations answered from the cache of an earlier identical child. */
+  cached: number;
+  failed: number;
+  infeasible: number;
+}
+
+/** The counters state.json and results.json both report, from the same evaluations. */
+export function countOutcomes(evs: readonly { status: string; cached?: boolean }[]): OutcomeCounts {
+  return {
+    candidatesEvaluated: evs.length,
+    trained: evs.filter((e) => isTrained(e.status) && !e.cached).length,
+    cached: evs.filter((e) => e.cached).length,
+    failed: evs.filter((e) => e.status === 'failed').length,
+    infeasible: evs.filter((e) => e.status === 'infeasible').length,
   };
 }
 

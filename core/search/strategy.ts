@@ -1,7 +1,7 @@
 // Controllers are ask/tell over plain JSON state (Optuna-style samplers), so a stateless
 // Lambda can load the state, advance it, and store it again. Neither call mutates its input.
 import type { Rng } from '../rng.js';
-import type { DecisionGroup } from '../space/types.js';
+import type { Candidate, DecisionGroup } from '../space/types.js';
 import type { StrategySpec } from '../spec/schema.js';
 
 /** Bumped whenever a state layout changes; states of another version are rejected. */
@@ -20,7 +20,7 @@ export interface PendingEntry {
 export type StrategyState = {
   kind: string;
   version: number;
-  /** Hash of the search spec this state belongs to (see `Controller`). */
+  /** Hash of the search spec this state belongs to (see `SpecBoundStrategy`). */
   specHash: string;
   cardinalities: number[];
   /** Number of propose calls so far. */
@@ -60,7 +60,7 @@ export interface Proposal<S extends StrategyState = StrategyState> {
 export interface InitOptions {
   /** Group of each decision, in the order of `cardinalities`; `two-phase` needs it. */
   groups?: readonly DecisionGroup[];
-  /** Hash of the search spec; stored in the state and checked by `Controller`. */
+  /** Hash of the search spec; stored in the state and checked by `SpecBoundStrategy`. */
   specHash?: string;
   /** Total sample budget for budgeted strategies (`two-phase`); default iterations × batchSize. */
   totalSamples?: number;
@@ -76,4 +76,9 @@ export interface Strategy<S extends StrategyState = StrategyState> {
   init(cardinalities: readonly number[], spec: StrategySpec, options?: InitOptions): S;
   propose(state: S, n: number, rng: Rng): Proposal<S>;
   observe(state: S, observations: readonly Observation[]): S;
+  /**
+   * The first n candidates a state carries whole, when they are more than their tokens say
+   * (AutoHAS's top-k with mixed hyper-parameters). Strategies without it are decoded from tokens.
+   */
+  carriedCandidates?(state: S, n: number): Candidate[];
 }

@@ -1,6 +1,13 @@
 // The shape of the loop a spec asks for. Multi-trial strategies run `iterations` batches;
 // AutoHAS trains a supernet in chunks, then retrains its top-k in one batch.
-import { AutohasSpec, type SearchSpec } from './schema.js';
+import type { Hyperparameters } from '../space/types.js';
+import { AutohasSpec, DEFAULT_CHILD_STEPS, type SearchSpec, type TrainingSpec } from './schema.js';
+
+/**
+ * The simulator tier every search step uses (SimulateAccelerator, the hypervolume frame, the
+ * AutoHAS reward), so their latencies are comparable.
+ */
+export const SEARCH_SIMULATION_TIER = 'fast' as const;
 
 export interface SupernetPlan extends AutohasSpec {
   /** SupernetChunk invocations needed. */
@@ -47,5 +54,42 @@ export function searchPlan(spec: SearchSpec): SearchPlan {
       warmupSteps: a.warmupSteps ?? Math.floor(a.steps / 2),
       chunks: Math.ceil(a.steps / a.stepsPerChunk),
     },
+  };
+}
+
+/** What one child trains for: every caller (trainer, cost model, CLI, API) derives it here. */
+export interface ChildBudget {
+  /** Examples per step (the candidate's batch size, at most the training split). */
+  batchSize: number;
+  stepsPerEpoch: number;
+  /** Optimizer steps in all. */
+  steps: number;
+  /** Training examples seen: steps × batchSize. */
+  examples: number;
+  /** Epochs, when the budget is given in epochs. */
+  epochs?: number;
+}
+
+/**
+ * The child's budget from the spec's training settings, the candidate's hyper-parameters and the
+ * size of the training split: the candidate's epochs, else the spec's epochs, else the spec's
+ * steps, else DEFAULT_CHILD_STEPS.
+ */
+export function childBudget(
+  training: Pick<TrainingSpec, 'steps' | 'epochs'>,
+  hp: Pick<Hyperparameters, 'batchSize' | 'epochs'>,
+  trainSamples: number,
+): ChildBudget {
+  const n = Math.max(1, trainSamples);
+  const batchSize = Math.max(1, Math.min(hp.batchSize, n));
+  const stepsPerEpoch = Math.max(1, Math.floor(n / batchSize));
+  const epochs = hp.epochs ?? training.epochs;
+  const steps = epochs !== undefined ? epochs * stepsPerEpoch : (training.steps ?? DEFAULT_CHILD_STEPS);
+  return {
+    batchSize,
+    stepsPerEpoch,
+    steps,
+    examples: steps * batchSize,
+    ...(epochs !== undefined ? { epochs } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // The one schema for a search. Every external input that describes a search goes through it.
 // Objects are strict (unknown fields rejected) and every number is bounded.
 import { z } from 'zod';
+import { BUILTIN_DATASETS, builtinDataset } from '../data/builtins.js';
 
 export const SPEC_VERSION = 1;
 
@@ -26,44 +27,87 @@ export const DatasetUri = z
   .refine(
     (u) => /^(builtin:[a-z0-9-]+|file:\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/.test(u),
     {
-      message: 'unsupported dataset URI: use builtin:digits, file://PATH or s3://BUCKET/KEY',
+      message: `unsupported dataset URI: use ${Object.keys(BUILTIN_DATASETS).join(', ')}, file://PATH or s3://BUCKET/KEY`,
     },
   );
+
+const Fraction = z.number().gt(0).lt(1);
+const FileFormat = z.enum(['csv', 'idx', 'cifar10']);
+
+/** A dataset has its own test set: `test` given, a builtin that ships one, or a CIFAR-10 directory. */
+export function hasOwnTestSet(d: { uri: string; format: string; test?: unknown }): boolean {
+  return (
+    d.test !== undefined ||
+    builtinDataset(d.uri)?.testExamples !== undefined ||
+    (d.format === 'cifar10' && d.uri.endsWith('/'))
+  );
+}
 
 export const DatasetSpec = z
   .strictObject({
     uri: DatasetUri.default('builtin:digits'),
-    format: z.enum(['builtin', 'csv', 'idx']).default('builtin'),
-    /** Image shape [height, width, channels] for csv datasets; builtin and idx know theirs. */
+    /** cifar10: the binary version; a URI ending in / is the directory of data_batch_{1..5}.bin and test_batch.bin. */
+    format: z.enum(['builtin', 'csv', 'idx', 'cifar10']).default('builtin'),
+    /** Image shape [height, width, channels] for csv datasets; the other formats know theirs. */
     shape: z.tuple([int(1, 512), int(1, 512), int(1, 16)]).optional(),
-    numClasses: int(2, 1000).optional(),
+    numClasses: int(2, 100_000).optional(),
     /** csv: index of the label column (default: last). */
     labelColumn: int(0, 1_000_000).optional(),
-    splits: z
-      .strictObject({
-        train: z.number().gt(0).lt(1).default(0.7),
-        validation: z.number().gt(0).lt(1).default(0.15),
-        test: z.number().gt(0).lt(1).default(0.15),
-      })
-      .default({ train: 0.7, validation: 0.15, test: 0.15 })
-      .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-9, {
-        message: 'train + validation + test must sum to 1',
-      }),
+    /** The dataset's own test set (format: the dataset's unless given); validation is then taken from `uri`. */
+    test: z.strictObject({ uri: DatasetUri, format: FileFormat.optional() }).optional(),
+    /**
+     * Fractions of the examples in `uri`. Without a test set of its own: train + validation + test = 1
+     * (default 0.7/0.15/0.15). With one: train + validation = 1 (default 0.9/0.1), no test.
+     */
+    splits: z.strictObject({ train: Fraction, validation: Fraction, test: Fraction.optional() }).optional(),
     /** Cap on training samples for proxy training. */
     maxTrainSamples: int(10, 10_000_000).optional(),
   })
   .superRefine((d, ctx) => {
-    if (d.uri.startsWith('builtin:') && d.uri !== 'builtin:digits')
-      ctx.addIssue({ code: 'custom', path: ['uri'], message: `unknown builtin dataset ${d.uri}` });
-    if (DatasetUri.safeParse(d.uri).success && d.uri.startsWith('builtin:') !== (d.format === 'builtin'))
+    const builtin = d.uri.startsWith('builtin:');
+    if (builtin && !builtinDataset(d.uri))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['uri'],
+        message: `unknown builtin dataset ${d.uri} (known: ${Object.keys(BUILTIN_DATASETS).join(', ')})`,
+      });
+    if (DatasetUri.safeParse(d.uri).success && builtin !== (d.format === 'builtin'))
       ctx.addIssue({
         code: 'custom',
         path: ['format'],
         message: 'format "builtin" goes with builtin: URIs only',
       });
-    if (d.format === 'csv' && !d.shape)
+    if (builtin && d.test)
+      ctx.addIssue({ code: 'custom', path: ['test'], message: 'builtin datasets bring their own splits' });
+    const csv = d.format === 'csv' || d.test?.format === 'csv';
+    if (csv && !d.shape)
       ctx.addIssue({ code: 'custom', path: ['shape'], message: 'csv datasets need shape [h, w, c]' });
-  });
+    const s = d.splits;
+    if (!s) return;
+    if (hasOwnTestSet(d)) {
+      if (s.test !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['splits', 'test'],
+          message: 'this dataset has its own test set: give splits as {train, validation}',
+        });
+      else if (Math.abs(s.train + s.validation - 1) > 1e-9)
+        ctx.addIssue({ code: 'custom', path: ['splits'], message: 'train + validation must sum to 1' });
+    } else if (s.test === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['splits', 'test'],
+        message: 'give a test fraction, or a test set of its own in dataset.test',
+      });
+    else if (Math.abs(s.train + s.validation + s.test - 1) > 1e-9)
+      ctx.addIssue({ code: 'custom', path: ['splits'], message: 'train + validation + test must sum to 1' });
+  })
+  .transform((d) => ({
+    ...d,
+    splits:
+      d.splits ??
+      (hasOwnTestSet(d) ? { train: 0.9, validation: 0.1 } : { train: 0.7, validation: 0.15, test: 0.15 }),
+  }));
 
 // ---------- network space ----------
 
@@ -271,6 +315,9 @@ export const AutohasSpec = z
 
 // ---------- training budget and caps ----------
 
+/** A child's steps when neither the spec nor the candidate gives a budget (see childBudget). */
+export const DEFAULT_CHILD_STEPS = 60;
+
 export const TrainingSpec = z
   .strictObject({
     steps: int(1, 10_000_000).optional(),
@@ -308,7 +355,7 @@ export const SearchSpec = z.strictObject({
   objectives: Objectives.default(() => Objectives.parse({})),
   reward: RewardSpec.default(() => RewardSpec.parse({})),
   strategy: StrategySpec.default(() => StrategySpec.parse({})),
-  training: TrainingSpec.default(() => TrainingSpec.parse({ steps: 60 })),
+  training: TrainingSpec.default(() => TrainingSpec.parse({ steps: DEFAULT_CHILD_STEPS })),
   budget: BudgetSpec.default(() => BudgetSpec.parse({})),
   /** Settings of `strategy.name: "autohas"`; defaults apply when absent. */
   autohas: AutohasSpec.optional(),

@@ -1,18 +1,14 @@
 // The one place that picks the tfjs backend. tfjs-node (native libtensorflow) where it loads;
 // otherwise @tensorflow/tfjs on the cpu backend, optionally with the project's fast kernels on top.
 import * as tf from '@tensorflow/tfjs';
+import { BACKEND_CHOICES, type BackendChoice, type BackendName, kernelPackOf } from './backends.js';
 
 export type Tf = typeof tf;
-
-/**
- * auto: tensorflow if it loads, else cpu+fast kernels if available, else cpu.
- * tensorflow / cpu / cpu-fast force one path (tensorflow and cpu-fast fail if unavailable).
- */
-export type BackendChoice = 'auto' | 'tensorflow' | 'cpu' | 'cpu-fast';
+export type { BackendChoice, BackendName };
 
 export interface BackendInfo {
-  /** Reported in every result: 'tensorflow', 'cpu' or 'cpu+<kernels>'. */
-  name: string;
+  /** Reported in every result. */
+  name: BackendName;
   /** Why a faster path was not taken (missing native binding, ...). */
   notes: string[];
 }
@@ -58,10 +54,20 @@ async function useCpu(): Promise<void> {
   await tf.ready();
 }
 
-/** Selects (once per choice) and returns the backend; the tf module is the exported `tf`. */
-export async function initBackend(
-  choice: BackendChoice = (process.env.COSEARCH_BACKEND as BackendChoice | undefined) ?? 'auto',
-): Promise<BackendInfo> {
+/** The choice COSEARCH_BACKEND asks for, checked: a typo must not silently mean `auto`. */
+export function backendChoiceFromEnv(env: NodeJS.ProcessEnv = process.env): BackendChoice {
+  const v = env.COSEARCH_BACKEND;
+  if (v === undefined || v === '') return 'auto';
+  if (!(BACKEND_CHOICES as readonly string[]).includes(v))
+    throw new Error(`COSEARCH_BACKEND must be one of ${BACKEND_CHOICES.join(', ')}; got "${v}"`);
+  return v as BackendChoice;
+}
+
+/**
+ * Selects (once per choice) and returns the backend; the tf module is the exported `tf`.
+ * `auto` takes the first of BACKEND_NAMES that loads here; a named backend fails if it cannot load.
+ */
+export async function initBackend(choice: BackendChoice = backendChoiceFromEnv()): Promise<BackendInfo> {
   if (current?.choice === choice) return current.info;
   // Speed, and silences the "install tfjs-node" banner; debug checks are not needed in training.
   tf.enableProdMode();
@@ -70,7 +76,7 @@ export async function initBackend(
     activePack = undefined;
   }
   const notes: string[] = [];
-  let name: string | undefined;
+  let name: BackendName | undefined;
   if (choice === 'auto' || choice === 'tensorflow') {
     const r = await tryTfjsNode();
     if (r.ok) {
@@ -84,21 +90,23 @@ export async function initBackend(
   if (!name) {
     await useCpu();
     name = 'cpu';
-    if (choice === 'auto' || choice === 'cpu-fast') {
+    const wanted = choice === 'auto' ? undefined : kernelPackOf(choice);
+    if (choice === 'auto' || wanted) {
       // Registers the packs: a caller that never imported the trainer (the supernet) gets them too.
       await import('./kernels/index.js');
       for (const pack of kernelPacks) {
+        if (wanted && pack.name !== wanted) continue;
         if (await pack.install(tf)) {
           activePack = pack;
-          name = `cpu+${pack.name}`;
+          name = `cpu+${pack.name}` as BackendName;
           break;
         }
         notes.push(
           `kernels "${pack.name}" unavailable${pack.unavailableReason ? `: ${pack.unavailableReason()}` : ''}`,
         );
       }
-      if (choice === 'cpu-fast' && !activePack)
-        throw new Error(`no fast kernels available: ${notes.join('; ')}`);
+      if (wanted && !activePack)
+        throw new Error(`backend ${choice} is not available here: ${notes.join('; ')}`);
     }
   }
   current = { choice, info: { name, notes } };

@@ -1,5 +1,6 @@
 // The deterministic child trainer: seeded init, project-owned shuffling, a step or epoch budget,
 // a wall-clock guard that only cuts short, NaN detection, checkpoint/resume and model export.
+import { gatherRows, sliceRows } from '../data/batch.js';
 import type { LoadedDataset, Split } from '../data/dataset.js';
 import { DatasetError } from '../data/dataset.js';
 import { loadDataset, type ReadBytes } from '../data/load.js';
@@ -7,6 +8,7 @@ import { buildModel } from '../network/build.js';
 import { InfeasibleArchError } from '../network/mobile-cnn.js';
 import { Rng, type RngState } from '../rng.js';
 import type { Hyperparameters, NetworkArch } from '../space/types.js';
+import { childBudget } from '../spec/plan.js';
 import type { DatasetSpec, TrainingSpec } from '../spec/schema.js';
 import type { Store } from '../store/store.js';
 import { type BackendChoice, initBackend, type Tf, tf } from './backend.js';
@@ -20,8 +22,6 @@ type Tensor = ReturnType<Tf['tensor']>;
 type Variable = ReturnType<Tf['variable']>;
 type LayersModel = ReturnType<Tf['model']>;
 
-/** Steps when neither the spec nor the candidate gives a budget (the spec's own default is 60). */
-export const DEFAULT_STEPS = 60;
 const EVAL_BATCH = 256;
 
 export interface TrainProgress {
@@ -81,19 +81,6 @@ function isLoaded(d: DatasetSpec | LoadedDataset): d is LoadedDataset {
   return (d as LoadedDataset).train !== undefined;
 }
 
-/** The step budget: candidate epochs, else spec epochs, else spec steps, else DEFAULT_STEPS. */
-export function planBudget(
-  hp: Hyperparameters,
-  training: TrainingSpec,
-  nTrain: number,
-): { batchSize: number; stepsPerEpoch: number; totalSteps: number } {
-  const batchSize = Math.max(1, Math.min(hp.batchSize, nTrain));
-  const stepsPerEpoch = Math.max(1, Math.floor(nTrain / batchSize));
-  const epochs = hp.epochs ?? training.epochs;
-  const totalSteps = epochs !== undefined ? epochs * stepsPerEpoch : (training.steps ?? DEFAULT_STEPS);
-  return { batchSize, stepsPerEpoch, totalSteps };
-}
-
 /** Batches in a seeded order: epoch e is a permutation drawn from the base stream split by e. */
 class BatchSampler {
   private epoch = -1;
@@ -122,16 +109,12 @@ class BatchSampler {
       this.perm = Rng.fromState(this.rngState).split(`epoch:${e}`).shuffle(ids);
     }
     const start = (step % this.stepsPerEpoch) * this.batchSize;
-    for (let i = 0; i < this.batchSize; i++) {
-      const j = this.perm[start + i]!;
-      this.xBuf.set(this.split.x.subarray(j * this.per, (j + 1) * this.per), i * this.per);
-      this.yBuf[i] = this.split.y[j]!;
-    }
+    gatherRows(this.split, this.per, this.perm, start, this.batchSize, this.xBuf, this.yBuf);
     return { x: this.xBuf, y: this.yBuf };
   }
 }
 
-/** Accuracy of the model on a split, in fixed-size batches (inference mode). */
+/** Accuracy of the model on a whole split, in fixed-size batches (inference mode). */
 export function evaluateAccuracy(
   model: LayersModel,
   split: Split,
@@ -139,11 +122,13 @@ export function evaluateAccuracy(
 ): number {
   if (split.n === 0) return 0;
   const per = shape[0] * shape[1] * shape[2];
+  const buf = new Float32Array(Math.min(EVAL_BATCH, split.n) * per);
   let correct = 0;
   for (let s = 0; s < split.n; s += EVAL_BATCH) {
     const m = Math.min(EVAL_BATCH, split.n - s);
+    sliceRows(split, per, s, m, buf);
     const pred = tf.tidy(() => {
-      const x = tf.tensor4d(split.x.subarray(s * per, (s + m) * per), [m, ...shape]);
+      const x = tf.tensor4d(buf.subarray(0, m * per), [m, ...shape]);
       return tf.argMax(model.predict(x) as Tensor, -1).dataSync();
     });
     for (let i = 0; i < m; i++) if (pred[i] === split.y[s + i]) correct++;
@@ -247,7 +232,7 @@ async function trainLoop(
   disposables.push(model, logitsModel);
   result.params = summary.params;
   result.macs = summary.macs;
-  const { batchSize, stepsPerEpoch, totalSteps } = planBudget(hp, input.training, data.train.n);
+  const { batchSize, stepsPerEpoch, steps: totalSteps } = childBudget(input.training, hp, data.train.n);
   const { vars, decayed } = trainables(model);
   const opt = new ChildOptimizer(hp.optimizer, hp.learningRate, hp.weightDecay, vars, decayed);
   disposables.push(opt);

@@ -7,7 +7,8 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { TrainerBackend } from '../../core/cost/model.js';
+import { parseS3Uri, trimPrefix } from '../../core/store/s3-uri.js';
+import { DEFAULT_TRAINER_PACKAGING, isBackendName, TRAINER_BACKEND } from '../../core/training/backends.js';
 import { createApiHandler, LINK_EXPIRY_SECONDS } from '../lib/api.js';
 import { stepContext, storeUri } from '../lib/context.js';
 
@@ -16,15 +17,22 @@ const s3 = new S3Client({});
 
 /** COSEARCH_STORE is s3://BUCKET[/PREFIX]; presigned links point into that bucket. */
 function bucketAndPrefix(): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(storeUri());
-  if (!m) throw new Error(`COSEARCH_STORE is not an s3:// URI: ${storeUri()}`);
-  return { bucket: m[1]!, prefix: m[2] ? `${m[2].replace(/\/$/, '')}/` : '' };
+  const { bucket, key } = parseS3Uri(storeUri());
+  const prefix = trimPrefix(key);
+  return { bucket, prefix: prefix ? `${prefix}/` : '' };
+}
+
+function trainerBackend(v: string | undefined) {
+  if (v === undefined || v === '') return TRAINER_BACKEND[DEFAULT_TRAINER_PACKAGING];
+  if (!isBackendName(v)) throw new Error(`COSEARCH_TRAINER_BACKEND is not a backend: ${v}`);
+  return v;
 }
 
 export const handler = createApiHandler({
   store: () => stepContext().store,
   datasetBuckets: (process.env.COSEARCH_DATASET_BUCKETS ?? '').split(',').filter(Boolean),
-  cost: { backend: (process.env.COSEARCH_TRAINER_BACKEND as TrainerBackend | undefined) ?? 'cpu' },
+  // Infra sets the backend its TrainChild function really runs (core/training/backends.ts).
+  cost: { backend: trainerBackend(process.env.COSEARCH_TRAINER_BACKEND) },
   presign: async (key) => {
     const { bucket, prefix } = bucketAndPrefix();
     return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` }), {

@@ -18,6 +18,7 @@ import { listAll, putJson, putJsonOnce, tryGetJson } from '../../core/store/json
 import { tryParseS3Uri } from '../../core/store/s3-uri.js';
 import { AlreadyExistsError, type Store } from '../../core/store/store.js';
 import { IdempotencyKey, ListQuery, SearchIdParam, StopQuery } from './api-schemas.js';
+import { methodsOf, type RouteId, routeOf } from './routes.js';
 
 export interface ExecutionStarter {
   /** Start the search loop for a stored search; returns an execution id or ARN. */
@@ -50,14 +51,19 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly issues?: SpecIssue[],
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult => ({
   statusCode,
-  headers: { 'content-type': 'application/json' },
+  headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });
 
@@ -303,28 +309,32 @@ export function createApiHandler(deps: ApiDeps) {
     return json(202, { searchId: id, status: 'stopped', executionsStopped: stopped, links: linksOf(id) });
   }
 
+  const operations: Record<
+    RouteId,
+    (store: Store, event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>
+  > = {
+    createSearch: postSearch,
+    listSearches,
+    getSearch: getStatus,
+    getResults,
+    stopSearch,
+  };
+
   // The Lambda context is not needed; it is accepted so the handler has Lambda's signature.
   return async (event: APIGatewayProxyEvent, _context?: unknown): Promise<APIGatewayProxyResult> => {
     try {
-      const route = `${event.httpMethod} ${event.resource}`;
-      const store = deps.store();
-      switch (route) {
-        case 'POST /searches':
-          return await postSearch(store, event);
-        case 'GET /searches':
-          return await listSearches(store, event);
-        case 'GET /searches/{id}':
-          return await getStatus(store, event);
-        case 'GET /searches/{id}/results':
-          return await getResults(store, event);
-        case 'POST /searches/{id}/stop':
-          return await stopSearch(store, event);
-        default:
-          throw new HttpError(404, `no route ${route}`);
+      const route = routeOf(event.httpMethod, event.resource);
+      if (!route) {
+        const allow = methodsOf(event.resource);
+        if (allow.length === 0) throw new HttpError(404, `no route ${event.httpMethod} ${event.resource}`);
+        throw new HttpError(405, `${event.httpMethod} is not allowed on ${event.resource}`, undefined, {
+          allow: allow.join(', '),
+        });
       }
+      return await operations[route.id](deps.store(), event);
     } catch (e) {
       if (e instanceof HttpError)
-        return json(e.status, { error: e.message, ...(e.issues ? { issues: e.issues } : {}) });
+        return json(e.status, { error: e.message, ...(e.issues ? { issues: e.issues } : {}) }, e.headers);
       console.error(e);
       return json(500, { error: 'internal error' });
     }

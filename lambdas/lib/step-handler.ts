@@ -1,7 +1,7 @@
 // A state-machine step as a middy handler: validate the event with zod, then call core.
 import middy from '@middy/core';
 import type { z } from 'zod';
-import type { StepContext } from '../../core/engine/steps.js';
+import type { StepContext } from '../../core/engine/state.js';
 import { formatIssues, zodIssues } from '../../core/spec/parse.js';
 import { stepContext } from './context.js';
 

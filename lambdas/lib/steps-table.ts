@@ -1,13 +1,11 @@
 // Each state-machine step: the schema of its event and the core function it calls.
 import { supernetChunk } from '../../core/engine/autohas.js';
-import {
-  finalizeSearch,
-  initSearch,
-  sampleCandidates,
-  simulateCandidate,
-  trainCandidate,
-  updatePolicy,
-} from '../../core/engine/steps.js';
+import { finalizeSearch } from '../../core/engine/finalize.js';
+import { initSearch } from '../../core/engine/init.js';
+import { sampleCandidates } from '../../core/engine/sample.js';
+import { simulateCandidate } from '../../core/engine/simulate.js';
+import { trainCandidate } from '../../core/engine/train.js';
+import { updatePolicy } from '../../core/engine/update.js';
 import { CandidateEvent, FinalizeEvent, InitEvent, IterationEvent, UpdateEvent } from './events.js';
 
 export const STEPS = {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressLine, progressPrinter } from '../../bin/progress.js';
-import { createSearch } from '../../core/engine/steps.js';
+import { createSearch } from '../../core/engine/create.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { runSession } from '../../local/session.js';
 import { tinySpec } from '../helpers/tiny-spec.js';

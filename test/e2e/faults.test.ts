@@ -5,16 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSearch } from '../../core/engine/create.js';
 import type { Evaluation } from '../../core/engine/evaluation.js';
 import { keys } from '../../core/engine/keys.js';
-import {
-  childSeed,
-  createSearch,
-  type PolicySnapshot,
-  type ProposalRecord,
-  specHashOf,
-} from '../../core/engine/steps.js';
-import { Controller } from '../../core/search/index.js';
+import { type PolicySnapshot, type ProposalRecord, specHashOf } from '../../core/engine/state.js';
+import { childSeed } from '../../core/engine/train.js';
+import { SpecBoundStrategy } from '../../core/search/index.js';
 import { SearchSpace } from '../../core/space/encoding.js';
 import type { Candidate } from '../../core/space/types.js';
 import { FileStore } from '../../core/store/file-store.js';
@@ -111,7 +107,7 @@ it('a search with failing children finishes, records why, and learns from surviv
 
   // Replay: observe() over the survivors' rewards reproduces every stored policy exactly.
   const space = new SearchSpace(spec);
-  const controller = new Controller(spec.strategy, space.cardinalities, specHashOf(spec), {
+  const controller = new SpecBoundStrategy(spec.strategy, space.cardinalities, specHashOf(spec), {
     groups: space.decisions.map((d) => d.group),
   });
   for (let k = 1; k <= 3; k++) {

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOOP_LIMITS } from '../../core/engine/steps.js';
+import { LOOP_LIMITS } from '../../core/engine/limits.js';
 import { buildApp, STACK_NAME } from '../../infra/build.js';
 import { parseConfig } from '../../infra/config.js';
 import { LAMBDA_DATA_DIR, MAX_RESERVED_CONCURRENCY } from '../../infra/function-defaults.js';
 import { INLINE_MAP_MAX_ITEMS, MAP_MAX_CONCURRENCY, STATE } from '../../infra/state-machine.js';
+import { ROUTES } from '../../lambdas/lib/routes.js';
 import { type CfnTemplate, localDefinition, type StateMachineDefinition } from '../../local/definition.js';
 
 const require = createRequire(import.meta.url);
@@ -167,9 +168,19 @@ describe('functions', () => {
 });
 
 describe('API', () => {
-  it('authorizes every method with AWS_IAM, including stop', () => {
+  it('has one method per row of the route table, each authorized with AWS_IAM', () => {
     const methods = Object.values(zip.template.findResources('AWS::ApiGateway::Method'));
-    expect(methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')).toHaveLength(5);
+    const paths = Object.fromEntries(
+      Object.entries(zip.template.findResources('AWS::ApiGateway::Resource')).map(([id, r]) => [
+        id,
+        r.Properties.PathPart as string,
+      ]),
+    );
+    const got = methods
+      .filter((m) => m.Properties.HttpMethod !== 'OPTIONS')
+      .map((m) => `${m.Properties.HttpMethod} ${paths[m.Properties.ResourceId.Ref as string]}`);
+    // Each route's last path segment, as the stack built it from the table.
+    expect(got.sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.resource.split('/').pop()}`).sort());
     for (const m of methods)
       if (m.Properties.HttpMethod !== 'OPTIONS') expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
   });

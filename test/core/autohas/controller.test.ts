@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Controller } from '../../../core/autohas/controller.js';
+import { AutohasController } from '../../../core/autohas/controller.js';
 import { Rng } from '../../../core/rng.js';
 import { softmax } from '../../../core/search/policy.js';
 import { SearchSpace } from '../../../core/space/encoding.js';
@@ -7,11 +7,11 @@ import { tinySpec } from './fixtures.js';
 
 const opts = { learningRate: 0.5, baselineDecay: 0.5, entropyWeight: 0, hpMode: 'sample' as const };
 
-describe('Controller', () => {
+describe('AutohasController', () => {
   const space = new SearchSpace(tinySpec());
 
   it('controls network, accelerator and hp-basis decisions only', () => {
-    const c = new Controller(space, opts);
+    const c = new AutohasController(space, opts);
     const names = c.controlled.map((i) => space.decisions[i]!.name);
     expect(names).toContain('network.stage1.kernel');
     expect(names).toContain('accelerator.rows');
@@ -22,7 +22,7 @@ describe('Controller', () => {
   });
 
   it('REINFORCE raises the probability of rewarded choices and lowers unrewarded ones', () => {
-    const c = new Controller(space, opts);
+    const c = new AutohasController(space, opts);
     const k = space.indexOf('network.stage0.kernel');
     const j = c.controlled.indexOf(k);
     const rng = Rng.fromSeed(2);
@@ -35,7 +35,7 @@ describe('Controller', () => {
   });
 
   it('hp decisions learn from the trial step gain; network decisions from the reward', () => {
-    const c = new Controller(space, opts);
+    const c = new AutohasController(space, opts);
     const lr = space.indexOf('hyperparameters.learningRate');
     const k = space.indexOf('network.stage0.kernel');
     const rng = Rng.fromSeed(5);
@@ -50,7 +50,7 @@ describe('Controller', () => {
   });
 
   it('an infeasible draw (no trial step, hpGain null) moves the network decisions only', () => {
-    const c = new Controller(space, opts);
+    const c = new AutohasController(space, opts);
     const lr = c.controlled.indexOf(space.indexOf('hyperparameters.learningRate'));
     const k = c.controlled.indexOf(space.indexOf('network.stage0.kernel'));
     const d = c.sample(Rng.fromSeed(6));
@@ -62,7 +62,7 @@ describe('Controller', () => {
   });
 
   it('mix mode does not sample hp bases and uses the softmax mix', () => {
-    const c = new Controller(space, { ...opts, hpMode: 'mix' });
+    const c = new AutohasController(space, { ...opts, hpMode: 'mix' });
     const d = c.sample(Rng.fromSeed(1));
     const lrBases = c.bases('learningRate').values;
     expect(d.hp.learningRate).toBeCloseTo(lrBases.reduce((a, b) => a + b, 0) / lrBases.length, 12);
@@ -72,7 +72,7 @@ describe('Controller', () => {
   });
 
   it('topK is the exact most-probable list, deterministic, and state round-trips', () => {
-    const c = new Controller(space, opts);
+    const c = new AutohasController(space, opts);
     const rng = Rng.fromSeed(3);
     for (let i = 0; i < 30; i++) {
       const d = c.sample(rng);
@@ -87,7 +87,7 @@ describe('Controller', () => {
       return p.indexOf(Math.max(...p));
     });
     expect(c.controlled.map((i) => top[0]!.draw.tokens[i])).toEqual(argmax);
-    const d = new Controller(space, opts);
+    const d = new AutohasController(space, opts);
     d.setState(JSON.parse(JSON.stringify(c.state())));
     expect(d.topK(4).map((t) => t.draw.candidate.id)).toEqual(top.map((t) => t.draw.candidate.id));
     expect(() => d.setState({ ...c.state(), logits: [[0]] })).toThrow(/does not match/);
@@ -96,9 +96,9 @@ describe('Controller', () => {
   });
 
   it('topK reports the uniform probability of each choice: equal when fresh, lower once learned', () => {
-    const fresh = new Controller(space, opts);
+    const fresh = new AutohasController(space, opts);
     for (const t of fresh.topK(3)) expect(t.probability).toBeCloseTo(t.uniformProbability, 15);
-    const c = new Controller(space, opts);
+    const c = new AutohasController(space, opts);
     c.logits.forEach((l) => {
       l[0] = 3;
     });
@@ -108,10 +108,10 @@ describe('Controller', () => {
   });
 });
 
-describe('Controller.topK over plain-conv stages', () => {
+describe('AutohasController.topK over plain-conv stages', () => {
   it('lists distinct candidates: a conv stage does not split on its inactive expansion', () => {
     const space = new SearchSpace(tinySpec());
-    const c = new Controller(space, opts);
+    const c = new AutohasController(space, opts);
     // Every decision peaked on its first choice, expansions uniform, conv blocks near certain:
     // a beam that split on the inactive expansions would list the same candidate twice.
     c.logits.forEach((l, j) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   childTrainSeconds,
   costSoFar,
+  DEFAULT_COST_BACKEND,
   estimateCost,
   PRICES,
   STEP_PROFILE,
@@ -9,6 +10,7 @@ import {
   WORK_PROFILE,
 } from '../../../core/cost/model.js';
 import { SearchSpec, type SearchSpecInput } from '../../../core/spec/schema.js';
+import { DEFAULT_TRAINER_PACKAGING, TRAINER_BACKEND } from '../../../core/training/backends.js';
 
 const spec = (o: Partial<SearchSpecInput> = {}) => SearchSpec.parse(o);
 
@@ -17,12 +19,28 @@ describe('childTrainSeconds', () => {
     expect(childTrainSeconds(1e6, 1000, 'cpu')).toBeCloseTo(
       TRAINING_THROUGHPUT.cpu.overheadSeconds + (3 * 1e6 * 1000) / TRAINING_THROUGHPUT.cpu.macsPerSecond,
     );
-    expect(childTrainSeconds(1e6, 1000, 'cpu-fast')).toBeCloseTo(3 + 3e9 / 4e8);
+    expect(childTrainSeconds(1e6, 1000, 'cpu+js')).toBeCloseTo(
+      TRAINING_THROUGHPUT['cpu+js'].overheadSeconds + 3e9 / TRAINING_THROUGHPUT['cpu+js'].macsPerSecond,
+    );
     expect(childTrainSeconds(1e7, 1e4, 'tensorflow')).toBeLessThan(childTrainSeconds(1e7, 1e4, 'cpu'));
   });
 });
 
 describe('estimateCost', () => {
+  it('prices each sampled child with its own batch size and epochs (childBudget)', () => {
+    const small = estimateCost(spec({ space: { hyperparameters: { batchSize: [32] } } }));
+    const big = estimateCost(spec({ space: { hyperparameters: { batchSize: [256] } } }));
+    expect(big.trainExamplesPerChild).toBe(8 * small.trainExamplesPerChild);
+    const trainPart = (e: typeof small) =>
+      e.perChildTrainSeconds - TRAINING_THROUGHPUT[e.backend].overheadSeconds;
+    expect(trainPart(big) / trainPart(small)).toBeCloseTo(8, 1);
+  });
+
+  it('prices what the default cloud trainer runs, whoever asks', () => {
+    expect(estimateCost(spec()).backend).toBe(TRAINER_BACKEND[DEFAULT_TRAINER_PACKAGING]);
+    expect(DEFAULT_COST_BACKEND).toBe(TRAINER_BACKEND.zip);
+  });
+
   it('adds up its parts and is deterministic', () => {
     const e = estimateCost(spec());
     expect(e.totalUSD).toBeGreaterThan(0);
@@ -67,8 +85,8 @@ describe('costSoFar', () => {
     const gbs = STEP_PROFILE.trainerMemoryGB * 100 * PRICES.lambdaGBSecond.arm64;
     const noTrain = costSoFar(s, { iteration: 1, candidatesEvaluated: 6, trained: 6, trainSeconds: 0 });
     expect(measured.lambdaUSD - noTrain.lambdaUSD).toBeCloseTo(gbs, 6);
-    // Cached children cost no training.
-    const cached = costSoFar(s, { iteration: 1, candidatesEvaluated: 6, trained: 6, cached: 6 });
+    // Cached children are not in `trained` (as in state.json): they cost no training.
+    const cached = costSoFar(s, { iteration: 1, candidatesEvaluated: 6, trained: 0 });
     expect(cached.trainSeconds).toBe(0);
   });
 
@@ -89,7 +107,8 @@ describe('AutoHAS', () => {
     expect(e.iterations).toBe(1);
     const retrainOnly = e.perChildTrainSeconds * 3;
     // The supernet: 7/3 of a training batch in MACs per step (weight step, trial step, validation).
-    const supernet = (7 * e.meanForwardMacs * 32 * 400) / TRAINING_THROUGHPUT['cpu-fast'].macsPerSecond;
+    const supernet =
+      (7 * e.meanForwardMacs * 32 * 400) / TRAINING_THROUGHPUT[DEFAULT_COST_BACKEND].macsPerSecond;
     expect(e.trainSeconds).toBeCloseTo(retrainOnly + supernet, 0);
     expect(e.transitions).toBeGreaterThanOrEqual(4 * WORK_PROFILE.transitionsPerSupernetChunk);
     // More supernet steps cost more.

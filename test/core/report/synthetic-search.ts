@@ -5,7 +5,7 @@ import { simulateNetwork } from '../../../core/accelerator/index.js';
 import type { Evaluation } from '../../../core/engine/evaluation.js';
 import { keys } from '../../../core/engine/keys.js';
 import { finalizeResults } from '../../../core/engine/results.js';
-import { newSearchState, type SearchState } from '../../../core/engine/steps.js';
+import { newSearchState, type SearchState } from '../../../core/engine/state.js';
 import { summarizeNetwork } from '../../../core/network/summary.js';
 import { Rng } from '../../../core/rng.js';
 import { SearchSpace } from '../../../core/space/encoding.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/rng.js';
-import { Controller, getStrategy } from '../../../core/search/index.js';
+import { getStrategy, SpecBoundStrategy } from '../../../core/search/index.js';
 import { addLstmGrad, initLstm, lstmLayout, runLstm } from '../../../core/search/lstm.js';
 import { StrategySpec } from '../../../core/spec/schema.js';
 
@@ -45,8 +45,8 @@ describe('LSTM controller', () => {
     }
   });
 
-  it('a Controller can run it although the spec enum does not list it', () => {
-    const c = new Controller(StrategySpec.parse({}), cards, 'h', { strategy: 'reinforce-lstm' });
+  it('a SpecBoundStrategy runs it by its spec name', () => {
+    const c = new SpecBoundStrategy(StrategySpec.parse({ name: 'reinforce-lstm' }), cards, 'h');
     const st = c.init();
     expect(st.kind).toBe('reinforce-lstm');
     expect(c.propose(st, 2, Rng.fromSeed(1)).tokens).toHaveLength(2);

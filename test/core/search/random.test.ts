@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/rng.js';
-import { Controller, getStrategy } from '../../../core/search/index.js';
-import { StrategySpec } from '../../../core/spec/schema.js';
+import { getStrategy, SpecBoundStrategy } from '../../../core/search/index.js';
+import { StrategyName, StrategySpec } from '../../../core/spec/schema.js';
 
 const spec = StrategySpec.parse({ name: 'random' });
 const cards = [3, 2, 4];
@@ -50,15 +50,16 @@ describe('random strategy', () => {
     const st = s.init(cards, spec);
     expect(() => s.propose({ ...st, version: 99 }, 1, Rng.fromSeed(1))).toThrow(/version 99/);
     expect(() => s.observe({ ...st, kind: 'evolution' }, [])).toThrow(/for "evolution"/);
-    const c1 = new Controller(spec, cards, 'spec-A');
-    const c2 = new Controller(spec, cards, 'spec-B');
+    const c1 = new SpecBoundStrategy(spec, cards, 'spec-A');
+    const c2 = new SpecBoundStrategy(spec, cards, 'spec-B');
     const st1 = c1.init();
     expect(() => c2.propose(st1, 1, Rng.fromSeed(1))).toThrow(/belongs to spec spec-A/);
     expect(() => c2.observe(st1, [])).toThrow(/belongs to spec spec-A/);
     expect(c1.propose(st1, 1, Rng.fromSeed(1)).tokens).toHaveLength(1);
   });
 
-  it('throws a clear error for a strategy it does not have', () => {
-    expect(() => getStrategy('autohas')).toThrow(/autohas.*not available/);
+  it('has every strategy the spec names, and throws a clear error for any other', () => {
+    for (const name of StrategyName.options) expect(getStrategy(name).name).toBe(name);
+    expect(() => getStrategy('tpe' as StrategyName)).toThrow(/tpe.*not available/);
   });
 });

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keys } from '../../../core/engine/keys.js';
-import type { SearchState } from '../../../core/engine/steps.js';
+import type { SearchState } from '../../../core/engine/state.js';
 import { FileStore } from '../../../core/store/file-store.js';
 import { getJson, putJson } from '../../../core/store/json.js';
 import { createApiHandler } from '../../../lambdas/lib/api.js';
+import { ROUTES } from '../../../lambdas/lib/routes.js';
 
 let dir: string;
 let store: FileStore;
@@ -331,11 +332,15 @@ describe('POST /searches/{id}/stop', () => {
   });
 });
 
-it('answers 404 for an unknown route, as JSON', async () => {
-  const r = await handler(event('DELETE', '/searches'));
+it('answers 404 for an unknown resource and 405 with Allow for an unknown method, as JSON', async () => {
+  const r = await handler(event('GET', '/nowhere'));
   expect(r.statusCode).toBe(404);
   expect(r.headers?.['content-type']).toBe('application/json');
-  expect(body(r).error).toMatch(/no route DELETE \/searches/);
+  expect(body(r).error).toMatch(/no route GET \/nowhere/);
+  const d = await handler(event('DELETE', '/searches'));
+  expect(d.statusCode).toBe(405);
+  expect(d.headers?.allow).toBe('POST, GET');
+  expect(body(d).error).toMatch(/DELETE is not allowed on \/searches/);
 });
 
 describe('OpenAPI document', () => {
@@ -349,9 +354,13 @@ describe('OpenAPI document', () => {
     const text = JSON.stringify(doc);
     for (const [, id] of text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
       expect(doc.components.schemas).toHaveProperty(id!);
-    expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/searches', '/searches/{id}', '/searches/{id}/results', '/searches/{id}/stop'].sort(),
+    // One operation per row of the route table, and nothing else.
+    const ops = Object.entries(doc.paths).flatMap(([path, byMethod]) =>
+      Object.entries(byMethod as Record<string, { operationId: string }>).map(
+        ([m, op]) => `${op.operationId} ${m.toUpperCase()} ${path}`,
+      ),
     );
+    expect(ops.sort()).toEqual(ROUTES.map((r) => `${r.id} ${r.method} ${r.resource}`).sort());
     expect(doc.paths['/searches'].post.responses).toHaveProperty('409');
     expect(doc.paths['/searches/{id}/stop'].post.responses).toHaveProperty('409');
   });

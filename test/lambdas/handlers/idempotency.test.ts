@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSearch } from '../../../core/engine/steps.js';
+import { createSearch } from '../../../core/engine/create.js';
 import { FileStore } from '../../../core/store/file-store.js';
 import { snapshot } from '../../helpers/snapshot.js';
 import { tinySpec } from '../../helpers/tiny-spec.js';

@@ -1,0 +1,8 @@
+// The loop's shape, shared by the engine, the cost model and the state machine (infra). No
+// imports: `cdk synth` reads these without loading the trainer.
+export const LOOP_LIMITS = {
+  /** Batches above this are evaluated by the Distributed Map, which reads the list from S3. */
+  inlineMapMaxItems: 100,
+  /** Continue-as-new after every this many iterations (the history limit is 25,000 events). */
+  iterationsPerExecution: 10,
+} as const;

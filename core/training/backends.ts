@@ -1,0 +1,33 @@
+// The one vocabulary of training backends, shared by the trainer, results.json, the cost model,
+// the CLI and infra. Pure data: importing it never loads tfjs.
+
+/** Every backend a child can train on, fastest first: the order `auto` tries them in. */
+export const BACKEND_NAMES = ['tensorflow', 'cpu+native', 'cpu+js', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** What a caller may ask for: `auto` (the fastest that loads here) or one backend by name. */
+export const BACKEND_CHOICES = ['auto', ...BACKEND_NAMES] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export function isBackendName(s: string): s is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(s);
+}
+
+/** The kernel pack a `cpu+<pack>` backend installs over tfjs's cpu backend, else undefined. */
+export function kernelPackOf(name: BackendName): string | undefined {
+  return name.startsWith('cpu+') ? name.slice('cpu+'.length) : undefined;
+}
+
+/** How the cloud trainer is packaged (infra context `cosearch:trainer`). */
+export type TrainerPackaging = 'zip' | 'image';
+export const DEFAULT_TRAINER_PACKAGING: TrainerPackaging = 'zip';
+
+/**
+ * The backend each packaging really runs. The zip bundle has no g++ (so no native pack) and no
+ * libtensorflow; the container image installs tfjs-node. Infra sets the API's pricing from this,
+ * and `cosearch validate` prices the default packaging, so every caller quotes the same cost.
+ */
+export const TRAINER_BACKEND: Record<TrainerPackaging, BackendName> = {
+  zip: 'cpu+js',
+  image: 'tensorflow',
+};
