@@ -4,30 +4,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Store } from '../core/store/store.js';
 import { createApiHandler } from '../lambdas/lib/api.js';
+import { matchResource, methodsOf, routeOf } from '../lambdas/lib/routes.js';
 import { runSession } from './session.js';
 
 /** API Gateway's payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-const ROUTES = ['/searches', '/searches/{id}', '/searches/{id}/results', '/searches/{id}/stop'];
-
-/** The API Gateway resource a path matches, with its path parameters. */
-export function matchRoute(path: string): { resource: string; params: Record<string, string> } | undefined {
-  const parts = path.split('/').filter(Boolean);
-  for (const r of ROUTES) {
-    const rp = r.split('/').filter(Boolean);
-    if (rp.length !== parts.length) continue;
-    const params: Record<string, string> = {};
-    let ok = true;
-    rp.forEach((seg, i) => {
-      const m = /^\{(\w+)\}$/.exec(seg);
-      if (m) params[m[1]!] = decodeURIComponent(parts[i]!);
-      else if (seg !== parts[i]) ok = false;
-    });
-    if (ok) return { resource: r, params };
-  }
-  return undefined;
-}
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -82,8 +63,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const route = matchRoute(url.pathname);
+      const route = matchResource(url.pathname);
       if (!route) return send(res, 404, JSON.stringify({ error: `no route ${req.method} ${url.pathname}` }));
+      // As API Gateway does: only the table's methods reach the handler.
+      if (!routeOf(req.method ?? 'GET', route.resource)) {
+        const allow = methodsOf(route.resource).join(', ');
+        return send(
+          res,
+          405,
+          JSON.stringify({ error: `${req.method} is not allowed on ${route.resource}` }),
+          {
+            allow,
+          },
+        );
+      }
       const body = await readBody(req);
       if (body === undefined)
         return send(res, 413, JSON.stringify({ error: `body larger than ${MAX_BODY_BYTES} bytes` }));

@@ -18,6 +18,7 @@ import {
   SearchStatusResponse,
   StopResponse,
 } from './api-schemas.js';
+import { ROUTES, type RouteId } from './routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -61,8 +62,99 @@ const idParam = {
 };
 const iam = [{ sigv4: [] }];
 
-export function buildOpenApi(): Json {
+/** What each route documents beyond the route table's method, path and summary. */
+function operations(): Record<RouteId, Json> {
   const idem = z.toJSONSchema(IdempotencyKey, { target: 'openapi-3.0' });
+  return {
+    createSearch: {
+      parameters: [
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'Same key and body give the same search; the same key with another body is a 409.',
+          schema: idem,
+        },
+      ],
+      requestBody: {
+        required: false,
+        description: `A search spec (at most ${MAX_SPEC_BYTES} bytes); {} or no body is the built-in example.`,
+        content: { 'application/json': { schema: ref('SearchSpec') } },
+      },
+      responses: {
+        '202': jsonBody('CreateSearchResponse', 'Started (or the same search again, for a reused key)'),
+        '400': error(
+          'Invalid spec (issues name every field), non-JSON body, bad Idempotency-Key, file:// dataset',
+        ),
+        '403': error('s3:// dataset in a bucket that is not allowed'),
+        '409': error('Idempotency-Key reused with a different body'),
+        '413': error('Body too large'),
+      },
+    },
+    listSearches: {
+      parameters: [
+        {
+          name: 'limit',
+          in: 'query',
+          schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+        },
+        { name: 'nextToken', in: 'query', schema: { type: 'string', maxLength: 2048 } },
+      ],
+      responses: {
+        '200': jsonBody('SearchListResponse', 'One page of searches'),
+        '400': error('Bad limit, nextToken or unknown query parameter'),
+      },
+    },
+    getSearch: {
+      parameters: [idParam],
+      responses: {
+        '200': jsonBody('SearchStatusResponse', 'Status'),
+        '400': error('Invalid search id'),
+        '404': error('No such search'),
+      },
+    },
+    getResults: {
+      parameters: [idParam],
+      responses: {
+        '200': jsonBody('ResultsResponse', 'Results'),
+        '400': error('Invalid search id'),
+        '404': error('No such search'),
+        '409': error('No results yet'),
+      },
+    },
+    stopSearch: {
+      parameters: [
+        idParam,
+        {
+          name: 'force',
+          in: 'query',
+          description: 'true: also StopExecution at once (hard fallback; no Finalize, no results)',
+          schema: { type: 'string', enum: ['true', 'false'] },
+        },
+      ],
+      responses: {
+        '202': jsonBody('StopResponse', 'Stop requested'),
+        '400': error('Invalid search id'),
+        '404': error('No such search'),
+        '409': error('The search has already finished'),
+      },
+    },
+  };
+}
+
+/** The paths object, one operation per row of the route table. */
+function paths(): Json {
+  const ops = operations();
+  const out: Record<string, Json> = {};
+  for (const r of ROUTES)
+    out[r.resource] = {
+      ...(out[r.resource] ?? {}),
+      [r.method.toLowerCase()]: { operationId: r.id, summary: r.summary, ...ops[r.id] },
+    };
+  return out;
+}
+
+export function buildOpenApi(): Json {
   return {
     openapi: '3.0.3',
     info: {
@@ -74,94 +166,7 @@ export function buildOpenApi(): Json {
         'Every error is a JSON body {error, issues?} naming the problem.',
     },
     security: iam,
-    paths: {
-      '/searches': {
-        post: {
-          summary: 'Start a search',
-          parameters: [
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              description: 'Same key and body give the same search; the same key with another body is a 409.',
-              schema: idem,
-            },
-          ],
-          requestBody: {
-            required: false,
-            description: `A search spec (at most ${MAX_SPEC_BYTES} bytes); {} or no body is the built-in example.`,
-            content: { 'application/json': { schema: ref('SearchSpec') } },
-          },
-          responses: {
-            '202': jsonBody('CreateSearchResponse', 'Started (or the same search again, for a reused key)'),
-            '400': error(
-              'Invalid spec (issues name every field), non-JSON body, bad Idempotency-Key, file:// dataset',
-            ),
-            '403': error('s3:// dataset in a bucket that is not allowed'),
-            '409': error('Idempotency-Key reused with a different body'),
-            '413': error('Body too large'),
-          },
-        },
-        get: {
-          summary: 'List searches',
-          parameters: [
-            {
-              name: 'limit',
-              in: 'query',
-              schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-            },
-            { name: 'nextToken', in: 'query', schema: { type: 'string', maxLength: 2048 } },
-          ],
-          responses: {
-            '200': jsonBody('SearchListResponse', 'One page of searches'),
-            '400': error('Bad limit, nextToken or unknown query parameter'),
-          },
-        },
-      },
-      '/searches/{id}': {
-        get: {
-          summary: 'Status, progress and cost so far',
-          parameters: [idParam],
-          responses: {
-            '200': jsonBody('SearchStatusResponse', 'Status'),
-            '400': error('Invalid search id'),
-            '404': error('No such search'),
-          },
-        },
-      },
-      '/searches/{id}/results': {
-        get: {
-          summary: 'Pareto front with presigned links, and estimated vs actual cost',
-          parameters: [idParam],
-          responses: {
-            '200': jsonBody('ResultsResponse', 'Results'),
-            '400': error('Invalid search id'),
-            '404': error('No such search'),
-            '409': error('No results yet'),
-          },
-        },
-      },
-      '/searches/{id}/stop': {
-        post: {
-          summary: 'Stop a search cleanly: the loop ends through Finalize and still writes results',
-          parameters: [
-            idParam,
-            {
-              name: 'force',
-              in: 'query',
-              description: 'true: also StopExecution at once (hard fallback; no Finalize, no results)',
-              schema: { type: 'string', enum: ['true', 'false'] },
-            },
-          ],
-          responses: {
-            '202': jsonBody('StopResponse', 'Stop requested'),
-            '400': error('Invalid search id'),
-            '404': error('No such search'),
-            '409': error('The search has already finished'),
-          },
-        },
-      },
-    },
+    paths: paths(),
     components: {
       securitySchemes: {
         sigv4: {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../core/store/file-store.js';
-import { matchRoute, type RunningServer, serve } from '../../local/api-server.js';
+import { type RunningServer, serve } from '../../local/api-server.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 let dir: string;
@@ -80,12 +80,15 @@ describe('cosearch serve', () => {
     }
   });
 
-  it('matches API Gateway resources', () => {
-    expect(matchRoute('/searches/abc/results')).toEqual({
-      resource: '/searches/{id}/results',
-      params: { id: 'abc' },
-    });
-    expect(matchRoute('/searches/')).toEqual({ resource: '/searches', params: {} });
-    expect(matchRoute('/other')).toBeUndefined();
+  it('answers 405 with Allow for a method a known route does not have', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', '/searches/abc', 'GET'],
+      ['PUT', '/searches', 'POST, GET'],
+      ['GET', '/searches/abc/stop', 'POST'],
+    ] as const) {
+      const r = await fetch(`${server.url}${path}`, { method });
+      expect([method, path, r.status, r.headers.get('allow')]).toEqual([method, path, 405, allow]);
+      expect(((await r.json()) as { error: string }).error).toContain(`${method} is not allowed`);
+    }
   });
 });
