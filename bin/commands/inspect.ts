@@ -8,9 +8,9 @@ import type { Store } from '../../core/store/store.js';
 import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
 import { openStoreFlag, searchIdArg, storeOption } from './store-flag.js';
 
+/** The searches of the index createSearch writes: the same list as GET /searches. */
 async function searchIds(store: Store): Promise<string[]> {
-  const all = await listAll(store, keys.searchesPrefix);
-  return [...new Set(all.filter((k) => k.endsWith('/state.json')).map((k) => k.split('/')[1]!))].sort();
+  return (await listAll(store, keys.searchIndexPrefix)).map(keys.searchIdOfIndexKey).sort();
 }
 
 async function stateOf(store: Store, id: string): Promise<SearchState> {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { unsupportedIssues } from '../../core/engine/support.js';
+import { assertRunnable, SpecNotRunnableError } from '../../core/engine/create.js';
 import { exampleSpec, formatIssues, parseSpecText } from '../../core/spec/parse.js';
 import type { SearchSpec } from '../../core/spec/schema.js';
 import { UsageError } from '../cli.js';
@@ -7,8 +7,12 @@ import { UsageError } from '../cli.js';
 /** A runnable spec, or a UsageError naming the field. */
 export async function loadRunnableSpec(path: string | undefined): Promise<SearchSpec> {
   const spec = await loadSpecFile(path);
-  const issues = unsupportedIssues(spec);
-  if (issues.length) throw new UsageError(`${path ?? 'spec'} cannot run as given:\n${formatIssues(issues)}`);
+  try {
+    assertRunnable(spec);
+  } catch (e) {
+    if (!(e instanceof SpecNotRunnableError)) throw e;
+    throw new UsageError(`${path ?? 'spec'} cannot run as given:\n${formatIssues(e.issues)}`);
+  }
   return spec;
 }
 

@@ -16,6 +16,12 @@ export class SpecNotRunnableError extends Error {
   }
 }
 
+/** Refuses a spec the engine cannot run as given, before anything is written. */
+export function assertRunnable(spec: SearchSpec): void {
+  const issues = unsupportedIssues(spec);
+  if (issues.length) throw new SpecNotRunnableError(issues);
+}
+
 /** One entry of the search index (`GET /searches`, `cosearch ls`). */
 export interface SearchIndexEntry {
   searchId: string;
@@ -38,8 +44,7 @@ export async function createSearch(
   options: CreateOptions | (() => number) = {},
 ): Promise<{ searchId: string; specHash: string }> {
   const now = (typeof options === 'function' ? options : options.now) ?? Date.now;
-  const issues = unsupportedIssues(spec);
-  if (issues.length) throw new SpecNotRunnableError(issues);
+  assertRunnable(spec);
   const specHash = specHashOf(spec);
   const at = new Date(now()).toISOString();
   await putJsonOnce(store, keys.spec(searchId), spec);

@@ -11,6 +11,8 @@ export const keys = {
   /** One small object per search started through the API: GET /searches pages over these. */
   searchIndexPrefix: 'index/searches/',
   searchIndex: (id: string) => `index/searches/${assertSearchId(id)}.json`,
+  /** The search id an index key names (the inverse of searchIndex). */
+  searchIdOfIndexKey: (key: string) => key.slice('index/searches/'.length).replace(/\.json$/, ''),
   /** POST /searches Idempotency-Key records, by a hash of the key. */
   idempotency: (keyHash: string) => `idempotency/${keyHash}.json`,
   root: (id: string) => `searches/${assertSearchId(id)}/`,

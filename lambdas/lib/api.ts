@@ -4,13 +4,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { type CostOptions, costSoFar, estimateCost } from '../../core/cost/model.js';
-import { createSearch } from '../../core/engine/create.js';
+import { assertRunnable, createSearch, SpecNotRunnableError } from '../../core/engine/create.js';
 import type { Evaluation } from '../../core/engine/evaluation.js';
 import { newSearchId } from '../../core/engine/ids.js';
 import { keys } from '../../core/engine/keys.js';
 import { loadEvaluations } from '../../core/engine/results.js';
 import { loadSpec, type SearchState } from '../../core/engine/state.js';
-import { unsupportedIssues } from '../../core/engine/support.js';
 import { hashOf } from '../../core/hash.js';
 import { MAX_SPEC_BYTES, parseSpec, type SpecIssue, zodIssues } from '../../core/spec/parse.js';
 import type { SearchSpec } from '../../core/spec/schema.js';
@@ -165,13 +164,12 @@ export function createApiHandler(deps: ApiDeps) {
     const r = parseSpec(raw);
     if (!r.ok) throw new HttpError(400, `invalid spec: ${r.issues.map((i) => i.path).join(', ')}`, r.issues);
     const spec = r.value;
-    const unsupported = unsupportedIssues(spec);
-    if (unsupported.length)
-      throw new HttpError(
-        400,
-        `spec cannot run as given: ${unsupported.map((i) => i.path).join(', ')}`,
-        unsupported,
-      );
+    try {
+      assertRunnable(spec);
+    } catch (e) {
+      if (e instanceof SpecNotRunnableError) throw new HttpError(400, e.message, e.issues);
+      throw e;
+    }
     checkDataset(spec, store, deps);
     const estimate = estimateCost(spec, deps.cost);
     const reply = (searchId: string, status: string, extra: object = {}) =>
@@ -202,11 +200,6 @@ export function createApiHandler(deps: ApiDeps) {
       searchId = record.searchId;
     }
     await createSearch(store, spec, searchId, now);
-    await putJsonOnce(store, keys.searchIndex(searchId), {
-      searchId,
-      name: spec.name,
-      createdAt: new Date(now()).toISOString(),
-    });
     const executionId = await deps.starter().start(searchId);
     return reply(searchId, 'running', { executionId });
   }
@@ -224,7 +217,7 @@ export function createApiHandler(deps: ApiDeps) {
       throw e;
     }
     // Index keys are index/searches/{id}.json: the ids come from the keys alone.
-    const searches = page.keys.map((k) => k.slice(keys.searchIndexPrefix.length).replace(/\.json$/, ''));
+    const searches = page.keys.map(keys.searchIdOfIndexKey);
     return json(200, { searches, nextToken: page.nextToken ?? null });
   }
 

@@ -66,6 +66,44 @@ describe('a 2-iteration × 3-candidate search', () => {
     for (const p of results.paretoFront) expect(all).toContain(`${keys.model('e2e-basic', p.cid)}model.json`);
   });
 
+  it('state.json and results.json count trained, cached and evaluated children alike', async () => {
+    const store = new FileStore(join(dir, 'counts'));
+    // One candidate in the whole space: iteration 2 answers it from the cache.
+    const spec = tinySpec({
+      space: {
+        network: {
+          stages: 1,
+          stemFilters: [8],
+          blockType: ['conv'],
+          kernel: [3],
+          filters: [8],
+          layers: [1],
+          stride: [1],
+        },
+        accelerator: {
+          template: 'systolic',
+          rows: [4],
+          cols: [4],
+          dataflow: ['os'],
+          ifmapSramKB: [16],
+          filterSramKB: [16],
+          ofmapSramKB: [16],
+        },
+        hyperparameters: { learningRate: [0.01], weightDecay: [0] },
+      },
+      strategy: { name: 'random', iterations: 2, batchSize: 2, seed: 3 },
+    });
+    await createSearch(store, spec, 'e2e-counts');
+    await runLocalExecution({ store }, 'e2e-counts', { definition });
+    const state = await getJson<Record<string, number>>(store, keys.state('e2e-counts'));
+    const results = await getJson<Record<string, number>>(store, keys.results('e2e-counts'));
+    const counters = ['candidatesEvaluated', 'trained', 'cached', 'infeasible'] as const;
+    expect(Object.fromEntries(counters.map((c) => [c, results[c]]))).toEqual(
+      Object.fromEntries(counters.map((c) => [c, state[c]])),
+    );
+    expect(state).toMatchObject({ candidatesEvaluated: 2, trained: 1, cached: 1 });
+  });
+
   it('never trains a candidate that breaks a hard area limit', async () => {
     const store = new FileStore(join(dir, 'b'));
     const base = tinySpec();
