@@ -6,7 +6,7 @@ import {
   parseTopologyCsv,
   ScaleSimInputError,
 } from '../../core/accelerator/scalesim-io.js';
-import { AcceleratorConfigSchema, NetworkSummarySchema } from '../../core/accelerator/schema.js';
+import { AcceleratorConfigSchema, InputSchema, NetworkSummarySchema } from '../../core/accelerator/schema.js';
 import { exactLayer } from '../../core/accelerator/systolic/exact.js';
 import { fastLayer } from '../../core/accelerator/systolic/fast.js';
 import {
@@ -15,6 +15,11 @@ import {
   systolicLayerEnergyPJ,
 } from '../../core/accelerator/systolic/template.js';
 import type { OperandCounts } from '../../core/accelerator/types.js';
+import { archFileSchema } from '../../core/network/arch-schema.js';
+import type { NetworkSummary } from '../../core/network/layers.js';
+import { InfeasibleArchError } from '../../core/network/mobile-cnn.js';
+import { summarizeNetwork } from '../../core/network/summary.js';
+import type { AcceleratorConfig } from '../../core/space/types.js';
 import { formatIssues, parseWith } from '../../core/spec/parse.js';
 import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
 
@@ -33,7 +38,15 @@ interface JsonLayer {
 
 interface JsonReport {
   layers: JsonLayer[];
-  totals: { totalCycles: number; stallCycles: number; energyPJ: number; areaMM2: number };
+  totals: {
+    totalCycles: number;
+    /** The part of totalCycles SCALE-Sim models (array work) and the vector-unit part it does not. */
+    arrayCycles: number;
+    vectorCycles: number;
+    stallCycles: number;
+    energyPJ: number;
+    areaMM2: number;
+  };
 }
 
 async function readText(path: string, what: string): Promise<string> {
@@ -47,19 +60,55 @@ async function readText(path: string, what: string): Promise<string> {
 }
 
 /** A flag value that is inline JSON (starts with `{`) or the path of a JSON file. */
-async function readJson<S extends z.ZodType>(flag: string, value: string, schema: S): Promise<z.infer<S>> {
+async function readJson(flag: string, value: string): Promise<{ raw: unknown; where: string }> {
   const inline = value.trimStart().startsWith('{');
   const where = inline ? `--${flag}` : value;
   const text = inline ? value : await readText(value, `--${flag} file`);
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return { raw: JSON.parse(text), where };
   } catch (e) {
     throw new UsageError(`${where}: not valid JSON: ${(e as Error).message}`);
   }
+}
+
+function validate<S extends z.ZodType>(where: string, raw: unknown, schema: S, what = ''): z.infer<S> {
   const r = parseWith(schema, raw);
-  if (!r.ok) throw new UsageError(`${where} is not valid:\n${formatIssues(r.issues)}`);
+  if (!r.ok) throw new UsageError(`${where} is not ${what || 'valid'}:\n${formatIssues(r.issues)}`);
   return r.value;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * --network: a layer summary ({inputShape, numClasses, layers}), or an architecture as
+ * `cosearch train --arch` and results.json hold it: a mobile-cnn NetworkArch, a candidate
+ * {network, accelerator?, hyperparameters?}, or a results.json entry {candidate: {...}}. An
+ * architecture is summarized on `shape` with `classes` outputs; a candidate's accelerator is used
+ * when --accelerator is not given.
+ */
+function readNetwork(
+  where: string,
+  raw: unknown,
+  shape: [number, number, number],
+  classes: number,
+): { network: NetworkSummary; accelerator?: unknown } {
+  if (isObject(raw) && 'layers' in raw) return { network: validate(where, raw, NetworkSummarySchema) };
+  const cand = isObject(raw) && isObject(raw.candidate) ? raw.candidate : raw;
+  const arch = validate(
+    where,
+    cand,
+    archFileSchema(cand),
+    'a layer summary or an architecture (a mobile-cnn NetworkArch, a candidate {network, ...} or a results.json entry {candidate})',
+  );
+  let network: NetworkSummary;
+  try {
+    network = summarizeNetwork(arch.network, shape, classes);
+  } catch (e) {
+    if (e instanceof InfeasibleArchError) throw new UsageError(`${where}: ${e.message}`);
+    throw e;
+  }
+  return isObject(cand) && 'accelerator' in cand ? { network, accelerator: cand.accelerator } : { network };
 }
 
 function fromCfg(
@@ -82,7 +131,14 @@ function fromCfg(
   const a = systolicArray(cfg.config);
   const report: JsonReport = {
     layers: [],
-    totals: { totalCycles: 0, stallCycles: 0, energyPJ: 0, areaMM2: systolicArea(cfg.config) },
+    totals: {
+      totalCycles: 0,
+      arrayCycles: 0,
+      vectorCycles: 0,
+      stallCycles: 0,
+      energyPJ: 0,
+      areaMM2: systolicArea(cfg.config),
+    },
   };
   for (const l of layers) {
     const r = fast ? fastLayer(l, a) : exactLayer(l, a);
@@ -99,6 +155,7 @@ function fromCfg(
       energyPJ,
     });
     report.totals.totalCycles += r.totalCycles;
+    report.totals.arrayCycles += r.totalCycles;
     report.totals.stallCycles += r.stallCycles;
     report.totals.energyPJ += energyPJ;
   }
@@ -107,9 +164,24 @@ function fromCfg(
 
 const ZERO: OperandCounts = { ifmapReads: 0, filterReads: 0, ofmapWrites: 0 };
 
-async function fromSpec(accelerator: string, network: string, fast: boolean): Promise<JsonReport> {
-  const config = await readJson('accelerator', accelerator, AcceleratorConfigSchema);
-  const net = await readJson('network', network, NetworkSummarySchema);
+async function fromSpec(
+  accelerator: string | undefined,
+  network: string,
+  shape: [number, number, number],
+  classes: number,
+  fast: boolean,
+): Promise<JsonReport> {
+  let config: AcceleratorConfig | undefined;
+  if (accelerator !== undefined) {
+    const a = await readJson('accelerator', accelerator);
+    config = validate(a.where, a.raw, AcceleratorConfigSchema);
+  }
+  const n = await readJson('network', network);
+  const { network: net, accelerator: carried } = readNetwork(n.where, n.raw, shape, classes);
+  if (config === undefined) {
+    if (carried === undefined) throw new UsageError(`give --accelerator (${n.where} carries no accelerator)`);
+    config = validate(`${n.where} (accelerator)`, carried, AcceleratorConfigSchema);
+  }
   let m: ReturnType<typeof simulateNetwork>;
   try {
     m = simulateNetwork(net, config, fast ? 'fast' : 'exact');
@@ -130,6 +202,8 @@ async function fromSpec(accelerator: string, network: string, fast: boolean): Pr
     })),
     totals: {
       totalCycles: m.latencyCycles,
+      arrayCycles: m.arrayCycles,
+      vectorCycles: m.vectorCycles,
       stallCycles: m.layers.reduce((s, l) => s + l.stallCycles, 0),
       energyPJ: m.energyMJ * 1e9,
       areaMM2: m.areaMM2,
@@ -176,7 +250,33 @@ function table(r: JsonReport): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (row: string[]) =>
     row.map((x, i) => (i === 0 ? x.padEnd(widths[i] as number) : x.padStart(widths[i] as number))).join('  ');
-  return `${[line(head), ...rows.map(line)].join('\n')}\narea ${r.totals.areaMM2.toFixed(4)} mm²\n`;
+  const split =
+    r.totals.vectorCycles > 0
+      ? `\n${r.totals.arrayCycles} array cycles (SCALE-Sim's part) + ${r.totals.vectorCycles} vector-unit cycles (not modelled by SCALE-Sim)`
+      : '';
+  return `${[line(head), ...rows.map(line)].join('\n')}${split}\narea ${r.totals.areaMM2.toFixed(4)} mm²\n`;
+}
+
+/** --shape H,W,C and --classes N, with the built-in digits set's 8×8×1 and 10 as defaults. */
+function inputFlags(
+  shape: string | undefined,
+  classes: string | undefined,
+): { shape: [number, number, number]; classes: number } {
+  const raw = {
+    shape:
+      shape === undefined ? [8, 8, 1] : shape.split(',').map((v) => (/^\s*\d+\s*$/.test(v) ? Number(v) : v)),
+    classes: classes === undefined ? 10 : /^\d+$/.test(classes) ? Number(classes) : classes,
+  };
+  const r = InputSchema.safeParse(raw);
+  if (!r.success)
+    throw new UsageError(
+      r.error.issues
+        .map(
+          (i) => `--${String(i.path[0])}${i.path.length > 1 ? `[${String(i.path[1])}]` : ''}: ${i.message}`,
+        )
+        .join('\n'),
+    );
+  return r.data;
 }
 
 export const command: Command = {
@@ -184,7 +284,11 @@ export const command: Command = {
   summary: 'Simulate an accelerator: SCALE-Sim .cfg + topology CSV, or our accelerator + network JSON',
   usage:
     'cosearch simulate --config FILE.cfg --topology FILE.csv [--gemm] [--fast] [--json]\n' +
-    '       cosearch simulate --accelerator JSON|FILE --network JSON|FILE [--fast] [--json]',
+    '       cosearch simulate [--accelerator JSON|FILE] --network JSON|FILE [--shape H,W,C] [--classes N] [--fast] [--json]\n' +
+    '  --network takes a layer summary, or an architecture as `cosearch train --arch` and results.json hold\n' +
+    '  it (a NetworkArch, a candidate {network, accelerator, ...}, or a results.json entry {candidate});\n' +
+    '  an architecture is laid out on --shape (default 8,8,1, the built-in digits) with --classes outputs\n' +
+    "  (default 10). A candidate's own accelerator is used when --accelerator is not given.",
   async run(argv) {
     const { values } = parseFlags(
       argv,
@@ -196,6 +300,8 @@ export const command: Command = {
         json: { type: 'boolean' },
         accelerator: { type: 'string' },
         network: { type: 'string' },
+        shape: { type: 'string' },
+        classes: { type: 'string' },
       },
       false,
     );
@@ -213,12 +319,13 @@ export const command: Command = {
       const cfgText = await readText(values.config, 'config');
       const topoText = await readText(values.topology, 'topology');
       report = fromCfg(cfgText, values.config, topoText, values.topology, values.gemm === true, fast);
-    } else if (values.accelerator !== undefined && values.network !== undefined) {
+    } else if (values.network !== undefined) {
       if (values.gemm) throw new UsageError('--gemm applies to --topology files only');
-      report = await fromSpec(values.accelerator, values.network, fast);
+      const { shape, classes } = inputFlags(values.shape, values.classes);
+      report = await fromSpec(values.accelerator, values.network, shape, classes, fast);
     } else
       throw new UsageError(
-        `give --config and --topology, or --accelerator and --network\n\nUsage: ${this.usage}`,
+        `give --config and --topology, or --network (and --accelerator)\n\nUsage: ${this.usage}`,
       );
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : table(report));
     return 0;

@@ -9,6 +9,8 @@ import type { AcceleratorMetrics, AcceleratorTemplate, SimulationTier } from './
 export type { GemmWork, VectorWork, Work } from './lowering.js';
 export { lowerLayer, lowerNetwork } from './lowering.js';
 export {
+  type LatencySplit,
+  latencySplit,
   parseScaleSimCfg,
   parseTopologyCsv,
   type ScaleSimCfg,

@@ -13,6 +13,7 @@ import type { NetworkSummary } from '../network/layers.js';
 import type { SystolicConfig } from '../space/types.js';
 import { lowerNetwork } from './lowering.js';
 import { type ConvShape, gemmAsConv, shapeProblems } from './systolic/layer.js';
+import type { AcceleratorMetrics, SimulationTier } from './types.js';
 
 /** Bad SCALE-Sim input: names the file, the line (1-based) and the field. */
 export class ScaleSimInputError extends Error {
@@ -257,4 +258,39 @@ export function toTopologyCsv(network: NetworkSummary): string {
     );
   }
   return `${rows.join('\n')}\n`;
+}
+
+/**
+ * What the exported SCALE-Sim files cover of a simulated latency (written as latency.json beside
+ * them): SCALE-Sim models the array (GEMM) work of topology.csv; the vector-unit work (batch-norm,
+ * activations, pooling, residual adds, softmax) has no SCALE-Sim equivalent and is listed here.
+ */
+export interface LatencySplit {
+  tier: SimulationTier;
+  clockMHz: number;
+  /** The simulated latency: scaleSimCycles + vectorCycles. */
+  latencyCycles: number;
+  /** Array work: what `cosearch simulate --config scalesim.cfg --topology topology.csv` reports. */
+  scaleSimCycles: number;
+  vectorCycles: number;
+  vectorLayers: { name: string; cycles: number }[];
+  note: string;
+}
+
+export function latencySplit(m: AcceleratorMetrics, clockMHz: number): LatencySplit {
+  const tierNote =
+    m.tier === 'exact'
+      ? 'SCALE-Sim v2 reports scaleSimCycles for topology.csv on scalesim.cfg.'
+      : 'With InterfaceBandwidth CALC the fast tier equals SCALE-Sim; with USER it is an estimate (run `cosearch simulate` without --fast for the exact figure).';
+  return {
+    tier: m.tier,
+    clockMHz,
+    latencyCycles: m.latencyCycles,
+    scaleSimCycles: m.arrayCycles,
+    vectorCycles: m.vectorCycles,
+    vectorLayers: m.layers
+      .filter((l) => l.kind === 'vector')
+      .map((l) => ({ name: l.name, cycles: l.cycles })),
+    note: `latencyCycles = scaleSimCycles (array work in topology.csv) + vectorCycles (vector-unit work, which SCALE-Sim does not model). ${tierNote}`,
+  };
 }

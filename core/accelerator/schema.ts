@@ -107,6 +107,12 @@ const VectorLayer = z.strictObject({
   params: count,
 });
 
+/** The input an architecture is laid out on to be simulated: [height, width, channels] and classes. */
+export const InputSchema = z.strictObject({
+  shape: z.tuple([pos, pos, pos]),
+  classes: pos,
+});
+
 export const NetworkSummarySchema = z.strictObject({
   inputShape: z.tuple([pos, pos, pos]),
   numClasses: pos,

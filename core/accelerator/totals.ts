@@ -19,10 +19,14 @@ export function networkMetrics(
   layers: LayerMetrics[],
   tech: TechnologyTable,
 ): AcceleratorMetrics {
+  let vectorCycles = 0;
+  for (const l of layers) if (l.kind === 'vector') vectorCycles += l.cycles;
   return {
     template: config.template,
     tier,
     latencyCycles: sums.cycles,
+    arrayCycles: sums.cycles - vectorCycles,
+    vectorCycles,
     latencyMs: sums.cycles / (config.clockMHz * 1e3),
     energyMJ: sums.energyPJ * 1e-9,
     areaMM2,

@@ -34,6 +34,13 @@ export interface AcceleratorMetrics {
   template: AcceleratorConfig['template'];
   tier: SimulationTier;
   latencyCycles: number;
+  /**
+   * The two parts of latencyCycles: array (GEMM) work, which SCALE-Sim models (the exported
+   * scalesim.cfg + topology.csv reproduce it), and vector-unit work (batch-norm, activations,
+   * pooling, residual adds, softmax), which it does not.
+   */
+  arrayCycles: number;
+  vectorCycles: number;
   latencyMs: number;
   energyMJ: number;
   areaMM2: number;

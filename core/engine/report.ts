@@ -51,7 +51,10 @@ export async function writeReport(store: Store, searchId: string): Promise<Writt
         await store.put(files.topology, toTopologyCsv(summary));
         configKeys.push(files.topology);
         // Re-simulated on the tier the search recorded, so both parts add up to its latency.
-        const rec = await tryGetJson<AcceleratorRecord>(store, keys.accelerator(searchId, e.iteration, e.cid));
+        const rec = await tryGetJson<AcceleratorRecord>(
+          store,
+          keys.accelerator(searchId, e.iteration, e.cid),
+        );
         const tier = rec?.metrics?.tier === 'exact' ? 'exact' : 'fast';
         const split = latencySplit(simulateNetwork(summary, acc, tier), acc.clockMHz);
         await store.put(files.latency, `${JSON.stringify(split, null, 1)}\n`);

@@ -6,7 +6,10 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../../bin/cli.js';
 import { command } from '../../../bin/commands/simulate.js';
+import { simulateNetwork } from '../../../core/accelerator/index.js';
 import { toScaleSimCfg } from '../../../core/accelerator/scalesim-io.js';
+import { DEFAULT_ARCH, DEFAULT_HYPERPARAMETERS } from '../../../core/network/defaults.js';
+import { summarizeNetwork } from '../../../core/network/summary.js';
 import { PE_ARRAY, SYSTOLIC, tinyNetwork } from '../../core/accelerator/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cosearch-sim-'));
@@ -53,7 +56,16 @@ describe('cosearch simulate', () => {
       'energyPJ',
     ]);
     expect(Object.keys(r.layers[0].sram)).toEqual(['ifmapReads', 'filterReads', 'ofmapWrites']);
-    expect(Object.keys(r.totals)).toEqual(['totalCycles', 'stallCycles', 'energyPJ', 'areaMM2']);
+    expect(Object.keys(r.totals)).toEqual([
+      'totalCycles',
+      'arrayCycles',
+      'vectorCycles',
+      'stallCycles',
+      'energyPJ',
+      'areaMM2',
+    ]);
+    // A topology is array work only: SCALE-Sim's part is the whole.
+    expect([r.totals.arrayCycles, r.totals.vectorCycles]).toEqual([r.totals.totalCycles, 0]);
     // 12x12 3x3 C=5 N=13 on 8x8 WS: K=45 → 6 row folds, N=13 → 2 col folds, L = 100+16+8−2.
     expect(r.layers[0].totalCycles).toBe(12 * 122 - 1);
     expect(r.layers[0].dram.ofmapWrites).toBeGreaterThanOrEqual(6 * 100 * 13);
@@ -91,6 +103,36 @@ describe('cosearch simulate', () => {
       await run(['--accelerator', JSON.stringify(PE_ARRAY), '--network', netFile, '--json', '--fast']),
     );
     expect(p.totals.areaMM2).toBeGreaterThan(0);
+  });
+
+  it('--network takes the architecture JSON of `cosearch train --arch` and results.json', async () => {
+    const arch = JSON.stringify(DEFAULT_ARCH);
+    const acc = JSON.stringify(SYSTOLIC);
+    const bare = JSON.parse(await run(['--accelerator', acc, '--network', arch, '--json']));
+    const summary = summarizeNetwork(DEFAULT_ARCH, [8, 8, 1], 10);
+    const m = simulateNetwork(summary, SYSTOLIC, 'exact');
+    expect(bare.totals.totalCycles).toBe(m.latencyCycles);
+    expect(bare.totals.arrayCycles + bare.totals.vectorCycles).toBe(m.latencyCycles);
+    expect(bare.totals.vectorCycles).toBeGreaterThan(0);
+    // A candidate carries its accelerator; --shape/--classes lay it out on another input.
+    const cand = JSON.stringify({
+      network: DEFAULT_ARCH,
+      accelerator: SYSTOLIC,
+      hyperparameters: DEFAULT_HYPERPARAMETERS,
+    });
+    const wide = JSON.parse(
+      await run(['--network', cand, '--shape', '28,28,1', '--classes', '10', '--json']),
+    );
+    const m28 = simulateNetwork(summarizeNetwork(DEFAULT_ARCH, [28, 28, 1], 10), SYSTOLIC, 'exact');
+    expect(wide.totals.totalCycles).toBe(m28.latencyCycles);
+    const entry = JSON.stringify({ cid: 'x', candidate: JSON.parse(cand) });
+    expect(JSON.parse(await run(['--network', entry, '--json'])).totals.totalCycles).toBe(m.latencyCycles);
+    await expect(command.run(['--network', arch])).rejects.toThrow(/give --accelerator/);
+    await expect(command.run(['--network', cand, '--shape', '8,8'])).rejects.toThrow(/--shape/);
+    await expect(command.run(['--network', cand, '--classes', 'ten'])).rejects.toThrow(/--classes/);
+    await expect(
+      command.run(['--network', JSON.stringify({ ...DEFAULT_ARCH, stemFilters: 0 }), '--accelerator', acc]),
+    ).rejects.toThrow(/\$\.stemFilters/);
   });
 
   it('bad input is a UsageError naming file, line and field', async () => {

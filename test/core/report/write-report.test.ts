@@ -34,7 +34,7 @@ describe('writeReport', () => {
     expect(paretoFront.length).toBeGreaterThan(0);
     const configs = (await listAll(store, `${keys.root('wr-1')}configs/`)).sort();
     expect(configs).toEqual(out.configKeys.slice().sort());
-    expect(configs).toHaveLength(2 * paretoFront.length);
+    expect(configs).toHaveLength(3 * paretoFront.length); // scalesim.cfg, topology.csv, latency.json
     for (const e of paretoFront) {
       const acc = e.candidate.accelerator as SystolicConfig;
       const cfg = parseScaleSimCfg(await text(`searches/wr-1/configs/${e.cid}/scalesim.cfg`));
