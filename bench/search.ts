@@ -30,11 +30,11 @@ import { SpecBoundStrategy } from '../core/search/index.js';
 import { objectiveVector } from '../core/search/outcome.js';
 import { dominates, type HypervolumeFrame, hvUnion, normalize } from '../core/search/pareto.js';
 import { checkHardLimits, computeReward } from '../core/search/reward.js';
-import { AccuracyTable, TABLE_SPACE, tableNetworkId } from '../core/search/tabular.js';
 import { SearchSpace } from '../core/space/encoding.js';
 import type { Candidate, DecisionGroup } from '../core/space/types.js';
 import { type ObjectiveName, SearchSpec, type StrategyName } from '../core/spec/schema.js';
 import { median, quantile } from '../core/stats.js';
+import { AccuracyTable, TABLE_SPACE, tableNetworkId } from './tabular.js';
 
 interface Curve {
   hv: number[];

@@ -12,16 +12,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../core/rng.js';
-import {
-  enumerateNetworks,
-  TABLE_SPACE,
-  TABLE_TRAINING,
-  type TableEntry,
-} from '../../core/search/tabular.js';
 import { SearchSpace } from '../../core/space/encoding.js';
 import { DatasetSpec, SearchSpec, TrainingSpec } from '../../core/spec/schema.js';
 import { quantile } from '../../core/stats.js';
 import { trainChild } from '../../core/training/train.js';
+import { enumerateNetworks, TABLE_SPACE, TABLE_TRAINING, type TableEntry } from '../tabular.js';
 
 const here = fileURLToPath(import.meta.url);
 

@@ -108,12 +108,3 @@ export function adamAscent(
     }
   }
 }
-
-/** The most likely token of each decision (ties: lowest index). */
-export function argmaxTokens(logits: readonly (readonly number[])[]): number[] {
-  return logits.map((z) => {
-    let best = 0;
-    for (let j = 1; j < z.length; j++) if (z[j]! > z[best]!) best = j;
-    return best;
-  });
-}

@@ -370,7 +370,6 @@ export type PeArraySpace = z.infer<typeof PeArraySpace>;
 export type HyperparameterSpace = z.infer<typeof HyperparameterSpace>;
 export type BasisRange = z.infer<typeof BasisRange>;
 export type Objectives = z.infer<typeof Objectives>;
-export type ObjectiveSpec = Objectives['latencyMs'];
 export type RewardSpec = z.infer<typeof RewardSpec>;
 export type StrategySpec = z.infer<typeof StrategySpec>;
 export type TrainingSpec = z.infer<typeof TrainingSpec>;

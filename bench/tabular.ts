@@ -2,9 +2,9 @@
 // budget (bench/digits-bench/make-table.ts). Looking up a network's accuracy then needs no
 // training, as in NAS-Bench; the accelerator metrics still come live from the simulator.
 import { z } from 'zod';
-import type { SearchSpace } from '../space/encoding.js';
-import type { NetworkArch } from '../space/types.js';
-import { parseWith } from '../spec/parse.js';
+import type { SearchSpace } from '../core/space/encoding.js';
+import type { NetworkArch } from '../core/space/types.js';
+import { parseWith } from '../core/spec/parse.js';
 
 /** The network space of the table (one stage); hyper-parameters fixed to one choice each. */
 export const TABLE_SPACE = {

@@ -7,10 +7,10 @@ import {
   TABLE_TRAINING,
   type TableFile,
   tableNetworkId,
-} from '../../../core/search/tabular.js';
-import { SearchSpace } from '../../../core/space/encoding.js';
-import { SearchSpec } from '../../../core/spec/schema.js';
-import { quantile } from '../../../core/stats.js';
+} from '../../bench/tabular.js';
+import { SearchSpace } from '../../core/space/encoding.js';
+import { SearchSpec } from '../../core/spec/schema.js';
+import { quantile } from '../../core/stats.js';
 
 const PATH = 'bench/digits-bench/table.json';
 const text = readFileSync(PATH, 'utf8');
