@@ -31,7 +31,13 @@ export const ls: Command = {
     }
     const store = openStoreFlag(values.store);
     const rows = [];
-    for (const id of await searchIds(store)) rows.push(await stateOf(store, id));
+    // One unreadable search (corrupt or missing state.json) must not hide the others.
+    for (const id of await searchIds(store))
+      try {
+        rows.push(await stateOf(store, id));
+      } catch (e) {
+        process.stderr.write(`warning: skipping search ${id}: ${(e as Error).message}\n`);
+      }
     if (values.json) process.stdout.write(`${JSON.stringify({ searches: rows })}\n`);
     else if (rows.length === 0) process.stdout.write(`no searches in ${store.uri}\n`);
     else

@@ -1,14 +1,19 @@
 // Store over a local directory. Keys map to files under the root; writes go through a
 // temp file in the target's directory so readers only ever see whole objects.
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, readdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { ListOptions, ListPage, Store } from './store.js';
-import { AlreadyExistsError, NotFoundError } from './store.js';
+import { AlreadyExistsError, NotFoundError, namingKey } from './store.js';
 
 /** Temp files carry this marker; keys may not, so listings can skip them safely. */
 export const TEMP_MARKER = '.cosearch-tmp-';
 export const DEFAULT_MAX_KEYS = 1000;
+/**
+ * A temp file older than this is an orphan (its writer died between write and rename): listing
+ * a directory removes it. Writes take milliseconds, so a live writer's temp file is never this old.
+ */
+export const ORPHAN_TEMP_MS = 15 * 60 * 1000;
 /** S3's limit on key length, applied to every store so keys stay portable. */
 export const MAX_KEY_BYTES = 1024;
 
@@ -100,7 +105,7 @@ export class FileStore implements Store {
     } catch (e) {
       // A directory (because `key/...` exists) or a file where a directory is expected is no object.
       if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes(errno(e) ?? '')) return undefined;
-      throw e;
+      throw namingKey(e, key, this.uri);
     }
   }
 
@@ -171,6 +176,10 @@ export class FileStore implements Store {
     let entries: { name: string; isDir: boolean; sortKey: string }[];
     try {
       const dirents = await readdir(dir, { withFileTypes: true });
+      await this.removeOrphans(
+        dir,
+        dirents.filter((d) => d.name.includes(TEMP_MARKER)).map((d) => d.name),
+      );
       entries = dirents
         .filter((d) => !d.name.includes(TEMP_MARKER) && (d.isDirectory() || d.isFile()))
         .map((d) => {
@@ -203,7 +212,15 @@ export class FileStore implements Store {
     for (let attempt = 0; ; attempt++) {
       try {
         await mkdir(dir, { recursive: true });
-        await writeFile(tmp, body, { flag: 'wx' });
+        const fh = await open(tmp, 'wx');
+        try {
+          await fh.writeFile(body);
+          // On disk before the rename or link publishes it: a crash never leaves a key naming a
+          // file whose data was still in the page cache (a zero-length or torn object).
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
         return tmp;
       } catch (e) {
         // A concurrent delete may prune the directory between mkdir and write: try again.
@@ -212,6 +229,16 @@ export class FileStore implements Store {
           throw new Error(`cannot put ${key}: a parent of it is an object in ${this.uri}`);
         throw e;
       }
+    }
+  }
+
+  /** Best effort: delete temp files older than ORPHAN_TEMP_MS (a concurrent delete may beat us). */
+  private async removeOrphans(dir: string, names: string[]): Promise<void> {
+    const now = Date.now();
+    for (const name of names) {
+      const path = join(dir, name);
+      const st = await lstat(path).catch(() => undefined);
+      if (st?.isFile() && now - st.mtimeMs > ORPHAN_TEMP_MS) await unlink(path).catch(() => {});
     }
   }
 

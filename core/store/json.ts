@@ -1,15 +1,26 @@
 import type { Store } from './store.js';
-import { AlreadyExistsError } from './store.js';
+import { AlreadyExistsError, CorruptObjectError } from './store.js';
 
 const decoder = new TextDecoder();
 
+/** Parse an object's bytes; a parse failure names the key (JSON.parse alone says only a position). */
+export function parseJsonObject<T>(store: Store, key: string, bytes: Uint8Array): T {
+  const text = decoder.decode(bytes);
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    const what = text.trim() === '' ? 'it is empty' : `it is not valid JSON (${(e as Error).message})`;
+    throw new CorruptObjectError(key, store.uri, what);
+  }
+}
+
 export async function getJson<T = unknown>(store: Store, key: string): Promise<T> {
-  return JSON.parse(decoder.decode(await store.get(key))) as T;
+  return parseJsonObject<T>(store, key, await store.get(key));
 }
 
 export async function tryGetJson<T = unknown>(store: Store, key: string): Promise<T | undefined> {
   const bytes = await store.tryGet(key);
-  return bytes === undefined ? undefined : (JSON.parse(decoder.decode(bytes)) as T);
+  return bytes === undefined ? undefined : parseJsonObject<T>(store, key, bytes);
 }
 
 export async function putJson(store: Store, key: string, value: unknown): Promise<void> {

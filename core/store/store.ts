@@ -16,6 +16,31 @@ export class NotFoundError extends Error {
   }
 }
 
+/**
+ * A stored object that cannot be read as what it should be (truncated or not JSON). It names the
+ * key and the store, so a failed resume or a failed search says which object to look at.
+ */
+export class CorruptObjectError extends Error {
+  constructor(
+    readonly key: string,
+    readonly storeUri: string,
+    reason: string,
+  ) {
+    super(`corrupt object: ${key} in ${storeUri}: ${reason}`);
+    this.name = 'CorruptObjectError';
+  }
+}
+
+/**
+ * The error of a failed read, made to name the key and store (SDK and fs errors often do not:
+ * "Access Denied", "EACCES"). The error keeps its class and name, so callers still match on them.
+ */
+export function namingKey(e: unknown, key: string, storeUri: string): unknown {
+  if (e instanceof Error && !e.message.includes(key))
+    e.message = `${e.message} (reading ${key} in ${storeUri})`;
+  return e;
+}
+
 export interface ListPage {
   keys: string[];
   /** Present when more keys follow; pass it back to get the next page. */

@@ -3,6 +3,7 @@
 // half-written checkpoint; the previous blob is deleted after.
 import type { Tensor } from '@tensorflow/tfjs';
 import type { RngState } from '../rng.js';
+import { parseJsonObject } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { tf } from './backend.js';
 
@@ -52,7 +53,7 @@ export async function saveCheckpoint(store: Store, prefix: string, c: Checkpoint
   };
   await store.put(key(prefix, 'checkpoint.json'), JSON.stringify(json));
   if (previous) {
-    const old = (JSON.parse(new TextDecoder().decode(previous)) as CheckpointJson).blob;
+    const old = parseJsonObject<CheckpointJson>(store, key(prefix, 'checkpoint.json'), previous).blob;
     if (old !== blob) await store.delete(key(prefix, old));
   }
 }
@@ -61,7 +62,7 @@ export async function saveCheckpoint(store: Store, prefix: string, c: Checkpoint
 export async function loadCheckpoint(store: Store, prefix: string): Promise<Checkpoint | undefined> {
   const raw = await store.tryGet(key(prefix, 'checkpoint.json'));
   if (!raw) return undefined;
-  const json = JSON.parse(new TextDecoder().decode(raw)) as CheckpointJson;
+  const json = parseJsonObject<CheckpointJson>(store, key(prefix, 'checkpoint.json'), raw);
   if (json.version !== 1) throw new Error(`checkpoint at ${prefix}: unknown version ${json.version}`);
   const bytes = await store.get(key(prefix, json.blob));
   const map = tf.io.decodeWeights(bytes.slice().buffer as ArrayBuffer, json.specs);

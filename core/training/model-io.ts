@@ -1,5 +1,6 @@
 // Trained models in tfjs format in a Store: `{prefix}/model.json` + `{prefix}/weights.bin`.
 import type { io, LayersModel } from '@tensorflow/tfjs';
+import { getJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { tf } from './backend.js';
 
@@ -46,7 +47,7 @@ export function storeSaveHandler(store: Store, prefix: string): io.IOHandler {
 export function storeLoadHandler(store: Store, prefix: string): io.IOHandler {
   return {
     load: async (): Promise<ModelArtifacts> => {
-      const json = JSON.parse(new TextDecoder().decode(await store.get(join(prefix, 'model.json')))) as {
+      const json = (await getJson(store, join(prefix, 'model.json'))) as {
         modelTopology: ModelArtifacts['modelTopology'];
         format?: string;
         generatedBy?: string;

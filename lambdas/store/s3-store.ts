@@ -10,7 +10,7 @@ import {
 import { assertValidKey, assertValidPrefix, checkMaxKeys } from '../../core/store/file-store.js';
 import { S3_BUCKET_NAME, trimPrefix } from '../../core/store/s3-uri.js';
 import type { ListOptions, ListPage, Store } from '../../core/store/store.js';
-import { AlreadyExistsError, NotFoundError } from '../../core/store/store.js';
+import { AlreadyExistsError, NotFoundError, namingKey } from '../../core/store/store.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -98,7 +98,7 @@ export class S3Store implements Store {
     } catch (e) {
       const { name, status } = errorInfo(e);
       if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) throw new NotFoundError(key);
-      throw e;
+      throw namingKey(e, key, this.uri);
     }
   }
 

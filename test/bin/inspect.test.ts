@@ -53,6 +53,25 @@ describe('inspecting a store', () => {
     for (const l of lines.slice(1)) expect(l).toMatch(/^[0-9a-f]{16},1,ok,/);
   });
 
+  it('ls skips a search whose state.json is corrupt, with a warning naming it, and lists the rest', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'cosearch-inspect-bad-'));
+    try {
+      const store = new FileStore(d);
+      const spec = tinySpec({ strategy: { name: 'random', iterations: 1, batchSize: 2, seed: 3 } });
+      await createSearch(store, spec, 'good-one');
+      await createSearch(store, spec, 'bad-one');
+      await store.put('searches/bad-one/state.json', '{"searchId": "bad-o');
+      const ls = await cli('ls', '--store', `file://${d}`, '--json');
+      expect(ls.code).toBe(0);
+      expect(JSON.parse(ls.out).searches.map((s: { searchId: string }) => s.searchId)).toEqual(['good-one']);
+      expect(ls.err).toMatch(
+        /warning: skipping search bad-one: corrupt object: searches\/bad-one\/state\.json/,
+      );
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+
   it('exits 2 with a clear message for an unknown search or a bad id', async () => {
     const unknown = await cli('status', 'no-such-search', '--store', `file://${dir}`);
     expect(unknown.code).toBe(2);

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { FileStore, keyProblem, TEMP_MARKER } from '../../../core/store/file-store.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { FileStore, keyProblem, ORPHAN_TEMP_MS, TEMP_MARKER } from '../../../core/store/file-store.js';
 import { listAll } from '../../../core/store/json.js';
 import { AlreadyExistsError } from '../../../core/store/store.js';
 import { byteSorted, describeStoreContract } from './store-contract.js';
@@ -60,6 +60,44 @@ describe('FileStore', () => {
     await writeFile(join(root, `${TEMP_MARKER}999-2-dead`), 'partial');
     expect(await listAll(store, '')).toEqual(['a/b.json']);
     expect(keyProblem(`a/${TEMP_MARKER}x`)).toMatch(/may not contain/);
+  });
+
+  it('removes temp files orphaned long ago when it lists their directory, and keeps fresh ones', async () => {
+    const root = await freshDir();
+    const store = new FileStore(root);
+    await store.put('a/b.json', '1');
+    const old = join(root, 'a', `${TEMP_MARKER}999-1-dead`);
+    const fresh = join(root, 'a', `${TEMP_MARKER}999-2-live`);
+    await writeFile(old, 'partial');
+    await writeFile(fresh, 'being written');
+    const longAgo = new Date(Date.now() - ORPHAN_TEMP_MS - 60_000);
+    await utimes(old, longAgo, longAgo);
+    expect(await listAll(store, 'a/')).toEqual(['a/b.json']);
+    expect((await readdir(join(root, 'a'))).sort()).toEqual(['b.json', `${TEMP_MARKER}999-2-live`].sort());
+  });
+
+  it('fsyncs the data before the rename publishes it', async () => {
+    const root = await freshDir();
+    const store = new FileStore(root);
+    await store.put('k.json', 'old');
+    // FileHandle is not exported; take its prototype from a handle.
+    const probe = await open(join(root, 'k.json'), 'r');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const seenAtSync: string[] = [];
+    const spy = vi.spyOn(proto, 'sync').mockImplementation(async () => {
+      // At sync time neither write is published yet: the rename (or link) comes after.
+      const other = await readFile(join(root, 'other.json'), 'utf8').catch(() => 'absent');
+      seenAtSync.push(`${await readFile(join(root, 'k.json'), 'utf8')}/${other}`);
+    });
+    try {
+      await store.put('k.json', 'new');
+      await store.putIfAbsent('other.json', 'x');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seenAtSync).toEqual(['old/absent', 'new/absent']);
+    expect(await readFile(join(root, 'k.json'), 'utf8')).toBe('new');
   });
 
   it('concurrent puts of one key end with one whole value, and readers never see a partial one', async () => {

@@ -159,7 +159,7 @@ describe('S3Store error mapping (mocked client)', () => {
     ]);
   });
 
-  it('lets unexpected errors through unchanged', async () => {
+  it('lets unexpected errors through as themselves, a failed read naming its key and store', async () => {
     const denied = serviceError('AccessDenied', 403);
     const boom = serviceError('InternalError', 500);
     mock.on(GetObjectCommand).rejects(denied);
@@ -168,6 +168,8 @@ describe('S3Store error mapping (mocked client)', () => {
     mock.on(DeleteObjectCommand).rejects(boom);
     await expect(store.get('a')).rejects.toBe(denied);
     await expect(store.tryGet('a')).rejects.toBe(denied);
+    expect(denied.name).toBe('AccessDenied');
+    expect(denied.message).toContain('(reading a in s3://bkt/base)');
     await expect(store.putIfAbsent('a', 'x')).rejects.toBe(boom);
     await expect(store.put('a', 'x')).rejects.toBe(boom);
     await expect(store.list('')).rejects.toBe(denied);
