@@ -15,7 +15,7 @@ export async function finalizeSearch(
   const state = await getJson<SearchState>(store, keys.state(input.searchId));
   const reason = await shouldStop(ctx, spec, input.searchId, state.iteration, state);
   const status: SearchState['status'] = reason === 'iterations' ? 'succeeded' : 'stopped';
-  await finalizeResults(store, spec, input.searchId, state, status, reason);
+  await finalizeResults(store, spec, input.searchId, state, status, reason, { backend: ctx.costBackend });
   await writeReport(store, input.searchId);
   const final: SearchState = {
     ...state,

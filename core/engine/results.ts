@@ -1,7 +1,7 @@
 // results.json: the Pareto front, the best candidates and the provenance of a search.
 import { createRequire } from 'node:module';
 import { technologyTableHash } from '../accelerator/index.js';
-import { costSoFar, estimateCost } from '../cost/model.js';
+import { type CostOptions, costSoFar, estimateCost } from '../cost/model.js';
 import { countOutcomes, isTrained } from '../search/outcome.js';
 import { bestPerObjective, type HypervolumeFrame, hypervolume, paretoFront } from '../search/pareto.js';
 import { OBJECTIVE_NAMES, type SearchSpec } from '../spec/schema.js';
@@ -50,6 +50,7 @@ export async function finalizeResults(
   state: SearchState,
   status: string,
   stopReason: string | undefined,
+  cost: CostOptions = {},
 ): Promise<void> {
   const iterations = state.iteration;
   const frame = (await tryGetJson<HypervolumeFrame>(store, keys.frame(searchId))) ?? FALLBACK_HV_FRAME;
@@ -107,8 +108,8 @@ export async function finalizeResults(
       technologyTable: technologyTableHash(),
     },
     cost: {
-      estimatedUSD: estimateCost(spec).totalUSD,
-      actualUSD: costSoFar(spec, state).totalUSD,
+      estimatedUSD: estimateCost(spec, cost).totalUSD,
+      actualUSD: costSoFar(spec, state, cost).totalUSD,
       trainSeconds: state.trainSeconds,
     },
     backend: scored.find((e) => e.training)?.training?.backend ?? null,

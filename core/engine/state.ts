@@ -10,8 +10,10 @@ import { searchPlan } from '../spec/plan.js';
 import type { SearchSpec } from '../spec/schema.js';
 import { getJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
+import type { BackendName } from '../training/backends.js';
 import type { TrainResult } from '../training/types.js';
 import type { Evaluation } from './evaluation.js';
+import type { SearchFailure } from './fail.js';
 import { keys } from './keys.js';
 
 /** Progress of the AutoHAS supernet phase, kept in state.json. */
@@ -36,6 +38,8 @@ export interface StepContext {
   readBytes?: ReadBytes;
   /** Wall clock, for progress fields and the wall-time cap only. */
   now?: () => number;
+  /** The backend costs are priced with (the deployed trainer's); the default packaging's when absent. */
+  costBackend?: BackendName;
 }
 
 export interface LoopState {
@@ -113,6 +117,8 @@ export interface SearchState {
   trainSeconds: number;
   /** AutoHAS: progress of the supernet phase. */
   supernet?: SupernetProgress;
+  /** Why the search failed (status "failed"), written by MarkFailed (core/engine/fail.ts). */
+  failure?: SearchFailure;
   startedAt: string;
   updatedAt: string;
 }

@@ -31,6 +31,10 @@ export async function stopReasonBeforeLoop(
   if ((nowOf(ctx) - Date.parse(s.startedAt)) / 1000 > spec.budget.maxWallSeconds) return 'max-wall-seconds';
   // The USD cap uses the model's per-child time, not measured seconds, so the same spec and
   // seed stop at the same iteration on any machine.
-  if (costSoFar(spec, { ...s, trainSeconds: undefined }).totalUSD >= spec.budget.maxUSD) return 'max-usd';
+  if (
+    costSoFar(spec, { ...s, trainSeconds: undefined }, { backend: ctx.costBackend }).totalUSD >=
+    spec.budget.maxUSD
+  )
+    return 'max-usd';
   return undefined;
 }

@@ -2,7 +2,7 @@
 // the CLI and infra. Pure data: importing it never loads tfjs.
 
 /** Every backend a child can train on, fastest first: the order `auto` tries them in. */
-export const BACKEND_NAMES = ['tensorflow', 'cpu+native', 'cpu+js', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow', 'cpu+native', 'cpu+wasm', 'cpu+js', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What a caller may ask for: `auto` (the fastest that loads here) or one backend by name. */
@@ -31,3 +31,14 @@ export const TRAINER_BACKEND: Record<TrainerPackaging, BackendName> = {
   zip: 'cpu+js',
   image: 'tensorflow',
 };
+
+/**
+ * The backend the deployed trainer runs, from the COSEARCH_TRAINER_BACKEND that infra sets on
+ * every function; unset (a local run) means the default packaging's.
+ */
+export function trainerBackendFromEnv(value: string | undefined): BackendName {
+  if (value === undefined || value === '') return TRAINER_BACKEND[DEFAULT_TRAINER_PACKAGING];
+  if (!isBackendName(value))
+    throw new Error(`COSEARCH_TRAINER_BACKEND must be one of ${BACKEND_NAMES.join(', ')}; got "${value}"`);
+  return value;
+}

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseS3Uri, trimPrefix } from '../../core/store/s3-uri.js';
-import { DEFAULT_TRAINER_PACKAGING, isBackendName, TRAINER_BACKEND } from '../../core/training/backends.js';
+import { trainerBackendFromEnv } from '../../core/training/backends.js';
 import { createApiHandler, LINK_EXPIRY_SECONDS } from '../lib/api.js';
 import { stepContext, storeUri } from '../lib/context.js';
 
@@ -22,17 +22,11 @@ function bucketAndPrefix(): { bucket: string; prefix: string } {
   return { bucket, prefix: prefix ? `${prefix}/` : '' };
 }
 
-function trainerBackend(v: string | undefined) {
-  if (v === undefined || v === '') return TRAINER_BACKEND[DEFAULT_TRAINER_PACKAGING];
-  if (!isBackendName(v)) throw new Error(`COSEARCH_TRAINER_BACKEND is not a backend: ${v}`);
-  return v;
-}
-
 export const handler = createApiHandler({
   store: () => stepContext().store,
   datasetBuckets: (process.env.COSEARCH_DATASET_BUCKETS ?? '').split(',').filter(Boolean),
   // Infra sets the backend its TrainChild function really runs (core/training/backends.ts).
-  cost: { backend: trainerBackend(process.env.COSEARCH_TRAINER_BACKEND) },
+  cost: { backend: trainerBackendFromEnv(process.env.COSEARCH_TRAINER_BACKEND) },
   presign: async (key) => {
     const { bucket, prefix } = bucketAndPrefix();
     return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` }), {

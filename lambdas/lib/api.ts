@@ -8,7 +8,6 @@ import { assertRunnable, createSearch, SpecNotRunnableError } from '../../core/e
 import type { Evaluation } from '../../core/engine/evaluation.js';
 import { newSearchId } from '../../core/engine/ids.js';
 import { keys } from '../../core/engine/keys.js';
-import { loadEvaluations } from '../../core/engine/results.js';
 import { loadSpec, type SearchState } from '../../core/engine/state.js';
 import { hashOf } from '../../core/hash.js';
 import { MAX_SPEC_BYTES, parseSpec, type SpecIssue, zodIssues } from '../../core/spec/parse.js';
@@ -221,21 +220,16 @@ export function createApiHandler(deps: ApiDeps) {
     return json(200, { searches, nextToken: page.nextToken ?? null });
   }
 
-  async function costOf(store: Store, id: string, spec: SearchSpec, state: SearchState) {
-    const evs: Evaluation[] = await loadEvaluations(store, id, state.iteration);
-    const trainSeconds = evs
-      .filter((e) => !e.cached && e.training)
-      .reduce((a, e) => a + (e.training?.trainSeconds ?? 0), 0);
-    const estimate = estimateCost(spec, deps.cost);
-    const actual = costSoFar(spec, { ...state, trainSeconds }, deps.cost);
-    return { estimate, actual };
+  function costOf(spec: SearchSpec, state: SearchState) {
+    // state.json's trainSeconds: measured seconds of the children really trained.
+    return { estimate: estimateCost(spec, deps.cost), actual: costSoFar(spec, state, deps.cost) };
   }
 
   async function getStatus(store: Store, event: APIGatewayProxyEvent) {
     const id = searchIdOf(event);
     const state = await stateOf(store, id);
     const spec = await loadSpec(store, id);
-    const { estimate, actual } = await costOf(store, id, spec, state);
+    const { estimate, actual } = costOf(spec, state);
     return json(200, {
       ...state,
       stopRequested: (await store.tryGet(keys.stop(id))) !== undefined,
@@ -270,7 +264,7 @@ export function createApiHandler(deps: ApiDeps) {
         },
       });
     }
-    const { estimate, actual } = await costOf(store, id, spec, state);
+    const { estimate, actual } = costOf(spec, state);
     return json(200, {
       ...results,
       paretoFront: front,

@@ -2,6 +2,7 @@
 import type { StepContext } from '../../core/engine/state.js';
 import { parseS3Uri } from '../../core/store/s3-uri.js';
 import type { Store } from '../../core/store/store.js';
+import { trainerBackendFromEnv } from '../../core/training/backends.js';
 import { openStore } from '../store/open-store.js';
 
 let cached: { uri: string; ctx: StepContext } | undefined;
@@ -26,6 +27,14 @@ export function s3Reader(): (uri: string) => Promise<Uint8Array> {
 /** The step context, built once per container (warm invocations reuse the clients). */
 export function stepContext(): StepContext {
   const uri = storeUri();
-  if (cached?.uri !== uri) cached = { uri, ctx: { store: openStore(uri), readBytes: s3Reader() } };
+  if (cached?.uri !== uri)
+    cached = {
+      uri,
+      ctx: {
+        store: openStore(uri),
+        readBytes: s3Reader(),
+        costBackend: trainerBackendFromEnv(process.env.COSEARCH_TRAINER_BACKEND),
+      },
+    };
   return cached.ctx;
 }
