@@ -2,8 +2,6 @@
 // same arithmetic in the same order as batchNormTrain / batchNormGrad in
 // core/network/fast-batchnorm.ts (double accumulators, double intermediates, one rounding to
 // float32 per output), so both give the same bits; the build passes -ffp-contract=off for that.
-#include <cmath>
-
 #include "elementwise.h"
 
 namespace cosearch {
@@ -13,7 +11,7 @@ void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const fl
                     float* __restrict variance, float* __restrict xhat, double* __restrict invStd) {
   const double n = double(rows);
   const size_t cc = static_cast<size_t>(c);
-  std::vector<double> sum(cc, 0.0), mean(cc, 0.0), sq(cc, 0.0);
+  Buf<double> sum(cc, true), mean(cc, true), sq(cc, true);
   for (int64_t i = 0; i < rows; i++)
     for (int64_t j = 0; j < c; j++) sum[j] += x[i * c + j];
   for (int64_t j = 0; j < c; j++) mean[j] = sum[j] / n;
@@ -24,7 +22,7 @@ void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const fl
     }
   for (int64_t j = 0; j < c; j++) {
     variance[j] = float(sq[j] / n);
-    invStd[j] = 1 / std::sqrt(sq[j] / n + eps);
+    invStd[j] = 1 / __builtin_sqrt(sq[j] / n + eps);
     mean32[j] = float(mean[j]);
   }
   for (int64_t i = 0; i < rows; i++)
@@ -40,7 +38,7 @@ void batchNormGrad(const float* __restrict dy, const float* __restrict xhat, con
                    float* __restrict dGamma, float* __restrict dBeta) {
   const double n = double(rows);
   const size_t cc = static_cast<size_t>(c);
-  std::vector<double> sDy(cc, 0.0), sDyX(cc, 0.0), k(cc, 0.0);
+  Buf<double> sDy(cc, true), sDyX(cc, true), k(cc, true);
   for (int64_t i = 0; i < rows; i++)
     for (int64_t j = 0; j < c; j++) {
       sDy[j] += dy[i * c + j];

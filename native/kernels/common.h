@@ -1,16 +1,17 @@
-// Shared pieces of the cosearch native kernels: geometry, 8-float vectors, threads.
+// Shared pieces of the cosearch kernels: geometry, SIMD vectors, scratch memory, threads.
+//
+// The same sources build two ways: as the N-API addon (g++ on the user's machine, see
+// core/training/kernels/native.ts) and as a WebAssembly module (clang --target=wasm32, see
+// scripts/build-wasm.ts). So nothing here needs a C++ standard library: no <vector>, <thread> or
+// <algorithm>, only compiler builtins; the platform parts (memory, waiting) are in pool.cc.
 //
 // Determinism: every output element is computed by one thread in a fixed order, and the scalar
 // and vector paths use the same fused (or unfused) multiply-add, so results do not depend on the
 // thread count or on where a tile edge falls.
 #pragma once
 
-#include <algorithm>
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <thread>
-#include <vector>
+#include <stddef.h>
+#include <stdint.h>
 
 #if defined(__x86_64__) && defined(__FMA__)
 #include <immintrin.h>
@@ -22,21 +23,36 @@ struct Geom {
   int batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft;
 };
 
-// GCC vector extension: AVX registers with -march=native on x86, pairs of SSE/NEON elsewhere.
-typedef float v8 __attribute__((vector_size(32)));
+template <typename T>
+inline T imin(T a, T b) {
+  return a < b ? a : b;
+}
+template <typename T>
+inline T imax(T a, T b) {
+  return a < b ? b : a;
+}
 
-inline v8 load8(const float* p) {
-  v8 r;
-  std::memcpy(&r, p, sizeof r);
+// One SIMD register of floats: 8 lanes with AVX (-march=native on x86), 4 in WebAssembly
+// (simd128). GCC/clang vector extensions, lowered to whatever the target has.
+#if defined(__wasm__)
+constexpr int VW = 4;
+#else
+constexpr int VW = 8;
+#endif
+typedef float vf __attribute__((vector_size(VW * 4)));
+
+inline vf loadv(const float* p) {
+  vf r;
+  __builtin_memcpy(&r, p, sizeof r);
   return r;
 }
-inline void store8(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
-inline v8 splat8(float a) { return v8{a, a, a, a, a, a, a, a}; }
+inline void storev(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
+inline vf splatv(float a) { return vf{} + a; }
 
 // c + a * b, rounded once where the CPU has FMA; the scalar twin rounds the same way.
-inline v8 fma8(v8 a, v8 b, v8 c) {
+inline vf fmav(vf a, vf b, vf c) {
 #if defined(__x86_64__) && defined(__FMA__)
-  return (v8)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+  return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
 #else
   return a * b + c;
 #endif
@@ -49,25 +65,66 @@ inline float fma1(float a, float b, float c) {
 #endif
 }
 
-int threadCount();
+// Scratch memory (malloc natively, the module's allocator in WebAssembly); safe from any thread.
+void* scratchAlloc(size_t bytes);
+void scratchFree(void* p);
 
-// Runs f(begin, end) over [0, n) split into contiguous ranges, one per thread; small jobs
-// (work below ~1M multiply-adds) stay on the calling thread.
+// n elements of scratch, freed at scope exit; zero-filled when asked.
+template <typename T>
+class Buf {
+ public:
+  explicit Buf(size_t n, bool zero = false) : p_(static_cast<T*>(scratchAlloc(n * sizeof(T) + 1))) {
+    if (zero) __builtin_memset(static_cast<void*>(p_), 0, n * sizeof(T));
+  }
+  ~Buf() { scratchFree(p_); }
+  Buf(const Buf&) = delete;
+  Buf& operator=(const Buf&) = delete;
+  T* data() { return p_; }
+  T& operator[](size_t i) { return p_[i]; }
+
+ private:
+  T* p_;
+};
+
+// The kernels' thread pool (pool.cc): persistent threads that wait for work; none is started
+// per call. Threads the kernels may use, this one included (1: everything on the caller).
+int threadCount();
+int setThreadCount(int n);
+// Runs fn(ctx, i) for every i in [0, pieces), spread over the pool; returns when all are done.
+// Pieces are claimed in any order, so fn must give each piece's outputs by itself.
+void runPieces(int pieces, void (*fn)(void*, int), void* ctx);
+// A helper thread's body: waits for jobs and works on them, forever.
+void helperLoop();
+// Helpers running (natively: started so far; in WebAssembly: workers that called helperStarted).
+int helpersStarted();
+// Pieces the helpers have run since the process started.
+int helperPieces();
+#if defined(__wasm__)
+void helperStarted();
+#endif
+
+// Runs f(begin, end) over [0, n) in contiguous ranges, on the pool; small jobs (work below ~1M
+// multiply-adds) stay on the calling thread. Which thread runs a range never changes a result.
 template <typename F>
 void parallelFor(int n, int64_t work, F f) {
-  int t = std::min(threadCount(), n);
+  const int t = imin(threadCount(), n);
   if (t <= 1 || work < 1000000) {
     if (n > 0) f(0, n);
     return;
   }
-  std::vector<std::thread> ts;
-  int per = (n + t - 1) / t;
-  for (int i = 1; i < t; i++) {
-    int b = i * per, e = std::min(n, b + per);
-    if (b < e) ts.emplace_back(f, b, e);
-  }
-  f(0, std::min(n, per));
-  for (auto& th : ts) th.join();
+  // A few ranges per thread, so that a thread slowed by another process leaves its share to the others.
+  struct Ctx {
+    F* f;
+    int n, pieces;
+  } ctx{&f, n, imin(n, 4 * t)};
+  runPieces(
+      ctx.pieces,
+      [](void* c, int i) {
+        const Ctx& x = *static_cast<Ctx*>(c);
+        const int b = int(int64_t(x.n) * i / x.pieces), e = int(int64_t(x.n) * (i + 1) / x.pieces);
+        if (b < e) (*x.f)(b, e);
+      },
+      &ctx);
 }
 
 // A 1×1 stride-1 unpadded conv: the NHWC input already is the GEMM's left matrix.
@@ -84,6 +141,11 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
 void depthwise(const float* x, const float* w, float* y, const Geom& g);
 void depthwiseBackpropInput(const float* dy, const float* w, float* dx, const Geom& g);
 void depthwiseBackpropFilter(const float* x, const float* dy, float* dw, const Geom& g);
+
+// Conv op codes shared by both front ends (module.cc, wasm/exports.cc) and the TS side.
+enum ConvOp { kConv2d = 0, kConvInput = 1, kConvFilter = 2, kDepthwise = 3, kDepthwiseInput = 4, kDepthwiseFilter = 5 };
+// Runs conv op `op` (zero-filling the output first where the kernel accumulates); false if unknown.
+bool runConv(int op, const float* a, const float* b, float* out, const Geom& g);
 
 // C[M,N] (= or +=) A·B with A(i,p) = A[i*rsA + p*csA] (so A may be a transposed view),
 // B row-major with row stride ldb, C with row stride ldc. Each C element is summed over p in order.

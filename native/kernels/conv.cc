@@ -20,12 +20,12 @@ constexpr int kFilterRowBlock = 256;   // output pixels per im2col block (filter
 // per run cost more than the copy.
 inline void copyFloats(float* __restrict dst, const float* __restrict src, int n) {
   int i = 0;
-  for (; i + 8 <= n; i += 8) store8(dst + i, load8(src + i));
+  for (; i + VW <= n; i += VW) storev(dst + i, loadv(src + i));
   for (; i < n; i++) dst[i] = src[i];
 }
 inline void zeroFloats(float* dst, int n) {
   int i = 0;
-  for (; i + 8 <= n; i += 8) store8(dst + i, splat8(0.f));
+  for (; i + VW <= n; i += VW) storev(dst + i, splatv(0.f));
   for (; i < n; i++) dst[i] = 0.f;
 }
 
@@ -59,7 +59,7 @@ void im2col(const float* __restrict x, const Geom& g, int64_t m0, int64_t m1, fl
     float* row = col + (m - m0) * K;
     // Taps kx in [kx0, kx1) fall inside the image and read one contiguous run of the input row.
     const int ix0 = p.ox * g.strideW - g.padLeft;
-    const int kx0 = std::max(0, -ix0), kx1 = std::min(g.kW, g.inW - ix0);
+    const int kx0 = imax(0, -ix0), kx1 = imin(g.kW, g.inW - ix0);
     for (int ky = 0; ky < g.kH; ky++) {
       const int iy = p.oy * g.strideH + ky - g.padTop;
       float* dst = row + ky * g.kW * C;
@@ -99,16 +99,16 @@ void col2imAdd(const float* __restrict dcol, const Geom& g, int64_t m0, int64_t 
 template <typename Body>
 void filterGrad(float* __restrict dw, size_t n, const Geom& g, int64_t work, Body body) {
   // Fixed chunks of the batch, each into its own buffer, reduced in order.
-  const int chunks = std::min(kFilterChunks, g.batch);
-  std::vector<float> part(size_t(chunks) * n, 0.f);
+  const int chunks = imin(kFilterChunks, g.batch);
+  Buf<float> part(size_t(chunks) * n, true);
   const int per = (g.batch + chunks - 1) / chunks;
   parallelFor(chunks, work, [&](int c0, int c1) {
     for (int c = c0; c < c1; c++) {
-      const int b0 = std::min(g.batch, c * per), b1 = std::min(g.batch, b0 + per);
+      const int b0 = imin(g.batch, c * per), b1 = imin(g.batch, b0 + per);
       if (b0 < b1) body(b0, b1, part.data() + size_t(c) * n);
     }
   });
-  std::memset(dw, 0, n * sizeof(float));
+  __builtin_memset(dw, 0, n * sizeof(float));
   for (int c = 0; c < chunks; c++) {
     const float* p = part.data() + size_t(c) * n;
     for (size_t i = 0; i < n; i++) dw[i] += p[i];
@@ -123,9 +123,9 @@ void conv2d(const float* x, const float* w, float* y, const Geom& g) {
   const bool direct = isDirect(g);
   const int blocks = int((M + kRowBlock - 1) / kRowBlock);
   parallelFor(blocks, M * K * N, [&](int k0, int k1) {
-    std::vector<float> col(direct ? 0 : size_t(kRowBlock) * K);
+    Buf<float> col(direct ? 0 : size_t(kRowBlock) * K);
     for (int k = k0; k < k1; k++) {
-      const int64_t m0 = int64_t(k) * kRowBlock, m1 = std::min(M, m0 + kRowBlock);
+      const int64_t m0 = int64_t(k) * kRowBlock, m1 = imin(M, m0 + kRowBlock);
       const float* a = x + m0 * K;
       if (!direct) {
         im2col(x, g, m0, m1, col.data());
@@ -139,7 +139,7 @@ void conv2d(const float* x, const float* w, float* y, const Geom& g) {
 // dx = col2im(dy · wᵀ); wᵀ is [outC, K] so the GEMM reads it row by row.
 void conv2dBackpropInput(const float* dy, const float* w, float* dx, const Geom& g) {
   const int K = g.kH * g.kW * g.inC, N = g.outC;
-  std::vector<float> wt(size_t(K) * N);
+  Buf<float> wt(size_t(K) * N);
   for (int k = 0; k < K; k++)
     for (int co = 0; co < N; co++) wt[size_t(co) * K + k] = w[size_t(k) * N + co];
   const int64_t M = int64_t(g.batch) * g.outH * g.outW;
@@ -147,7 +147,7 @@ void conv2dBackpropInput(const float* dy, const float* w, float* dx, const Geom&
     const int blocks = int((M + kRowBlock - 1) / kRowBlock);
     parallelFor(blocks, M * K * N, [&](int k0, int k1) {
       for (int k = k0; k < k1; k++) {
-        const int64_t m0 = int64_t(k) * kRowBlock, m1 = std::min(M, m0 + kRowBlock);
+        const int64_t m0 = int64_t(k) * kRowBlock, m1 = imin(M, m0 + kRowBlock);
         gemm(int(m1 - m0), K, N, dy + m0 * N, N, 1, wt.data(), K, dx + m0 * K, K, false);
       }
     });
@@ -156,10 +156,10 @@ void conv2dBackpropInput(const float* dy, const float* w, float* dx, const Geom&
   // By example: taps of neighbouring output pixels overlap, but never across examples.
   const int64_t P = int64_t(g.outH) * g.outW;
   parallelFor(g.batch, M * K * N, [&](int b0, int b1) {
-    std::vector<float> dcol(size_t(kRowBlock) * K);
+    Buf<float> dcol(size_t(kRowBlock) * K);
     for (int b = b0; b < b1; b++)
       for (int64_t m0 = b * P; m0 < (b + 1) * P; m0 += kRowBlock) {
-        const int64_t m1 = std::min((b + 1) * P, m0 + kRowBlock);
+        const int64_t m1 = imin((b + 1) * P, m0 + kRowBlock);
         gemm(int(m1 - m0), K, N, dy + m0 * N, N, 1, wt.data(), K, dcol.data(), K, false);
         col2imAdd(dcol.data(), g, m0, m1, dx);
       }
@@ -172,9 +172,9 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
   const int64_t P = int64_t(g.outH) * g.outW;
   const bool direct = isDirect(g);
   filterGrad(dw, size_t(K) * N, g, int64_t(g.batch) * P * K * N, [&](int b0, int b1, float* acc) {
-    std::vector<float> col(direct ? 0 : size_t(kFilterRowBlock) * K);
+    Buf<float> col(direct ? 0 : size_t(kFilterRowBlock) * K);
     for (int64_t m0 = b0 * P; m0 < b1 * P; m0 += kFilterRowBlock) {
-      const int64_t m1 = std::min(b1 * P, m0 + kFilterRowBlock);
+      const int64_t m1 = imin(b1 * P, m0 + kFilterRowBlock);
       const float* a = x + m0 * K;
       if (!direct) {
         im2col(x, g, m0, m1, col.data());
@@ -186,14 +186,14 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
 }
 
 // One output element group: out[c] = Σ over the taps of a[tap][c] · b[tap][c], summed in tap
-// order in registers (8 channels at a time, the scalar twin for the rest) and written once, so
+// order in registers (a vector of channels at a time, the scalar twin for the rest) and written once, so
 // the output needs no zero fill.
 inline void tapSum(int C, int taps, const float* const* a, const float* const* b, float* __restrict out) {
   int c = 0;
-  for (; c + 8 <= C; c += 8) {
-    v8 acc = splat8(0.f);
-    for (int t = 0; t < taps; t++) acc = fma8(load8(a[t] + c), load8(b[t] + c), acc);
-    store8(out + c, acc);
+  for (; c + VW <= C; c += VW) {
+    vf acc = splatv(0.f);
+    for (int t = 0; t < taps; t++) acc = fmav(loadv(a[t] + c), loadv(b[t] + c), acc);
+    storev(out + c, acc);
   }
   for (; c < C; c++) {
     float acc = 0.f;
@@ -206,7 +206,7 @@ void depthwise(const float* __restrict x, const float* __restrict w, float* __re
   const int C = g.inC;
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
   parallelFor(g.batch, work, [&](int b0, int b1) {
-    std::vector<const float*> xs(size_t(g.kH) * g.kW), ws(size_t(g.kH) * g.kW);
+    Buf<const float*> xs(size_t(g.kH) * g.kW), ws(size_t(g.kH) * g.kW);
     for (int b = b0; b < b1; b++)
       for (int oy = 0; oy < g.outH; oy++)
         for (int ox = 0; ox < g.outW; ox++) {
@@ -232,34 +232,39 @@ void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict 
                             const Geom& g) {
   const int C = g.inC;
   // Which taps of which output positions cover input position i, along one axis: (k, o) pairs
-  // with o · stride + k - pad = i, computed once per axis instead of dividing per pixel.
+  // with o · stride + k - pad = i, by kernel index (the order the forward pass sums them in),
+  // computed once per axis instead of dividing per pixel. Row i holds count[i] of at most k pairs.
   struct Tap {
     int k, o;
   };
-  auto axis = [](int in, int out, int k, int stride, int pad) {
-    std::vector<std::vector<Tap>> taps(static_cast<size_t>(in));
-    for (int o = 0; o < out; o++)
-      for (int kk = 0; kk < k; kk++) {
-        const int i = o * stride + kk - pad;
-        if (i >= 0 && i < in) taps[i].push_back({kk, o});
-      }
-    // Tap order: by kernel index, as the forward pass sums them.
-    for (auto& t : taps) std::sort(t.begin(), t.end(), [](Tap a, Tap b) { return a.k < b.k; });
-    return taps;
+  struct Axis {
+    Buf<Tap> taps;
+    Buf<int> count;
+    int k;
+    Axis(int in, int out, int k, int stride, int pad) : taps(size_t(in) * k), count(size_t(in), true), k(k) {
+      for (int kk = 0; kk < k; kk++)
+        for (int o = 0; o < out; o++) {
+          const int i = o * stride + kk - pad;
+          if (i >= 0 && i < in) taps[size_t(i) * k + count[i]++] = {kk, o};
+        }
+    }
+    const Tap* at(int i) { return taps.data() + size_t(i) * k; }
   };
-  const auto rows = axis(g.inH, g.outH, g.kH, g.strideH, g.padTop);
-  const auto cols = axis(g.inW, g.outW, g.kW, g.strideW, g.padLeft);
+  Axis rows(g.inH, g.outH, g.kH, g.strideH, g.padTop);
+  Axis cols(g.inW, g.outW, g.kW, g.strideW, g.padLeft);
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
   parallelFor(g.batch, work, [&](int b0, int b1) {
-    std::vector<const float*> ds(size_t(g.kH) * g.kW), ws(size_t(g.kH) * g.kW);
+    Buf<const float*> ds(size_t(g.kH) * g.kW), ws(size_t(g.kH) * g.kW);
     for (int b = b0; b < b1; b++)
       for (int iy = 0; iy < g.inH; iy++)
         for (int ix = 0; ix < g.inW; ix++) {
           int taps = 0;
-          for (const Tap& ty : rows[iy])
-            for (const Tap& tx : cols[ix]) {
-              ds[taps] = dy + ((int64_t(b) * g.outH + ty.o) * g.outW + tx.o) * C;
-              ws[taps++] = w + int64_t(ty.k * g.kW + tx.k) * C;
+          const Tap* ry = rows.at(iy);
+          const Tap* rx = cols.at(ix);
+          for (int a = 0; a < rows.count[iy]; a++)
+            for (int c = 0; c < cols.count[ix]; c++) {
+              ds[taps] = dy + ((int64_t(b) * g.outH + ry[a].o) * g.outW + rx[c].o) * C;
+              ws[taps++] = w + int64_t(ry[a].k * g.kW + rx[c].k) * C;
             }
           tapSum(C, taps, ds.data(), ws.data(), dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C);
         }
@@ -289,6 +294,22 @@ void depthwiseBackpropFilter(const float* __restrict x, const float* __restrict 
         }
       }
   });
+}
+
+bool runConv(int op, const float* a, const float* b, float* out, const Geom& g) {
+  switch (op) {
+    case kConv2d: conv2d(a, b, out, g); return true;
+    case kConvInput:
+      // col2im accumulates into zeros; the direct (1×1) path writes every element.
+      if (!isDirect(g)) __builtin_memset(out, 0, sizeof(float) * size_t(g.batch) * g.inH * g.inW * g.inC);
+      conv2dBackpropInput(a, b, out, g);
+      return true;
+    case kConvFilter: conv2dBackpropFilter(a, b, out, g); return true;
+    case kDepthwise: depthwise(a, b, out, g); return true;
+    case kDepthwiseInput: depthwiseBackpropInput(a, b, out, g); return true;
+    case kDepthwiseFilter: depthwiseBackpropFilter(a, b, out, g); return true;
+    default: return false;
+  }
 }
 
 }  // namespace cosearch

@@ -3,13 +3,11 @@
 // element is computed independently (sums per channel in a fixed order), so threads split freely.
 #include "elementwise.h"
 
-#include <cmath>
-
 namespace cosearch {
 
 namespace {
 
-// Elementwise jobs below this many floats stay on one thread (a thread start costs ~20 µs).
+// Elementwise jobs below this many floats stay on one thread (waking the pool costs a few µs).
 constexpr int64_t kParallelFloats = 1 << 18;
 
 template <typename F>
@@ -20,22 +18,22 @@ void rowsParallel(int64_t rows, int64_t rowLen, F f) {
     return;
   }
   // parallelFor counts in int; split rows into at most 64 pieces.
-  const int pieces = int(std::min<int64_t>(rows, 64));
+  const int pieces = int(imin<int64_t>(rows, 64));
   parallelFor(pieces, n * 4, [&](int p0, int p1) {
     f(rows * p0 / pieces, rows * p1 / pieces);
   });
 }
 
 // Written with explicit vector selects: the scalar ternaries with a NaN test do not vectorize.
-inline v8 step8(v8 x) {
-  const v8 zero = splat8(0.f);
-  v8 s = x > zero ? splat8(1.f) : zero;
+inline vf stepv(vf x) {
+  const vf zero = splatv(0.f);
+  vf s = x > zero ? splatv(1.f) : zero;
   return x != x ? x : s;
 }
 inline float step1(float x) { return x > 0.f ? 1.f : x != x ? x : 0.f; }
-inline v8 relu8(v8 x) {
-  const v8 zero = splat8(0.f);
-  v8 r = x > zero ? x : zero;
+inline vf reluv(vf x) {
+  const vf zero = splatv(0.f);
+  vf r = x > zero ? x : zero;
   return x != x ? x : r;
 }
 inline float relu1(float x) { return x > 0.f ? x : x != x ? x : 0.f; }
@@ -48,21 +46,21 @@ void elementwise(int op, const float* __restrict a, const float* __restrict b, f
     case kRelu:  // max(0, x) as in the cpu kernel: -0 gives +0, NaN stays NaN
       rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
         int64_t i = i0;
-        for (; i + 8 <= i1; i += 8) store8(out + i, relu8(load8(a + i)));
+        for (; i + VW <= i1; i += VW) storev(out + i, reluv(loadv(a + i)));
         for (; i < i1; i++) out[i] = relu1(a[i]);
       });
       return;
     case kStep:  // alpha 0; NaN stays NaN as in the cpu kernel
       rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
         int64_t i = i0;
-        for (; i + 8 <= i1; i += 8) store8(out + i, step8(load8(a + i)));
+        for (; i + VW <= i1; i += VW) storev(out + i, stepv(loadv(a + i)));
         for (; i < i1; i++) out[i] = step1(a[i]);
       });
       return;
     case kReluGrad:  // dy · step(x), the product the cpu backend's ReLU gradient computes
       rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
         int64_t i = i0;
-        for (; i + 8 <= i1; i += 8) store8(out + i, load8(a + i) * step8(load8(b + i)));
+        for (; i + VW <= i1; i += VW) storev(out + i, loadv(a + i) * stepv(loadv(b + i)));
         for (; i < i1; i++) out[i] = a[i] * step1(b[i]);
       });
       return;
@@ -124,9 +122,9 @@ void elementwise(int op, const float* __restrict a, const float* __restrict b, f
 // out[o, j] = Σ_i x[o, i, j] (or the mean), accumulated in double in i order like the JS loop.
 void channelSum(const float* __restrict x, float* __restrict out, int64_t outer, int64_t inner, int64_t c,
                 bool mean) {
-  std::vector<double> acc(static_cast<size_t>(c));
+  Buf<double> acc(static_cast<size_t>(c));
   for (int64_t o = 0; o < outer; o++) {
-    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int64_t j = 0; j < c; j++) acc[j] = 0.0;
     const float* base = x + o * inner * c;
     for (int64_t i = 0; i < inner; i++)
       for (int64_t j = 0; j < c; j++) acc[j] += base[i * c + j];

@@ -1,6 +1,6 @@
 // Register-tiled single-precision GEMM for the conv kernels' im2col products. The matrices here
 // are small (K and N up to a few hundred), so B stays in cache unpacked and only C is tiled:
-// MR rows × NV·8 columns of accumulators live in registers while p runs over the full depth.
+// MR rows × NV vectors of accumulators live in registers while p runs over the full depth.
 #include "common.h"
 
 namespace cosearch {
@@ -10,24 +10,24 @@ namespace {
 template <int MR, int NV>
 inline void tile(int K, const float* __restrict A, int64_t rsA, int64_t csA, const float* __restrict B, int64_t ldb,
                  float* __restrict C, int64_t ldc, bool acc) {
-  v8 c[MR][NV];
+  vf c[MR][NV];
   for (int i = 0; i < MR; i++)
-    for (int v = 0; v < NV; v++) c[i][v] = acc ? load8(C + i * ldc + 8 * v) : splat8(0.f);
+    for (int v = 0; v < NV; v++) c[i][v] = acc ? loadv(C + i * ldc + VW * v) : splatv(0.f);
   for (int p = 0; p < K; p++) {
     const float* bp = B + p * ldb;
-    v8 b[NV];
-    for (int v = 0; v < NV; v++) b[v] = load8(bp + 8 * v);
+    vf b[NV];
+    for (int v = 0; v < NV; v++) b[v] = loadv(bp + VW * v);
     const float* ap = A + p * csA;
     for (int i = 0; i < MR; i++) {
-      v8 a = splat8(ap[i * rsA]);
-      for (int v = 0; v < NV; v++) c[i][v] = fma8(a, b[v], c[i][v]);
+      vf a = splatv(ap[i * rsA]);
+      for (int v = 0; v < NV; v++) c[i][v] = fmav(a, b[v], c[i][v]);
     }
   }
   for (int i = 0; i < MR; i++)
-    for (int v = 0; v < NV; v++) store8(C + i * ldc + 8 * v, c[i][v]);
+    for (int v = 0; v < NV; v++) storev(C + i * ldc + VW * v, c[i][v]);
 }
 
-// Columns that do not fill a vector: the same per-element order with the scalar twin of fma8.
+// Columns that do not fill a vector: the same per-element order with the scalar twin of fmav.
 inline void scalarCols(int M, int j0, int N, int K, const float* A, int64_t rsA, int64_t csA, const float* B,
                        int64_t ldb, float* C, int64_t ldc, bool acc) {
   for (int i = 0; i < M; i++)
@@ -63,9 +63,9 @@ inline void rows(int M, int K, const float* A, int64_t rsA, int64_t csA, const f
 void gemm(int M, int N, int K, const float* A, int64_t rsA, int64_t csA, const float* B, int64_t ldb, float* C,
           int64_t ldc, bool accumulate) {
   int j = 0;
-  // 16-column strips (2 vectors × 6 rows), then 8, then scalars.
-  for (; j + 16 <= N; j += 16) rows<2>(M, K, A, rsA, csA, B + j, ldb, C + j, ldc, accumulate);
-  for (; j + 8 <= N; j += 8) rows<1>(M, K, A, rsA, csA, B + j, ldb, C + j, ldc, accumulate);
+  // Strips of 2 vectors × 6 rows, then 1 vector × 8 rows, then scalars.
+  for (; j + 2 * VW <= N; j += 2 * VW) rows<2>(M, K, A, rsA, csA, B + j, ldb, C + j, ldc, accumulate);
+  for (; j + VW <= N; j += VW) rows<1>(M, K, A, rsA, csA, B + j, ldb, C + j, ldc, accumulate);
   if (j < N) scalarCols(M, j, N, K, A, rsA, csA, B, ldb, C, ldc, accumulate);
 }
 

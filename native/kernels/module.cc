@@ -6,25 +6,13 @@
 #include <malloc.h>
 #endif
 
-#include <atomic>
+#include <cstdlib>
+#include <cstring>
 
 #include "common.h"
 #include "elementwise.h"
 
 namespace cosearch {
-
-namespace {
-// One thread unless COSEARCH_THREADS asks for more: children are trained in parallel by a worker
-// pool, other processes share the cores, and on this 2-core machine a second thread per kernel
-// was slower whenever the other core was busy (a fork-join waits for the slowest thread).
-std::atomic<int> gThreads{[] {
-  const char* env = std::getenv("COSEARCH_THREADS");
-  int t = env ? std::atoi(env) : 1;
-  return std::max(1, std::min(t, 16));
-}()};
-}  // namespace
-
-int threadCount() { return gThreads.load(std::memory_order_relaxed); }
 
 namespace {
 
@@ -112,17 +100,7 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   float* o;
   napi_value result = outArray(env, argc, argv, 4, out, &o);
   if (!result) return fail(env, "out must be a Float32Array of the output's size");
-  // Most kernels write every output element once; col2im accumulates into zeros (the depthwise
-  // filter gradient zeroes its own).
-  if (op == 1 && !isDirect(g)) std::memset(o, 0, out * sizeof(float));
-  switch (op) {
-    case 0: conv2d(a, b, o, g); break;
-    case 1: conv2dBackpropInput(a, b, o, g); break;
-    case 2: conv2dBackpropFilter(a, b, o, g); break;
-    case 3: depthwise(a, b, o, g); break;
-    case 4: depthwiseBackpropInput(a, b, o, g); break;
-    case 5: depthwiseBackpropFilter(a, b, o, g); break;
-  }
+  runConv(op, a, b, o, g);
   return result;
 }
 
@@ -255,15 +233,24 @@ napi_value BnGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// setThreads(n) -> the previous count. Results do not depend on it (see common.h).
+// setThreads(n) -> the previous count (default: COSEARCH_THREADS, else 1). One thread by default:
+// children are trained in parallel by a worker pool, and other processes share the cores. Results
+// do not depend on it (see common.h).
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], prev;
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t n;
   if (argc != 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok) return fail(env, "setThreads(n) takes an integer");
-  napi_create_int32(env, gThreads.exchange(std::max(1, std::min(n, 16))), &prev);
+  napi_create_int32(env, setThreadCount(n), &prev);
   return prev;
+}
+
+// helperPieces() -> pieces of work the helper threads have run so far.
+napi_value HelperPieces(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_int32(env, helperPieces(), &r);
+  return r;
 }
 
 napi_value Init(napi_env env, napi_value exports) {
@@ -272,7 +259,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback cb;
   } fns[] = {{"conv", Conv}, {"ew", Ew}, {"channelSum", ChannelSum}, {"setThreads", SetThreads},
-                {"bnTrain", BnTrain}, {"bnGrad", BnGrad}};
+                {"bnTrain", BnTrain}, {"bnGrad", BnGrad}, {"helperPieces", HelperPieces}};
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);

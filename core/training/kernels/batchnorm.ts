@@ -1,7 +1,7 @@
-// Native twins of batchNormTrain / batchNormGrad (core/network/fast-batchnorm.ts), same
+// Compiled twins of batchNormTrain / batchNormGrad (core/network/fast-batchnorm.ts), same
 // signatures and the same bits (native/kernels/batchnorm.cc). activeBatchNorm() offers them to the
-// fused batch-norm layer while the native kernel pack is installed.
-import type { Binding } from './native.js';
+// fused batch-norm layer while the native or wasm kernel pack is installed.
+import type { Binding } from './binding.js';
 
 export interface BatchNormImpl {
   train(
@@ -38,8 +38,8 @@ export function setActiveBatchNorm(impl: BatchNormImpl | undefined): void {
   active = impl;
 }
 
-/** The batch-norm loops of a loaded native binding. */
-export function nativeBatchNorm(b: Binding): BatchNormImpl {
+/** The batch-norm loops of a loaded binding (native addon or WebAssembly module). */
+export function bindingBatchNorm(b: Binding): BatchNormImpl {
   return {
     train(x, c, gamma, beta, eps) {
       const r = {

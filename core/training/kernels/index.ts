@@ -1,21 +1,34 @@
 // The fast kernel packs, best first; initBackend('auto') installs the first that loads.
 import { registerKernelPack } from '../backend.js';
+import { bindingConvImpl } from './binding.js';
 import { jsConvImpl } from './conv-impl.js';
-import { loadNative, nativeConvImpl } from './native.js';
+import { loadNative } from './native.js';
 import { convKernelPack } from './register.js';
+import { loadWasm } from './wasm.js';
 
 /** C++ loops compiled on this machine (optional: needs g++ and node headers). */
 export const nativeKernels = convKernelPack(
   'native',
   async () => {
     const { binding } = loadNative();
-    return binding ? nativeConvImpl(binding) : undefined;
+    return binding ? bindingConvImpl('native', binding) : undefined;
   },
   () => loadNative().error,
+);
+
+/** The same C++ compiled ahead of time to WebAssembly SIMD: any Node 22, no compiler. */
+export const wasmKernels = convKernelPack(
+  'wasm',
+  async () => {
+    const { kernels } = loadWasm();
+    return kernels ? bindingConvImpl('wasm', kernels.binding()) : undefined;
+  },
+  () => loadWasm().error,
 );
 
 /** Plain-JS loops over typed arrays: always available. */
 export const jsKernels = convKernelPack('js', async () => jsConvImpl);
 
 registerKernelPack(nativeKernels);
+registerKernelPack(wasmKernels);
 registerKernelPack(jsKernels);

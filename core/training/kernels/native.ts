@@ -17,9 +17,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
-import { nativeBatchNorm } from './batchnorm.js';
-import type { ConvGeom, ConvImpl } from './conv-impl.js';
-import { OutputPool } from './pool.js';
+import type { Binding } from './binding.js';
 
 export const NATIVE_DIR = fileURLToPath(new URL('../../../native/kernels/', import.meta.url));
 
@@ -122,48 +120,6 @@ function buildOnce(path: string): void {
   }
 }
 
-export interface Binding {
-  /** Conv op 0-5 (see nativeConvImpl); writes `out` (a new array when omitted) and returns it. */
-  conv(op: number, a: Float32Array, b: Float32Array, geom: Int32Array, out?: Float32Array): Float32Array;
-  /** Elementwise op (codes in native/kernels/elementwise.h); c is the channel count of vector ops. */
-  ew(op: number, a: Float32Array, b: Float32Array, c: number, out?: Float32Array): Float32Array;
-  /** Per-channel sums (or means) of an [outer, inner, c] array over inner. */
-  channelSum(
-    x: Float32Array,
-    outer: number,
-    inner: number,
-    c: number,
-    mean: boolean,
-    out?: Float32Array,
-  ): Float32Array;
-  /** Batch-norm training forward over [n / c, c] (fills y, mean, variance, xhat, invStd). */
-  bnTrain(
-    x: Float32Array,
-    c: number,
-    gamma: Float32Array,
-    beta: Float32Array,
-    eps: number,
-    y: Float32Array,
-    mean: Float32Array,
-    variance: Float32Array,
-    xhat: Float32Array,
-    invStd: Float64Array,
-  ): void;
-  /** Its gradient (fills dx, dGamma, dBeta). */
-  bnGrad(
-    dy: Float32Array,
-    xhat: Float32Array,
-    invStd: Float64Array,
-    gamma: Float32Array,
-    c: number,
-    dx: Float32Array,
-    dGamma: Float32Array,
-    dBeta: Float32Array,
-  ): void;
-  /** Threads the kernels split work over (default: COSEARCH_THREADS, else 1); returns the previous. */
-  setThreads(n: number): number;
-}
-
 let loaded: { binding?: Binding; error?: string } | undefined;
 
 /** The binding, building it first when allowed (COSEARCH_NATIVE_BUILD=0 disables that). */
@@ -181,43 +137,4 @@ export function loadNative(): { binding?: Binding; error?: string } {
     loaded = { error: (err.stderr?.toString().split('\n')[0] || err.message).slice(0, 300) };
   }
   return loaded;
-}
-
-const geomArray = (g: ConvGeom): Int32Array =>
-  Int32Array.of(
-    g.batch,
-    g.inH,
-    g.inW,
-    g.inC,
-    g.outH,
-    g.outW,
-    g.outC,
-    g.kH,
-    g.kW,
-    g.strideH,
-    g.strideW,
-    g.padTop,
-    g.padLeft,
-  );
-
-/** The native kernels, writing into recycled arrays from `pool` (see pool.ts). */
-export function nativeConvImpl(b: Binding, pool = new OutputPool()): ConvImpl {
-  const xs = (g: ConvGeom) => g.batch * g.inH * g.inW * g.inC;
-  const ys = (g: ConvGeom) => g.batch * g.outH * g.outW * g.outC;
-  const ws = (g: ConvGeom, depthwise: boolean) => g.kH * g.kW * g.inC * (depthwise ? 1 : g.outC);
-  return {
-    name: 'native',
-    pool,
-    batchNorm: nativeBatchNorm(b),
-    elementwise: {
-      ew: (op, a, v, c) => b.ew(op, a, v, c, pool.alloc(a.length)),
-      channelSum: (x, outer, inner, c, mean) => b.channelSum(x, outer, inner, c, mean, pool.alloc(outer * c)),
-    },
-    conv2d: (x, w, g) => b.conv(0, x, w, geomArray(g), pool.alloc(ys(g))),
-    conv2dBackpropInput: (dy, w, g) => b.conv(1, dy, w, geomArray(g), pool.alloc(xs(g))),
-    conv2dBackpropFilter: (x, dy, g) => b.conv(2, x, dy, geomArray(g), pool.alloc(ws(g, false))),
-    depthwise: (x, w, g) => b.conv(3, x, w, geomArray(g), pool.alloc(ys(g))),
-    depthwiseBackpropInput: (dy, w, g) => b.conv(4, dy, w, geomArray(g), pool.alloc(xs(g))),
-    depthwiseBackpropFilter: (x, dy, g) => b.conv(5, x, dy, geomArray(g), pool.alloc(ws(g, true))),
-  };
 }

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type KernelPack, tf } from '../../../core/training/backend.js';
-import { jsKernels, nativeKernels } from '../../../core/training/kernels/index.js';
+import { jsKernels, nativeKernels, wasmKernels } from '../../../core/training/kernels/index.js';
 import { loadNative } from '../../../core/training/kernels/native.js';
 
 type T4 = ReturnType<typeof tf.tensor4d>;
 
 const native = loadNative();
-// The native pack is optional; where it cannot build, its half of the suite is skipped (and says so).
+// The native pack is optional; where it cannot build, its part of the suite is skipped (and says
+// so). The wasm pack needs nothing but Node, so it always runs.
 const packs: [string, KernelPack, boolean][] = [
   ['js', jsKernels, true],
+  ['wasm', wasmKernels, true],
   [`native${native.binding ? '' : ` (unavailable: ${native.error})`}`, nativeKernels, !!native.binding],
 ];
 let current: KernelPack = jsKernels;

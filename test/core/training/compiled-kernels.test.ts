@@ -1,15 +1,27 @@
-// The native pack's newer parts: GEMM conv shapes, the fused ReLU gradient, batch-norm twins,
-// recycled output arrays, and results that do not depend on the thread count.
+// The compiled packs (the native addon and the WebAssembly module, the same C++ behind one
+// Binding): GEMM conv shapes, the fused ReLU gradient, batch-norm twins, recycled output arrays,
+// and results that do not depend on the thread count.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchNormGrad, batchNormTrain } from '../../../core/network/fast-batchnorm.js';
-import { initBackend, tf } from '../../../core/training/backend.js';
-import { activeBatchNorm, nativeBatchNorm } from '../../../core/training/kernels/batchnorm.js';
-import { jsKernels, nativeKernels } from '../../../core/training/kernels/index.js';
+import { initBackend, type KernelPack, tf } from '../../../core/training/backend.js';
+import { activeBatchNorm, bindingBatchNorm } from '../../../core/training/kernels/batchnorm.js';
+import type { Binding } from '../../../core/training/kernels/binding.js';
+import { jsKernels, nativeKernels, wasmKernels } from '../../../core/training/kernels/index.js';
 import { loadNative } from '../../../core/training/kernels/native.js';
+import { loadWasm } from '../../../core/training/kernels/wasm.js';
 
 type T4 = ReturnType<typeof tf.tensor4d>;
 const native = loadNative();
-const binding = native.binding;
+const wasm = loadWasm();
+
+/** Resolves once `n` wasm helper threads run (they start asynchronously, and until then the caller works alone). */
+async function wasmHelpers(n: number): Promise<void> {
+  for (let waited = 0; (wasm.kernels?.helpersReady() ?? n) < n; waited += 10) {
+    if (waited > 20_000) throw new Error('wasm helper threads did not start');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+let binding: Binding | undefined;
 
 const rnd = (shape: readonly number[], seed: number): T4 =>
   tf.randomNormal([...shape], 0, 1, 'float32', seed) as unknown as T4;
@@ -47,10 +59,27 @@ beforeAll(async () => {
 });
 afterAll(() => {
   nativeKernels.uninstall(tf);
+  wasmKernels.uninstall(tf);
   jsKernels.uninstall(tf);
 });
 
-describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${native.error})`}`, () => {
+const packs: [string, KernelPack, Binding | undefined, string | undefined][] = [
+  ['native', nativeKernels, native.binding, native.error],
+  ['wasm', wasmKernels, wasm.kernels?.binding(), wasm.error],
+];
+// The wasm module loads wherever Node 22 runs: its absence is a failure, not a skip.
+it('the wasm module loads', () => {
+  expect(wasm.error).toBeUndefined();
+});
+
+describe.each(packs)('%s kernels', (name, pack, b, error) => {
+  beforeAll(() => {
+    binding = b;
+  });
+  if (!b) {
+    it.skip(`${name} kernels unavailable: ${error}`, () => {});
+    return;
+  }
   // Tolerance: 1e-4 of the largest reference magnitude (float32 sums in another order).
   const convCases: [string, number[], number, number, number, 'same' | 'valid'][] = [
     ['3x3 s1 same, one input channel', [3, 9, 8, 1], 3, 16, 1, 'same'],
@@ -66,9 +95,9 @@ describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${nati
       const w = rnd([k, k, shape[3]!, outC], 2);
       const dy = rnd(tf.conv2d(x, w, s, pad).shape, 3);
       const ref = convAll(x, w, dy, s, pad);
-      expect(await nativeKernels.install(tf)).toBe(true);
+      expect(await pack.install(tf)).toBe(true);
       const got = convAll(x, w, dy, s, pad);
-      nativeKernels.uninstall(tf);
+      pack.uninstall(tf);
       got.forEach((g, i) => {
         expect(relErr(g, ref[i]!)).toBeLessThanOrEqual(1e-4);
       });
@@ -79,11 +108,11 @@ describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${nati
     const dy = tf.tensor1d([1, 2, 3, 4, 5, -6, 7, 8, Number.NaN, 10]);
     const run = () => tf.tidy(() => vals(tf.grad((a) => tf.sum(tf.mul(tf.relu(a), dy)))(x)));
     const ref = run();
-    for (const pack of [nativeKernels, jsKernels]) {
-      expect(await pack.install(tf)).toBe(true);
+    for (const p of [pack, jsKernels]) {
+      expect(await p.install(tf)).toBe(true);
       const prof = await tf.profile(() => tf.grad((a) => tf.sum(tf.mul(tf.relu(a), dy)))(x));
       const got = run();
-      pack.uninstall(tf);
+      p.uninstall(tf);
       expect(sameBits(got, ref)).toBe(true);
       const names = prof.kernels.map((kk) => kk.name);
       expect(names).toContain('CosearchReluGrad');
@@ -97,15 +126,15 @@ describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${nati
   it('relu and step keep NaN like the cpu backend', async () => {
     const x = tf.tensor1d([-1, 0, 2, Number.NaN, -0]);
     const ref = [vals(tf.relu(x)), vals(tf.step(x))];
-    await nativeKernels.install(tf);
+    await pack.install(tf);
     const got = [vals(tf.relu(x)), vals(tf.step(x))];
-    nativeKernels.uninstall(tf);
+    pack.uninstall(tf);
     expect(Array.from(got[0]!)).toEqual(Array.from(ref[0]!));
     expect(Array.from(got[1]!)).toEqual(Array.from(ref[1]!));
   });
 
   it('batch-norm twins give the same bits as the JS loops', () => {
-    const bn = nativeBatchNorm(binding!);
+    const bn = bindingBatchNorm(binding!);
     for (const [rows, c] of [
       [1, 3],
       [50, 7],
@@ -145,20 +174,24 @@ describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${nati
         vals(tf.relu(tf.add(big, bias))),
         vals(tf.sum(big, [0, 1, 2])),
       ]);
-    await nativeKernels.install(tf);
+    await pack.install(tf);
     const prev = binding!.setThreads(1);
     const one = run();
     binding!.setThreads(3);
+    if (name === 'wasm') await wasmHelpers(2);
+    const helped = binding!.helperPieces();
     const three = run();
+    // The helper threads really took part (else the comparison proves nothing).
+    expect(binding!.helperPieces()).toBeGreaterThan(helped);
     binding!.setThreads(prev);
-    nativeKernels.uninstall(tf);
+    pack.uninstall(tf);
     one.forEach((o, i) => {
       expect(sameBits(three[i]!, o)).toBe(true);
     });
   });
 
   it('recycled outputs never change what dataSync returned or what a slice still shows', async () => {
-    await nativeKernels.install(tf);
+    await pack.install(tf);
     try {
       const x = rnd([2, 8, 8, 4], 12);
       const w = rnd([3, 3, 4, 8], 13);
@@ -177,7 +210,7 @@ describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${nati
       expect(sameBits(vals(head), headExpected)).toBe(true);
       head.dispose();
     } finally {
-      nativeKernels.uninstall(tf);
+      pack.uninstall(tf);
     }
   });
 
@@ -192,23 +225,23 @@ describe.skipIf(!binding)(`native kernels${binding ? '' : ` (unavailable: ${nati
         }
         return vals(w);
       });
-    await nativeKernels.install(tf);
+    await pack.install(tf);
     const a = steps(5);
-    nativeKernels.uninstall(tf);
-    await nativeKernels.install(tf);
+    pack.uninstall(tf);
+    await pack.install(tf);
     const b = steps(5);
     // Once more within one install: now the pool has arrays to hand out.
     const c = steps(5);
-    nativeKernels.uninstall(tf);
+    pack.uninstall(tf);
     expect(sameBits(b, a)).toBe(true);
     expect(sameBits(c, a)).toBe(true);
   });
 
   it('offers its batch-norm loops only while installed', async () => {
     expect(activeBatchNorm()).toBeUndefined();
-    await nativeKernels.install(tf);
+    await pack.install(tf);
     expect(activeBatchNorm()).toBeDefined();
-    nativeKernels.uninstall(tf);
+    pack.uninstall(tf);
     expect(activeBatchNorm()).toBeUndefined();
     await jsKernels.install(tf);
     expect(activeBatchNorm()).toBeUndefined();

@@ -1,0 +1,56 @@
+// The WebAssembly module's interface (called by core/training/kernels/wasm.ts): the same kernels
+// as the N-API addon (native/kernels), on pointers into the module's shared memory.
+#include "../native/kernels/common.h"
+#include "../native/kernels/elementwise.h"
+
+namespace cosearch {
+void* heapAlloc(size_t bytes);
+void heapFree(void* p);
+}  // namespace cosearch
+
+using namespace cosearch;
+
+#define EXPORT(name) extern "C" __attribute__((export_name(#name)))
+
+// Memory for n bytes (16-byte aligned), or 0 when the memory cannot grow that far.
+EXPORT(cs_malloc) void* csMalloc(size_t n) { return heapAlloc(n); }
+EXPORT(cs_free) void csFree(void* p) { heapFree(p); }
+
+// Conv op (ConvOp in common.h) with the 13 geometry ints at geom; 0 for an unknown op.
+EXPORT(cs_conv) int csConv(int op, const float* a, const float* b, const int32_t* geom, float* out) {
+  Geom g;
+  __builtin_memcpy(&g, geom, sizeof g);
+  return runConv(op, a, b, out, g) ? 1 : 0;
+}
+
+// Elementwise op (native/kernels/elementwise.h) over n floats; c is the channel count of vector ops.
+EXPORT(cs_ew) void csEw(int op, const float* a, const float* b, float* out, int n, int c) {
+  elementwise(op, a, b, out, n, c);
+}
+
+EXPORT(cs_channel_sum) void csChannelSum(const float* x, float* out, int outer, int inner, int c, int mean) {
+  channelSum(x, out, outer, inner, c, mean != 0);
+}
+
+EXPORT(cs_bn_train)
+void csBnTrain(const float* x, int rows, int c, const float* gamma, const float* beta, double eps, float* y,
+               float* mean, float* variance, float* xhat, double* invStd) {
+  batchNormTrain(x, rows, c, gamma, beta, eps, y, mean, variance, xhat, invStd);
+}
+
+EXPORT(cs_bn_grad)
+void csBnGrad(const float* dy, const float* xhat, const double* invStd, const float* gamma, int rows, int c,
+              float* dx, float* dGamma, float* dBeta) {
+  batchNormGrad(dy, xhat, invStd, gamma, rows, c, dx, dGamma, dBeta);
+}
+
+// Threads the kernels may use, the caller included; returns the previous count.
+EXPORT(cs_set_threads) int csSetThreads(int n) { return setThreadCount(n); }
+EXPORT(cs_helpers_started) int csHelpersStarted() { return helpersStarted(); }
+EXPORT(cs_helper_pieces) int csHelperPieces() { return helperPieces(); }
+
+// A worker thread's entry, after cs_set_stack gave it a stack of its own: never returns.
+EXPORT(cs_helper) void csHelper() {
+  helperStarted();
+  helperLoop();
+}
