@@ -1,5 +1,6 @@
 // Mini-batches in seeded epoch order: epoch e's permutation is derived from (seed, split, e), so a
 // cursor of two integers is all a checkpoint needs to resume the same sequence.
+import { gatherRows } from '../data/batch.js';
 import type { Split } from '../data/dataset.js';
 import { Rng } from '../rng.js';
 import { tf } from '../training/backend.js';
@@ -44,17 +45,14 @@ export class Batcher {
     return out;
   }
 
-  /** The next batch as tensors (the caller disposes them). */
+  /** The next batch as tensors, normalized (the caller disposes them). */
   next(): { x: tf.Tensor4D; y: tf.Tensor1D; n: number } {
     const idx = this.nextIndices();
     const [h, w, c] = this.shape;
     const px = h * w * c;
     const xs = new Float32Array(idx.length * px);
     const ys = new Int32Array(idx.length);
-    idx.forEach((r, i) => {
-      xs.set(this.split.x.subarray(r * px, (r + 1) * px), i * px);
-      ys[i] = this.split.y[r]!;
-    });
+    gatherRows(this.split, px, idx, 0, idx.length, xs, ys);
     return { x: tf.tensor4d(xs, [idx.length, h, w, c]), y: tf.tensor1d(ys, 'int32'), n: idx.length };
   }
 }

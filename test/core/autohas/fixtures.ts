@@ -25,6 +25,7 @@ export function tinySpec(over: Partial<Record<'seed', number>> = {}): SearchSpec
 }
 
 const slice = (s: Split, n: number, px: number): Split => ({
+  ...s,
   x: s.x.slice(0, n * px),
   y: s.y.slice(0, n),
   n,
