@@ -5,7 +5,7 @@ import { Rng } from '../rng.js';
 import type { NetworkArch } from '../space/types.js';
 import { FastBatchNormalization } from './fast-batchnorm.js';
 import type { NetworkSummary } from './layers.js';
-import { type Activation, type Emitter, walkMobileCnn } from './mobile-cnn.js';
+import { type Activation, type Emitter, HEAD_DENSE, HEAD_POOL, walkMobileCnn } from './mobile-cnn.js';
 import { summarizeNetwork } from './summary.js';
 
 type Sym = tf.SymbolicTensor;
@@ -112,4 +112,19 @@ export function buildModel(
   const model = tf.model({ inputs: input, outputs: output, name: 'child' });
   const logitsModel = tf.model({ inputs: input, outputs: e.logits, name: 'child_logits' });
   return { model, logitsModel, summary };
+}
+
+/**
+ * The model's two halves around the classifier, for dropout on the pooled features: a model of
+ * the features (same weights) and the classifier layer. The caller disposes the features model.
+ */
+export function splitHead(model: tf.LayersModel): {
+  featuresModel: tf.LayersModel;
+  classifier: tf.layers.Layer;
+} {
+  const pooled = model.getLayer(HEAD_POOL).output as Sym;
+  return {
+    featuresModel: tf.model({ inputs: model.inputs, outputs: pooled, name: 'child_features' }),
+    classifier: model.getLayer(HEAD_DENSE),
+  };
 }

@@ -110,6 +110,10 @@ function block<T>(e: Emitter<T>, x: T, name: string, st: StageArch, stride: numb
   return y;
 }
 
+/** Layer names of the head: the pooled features and the classifier. */
+export const HEAD_POOL = 'head_pool';
+export const HEAD_DENSE = 'head_dense';
+
 /** Stem conv, the stages (first layer of each carries its stride), global pool, dense, softmax. */
 export function walkMobileCnn<T>(e: Emitter<T>, arch: NetworkArch, input: T, numClasses: number): T {
   validateArch(arch);
@@ -117,7 +121,7 @@ export function walkMobileCnn<T>(e: Emitter<T>, arch: NetworkArch, input: T, num
   arch.stages.forEach((st, s) => {
     for (let l = 0; l < st.layers; l++) x = block(e, x, `s${s + 1}_b${l + 1}`, st, l === 0 ? st.stride : 1);
   });
-  x = e.globalAvgPool(x, 'head_pool');
-  x = e.dense(x, 'head_dense', numClasses);
+  x = e.globalAvgPool(x, HEAD_POOL);
+  x = e.dense(x, HEAD_DENSE, numClasses);
   return e.act(x, 'head_softmax', 'softmax');
 }

@@ -24,6 +24,9 @@ export const STAGE_FIELDS = [
   'stride',
 ] as const;
 
+/** Recipe hyper-parameters a space may decide, in encoding order. */
+const RECIPE_HP = ['schedule', 'warmupFraction', 'labelSmoothing', 'dropout', 'augment'] as const;
+
 export class SearchSpace {
   readonly decisions: readonly Decision[];
   private readonly index: ReadonlyMap<string, number>;
@@ -112,6 +115,9 @@ export class SearchSpace {
     };
     if (this.index.has('hyperparameters.epochs'))
       hyperparameters.epochs = v('hyperparameters.epochs') as number;
+    for (const name of RECIPE_HP)
+      if (this.index.has(`hyperparameters.${name}`))
+        (hyperparameters as unknown as Record<string, unknown>)[name] = v(`hyperparameters.${name}`);
     return { id: this.idOf(canon), tokens: canon, network, accelerator, hyperparameters };
   }
 
@@ -222,5 +228,9 @@ function buildDecisions(spec: SearchSpec): Decision[] {
   add('hyperparameters', 'optimizer', hp.optimizer);
   add('hyperparameters', 'batchSize', hp.batchSize);
   if (hp.epochs) add('hyperparameters', 'epochs', hp.epochs);
+  for (const name of RECIPE_HP) {
+    const c = hp[name];
+    if (c) add('hyperparameters', name, c);
+  }
   return out;
 }

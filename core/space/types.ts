@@ -1,5 +1,5 @@
 // What a candidate is: one network, one accelerator, one set of hyper-parameters.
-import type { BlockType, Dataflow } from '../spec/schema.js';
+import type { Augmentation, BlockType, Dataflow, LrScheduleName } from '../spec/schema.js';
 
 export type DecisionValue = string | number | boolean;
 export type DecisionGroup = 'network' | 'accelerator' | 'hyperparameters';
@@ -61,6 +61,12 @@ export interface Hyperparameters {
   optimizer: 'adam' | 'sgd';
   batchSize: number;
   epochs?: number;
+  /** Recipe decisions (see HyperparameterSpace); absent means the spec's training setting. */
+  schedule?: LrScheduleName;
+  warmupFraction?: number;
+  labelSmoothing?: number;
+  dropout?: number;
+  augment?: Augmentation;
 }
 
 export interface Candidate {

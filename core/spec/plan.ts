@@ -1,7 +1,14 @@
 // The shape of the loop a spec asks for. Multi-trial strategies run `iterations` batches;
 // AutoHAS trains a supernet in chunks, then retrains its top-k in one batch.
 import type { Hyperparameters } from '../space/types.js';
-import { AutohasSpec, DEFAULT_CHILD_STEPS, type SearchSpec, type TrainingSpec } from './schema.js';
+import {
+  type Augmentation,
+  AutohasSpec,
+  DEFAULT_CHILD_STEPS,
+  type LrScheduleName,
+  type SearchSpec,
+  type TrainingSpec,
+} from './schema.js';
 
 /**
  * The simulator tier every search step uses (SimulateAccelerator, the hypervolume frame, the
@@ -91,5 +98,31 @@ export function childBudget(
     steps,
     examples: steps * batchSize,
     ...(epochs !== undefined ? { epochs } : {}),
+  };
+}
+
+/** How one child trains, beyond its budget: every recipe setting resolved for its candidate. */
+export interface ChildRecipe {
+  schedule: LrScheduleName;
+  warmupFraction: number;
+  milestones: number[];
+  gamma: number;
+  labelSmoothing: number;
+  dropout: number;
+  augment: Augmentation;
+  cropPadding: number;
+}
+
+/** The candidate's recipe decisions where the space makes them, else the spec's training settings. */
+export function childRecipe(training: TrainingSpec, hp: Partial<Hyperparameters>): ChildRecipe {
+  return {
+    schedule: hp.schedule ?? training.schedule,
+    warmupFraction: hp.warmupFraction ?? training.warmupFraction,
+    milestones: [...training.milestones],
+    gamma: training.gamma,
+    labelSmoothing: hp.labelSmoothing ?? training.labelSmoothing,
+    dropout: hp.dropout ?? training.dropout,
+    augment: hp.augment ?? training.augment,
+    cropPadding: training.cropPadding,
   };
 }

@@ -188,6 +188,27 @@ const numericHp = (item: z.ZodNumber) =>
       iss.code === 'invalid_union' ? 'expected a list of values or {min, max, bases, scale?}' : undefined,
   });
 
+// ---------- training recipe ----------
+
+export const LR_SCHEDULES = ['constant', 'cosine', 'step'] as const;
+export const AUGMENTATIONS = ['none', 'crop', 'flip', 'crop+flip'] as const;
+export type LrScheduleName = (typeof LR_SCHEDULES)[number];
+export type Augmentation = (typeof AUGMENTATIONS)[number];
+
+/** The parts of a training recipe a search may also decide per candidate (space.hyperparameters). */
+const recipeHp = {
+  /** Learning-rate schedule after warm-up. */
+  schedule: z.enum(LR_SCHEDULES),
+  /** Share of the child's steps spent warming the learning rate up linearly. */
+  warmupFraction: z.number().min(0).max(0.5),
+  /** Label smoothing of the cross-entropy (0: none). */
+  labelSmoothing: z.number().min(0).max(0.5),
+  /** Dropout rate on the pooled features, before the classifier (0: none). */
+  dropout: z.number().min(0).max(0.9),
+  /** Seeded augmentation of training batches: random crop with padding, horizontal flip. */
+  augment: z.enum(AUGMENTATIONS),
+};
+
 export const HyperparameterSpace = z.strictObject({
   learningRate: numericHp(z.number().gt(0).max(10)).default([0.003, 0.01]),
   weightDecay: numericHp(z.number().min(0).max(1)).default([0, 1e-4]),
@@ -195,6 +216,12 @@ export const HyperparameterSpace = z.strictObject({
   batchSize: choices(int(1, 4096)).default([32]),
   /** Epochs per child; when given, it overrides training.steps for that child. */
   epochs: choices(int(1, 1000)).optional(),
+  // Recipe decisions: when given, they override the training setting of the same name.
+  schedule: choices(recipeHp.schedule).optional(),
+  warmupFraction: choices(recipeHp.warmupFraction).optional(),
+  labelSmoothing: choices(recipeHp.labelSmoothing).optional(),
+  dropout: choices(recipeHp.dropout).optional(),
+  augment: choices(recipeHp.augment).optional(),
 });
 
 export const Space = z.strictObject({
@@ -323,6 +350,16 @@ export const TrainingSpec = z
     steps: int(1, 10_000_000).optional(),
     epochs: int(1, 10_000).optional(),
     batchSize: int(1, 4096).default(32),
+    schedule: recipeHp.schedule.default('constant'),
+    warmupFraction: recipeHp.warmupFraction.default(0),
+    /** `step` schedule: fractions of the post-warm-up steps where the rate is multiplied by `gamma`. */
+    milestones: z.array(z.number().gt(0).lt(1)).max(8).default([0.5, 0.75]),
+    gamma: z.number().gt(0).max(1).default(0.1),
+    labelSmoothing: recipeHp.labelSmoothing.default(0),
+    dropout: recipeHp.dropout.default(0),
+    augment: recipeHp.augment.default('none'),
+    /** Pixels of zero padding around an image before a random crop back to its size. */
+    cropPadding: int(1, 64).default(2),
     /** Guards against hangs only; never a budget. */
     maxSeconds: z.number().gt(0).max(86_400).default(600),
   })

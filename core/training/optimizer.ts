@@ -21,7 +21,8 @@ export class ChildOptimizer {
 
   constructor(
     readonly kind: Hyperparameters['optimizer'],
-    readonly learningRate: number,
+    /** The trainer sets it before each step from the schedule (a pure function of the step). */
+    public learningRate: number,
     readonly weightDecay: number,
     readonly vars: readonly Variable[],
     /** Which variables get L2 weight decay (kernels, not BN or biases). */

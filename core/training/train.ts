@@ -4,18 +4,20 @@ import { gatherRows, sliceRows } from '../data/batch.js';
 import type { LoadedDataset, Split } from '../data/dataset.js';
 import { DatasetError } from '../data/dataset.js';
 import { loadDataset, type ReadBytes } from '../data/load.js';
-import { buildModel } from '../network/build.js';
+import { buildModel, splitHead } from '../network/build.js';
 import { InfeasibleArchError } from '../network/mobile-cnn.js';
 import { Rng, type RngState } from '../rng.js';
 import type { Hyperparameters, NetworkArch } from '../space/types.js';
-import { childBudget } from '../spec/plan.js';
+import { childBudget, childRecipe } from '../spec/plan.js';
 import type { DatasetSpec, TrainingSpec } from '../spec/schema.js';
 import type { Store } from '../store/store.js';
+import { augmentBatch } from './augment.js';
 import { type BackendChoice, initBackend, type Tf, tf } from './backend.js';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { saveModelToStore } from './model-io.js';
 import './kernels/index.js';
 import { ChildOptimizer } from './optimizer.js';
+import { learningRateAt } from './schedule.js';
 import type { TrainResult } from './types.js';
 
 type Tensor = ReturnType<Tf['tensor']>;
@@ -136,6 +138,19 @@ export function evaluateAccuracy(
   return correct / split.n;
 }
 
+/** Dropout on the pooled features: the model's two halves and this step's keep mask (scaled). */
+export interface DropoutStep {
+  featuresModel: LayersModel;
+  classifier: { apply(x: Tensor): unknown };
+  /** batch × features, each 0 or 1/(1-rate). */
+  mask: Float32Array;
+}
+
+export interface StepOptions {
+  labelSmoothing?: number;
+  dropout?: DropoutStep;
+}
+
 /**
  * One optimizer step on a batch (x NHWC, y class indices); returns the loss. A non-finite loss
  * leaves the weights untouched.
@@ -148,18 +163,33 @@ export function trainStep(
   y: Int32Array,
   shape: readonly [number, number, number],
   numClasses: number,
+  options: StepOptions = {},
 ): number {
   return tf.tidy(() => {
     const xb = tf.tensor4d(x, [y.length, ...shape]);
     const yb = tf.oneHot(tf.tensor1d(y, 'int32'), numClasses);
+    const d = options.dropout;
+    const logits = (): Tensor => {
+      if (!d) return logitsModel.apply(xb, { training: true }) as Tensor;
+      const f = d.featuresModel.apply(xb, { training: true }) as Tensor;
+      const mask = tf.tensor2d(d.mask, [y.length, d.mask.length / y.length]);
+      return d.classifier.apply(tf.mul(f, mask)) as Tensor;
+    };
     const { value, grads } = tf.variableGrads(
-      () => tf.losses.softmaxCrossEntropy(yb, logitsModel.apply(xb, { training: true }) as Tensor),
+      () => tf.losses.softmaxCrossEntropy(yb, logits(), undefined, options.labelSmoothing ?? 0),
       [...vars],
     );
     const lossValue = value.dataSync()[0]!;
     if (Number.isFinite(lossValue)) opt.apply(vars.map((v) => grads[v.name]!));
     return lossValue;
   });
+}
+
+/** Fills `mask` with a seeded dropout keep mask: 0 with probability `rate`, else 1/(1-rate). */
+export function dropoutMask(mask: Float32Array, rate: number, rng: Rng): Float32Array {
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < rate ? 0 : keep;
+  return mask;
 }
 
 /** The tf.Variables under a model's weights, and whether each is a kernel (decayed). */
@@ -230,6 +260,10 @@ async function trainLoop(
     throw new Error(`learningRate must be > 0, got ${hp.learningRate}`);
   const { model, logitsModel, summary } = buildModel(input.arch, data.shape, data.numClasses, input.seed);
   disposables.push(model, logitsModel);
+  const recipe = childRecipe(input.training, hp);
+  const head = recipe.dropout > 0 ? splitHead(model) : undefined;
+  // Disposed last: disposing it first would free the shared layers before the full model frees its classifier.
+  if (head) disposables.unshift(head.featuresModel);
   result.params = summary.params;
   result.macs = summary.macs;
   const { batchSize, stepsPerEpoch, steps: totalSteps } = childBudget(input.training, hp, data.train.n);
@@ -240,7 +274,15 @@ async function trainLoop(
   let step = 0;
   let rngState: RngState = Rng.fromSeed(`shuffle:${input.seed}`).state();
   const ck = input.checkpoint;
-  const fingerprint = JSON.stringify([input.arch, hp, input.seed, data.uri, data.train.n, totalSteps]);
+  const fingerprint = JSON.stringify([
+    input.arch,
+    hp,
+    recipe,
+    input.seed,
+    data.uri,
+    data.train.n,
+    totalSteps,
+  ]);
   if (ck) {
     const saved = await loadCheckpoint(ck.store, ck.prefix);
     if (saved) {
@@ -271,6 +313,16 @@ async function trainLoop(
   };
 
   const sampler = new BatchSampler(data.train, data.shape, batchSize, stepsPerEpoch, rngState);
+  const augment = {
+    augment: recipe.augment,
+    cropPadding: recipe.cropPadding,
+    // Padding is a zero pixel, normalized like the rest (as padding before Normalize in torchvision).
+    padValue: data.normalization.mean.map((m, c) => -m / data.normalization.std[c]!),
+  };
+  const scratch = new Float32Array(data.shape[0] * data.shape[1] * data.shape[2]);
+  const mask = head
+    ? new Float32Array(batchSize * ((head.featuresModel.outputs[0]!.shape[1] as number | null) ?? 0))
+    : undefined;
   const startStep = step;
   const maxSeconds = input.training.maxSeconds;
   const t0 = performance.now();
@@ -288,7 +340,17 @@ async function trainLoop(
       break;
     }
     const { x, y } = sampler.batch(step);
-    const loss = trainStep(logitsModel, vars, opt, x, y, data.shape, data.numClasses);
+    // Every per-step draw comes from a stream fixed by the child's seed and the step alone, so a
+    // resumed child draws exactly what an unchunked one would.
+    const stepRng = Rng.fromSeed(`recipe:${input.seed}`).split(step);
+    augmentBatch(x, y.length, data.shape, augment, stepRng.split('augment'), scratch);
+    opt.learningRate = learningRateAt(hp.learningRate, step, totalSteps, recipe);
+    const loss = trainStep(logitsModel, vars, opt, x, y, data.shape, data.numClasses, {
+      labelSmoothing: recipe.labelSmoothing,
+      ...(head && mask
+        ? { dropout: { ...head, mask: dropoutMask(mask, recipe.dropout, stepRng.split('dropout')) } }
+        : {}),
+    });
     if (!Number.isFinite(loss)) {
       result.status = 'failed';
       result.reason = `loss became ${loss} at step ${step}; learning rate ${hp.learningRate} may be too high`;

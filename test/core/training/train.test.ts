@@ -122,6 +122,61 @@ describe('trainChild', () => {
     expect(resumed.r.testAccuracy).toBe(whole.r.testAccuracy);
   });
 
+  it('with the whole recipe (warm-up, cosine, crop and flip, dropout, label smoothing): deterministic, and resumed equals uninterrupted', async () => {
+    const training = TrainingSpec.parse({
+      steps: 12,
+      schedule: 'cosine',
+      warmupFraction: 0.2,
+      augment: 'crop+flip',
+      dropout: 0.3,
+      labelSmoothing: 0.1,
+    });
+    const run = async (checkpoint?: MemStore) => {
+      const out = new MemStore();
+      const r = await trainChild({
+        arch: TINY,
+        hyperparameters: HP,
+        dataset: digits,
+        training,
+        seed: 4,
+        ...(checkpoint ? { checkpoint: { store: checkpoint, prefix: 'ck', everySteps: 4 } } : {}),
+        saveModel: { store: out, prefix: 'm' },
+      });
+      return { r, weights: Buffer.from((await out.tryGet('m/weights.bin')) ?? []).toString('base64') };
+    };
+    const a = await run();
+    const b = await run();
+    expect(a.r.status).toBe('ok');
+    expect(a.weights).toBe(b.weights);
+    const plain = await trainChild({
+      arch: TINY,
+      hyperparameters: HP,
+      dataset: digits,
+      training: steps(12),
+      seed: 4,
+    });
+    expect(plain.testAccuracy === a.r.testAccuracy && plain.valAccuracy === a.r.valAccuracy).toBe(false);
+    const ck = new MemStore();
+    const ctl = new AbortController();
+    const cut = await trainChild({
+      arch: TINY,
+      hyperparameters: HP,
+      dataset: digits,
+      training,
+      seed: 4,
+      checkpoint: { store: ck, prefix: 'ck', everySteps: 4 },
+      signal: ctl.signal,
+      onProgress: (p) => {
+        if (p.step >= 6) ctl.abort();
+      },
+      progressEvery: 1,
+    });
+    expect(cut.status).toBe('cutShort');
+    const resumed = await run(ck);
+    expect(resumed.r.stepsDone).toBe(12);
+    expect(resumed.weights).toBe(a.weights);
+  });
+
   it('returns failed, never throws, for an infeasible arch', async () => {
     const bad: NetworkArch = {
       ...TINY,
@@ -172,6 +227,9 @@ describe('trainChild', () => {
   it('leaks no tensors', async () => {
     const before = tf.memory().numTensors;
     await trainChild({ arch: TINY, hyperparameters: HP, dataset: digits, training: steps(3), seed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    const recipe = TrainingSpec.parse({ steps: 3, dropout: 0.2, augment: 'crop', labelSmoothing: 0.1 });
+    await trainChild({ arch: TINY, hyperparameters: HP, dataset: digits, training: recipe, seed: 1 });
     expect(tf.memory().numTensors).toBe(before);
   });
 });
