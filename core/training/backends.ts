@@ -24,11 +24,13 @@ export const DEFAULT_TRAINER_PACKAGING: TrainerPackaging = 'zip';
 
 /**
  * The backend each packaging really runs. The zip bundle has no g++ (so no native pack) and no
- * libtensorflow; the container image installs tfjs-node. Infra sets the API's pricing from this,
- * and `cosearch validate` prices the default packaging, so every caller quotes the same cost.
+ * libtensorflow, but carries the WebAssembly kernels (test/infra/bundle.test.ts trains a child
+ * from the built bundle and checks); the container image installs tfjs-node. Infra sets the API's
+ * pricing from this, and `cosearch validate` prices the default packaging, so every caller quotes
+ * the same cost.
  */
 export const TRAINER_BACKEND: Record<TrainerPackaging, BackendName> = {
-  zip: 'cpu+js',
+  zip: 'cpu+wasm',
   image: 'tensorflow',
 };
 

@@ -11,7 +11,7 @@ describe('initBackend', () => {
     const info = await initBackend('auto');
     if (info.name === 'tensorflow') expect(tf.getBackend()).toBe('tensorflow');
     else {
-      expect(info.name).toMatch(/^cpu\+(native|js)$/);
+      expect(info.name).toMatch(/^cpu\+(native|wasm)$/);
       expect(tf.getBackend()).toBe('cpu');
       expect(info.notes.join()).toMatch(/tfjs-node unavailable/);
     }
@@ -20,8 +20,10 @@ describe('initBackend', () => {
   it('cpu is the plain backend; tensorflow fails clearly where the binding is missing', async () => {
     expect((await initBackend('cpu')).name).toBe('cpu');
     const patched = tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc;
-    expect((await initBackend('cpu+js')).name).toBe('cpu+js');
-    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).not.toBe(patched);
+    for (const name of ['cpu+js', 'cpu+wasm'] as const) {
+      expect((await initBackend(name)).name).toBe(name);
+      expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).not.toBe(patched);
+    }
     expect((await initBackend('cpu')).name).toBe('cpu');
     expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).toBe(patched);
     const node = await initBackend('tensorflow').then(
