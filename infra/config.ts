@@ -10,17 +10,26 @@ export interface StackConfig {
   datasetBuckets: string[];
   /** Days a search's objects are kept. */
   retentionDays: number;
-  /** An SNS topic the alarms notify, if given. */
-  alarmTopicArn?: string;
+  /** An e-mail address subscribed to the stack's alarm topic, if given. */
+  alarmEmail?: string;
+  /** Longest one execution of the loop may run, in hours (it then times out and is marked failed). */
+  executionTimeoutHours: number;
   /** Run cdk-nag's AwsSolutions checks at synth (default true). */
   nag: boolean;
 }
+
+/**
+ * One execution covers at most ITERATIONS_PER_EXECUTION iterations (or the supernet phase); a
+ * week leaves room for throttled, 15-minute children in waves, yet ends a stuck one.
+ */
+export const DEFAULT_EXECUTION_TIMEOUT_HOURS = 7 * 24;
 
 export const CONTEXT = {
   trainer: 'cosearch:trainer',
   datasetBuckets: 'cosearch:datasetBuckets',
   retentionDays: 'cosearch:retentionDays',
-  alarmTopicArn: 'cosearch:alarmTopicArn',
+  alarmEmail: 'cosearch:alarmEmail',
+  executionTimeoutHours: 'cosearch:executionTimeoutHours',
   nag: 'cosearch:nag',
 } as const;
 
@@ -46,13 +55,20 @@ export function parseConfig(get: (key: string) => unknown): StackConfig {
   const retentionDays = Number(get(CONTEXT.retentionDays) ?? 180);
   if (!Number.isInteger(retentionDays) || retentionDays < 1)
     throw new Error(`context ${CONTEXT.retentionDays} must be a positive integer`);
-  const topic = get(CONTEXT.alarmTopicArn);
+  const email = get(CONTEXT.alarmEmail);
+  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(String(email)))
+    throw new Error(`context ${CONTEXT.alarmEmail} must be an e-mail address, got "${String(email)}"`);
+  const executionTimeoutHours = Number(get(CONTEXT.executionTimeoutHours) ?? DEFAULT_EXECUTION_TIMEOUT_HOURS);
+  // Step Functions allows a standard execution up to one year.
+  if (!Number.isFinite(executionTimeoutHours) || executionTimeoutHours < 1 || executionTimeoutHours > 8760)
+    throw new Error(`context ${CONTEXT.executionTimeoutHours} must be 1-8760 hours`);
   const nag = get(CONTEXT.nag);
   return {
     trainer,
     datasetBuckets,
     retentionDays,
-    ...(topic ? { alarmTopicArn: String(topic) } : {}),
+    ...(email ? { alarmEmail: String(email) } : {}),
+    executionTimeoutHours,
     nag: !(nag === false || nag === 'false'),
   };
 }

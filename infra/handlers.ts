@@ -8,6 +8,7 @@ export const HANDLERS = {
   updatePolicy: 'lambdas/handlers/update-policy.ts',
   finalize: 'lambdas/handlers/finalize.ts',
   supernetChunk: 'lambdas/handlers/supernet-chunk.ts',
+  markFailed: 'lambdas/handlers/mark-failed.ts',
   api: 'lambdas/handlers/api.ts',
 } as const;
 

@@ -50,6 +50,11 @@ export function suppressNagFindings(
       `IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/*]`,
       `Read-only on the allow-listed dataset bucket ${b} (context cosearch:datasetBuckets), for Init, TrainChild and SupernetChunk.`,
     );
+  ack(
+    'SNS2',
+    'The alarm topic carries alarm names and states only, and CloudWatch alarms cannot publish to a topic ' +
+      'encrypted with the AWS managed SNS key (a customer managed key would be needed for that alone).',
+  );
   ack('IAM5[Resource::*]', 'X-Ray tracing (xray:PutTraceSegments and friends) supports no resource scoping.');
   for (const f of functions)
     ack(

@@ -12,6 +12,8 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -22,6 +24,7 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { TRAINER_BACKEND } from '../core/training/backends.js';
 import { ROUTES } from '../lambdas/lib/routes.js';
@@ -35,6 +38,7 @@ export class CosearchStack extends Stack {
   readonly api: RestApi;
   readonly config: StackConfig;
   readonly alarms: Alarm[] = [];
+  alarmTopic!: Topic;
   /** The loop's functions, which the state machine invokes. */
   readonly loopFunctions: IFunction[];
 
@@ -79,7 +83,11 @@ export class CosearchStack extends Stack {
         { id: 'expire-delete-markers', expiredObjectDeleteMarker: true },
       ],
     });
-    const env = { COSEARCH_STORE: `s3://${this.bucket.bucketName}` };
+    // Every function prices with the backend the deployed TrainChild really runs (stop caps, results, API).
+    const env = {
+      COSEARCH_STORE: `s3://${this.bucket.bucketName}`,
+      COSEARCH_TRAINER_BACKEND: TRAINER_BACKEND[config.trainer],
+    };
     const datasetEnv = { COSEARCH_DATASET_BUCKETS: config.datasetBuckets.join(',') };
 
     const fn = (
@@ -111,6 +119,8 @@ export class CosearchStack extends Stack {
         image: config.trainer === 'image',
         reservedConcurrentExecutions: 10,
       }),
+      // The loop's way out on failure; also the target of the execution-ended rule below.
+      markFailed: fn('MarkFailed', 'markFailed', { reservedConcurrentExecutions: 10 }),
     };
     this.loopFunctions = Object.values(fns);
     // Least privilege: each step gets only the access it needs on the search prefix.
@@ -127,14 +137,31 @@ export class CosearchStack extends Stack {
     for (const b of datasetBuckets) for (const f of loaders) b.grantRead(f);
     // Datasets uploaded to the stack's own bucket live under datasets/ (checked at POST).
     for (const f of loaders) this.bucket.grantRead(f, 'datasets/*');
-    this.loop = new SearchStateMachine(this, 'Loop', { ...fns, bucket: this.bucket });
+    this.loop = new SearchStateMachine(this, 'Loop', {
+      ...fns,
+      bucket: this.bucket,
+      executionTimeout: Duration.hours(config.executionTimeoutHours),
+    });
+    // A timed-out execution runs no Catch, and a MarkFailed that failed wrote nothing: the
+    // status-change event marks the search failed then (MarkFailed keeps an earlier cause).
+    new Rule(this, 'ExecutionEnded', {
+      description: 'Mark a search failed when its execution times out or fails outside a Catch',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['TIMED_OUT', 'FAILED'],
+          stateMachineArn: [this.loop.stateMachine.stateMachineArn],
+        },
+      },
+      targets: [new LambdaFunction(fns.markFailed, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
 
     const apiFn = new CosearchFunction(this, 'Api', {
       handler: 'api',
       environment: {
         ...env,
         ...datasetEnv,
-        COSEARCH_TRAINER_BACKEND: TRAINER_BACKEND[config.trainer],
         COSEARCH_STATE_MACHINE_ARN: this.loop.stateMachine.stateMachineArn,
       },
       reservedConcurrentExecutions: 20,
@@ -187,6 +214,7 @@ export class CosearchStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.loop.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
   }
 
   private addAlarms(functions: IFunction[]) {
@@ -213,9 +241,14 @@ export class CosearchStack extends Stack {
         f.metricErrors({ period }),
         `Lambda ${f.node.scope?.node.id} reported errors`,
       );
-    if (this.config.alarmTopicArn) {
-      const topic = Topic.fromTopicArn(this, 'AlarmTopic', this.config.alarmTopicArn);
-      for (const a of this.alarms) a.addAlarmAction(new SnsAction(topic));
-    }
+    // Every alarm notifies the stack's topic; subscribe more endpoints to it as needed.
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'cosearch alarms',
+      enforceSSL: true,
+    });
+    if (this.config.alarmEmail)
+      this.alarmTopic.addSubscription(new EmailSubscription(this.config.alarmEmail));
+    const action = new SnsAction(this.alarmTopic);
+    for (const a of this.alarms) a.addAlarmAction(action);
   }
 }

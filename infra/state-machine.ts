@@ -8,6 +8,7 @@ import {
   Condition,
   DefinitionBody,
   DistributedMap,
+  Fail,
   type IChainable,
   JsonPath,
   LogLevel,
@@ -32,6 +33,7 @@ export interface SearchLoopFunctions {
   updatePolicy: IFunction;
   finalize: IFunction;
   supernetChunk: IFunction;
+  markFailed: IFunction;
 }
 
 /** State names: the local runner's overrides and the tests refer to these. */
@@ -55,6 +57,8 @@ export const STATE = {
   update: 'UpdatePolicy',
   finalize: 'Finalize',
   done: 'Done',
+  markFailed: 'MarkFailed',
+  failed: 'Failed',
 } as const;
 
 /** The per-candidate states inside the Distributed Map carry this suffix (names are unique per machine). */
@@ -73,7 +77,12 @@ export const STATE_MACHINE_NAME_SUFFIX = 'search-loop';
 
 export interface SearchStateMachineProps extends SearchLoopFunctions {
   bucket: IBucket;
+  /** Longest one execution may run (each covers at most ITERATIONS_PER_EXECUTION iterations). */
+  executionTimeout: Duration;
 }
+
+/** The error a failed execution ends with; the cause itself is in state.json (MarkFailed). */
+export const SEARCH_FAILED_ERROR = 'SearchFailed';
 
 export class SearchStateMachine extends Construct {
   readonly stateMachine: StateMachine;
@@ -119,8 +128,15 @@ export class SearchStateMachine extends Construct {
         parameters: { 'cid.$': '$.cid', status: 'infeasible' },
       });
       // A failing child is recorded, not fatal: UpdatePolicy sees it and the search goes on.
+      // The whole caught error is kept (Error and Cause): UpdatePolicy turns it into the child's
+      // reason, message and key included (lambdas/lib/events.ts).
       const childFailed = new Pass(this, `${STATE.childFailed}${suffix}`, {
-        parameters: { 'cid.$': '$.cid', status: 'failed', 'error.$': '$.error.Error' },
+        parameters: {
+          'cid.$': '$.cid',
+          status: 'failed',
+          'error.$': '$.error.Error',
+          'failure.$': '$.error',
+        },
       });
       simulate.addCatch(childFailed, { resultPath: '$.error' });
       train.addCatch(childFailed, { resultPath: '$.error' });
@@ -172,6 +188,22 @@ export class SearchStateMachine extends Construct {
     });
     const finalize = invoke(STATE.finalize, fns.finalize, { 'searchId.$': '$.searchId' });
 
+    // Every way out of the loop that is not Finalize goes through MarkFailed: state.json says
+    // "failed" with the cause, then the execution fails (so the alarms see it). Should MarkFailed
+    // itself fail, the execution still fails; the EventBridge rule of the stack marks it then.
+    const failed = new Fail(this, STATE.failed, {
+      error: SEARCH_FAILED_ERROR,
+      cause: 'The search failed; GET /searches/{id} (state.json) has the cause',
+    });
+    const markFailed = invoke(STATE.markFailed, fns.markFailed, {
+      'searchId.$': '$.searchId',
+      'error.$': '$.error',
+    });
+    markFailed.addCatch(failed, { resultPath: '$.markFailedError' });
+    markFailed.next(failed);
+    const failsTo = (state: { addCatch(h: IChainable, p: { resultPath: string }): unknown }) =>
+      state.addCatch(markFailed, { resultPath: '$.error' });
+
     // Continue-as-new: a fresh execution of this machine carrying only the search id and iteration.
     // Its ARN is built from the fixed name (a machine cannot reference its own ARN token).
     const stateMachineName = `${Stack.of(this).stackName}-${STATE_MACHINE_NAME_SUFFIX}`;
@@ -191,6 +223,7 @@ export class SearchStateMachine extends Construct {
     });
     // A retried start finds the execution already there: the loop has continued.
     continueAsNew.addCatch(continued, { errors: ['StepFunctions.ExecutionAlreadyExistsException'] });
+    for (const s of [init, sample, map, distributed, update, finalize, continueAsNew]) failsTo(s);
 
     const loop = new Choice(this, STATE.loop)
       .when(Condition.booleanEquals('$.done', true), finalize.next(new Succeed(this, STATE.done)))
@@ -223,11 +256,13 @@ export class SearchStateMachine extends Construct {
       )
       .otherwise(loop);
     supernet.next(supernetLoop);
+    failsTo(supernet);
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName,
       definitionBody: DefinitionBody.fromChainable(init.next(supernetLoop)),
       stateMachineType: StateMachineType.STANDARD,
+      timeout: props.executionTimeout,
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH }),

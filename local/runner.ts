@@ -1,7 +1,8 @@
 // Runs the synthesized state machine with aws-local-stepfunctions, every Task overridden by
 // the real handler called in-process against the given store.
 import type { Context } from 'aws-lambda';
-import { StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import { markFailed, type SearchFailure } from '../core/engine/fail.js';
 import type { StepContext } from '../core/engine/state.js';
 import { getJson } from '../core/store/json.js';
 import type { HandlerName } from '../infra/handlers.js';
@@ -83,6 +84,19 @@ function withFullList(ctx: StepContext, sample: LocalHandler): LocalHandler {
   };
 }
 
+/** A search whose execution ended failed; state.json has the same failure. */
+export class SearchFailedError extends Error {
+  constructor(
+    readonly searchId: string,
+    readonly failure: SearchFailure | undefined,
+  ) {
+    super(
+      `search ${searchId} failed${failure ? `: ${failure.error}: ${failure.message}` : ''} (status "failed" in state.json)`,
+    );
+    this.name = 'SearchFailedError';
+  }
+}
+
 export interface RunOptions {
   definition?: LocalDefinition;
   /** Replaces the in-process handler of some steps (e.g. trainChild on a worker pool). */
@@ -149,7 +163,22 @@ export async function runLocalExecution(
         options.onEvent?.(e as EventLog);
       }
     })();
-    output = await exec.result;
+    try {
+      output = await exec.result;
+    } catch (e) {
+      await drain.catch(() => undefined);
+      // What the cloud's execution-ended rule does: a timed-out execution ran no Catch, and a
+      // failure outside one (MarkFailed itself failing) wrote nothing; MarkFailed keeps an earlier cause.
+      const timedOut = e instanceof ExecutionTimeoutError;
+      const marked = await markFailed(ctx, {
+        searchId: input.searchId,
+        error: timedOut ? 'States.Timeout' : (e as Error).name,
+        cause: timedOut
+          ? `execution timed out after ${def.definition.TimeoutSeconds} s`
+          : (e as Error).message,
+      });
+      throw new SearchFailedError(input.searchId, marked.failure);
+    }
     await drain;
     total += events;
     executions.push({ input, events });

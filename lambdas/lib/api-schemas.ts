@@ -30,6 +30,15 @@ export const ErrorResponse = z.object({
     .describe('Every problem of an invalid spec, with its JSON path'),
 });
 
+export const Failure = z.object({
+  error: z
+    .string()
+    .describe('The error name, e.g. CorruptObjectError, DatasetError, States.Timeout, Throttled'),
+  message: z.string().describe('What went wrong, naming the key or file involved'),
+  key: z.string().optional().describe('The store key, file:// or s3:// object the message names'),
+  at: z.string().describe('When the search was marked failed (ISO 8601)'),
+});
+
 export const Links = z.object({ self: z.string(), results: z.string(), stop: z.string() });
 
 export const CostSummary = z
@@ -48,7 +57,7 @@ export const CostSummary = z
 
 export const CreateSearchResponse = z.object({
   searchId: z.string(),
-  status: z.enum(['running', 'created', 'succeeded', 'stopped']),
+  status: z.enum(['running', 'created', 'succeeded', 'stopped', 'failed']),
   estimatedUSD: z.number().describe('Upper-bound cost estimate of the whole search'),
   estimate: CostSummary,
   executionId: z.string().optional(),
@@ -64,8 +73,9 @@ export const SearchListResponse = z.object({
 export const SearchStatusResponse = z
   .object({
     searchId: z.string(),
-    status: z.enum(['created', 'running', 'succeeded', 'stopped']),
+    status: z.enum(['created', 'running', 'succeeded', 'stopped', 'failed']),
     stopReason: z.string().optional(),
+    failure: Failure.optional().describe('Why the search failed (status "failed")'),
     stopRequested: z.boolean(),
     iteration: z.number(),
     iterations: z.number(),

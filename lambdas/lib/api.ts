@@ -276,7 +276,7 @@ export function createApiHandler(deps: ApiDeps) {
   async function stopSearch(store: Store, event: APIGatewayProxyEvent) {
     const id = searchIdOf(event);
     const state = await stateOf(store, id);
-    if (state.status === 'succeeded' || state.status === 'stopped')
+    if (state.status === 'succeeded' || state.status === 'stopped' || state.status === 'failed')
       throw new HttpError(409, `search ${id} has already finished (status ${state.status})`);
     const q = parseOr400(StopQuery, event.queryStringParameters ?? {}, 'query');
     const starter = q.force === 'true' ? deps.starter() : undefined;

@@ -11,6 +11,7 @@ import {
   CostSummary,
   CreateSearchResponse,
   ErrorResponse,
+  Failure,
   IdempotencyKey,
   Links,
   ResultsResponse,
@@ -34,6 +35,7 @@ function components(): Json {
     ['StopResponse', StopResponse],
     ['Error', ErrorResponse],
     ['Links', Links],
+    ['Failure', Failure],
     ['CostSummary', CostSummary],
     ['ArtifactLinks', ArtifactLinks],
   ];

@@ -31,5 +31,28 @@ export function stepHandler<S extends z.ZodType, R>(
 ) {
   return middy<z.infer<S>, R>()
     .use(validateEvent(schema))
-    .handler((event) => step((ctx ?? stepContext)(), event));
+    .handler(async (event) => {
+      try {
+        return await step((ctx ?? stepContext)(), event);
+      } catch (e) {
+        throw boundedError(e);
+      }
+    });
+}
+
+/** Longest error message a step hands to Step Functions. */
+export const MAX_ERROR_MESSAGE = 2000;
+
+/**
+ * The error as Step Functions will carry it: name and message kept (a Catch matches the name,
+ * MarkFailed and the child's reason read the message), the message capped and the stack cut to
+ * its first line, so a Map of failing children stays far below the 256 KiB payload limit. The
+ * full error goes to the function's log first.
+ */
+export function boundedError(e: unknown): Error {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (process.env.AWS_LAMBDA_FUNCTION_NAME) console.error(err);
+  if (err.message.length > MAX_ERROR_MESSAGE) err.message = `${err.message.slice(0, MAX_ERROR_MESSAGE - 1)}…`;
+  err.stack = `${err.name}: ${err.message}`;
+  return err;
 }

@@ -7,9 +7,11 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOOP_LIMITS } from '../../core/engine/limits.js';
+import { TRAINER_BACKEND } from '../../core/training/backends.js';
 import { buildApp, STACK_NAME } from '../../infra/build.js';
 import { parseConfig } from '../../infra/config.js';
 import { LAMBDA_DATA_DIR, MAX_RESERVED_CONCURRENCY } from '../../infra/function-defaults.js';
+import { HANDLERS } from '../../infra/handlers.js';
 import { INLINE_MAP_MAX_ITEMS, MAP_MAX_CONCURRENCY, STATE } from '../../infra/state-machine.js';
 import { ROUTES } from '../../lambdas/lib/routes.js';
 import { type CfnTemplate, localDefinition, type StateMachineDefinition } from '../../local/definition.js';
@@ -110,7 +112,7 @@ describe('functions', () => {
     const ours = Object.values(zip.template.findResources('AWS::Lambda::Function')).filter(
       (f) => f.Metadata?.['cosearch:handler'],
     );
-    expect(ours).toHaveLength(8);
+    expect(ours).toHaveLength(Object.keys(HANDLERS).length);
     for (const f of ours) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -152,7 +154,7 @@ describe('functions', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     for (const b of ['train-child', 'supernet-chunk']) expect(dockerfile).toContain(b);
     const zips = fns.filter((f) => f.Metadata?.['cosearch:handler'] && f.Properties.PackageType !== 'Image');
-    expect(zips).toHaveLength(6);
+    expect(zips).toHaveLength(Object.keys(HANDLERS).length - 2);
   });
 
   it('reads only allow-listed dataset buckets, and the API knows the list', () => {
@@ -284,7 +286,7 @@ describe('state machine', () => {
       expect(retry.ErrorEquals).toContain('Lambda.TooManyRequestsException');
       expect(retry.BackoffRate).toBe(2);
     });
-    expect(n).toBe(9);
+    expect(n).toBe(10);
   });
 
   it('continues as new with only the search id and the iteration, under its own ARN', () => {
@@ -306,6 +308,71 @@ describe('state machine', () => {
   });
 });
 
+describe('failure', () => {
+  it('catches every loop step and map into MarkFailed, which records the cause and then fails', () => {
+    const caught = [
+      STATE.init,
+      STATE.supernet,
+      STATE.sample,
+      STATE.map,
+      STATE.distributedMap,
+      STATE.update,
+      STATE.finalize,
+      STATE.continueAsNew,
+    ];
+    for (const name of caught) {
+      const s = definition.States[name] as {
+        Catch?: { ErrorEquals: string[]; Next: string; ResultPath: string }[];
+      };
+      const last = s.Catch?.at(-1);
+      expect([name, last]).toEqual([
+        name,
+        { ErrorEquals: ['States.ALL'], Next: STATE.markFailed, ResultPath: '$.error' },
+      ]);
+    }
+    const mark = definition.States[STATE.markFailed] as {
+      Parameters: Record<string, unknown>;
+      Next: string;
+      Catch: { Next: string }[];
+    };
+    expect(mark.Parameters).toEqual({ 'searchId.$': '$.searchId', 'error.$': '$.error' });
+    expect(mark.Next).toBe(STATE.failed);
+    expect(mark.Catch[0]!.Next).toBe(STATE.failed);
+    expect(definition.States[STATE.failed]).toMatchObject({ Type: 'Fail', Error: 'SearchFailed' });
+    // Every state that can fail leads somewhere: no Task or Map without a Catch in the loop.
+    for (const [n, s] of Object.entries(definition.States))
+      if ((s.Type === 'Task' || s.Type === 'Map') && n !== STATE.markFailed)
+        expect([n, JSON.stringify(s.Catch ?? null)]).toEqual([n, expect.stringContaining('States.ALL')]);
+  });
+
+  it('keeps a failed child’s whole error (Error and Cause), not just its name', () => {
+    const child = (definition.States[STATE.map] as { ItemProcessor: { States: Record<string, unknown> } })
+      .ItemProcessor.States[STATE.childFailed] as { Parameters: Record<string, string> };
+    expect(child.Parameters).toEqual({
+      'cid.$': '$.cid',
+      status: 'failed',
+      'error.$': '$.error.Error',
+      'failure.$': '$.error',
+    });
+  });
+
+  it('times executions out, and marks timed-out or uncaught failed executions through an EventBridge rule', () => {
+    expect(definition.TimeoutSeconds).toBe(parseConfig(() => undefined).executionTimeoutHours * 3600);
+    const rules = Object.values(zip.template.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!;
+    expect(rule.Properties.EventPattern).toMatchObject({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['TIMED_OUT', 'FAILED'] },
+    });
+    const markFailed = Object.entries(zip.template.findResources('AWS::Lambda::Function')).find(
+      ([, f]) => f.Metadata?.['cosearch:handler'] === 'markFailed',
+    )![0];
+    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [markFailed, 'Arn'] });
+  });
+});
+
 describe('alarms', () => {
   it('alarm on failed, timed-out and aborted executions and on every function’s errors', () => {
     const alarms = Object.values(zip.template.findResources('AWS::CloudWatch::Alarm'));
@@ -313,8 +380,26 @@ describe('alarms', () => {
     expect(metrics.filter((m) => m === 'AWS/States/ExecutionsFailed')).toHaveLength(1);
     expect(metrics).toContain('AWS/States/ExecutionsTimedOut');
     expect(metrics).toContain('AWS/States/ExecutionsAborted');
-    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(8);
+    expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(Object.keys(HANDLERS).length);
     for (const a of alarms) expect(a.Properties.Threshold).toBe(1);
+  });
+
+  it('notify the topic the stack creates, with an optional e-mail subscription', () => {
+    const topics = zip.template.findResources('AWS::SNS::Topic');
+    expect(Object.keys(topics)).toHaveLength(1);
+    const topicId = Object.keys(topics)[0]!;
+    for (const a of Object.values(zip.template.findResources('AWS::CloudWatch::Alarm')))
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    zip.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const withMail = synth({
+      'cosearch:alarmEmail': 'ops@example.com',
+      'cosearch:executionTimeoutHours': '12',
+    });
+    withMail.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    expect(localDefinition(withMail.json).definition.TimeoutSeconds).toBe(12 * 3600);
   });
 });
 
@@ -333,12 +418,38 @@ describe('cdk-nag AwsSolutions', () => {
 describe('context', () => {
   it('reads the trainer, dataset buckets and retention, and rejects bad values', () => {
     const ctx = (o: Record<string, unknown>) => parseConfig((k) => o[k]);
-    expect(ctx({})).toMatchObject({ trainer: 'zip', datasetBuckets: [], retentionDays: 180, nag: true });
+    expect(ctx({})).toMatchObject({
+      trainer: 'zip',
+      datasetBuckets: [],
+      retentionDays: 180,
+      executionTimeoutHours: 168,
+      nag: true,
+    });
+    expect(() => ctx({ 'cosearch:alarmEmail': 'not-mail' })).toThrow(/alarmEmail/);
+    expect(() => ctx({ 'cosearch:executionTimeoutHours': '0' })).toThrow(/executionTimeoutHours/);
     expect(ctx({ 'cosearch:datasetBuckets': ['a-b', 'c.d.e'] }).datasetBuckets).toEqual(['a-b', 'c.d.e']);
     expect(ctx({ 'cosearch:datasetBuckets': '["x-y"]' }).datasetBuckets).toEqual(['x-y']);
     expect(ctx({ 'cosearch:nag': 'false' }).nag).toBe(false);
     expect(() => ctx({ 'cosearch:trainer': 'gpu' })).toThrow(/cosearch:trainer/);
     expect(() => ctx({ 'cosearch:datasetBuckets': 'Bad_Bucket' })).toThrow(/not a bucket name/);
     expect(() => ctx({ 'cosearch:retentionDays': '0' })).toThrow(/retentionDays/);
+  });
+});
+
+describe('pricing', () => {
+  it('tells every function the backend its TrainChild really runs, so all callers quote one cost', () => {
+    for (const [t, trainer] of [
+      [zip, 'zip'],
+      [image, 'image'],
+    ] as const) {
+      const fns = Object.values(t.json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+      expect(fns.length).toBeGreaterThan(5);
+      for (const f of fns) {
+        const vars = (f.Properties as { Environment?: { Variables?: Record<string, unknown> } }).Environment
+          ?.Variables;
+        if (!vars?.COSEARCH_STORE) continue; // CDK's own helper functions
+        expect(vars.COSEARCH_TRAINER_BACKEND).toBe(TRAINER_BACKEND[trainer]);
+      }
+    }
   });
 });

@@ -78,6 +78,16 @@ it('runs the supernet chunks of the AutoHAS example with its event', async () =>
   expect(await run(e, ctx)).toEqual({ searchId: SAM_AUTOHAS_ID, iteration: 1, done: false, supernet: false });
 });
 
+it('takes MarkFailed its event; a search that has finished stays finished', async () => {
+  const { handler } = await import('../../lambdas/handlers/mark-failed.js');
+  const run = handler as unknown as (e: unknown, c: Context) => Promise<unknown>;
+  // The example search ran to its end above: a late failure report does not undo that.
+  expect(await run(await event('mark-failed'), ctx)).toEqual({
+    searchId: SAM_SEARCH_ID,
+    status: 'succeeded',
+  });
+});
+
 it('serves the API events', async () => {
   const { handler } = await import('../../lambdas/handlers/api.js');
   const got = await handler(await event('api-get-search'), ctx);

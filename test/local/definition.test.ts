@@ -58,6 +58,7 @@ describe('local definition', () => {
       STATE.train,
       STATE.update,
       STATE.finalize,
+      STATE.markFailed,
     ];
     expect(Object.keys(def.tasks).sort()).toEqual(
       [...lambdaTasks, `${STATE.simulate}${AT_SCALE_SUFFIX}`, `${STATE.train}${AT_SCALE_SUFFIX}`].sort(),

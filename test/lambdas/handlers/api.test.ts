@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { markFailed } from '../../../core/engine/fail.js';
 import { keys } from '../../../core/engine/keys.js';
 import type { SearchState } from '../../../core/engine/state.js';
 import { FileStore } from '../../../core/store/file-store.js';
 import { getJson, putJson } from '../../../core/store/json.js';
 import { createApiHandler } from '../../../lambdas/lib/api.js';
+import { SearchStatusResponse } from '../../../lambdas/lib/api-schemas.js';
 import { ROUTES } from '../../../lambdas/lib/routes.js';
 
 let dir: string;
@@ -211,6 +213,29 @@ describe('GET /searches/{id}', () => {
     expect(b.costSoFarUSD).toBeGreaterThanOrEqual(0);
     expect(b.costSoFarUSD).toBeLessThan(b.estimatedUSD);
     expect(b.stopRequested).toBe(false);
+  });
+
+  it('shows a failed search with its cause, and refuses to stop it', async () => {
+    const id = body(await post(tiny(31))).searchId;
+    const policy = keys.policy(id, 0);
+    await markFailed(
+      { store, now: () => Date.parse('2026-11-27T12:05:00Z') },
+      {
+        searchId: id,
+        error: 'CorruptObjectError',
+        cause: `corrupt object: ${policy} in ${store.uri}: it is empty`,
+      },
+    );
+    const r = await withId('GET', '/searches/{id}', id);
+    expect(r.statusCode).toBe(200);
+    expect(body(r)).toMatchObject({
+      status: 'failed',
+      failure: { error: 'CorruptObjectError', key: policy, at: '2026-11-27T12:05:00.000Z' },
+    });
+    expect(SearchStatusResponse.safeParse(body(r)).success).toBe(true);
+    const stop = await withId('POST', '/searches/{id}/stop', id);
+    expect(stop.statusCode).toBe(409);
+    expect(body(stop).error).toMatch(/already finished \(status failed\)/);
   });
 
   it('answers 404 for an unknown search and 400 for an id with path characters', async () => {
