@@ -176,6 +176,8 @@ export class CosearchStack extends Stack {
     // The hard fallback of POST /searches/{id}/stop?force=true: find and stop the running executions.
     this.loop.stateMachine.grant(apiFn, 'states:ListExecutions');
     this.loop.stateMachine.grantExecution(apiFn, 'states:StopExecution');
+    // A replayed POST asks whether the search's execution exists before starting it.
+    this.loop.stateMachine.grantExecution(apiFn, 'states:DescribeExecution');
 
     const accessLog = new LogGroup(this, 'ApiAccessLogs', {
       retention: RetentionDays.ONE_MONTH,

@@ -48,6 +48,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const api = createApiHandler({
     store: () => options.store,
     starter: () => ({
+      async find(searchId) {
+        return executions.has(searchId) ? `local:${searchId}` : undefined;
+      },
       async start(searchId) {
         const run = runSession(options.store, searchId, {
           ...(options.workers !== undefined ? { workers: options.workers } : {}),

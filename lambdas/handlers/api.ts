@@ -1,6 +1,8 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
@@ -22,6 +24,12 @@ function bucketAndPrefix(): { bucket: string; prefix: string } {
   return { bucket, prefix: prefix ? `${prefix}/` : '' };
 }
 
+function stateMachineArn(): string {
+  const arn = process.env.COSEARCH_STATE_MACHINE_ARN;
+  if (!arn) throw new Error('COSEARCH_STATE_MACHINE_ARN is not set');
+  return arn;
+}
+
 export const handler = createApiHandler({
   store: () => stepContext().store,
   datasetBuckets: (process.env.COSEARCH_DATASET_BUCKETS ?? '').split(',').filter(Boolean),
@@ -34,9 +42,18 @@ export const handler = createApiHandler({
     });
   },
   starter: () => ({
+    async find(searchId) {
+      // The first execution is named after the search (later ones, continued as new, -i{k}).
+      const executionArn = `${stateMachineArn().replace(':stateMachine:', ':execution:')}:${searchId}`;
+      try {
+        return (await sfn.send(new DescribeExecutionCommand({ executionArn }))).executionArn ?? executionArn;
+      } catch (e) {
+        if (e instanceof ExecutionDoesNotExist) return undefined;
+        throw e;
+      }
+    },
     async start(searchId) {
-      const arn = process.env.COSEARCH_STATE_MACHINE_ARN;
-      if (!arn) throw new Error('COSEARCH_STATE_MACHINE_ARN is not set');
+      const arn = stateMachineArn();
       // The execution is named after the search, so a retried POST cannot start it twice.
       try {
         const out = await sfn.send(
@@ -54,8 +71,7 @@ export const handler = createApiHandler({
     },
     // Executions of a search are named {searchId} and, after continue-as-new, {searchId}-i{k}.
     async forceStop(searchId) {
-      const arn = process.env.COSEARCH_STATE_MACHINE_ARN;
-      if (!arn) throw new Error('COSEARCH_STATE_MACHINE_ARN is not set');
+      const arn = stateMachineArn();
       let stopped = 0;
       let nextToken: string | undefined;
       do {

@@ -21,6 +21,12 @@ import { methodsOf, type RouteId, routeOf } from './routes.js';
 export interface ExecutionStarter {
   /** Start the search loop for a stored search; returns an execution id or ARN. */
   start(searchId: string): Promise<string>;
+  /**
+   * The search's first execution, if it was ever started (an id or ARN), else undefined. A
+   * replayed POST asks this before starting: the first request may have recorded the search and
+   * then failed to start it. Without it, start() must itself be idempotent by search id.
+   */
+  find?(searchId: string): Promise<string | undefined>;
   /** Hard fallback: stop the search's running executions now (no Finalize); returns how many. */
   forceStop?(searchId: string): Promise<number>;
 }
@@ -193,8 +199,18 @@ export function createApiHandler(deps: ApiDeps) {
         const prior = await tryGetJson<IdempotencyRecord>(store, key);
         if (!prior || prior.bodyHash !== record.bodyHash)
           throw new HttpError(409, 'Idempotency-Key was already used with a different body');
-        const state = await tryGetJson<SearchState>(store, keys.state(prior.searchId));
-        return reply(prior.searchId, state?.status ?? 'created', { idempotentReplay: true });
+        // The first request may have died after recording the key: before creating the search,
+        // or before (or while) starting its execution. Finish what it began.
+        let state = await tryGetJson<SearchState>(store, keys.state(prior.searchId));
+        if (!state) {
+          await createSearch(store, spec, prior.searchId, now);
+          state = await tryGetJson<SearchState>(store, keys.state(prior.searchId));
+        }
+        if (state?.status !== 'created')
+          return reply(prior.searchId, state?.status ?? 'created', { idempotentReplay: true });
+        const starter = deps.starter();
+        const executionId = (await starter.find?.(prior.searchId)) ?? (await starter.start(prior.searchId));
+        return reply(prior.searchId, 'running', { executionId, idempotentReplay: true });
       }
       searchId = record.searchId;
     }

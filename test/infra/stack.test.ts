@@ -194,6 +194,10 @@ describe('API', () => {
 });
 
 describe('IAM', () => {
+  it('lets the API describe executions (a replayed POST checks before starting)', () => {
+    expect(JSON.stringify(zip.template.findResources('AWS::IAM::Policy'))).toContain('states:DescribeExecution');
+  });
+
   it('grants no "*" action on "*" resources', () => {
     for (const p of Object.values(zip.template.findResources('AWS::IAM::Policy'))) {
       for (const s of p.Properties.PolicyDocument.Statement as {
