@@ -24,6 +24,7 @@ beforeAll(async () => {
   handler = createApiHandler({
     store: () => store,
     starter: () => ({
+      find: async (id) => (started.includes(id) ? `local:${id}` : undefined),
       start: async (id) => {
         started.push(id);
         return `local:${id}`;
