@@ -1,6 +1,6 @@
 // The cosearch stack: one bucket, the loop's functions, the state machine and an IAM-authorized API.
 
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -157,12 +157,22 @@ export class CosearchStack extends Stack {
       targets: [new LambdaFunction(fns.markFailed, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
     });
 
+    // Tenancy (infra/README.md): callers see their own searches; these principals see all.
+    const adminPrincipals = new CfnParameter(this, 'AdminPrincipalArns', {
+      type: 'String',
+      default: '',
+      description:
+        'Comma-separated IAM principal ARNs (users, roles) that may list, read and stop every search; others see their own',
+      allowedPattern:
+        '^$|^arn:aws[a-z-]*:(iam|sts)::\\d{12}:[^,]+(,arn:aws[a-z-]*:(iam|sts)::\\d{12}:[^,]+)*$',
+    });
     const apiFn = new CosearchFunction(this, 'Api', {
       handler: 'api',
       environment: {
         ...env,
         ...datasetEnv,
         COSEARCH_STATE_MACHINE_ARN: this.loop.stateMachine.stateMachineArn,
+        COSEARCH_ADMIN_PRINCIPALS: adminPrincipals.valueAsString,
       },
       reservedConcurrentExecutions: 20,
       bundleAwsSdk: true,

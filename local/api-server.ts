@@ -7,6 +7,9 @@ import { createApiHandler } from '../lambdas/lib/api.js';
 import { matchResource, methodsOf, routeOf } from '../lambdas/lib/routes.js';
 import { runSession } from './session.js';
 
+/** The one caller of the local server (no IAM on loopback). */
+export const LOCAL_CALLER = 'local';
+
 /** API Gateway's payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -47,6 +50,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? (() => undefined);
   const api = createApiHandler({
     store: () => options.store,
+    // Loopback only, one user: that user is the admin of the store.
+    caller: () => LOCAL_CALLER,
+    admins: [LOCAL_CALLER],
     starter: () => ({
       async find(searchId) {
         return executions.has(searchId) ? `local:${searchId}` : undefined;

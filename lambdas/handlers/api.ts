@@ -13,6 +13,7 @@ import { parseS3Uri, trimPrefix } from '../../core/store/s3-uri.js';
 import { trainerBackendFromEnv } from '../../core/training/backends.js';
 import { createApiHandler, LINK_EXPIRY_SECONDS } from '../lib/api.js';
 import { stepContext, storeUri } from '../lib/context.js';
+import { parsePrincipals } from '../lib/tenancy.js';
 
 const sfn = new SFNClient({});
 const s3 = new S3Client({});
@@ -33,6 +34,8 @@ function stateMachineArn(): string {
 export const handler = createApiHandler({
   store: () => stepContext().store,
   datasetBuckets: (process.env.COSEARCH_DATASET_BUCKETS ?? '').split(',').filter(Boolean),
+  // The stack's AdminPrincipalArns parameter; every other caller sees only their own searches.
+  admins: parsePrincipals(process.env.COSEARCH_ADMIN_PRINCIPALS),
   // Infra sets the backend its TrainChild function really runs (core/training/backends.ts).
   cost: { backend: trainerBackendFromEnv(process.env.COSEARCH_TRAINER_BACKEND) },
   presign: async (key) => {

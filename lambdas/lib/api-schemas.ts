@@ -76,6 +76,10 @@ export const SearchStatusResponse = z
     status: z.enum(['created', 'running', 'succeeded', 'stopped', 'failed']),
     stopReason: z.string().optional(),
     failure: Failure.optional().describe('Why the search failed (status "failed")'),
+    owner: z
+      .string()
+      .optional()
+      .describe('The IAM principal that started the search (an assumed role as its role)'),
     stopRequested: z.boolean(),
     iteration: z.number(),
     iterations: z.number(),

@@ -17,6 +17,7 @@ import { tryParseS3Uri } from '../../core/store/s3-uri.js';
 import { AlreadyExistsError, type Store } from '../../core/store/store.js';
 import { IdempotencyKey, ListQuery, SearchIdParam, StopQuery } from './api-schemas.js';
 import { methodsOf, type RouteId, routeOf } from './routes.js';
+import { iamCaller, principalOf, type SearchOwner, tenantKeys } from './tenancy.js';
 
 export interface ExecutionStarter {
   /** Start the search loop for a stored search; returns an execution id or ARN. */
@@ -43,6 +44,13 @@ export interface ApiDeps {
   presign?: (key: string) => Promise<string>;
   /** Which trainer backend the cost estimate assumes. */
   cost?: CostOptions;
+  /**
+   * The caller's principal; default the IAM caller API Gateway authenticated. A request without
+   * one is refused (403): every search belongs to somebody.
+   */
+  caller?: (event: APIGatewayProxyEvent) => string | undefined;
+  /** Principals that list, read and stop every search (the stack's AdminPrincipalArns). */
+  admins?: readonly string[];
 }
 
 /** Lifetime of presigned result links. */
@@ -162,7 +170,37 @@ export function createApiHandler(deps: ApiDeps) {
   const link = async (store: Store, key: string) =>
     deps.presign ? deps.presign(key) : `${store.uri.replace(/\/$/, '')}/${key}`;
 
+  const admins = new Set((deps.admins ?? []).map(principalOf));
+
+  function callerOf(event: APIGatewayProxyEvent): { principal: string; admin: boolean } {
+    const principal = (deps.caller ?? iamCaller)(event);
+    if (!principal)
+      throw new HttpError(403, 'the request names no IAM caller; sign it with SigV4 (AWS_IAM authorization)');
+    return { principal, admin: admins.has(principal) };
+  }
+
+  /** The owner of a search, or undefined for one started outside the API. */
+  const ownerOf = (store: Store, id: string) => tryGetJson<SearchOwner>(store, tenantKeys.owner(id));
+
+  /** The search's state, if the caller may see it; anyone else's search is "no search", as an unknown id. */
+  async function visibleState(store: Store, event: APIGatewayProxyEvent, id: string) {
+    const caller = callerOf(event);
+    const owner = await ownerOf(store, id);
+    if (!caller.admin && owner?.principal !== caller.principal) throw new HttpError(404, `no search ${id}`);
+    return { state: await stateOf(store, id), owner };
+  }
+
+  /** Both owner records; put-if-absent, so a replay finishing a first request's work is harmless. */
+  async function recordOwner(store: Store, principal: string, searchId: string) {
+    const owner: SearchOwner = { searchId, principal, createdAt: new Date(now()).toISOString() };
+    for (const key of [tenantKeys.owner(searchId), tenantKeys.owned(principal, searchId)])
+      await store.putIfAbsent(key, `${JSON.stringify(owner, null, 2)}\n`).catch((e: unknown) => {
+        if (!(e instanceof AlreadyExistsError)) throw e;
+      });
+  }
+
   async function postSearch(store: Store, event: APIGatewayProxyEvent) {
+    const { principal } = callerOf(event);
     const idemKey = header(event, 'Idempotency-Key');
     if (idemKey !== undefined) parseOr400(IdempotencyKey, idemKey, 'Idempotency-Key header');
     const raw = parseBody(bodyText(event));
@@ -191,7 +229,7 @@ export function createApiHandler(deps: ApiDeps) {
     if (idemKey !== undefined) {
       // Same key and same (parsed) body: the same search; same key, other body: a conflict.
       const record: IdempotencyRecord = { bodyHash: hashOf(raw), searchId };
-      const key = keys.idempotency(hashOf(idemKey, 32));
+      const key = tenantKeys.idempotency(principal, idemKey);
       try {
         await store.putIfAbsent(key, JSON.stringify(record));
       } catch (e) {
@@ -201,6 +239,7 @@ export function createApiHandler(deps: ApiDeps) {
           throw new HttpError(409, 'Idempotency-Key was already used with a different body');
         // The first request may have died after recording the key: before creating the search,
         // or before (or while) starting its execution. Finish what it began.
+        await recordOwner(store, principal, prior.searchId);
         let state = await tryGetJson<SearchState>(store, keys.state(prior.searchId));
         if (!state) {
           await createSearch(store, spec, prior.searchId, now);
@@ -214,16 +253,21 @@ export function createApiHandler(deps: ApiDeps) {
       }
       searchId = record.searchId;
     }
+    // Owned before it exists: no moment where the search is visible to nobody or to everybody.
+    await recordOwner(store, principal, searchId);
     await createSearch(store, spec, searchId, now);
     const executionId = await deps.starter().start(searchId);
     return reply(searchId, 'running', { executionId });
   }
 
   async function listSearches(store: Store, event: APIGatewayProxyEvent) {
+    const caller = callerOf(event);
     const q = parseOr400(ListQuery, event.queryStringParameters ?? {}, 'query');
+    // An admin pages over the whole index, anyone else over their own.
+    const prefix = caller.admin ? keys.searchIndexPrefix : tenantKeys.ownedPrefix(caller.principal);
     let page: Awaited<ReturnType<Store['list']>>;
     try {
-      page = await store.list(keys.searchIndexPrefix, {
+      page = await store.list(prefix, {
         maxKeys: q.limit,
         ...(q.nextToken ? { nextToken: q.nextToken } : {}),
       });
@@ -231,8 +275,8 @@ export function createApiHandler(deps: ApiDeps) {
       if (q.nextToken) throw new HttpError(400, `invalid nextToken: ${(e as Error).message.slice(0, 200)}`);
       throw e;
     }
-    // Index keys are index/searches/{id}.json: the ids come from the keys alone.
-    const searches = page.keys.map(keys.searchIdOfIndexKey);
+    // Both indexes end in {id}.json: the ids come from the keys alone.
+    const searches = page.keys.map((k) => k.slice(prefix.length).replace(/\.json$/, ''));
     return json(200, { searches, nextToken: page.nextToken ?? null });
   }
 
@@ -243,7 +287,7 @@ export function createApiHandler(deps: ApiDeps) {
 
   async function getStatus(store: Store, event: APIGatewayProxyEvent) {
     const id = searchIdOf(event);
-    const state = await stateOf(store, id);
+    const { state, owner } = await visibleState(store, event, id);
     const spec = await loadSpec(store, id);
     const { estimate, actual } = costOf(spec, state);
     return json(200, {
@@ -252,13 +296,14 @@ export function createApiHandler(deps: ApiDeps) {
       costSoFarUSD: actual.totalUSD,
       estimatedUSD: estimate.totalUSD,
       maxUSD: spec.budget.maxUSD,
+      ...(owner ? { owner: owner.principal } : {}),
       links: linksOf(id),
     });
   }
 
   async function getResults(store: Store, event: APIGatewayProxyEvent) {
     const id = searchIdOf(event);
-    const state = await stateOf(store, id);
+    const { state } = await visibleState(store, event, id);
     const results = await tryGetJson<{ paretoFront?: (Evaluation & { modelPrefix?: string })[] }>(
       store,
       keys.results(id),
@@ -291,7 +336,7 @@ export function createApiHandler(deps: ApiDeps) {
 
   async function stopSearch(store: Store, event: APIGatewayProxyEvent) {
     const id = searchIdOf(event);
-    const state = await stateOf(store, id);
+    const { state } = await visibleState(store, event, id);
     if (state.status === 'succeeded' || state.status === 'stopped' || state.status === 'failed')
       throw new HttpError(409, `search ${id} has already finished (status ${state.status})`);
     const q = parseOr400(StopQuery, event.queryStringParameters ?? {}, 'query');

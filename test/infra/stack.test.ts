@@ -187,6 +187,23 @@ describe('API', () => {
       if (m.Properties.HttpMethod !== 'OPTIONS') expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 
+  it('takes the admin principals as a stack parameter and hands them to the API function', () => {
+    const param = zip.template.findParameters('AdminPrincipalArns');
+    expect(param.AdminPrincipalArns).toMatchObject({ Type: 'String', Default: '' });
+    const api = Object.values(zip.template.findResources('AWS::Lambda::Function')).find(
+      (f) => f.Metadata?.['cosearch:handler'] === 'api',
+    )!;
+    expect(api.Properties.Environment.Variables.COSEARCH_ADMIN_PRINCIPALS).toEqual({
+      Ref: 'AdminPrincipalArns',
+    });
+    const pattern = new RegExp(param.AdminPrincipalArns!.AllowedPattern as string);
+    expect(pattern.test('')).toBe(true);
+    expect(pattern.test('arn:aws:iam::123456789012:role/Admin,arn:aws:iam::123456789012:user/ops')).toBe(
+      true,
+    );
+    expect(pattern.test('alice')).toBe(false);
+  });
+
   it('outputs the API URL and the bucket', () => {
     const outputs = zip.template.findOutputs('*');
     expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'BucketName', 'StateMachineArn']));
@@ -195,7 +212,9 @@ describe('API', () => {
 
 describe('IAM', () => {
   it('lets the API describe executions (a replayed POST checks before starting)', () => {
-    expect(JSON.stringify(zip.template.findResources('AWS::IAM::Policy'))).toContain('states:DescribeExecution');
+    expect(JSON.stringify(zip.template.findResources('AWS::IAM::Policy'))).toContain(
+      'states:DescribeExecution',
+    );
   });
 
   it('grants no "*" action on "*" resources', () => {

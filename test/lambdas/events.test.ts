@@ -7,8 +7,10 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSearch } from '../../core/engine/create.js';
 import { FileStore } from '../../core/store/file-store.js';
+import { putJson } from '../../core/store/json.js';
 import { HANDLERS } from '../../infra/handlers.js';
 import { createApiHandler } from '../../lambdas/lib/api.js';
+import { principalOf, tenantKeys } from '../../lambdas/lib/tenancy.js';
 import { SAM_AUTOHAS_ID, SAM_SEARCH_ID, samAutohasSpec, samSpec } from '../../scripts/sam-spec.js';
 
 let dir: string;
@@ -20,6 +22,13 @@ beforeAll(async () => {
   process.env.COSEARCH_STORE = `file://${dir}`;
   await createSearch(new FileStore(dir), samSpec(), SAM_SEARCH_ID);
   await createSearch(new FileStore(dir), samAutohasSpec(), SAM_AUTOHAS_ID);
+  // The API events are signed by the researcher who started the example search through the API.
+  const researcher = (await event('api-get-search')).requestContext.identity.userArn as string;
+  await putJson(new FileStore(dir), tenantKeys.owner(SAM_SEARCH_ID), {
+    searchId: SAM_SEARCH_ID,
+    principal: principalOf(researcher),
+    createdAt: '2026-01-01T00:00:00.000Z',
+  });
 });
 afterAll(async () => {
   delete process.env.COSEARCH_STORE;

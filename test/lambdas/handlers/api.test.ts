@@ -33,6 +33,7 @@ beforeAll(async () => {
     now: () => Date.parse('2026-11-27T12:00:00Z'),
     datasetBuckets: ['team-datasets'],
     presign: async (key) => `https://signed.example/${key}?X-Amz-Signature=abc`,
+    admins: [ADMIN],
   });
 });
 afterAll(async () => {
@@ -42,10 +43,16 @@ beforeEach(() => {
   started = [];
 });
 
+const ALICE = 'arn:aws:iam::123456789012:user/alice';
+const BOB = 'arn:aws:sts::123456789012:assumed-role/Analyst/bob-session';
+const ADMIN = 'arn:aws:iam::123456789012:role/ops/CosearchAdmin';
+
+/** A proxy event as API Gateway sends it, signed by `caller` (alice unless said). */
 function event(
   method: string,
   resource: string,
   opts: Partial<APIGatewayProxyEvent> = {},
+  caller: string | null = ALICE,
 ): APIGatewayProxyEvent {
   return {
     httpMethod: method,
@@ -56,6 +63,7 @@ function event(
     isBase64Encoded: false,
     pathParameters: null,
     queryStringParameters: null,
+    requestContext: caller ? { identity: { userArn: caller } } : {},
     ...opts,
   } as APIGatewayProxyEvent;
 }
@@ -67,6 +75,67 @@ const withId = (method: string, resource: string, id: string) =>
   handler(event(method, resource, { pathParameters: { id } }));
 const tiny = (seed: number, extra: object = {}) =>
   JSON.stringify({ strategy: { name: 'random', iterations: 2, batchSize: 2, seed }, ...extra });
+
+describe('tenants', () => {
+  const as = (
+    caller: string | null,
+    method: string,
+    resource: string,
+    opts: Partial<APIGatewayProxyEvent> = {},
+  ) => handler(event(method, resource, opts, caller));
+  const ids = async (caller: string) =>
+    body(await as(caller, 'GET', '/searches', { queryStringParameters: { limit: '1000' } }))
+      .searches as string[];
+
+  it('records the caller on each search; others get 404 for it and never list it; an admin sees all', async () => {
+    const mine = body(await as(ALICE, 'POST', '/searches', { body: tiny(41) })).searchId;
+    const theirs = body(await as(BOB, 'POST', '/searches', { body: tiny(42) })).searchId;
+    expect(await getJson(store, `searches/${mine}/owner.json`)).toMatchObject({ principal: ALICE });
+    // An assumed-role session is recorded as its role: a new session still owns the search.
+    expect(await getJson(store, `searches/${theirs}/owner.json`)).toMatchObject({
+      principal: 'arn:aws:sts::123456789012:assumed-role/Analyst',
+    });
+    const bobAgain = 'arn:aws:sts::123456789012:assumed-role/Analyst/bob-next-login';
+    expect((await as(bobAgain, 'GET', '/searches/{id}', { pathParameters: { id: theirs } })).statusCode).toBe(
+      200,
+    );
+
+    for (const [method, resource] of [
+      ['GET', '/searches/{id}'],
+      ['GET', '/searches/{id}/results'],
+      ['POST', '/searches/{id}/stop'],
+    ] as const) {
+      const r = await as(BOB, method, resource, { pathParameters: { id: mine } });
+      expect([resource, r.statusCode, body(r).error]).toEqual([resource, 404, `no search ${mine}`]);
+    }
+    expect(await store.tryGet(`searches/${mine}/stop`)).toBeUndefined();
+    expect(await ids(ALICE)).toContain(mine);
+    expect(await ids(ALICE)).not.toContain(theirs);
+    expect(await ids(BOB)).toEqual([theirs]);
+    // The admin parameter names the role; its sessions are admins.
+    const all = await ids('arn:aws:sts::123456789012:assumed-role/CosearchAdmin/admin-session');
+    expect(all).toEqual(expect.arrayContaining([mine, theirs]));
+    const status = await as(ADMIN, 'GET', '/searches/{id}', { pathParameters: { id: mine } });
+    expect(body(status)).toMatchObject({ searchId: mine, owner: ALICE });
+  });
+
+  it('scopes Idempotency-Keys per caller', async () => {
+    const headers = { 'Idempotency-Key': 'shared-key' };
+    const a = body(await as(ALICE, 'POST', '/searches', { body: tiny(43), headers }));
+    const b = body(await as(BOB, 'POST', '/searches', { body: tiny(43), headers }));
+    expect(b.searchId).not.toBe(a.searchId);
+    expect(b.idempotentReplay).toBeUndefined();
+    // And another body under bob's key is no conflict with alice's.
+    expect((await as(BOB, 'POST', '/searches', { body: tiny(44), headers })).statusCode).toBe(409);
+    expect((await as(ALICE, 'POST', '/searches', { body: tiny(43), headers })).statusCode).toBe(202);
+  });
+
+  it('refuses a request that names no IAM caller', async () => {
+    const r = await as(null, 'GET', '/searches');
+    expect(r.statusCode).toBe(403);
+    expect(body(r).error).toMatch(/no IAM caller/);
+  });
+});
 
 describe('POST /searches', () => {
   it('accepts {} as the built-in example, starts one execution and returns the estimate', async () => {
