@@ -7,6 +7,7 @@ import type { Store } from '../../core/store/store.js';
 import { runSession } from '../../local/session.js';
 import { type Command, parseFlags, positiveInt, printUsage, UsageError } from '../cli.js';
 import { progressPrinter } from '../progress.js';
+import { checkSpecDataset } from './dataset-check.js';
 import { loadRunnableSpec } from './spec-file.js';
 import { locate, openStoreFlag, storeOption } from './store-flag.js';
 
@@ -81,6 +82,8 @@ export const command: Command = {
       throw new UsageError(`expected at most one spec file, got ${positionals.length}`);
     const spec = await loadRunnableSpec(positionals[0]);
     const workers = workersFlag(values.workers);
+    // A bad dataset stops here, before the search exists in the store.
+    await checkSpecDataset(spec.dataset);
     const store = openStoreFlag(values.store);
     const searchId = newSearchId(Date.now());
     await createSearch(store, spec, searchId);

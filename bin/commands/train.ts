@@ -10,6 +10,7 @@ import { FileStore } from '../../core/store/file-store.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../core/training/backends.js';
 import { trainChild } from '../../core/training/train.js';
 import { type Command, parseFlags, positiveInt, printUsage, UsageError } from '../cli.js';
+import { datasetReader } from './dataset-check.js';
 
 async function readArch(path: string): Promise<{ network: NetworkArch; hyperparameters?: Hyperparameters }> {
   let raw: unknown;
@@ -28,9 +29,21 @@ async function readArch(path: string): Promise<{ network: NetworkArch; hyperpara
   return r.data;
 }
 
-function datasetFormat(uri: string): 'builtin' | 'csv' | 'idx' {
+type DatasetFormat = DatasetSpec['format'];
+const FORMATS: readonly DatasetFormat[] = ['builtin', 'csv', 'idx', 'cifar10'];
+
+/** The format a dataset URI implies: IDX by its `-ubyte` name, CIFAR-10 by `.bin` or a directory. */
+function datasetFormat(uri: string): DatasetFormat {
   if (uri.startsWith('builtin:')) return 'builtin';
-  return /-ubyte(\.gz)?$/.test(uri) ? 'idx' : 'csv';
+  if (/-ubyte(\.gz)?$/.test(uri)) return 'idx';
+  return /\.bin(\.gz)?$/.test(uri) || uri.endsWith('/') ? 'cifar10' : 'csv';
+}
+
+function formatFlag(value: string | undefined, uri: string): DatasetFormat {
+  if (value === undefined) return datasetFormat(uri);
+  if (!(FORMATS as readonly string[]).includes(value))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${value}"`);
+  return value as DatasetFormat;
 }
 
 function number(flag: string, v: string | undefined): number | undefined {
@@ -44,7 +57,7 @@ export const command: Command = {
   name: 'train',
   summary: 'Train one child network on a dataset and print its accuracy, speed and size.',
   usage:
-    'cosearch train [--arch FILE.json] [--dataset URI] [--shape H,W,C] [--classes N] [--steps N | --epochs N] ' +
+    'cosearch train [--arch FILE.json] [--dataset URI] [--format csv|idx|cifar10] [--test URI] [--shape H,W,C] [--classes N] [--steps N | --epochs N] ' +
     '[--batch-size N] [--lr X] [--optimizer adam|sgd] [--weight-decay X] [--seed N] [--max-seconds S] ' +
     `[--backend ${BACKEND_CHOICES.join('|')}] [--save DIR] [--json]`,
   async run(argv) {
@@ -53,6 +66,8 @@ export const command: Command = {
       {
         arch: { type: 'string' },
         dataset: { type: 'string' },
+        format: { type: 'string' },
+        test: { type: 'string' },
         shape: { type: 'string' },
         classes: { type: 'string' },
         steps: { type: 'string' },
@@ -97,7 +112,8 @@ export const command: Command = {
     const shape = values.shape?.split(',').map(Number);
     const ds = DatasetSpec.safeParse({
       uri,
-      format: datasetFormat(uri),
+      format: formatFlag(values.format, uri),
+      ...(values.test ? { test: { uri: values.test } } : {}),
       ...(shape ? { shape } : {}),
       ...(values.classes ? { numClasses: Number(values.classes) } : {}),
     });
@@ -123,6 +139,7 @@ export const command: Command = {
         arch: file.network,
         hyperparameters: hp,
         dataset: ds.data,
+        readBytes: await datasetReader(ds.data),
         training: tr.data,
         seed,
         dataSeed: seed,

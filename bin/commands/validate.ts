@@ -3,6 +3,7 @@ import { hashOf } from '../../core/hash.js';
 import { SearchSpace } from '../../core/space/encoding.js';
 import { searchPlan } from '../../core/spec/plan.js';
 import { type Command, parseFlags, printUsage } from '../cli.js';
+import { checkSpecDataset, describeCheck } from './dataset-check.js';
 import { loadRunnableSpec } from './spec-file.js';
 
 export const command: Command = {
@@ -16,6 +17,7 @@ export const command: Command = {
       return 0;
     }
     const spec = await loadRunnableSpec(positionals[0]);
+    const dataset = await checkSpecDataset(spec.dataset);
     const space = new SearchSpace(spec);
     const plan = searchPlan(spec);
     const { supernet } = plan;
@@ -27,11 +29,12 @@ export const command: Command = {
       maxCandidates: plan.maxCandidates,
       ...(supernet ? { supernetSteps: supernet.steps } : {}),
       estimatedUSD: estimateCost(spec).totalUSD,
+      dataset,
     };
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else
       process.stdout.write(
-        `${positionals[0] ?? 'built-in example'}: valid (spec hash ${summary.specHash}, ${summary.decisions} decisions, ~10^${summary.log10SpaceSize} candidates, at most ${summary.maxCandidates} evaluated${supernet ? ` after a supernet of ${supernet.steps} steps` : ''})\nestimated AWS cost: at most $${summary.estimatedUSD.toFixed(4)} (zip trainer; budget $${spec.budget.maxUSD})\n`,
+        `${positionals[0] ?? 'built-in example'}: valid (spec hash ${summary.specHash}, ${summary.decisions} decisions, ~10^${summary.log10SpaceSize} candidates, at most ${summary.maxCandidates} evaluated${supernet ? ` after a supernet of ${supernet.steps} steps` : ''})\ndataset ${describeCheck(dataset)}\nestimated AWS cost: at most $${summary.estimatedUSD.toFixed(4)} (zip trainer; budget $${spec.budget.maxUSD})\n`,
       );
     return 0;
   },

@@ -63,91 +63,134 @@ async function inOrder<T extends readonly unknown[] | []>(
   };
 }
 
-async function loadIdxPair(
-  imagesUri: string,
-  labelsUri: string,
-  numClasses: number | undefined,
-  readBytes: ReadBytes | undefined,
-): Promise<RawDataset> {
-  const [imgBytes, labBytes] = await inOrder([
-    readDecoded(imagesUri, readBytes),
-    readDecoded(labelsUri, readBytes),
-  ]);
-  const images = parseIdx(imgBytes, imagesUri);
-  const labels = parseIdx(labBytes, labelsUri);
-  if (images.dims.length !== 3 && images.dims.length !== 4)
-    throw new DatasetError(`${imagesUri}: images must be [n, h, w] or [n, h, w, c], got [${images.dims}]`);
-  if (labels.dims.length !== 1)
-    throw new DatasetError(`${labelsUri}: labels must be [n], got [${labels.dims}]`);
-  const [n, h, w, c = 1] = images.dims as [number, number, number, number?];
-  if (labels.dims[0] !== n)
-    throw new DatasetError(`${labelsUri}: ${labels.dims[0]} labels for ${n} images in ${imagesUri}`);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) y[i] = checkLabel(labels.data[i]!, numClasses, `${labelsUri} example ${i}`);
-  return finishRaw(images.data, y, [h, w, c], numClasses, imagesUri);
+/** The files of one part of a dataset (the examples to split, or the test set) and how to read them. */
+export type Source =
+  | {
+      format: 'csv';
+      uri: string;
+      /** Named in messages (builtin:digits rather than its path). */
+      name: string;
+      shape: [number, number, number] | undefined;
+      labelColumn?: number;
+      numClasses?: number;
+    }
+  | { format: 'idx'; images: string; labels: string; numClasses?: number }
+  | { format: 'cifar10'; uris: string[]; numClasses?: number };
+
+function fileSource(uri: string, format: FileFormat, spec: DatasetSpec): Source {
+  const { numClasses } = spec;
+  if (format === 'idx') return { format, images: uri, labels: idxLabelsUri(uri), numClasses };
+  if (format === 'cifar10') return { format, uris: cifar10Files(uri), numClasses };
+  return { format, uri, name: uri, shape: spec.shape, labelColumn: spec.labelColumn, numClasses };
 }
 
-async function loadCsv(
-  uri: string,
-  spec: DatasetSpec,
-  readBytes: ReadBytes | undefined,
-): Promise<RawDataset> {
-  if (!spec.shape) throw new DatasetError(`${uri}: csv datasets need shape [h, w, c] in the spec`);
-  const text = decodeText(await readDecoded(uri, readBytes), uri);
-  return parseCsvImages(text, {
-    shape: spec.shape,
-    labelColumn: spec.labelColumn,
-    numClasses: spec.numClasses,
-    source: uri,
-  });
+/** Where a dataset's examples are, and its own test set when it has one. Builtins are located here. */
+export function datasetSources(spec: DatasetSpec): { data: Source; test?: Source } {
+  if (spec.uri === 'builtin:digits')
+    return {
+      data: { format: 'csv', uri: DIGITS_PATH, name: spec.uri, shape: [8, 8, 1], numClasses: 10 },
+    };
+  if (spec.uri === 'builtin:fashion-mnist') {
+    const { train, test } = findFashionMnist();
+    return {
+      data: { format: 'idx', ...train, numClasses: 10 },
+      test: { format: 'idx', ...test, numClasses: 10 },
+    };
+  }
+  if (spec.format === 'builtin') throw new DatasetError(`unknown builtin dataset ${spec.uri}`);
+  const testUri =
+    spec.test?.uri ??
+    (spec.format === 'cifar10' && spec.uri.endsWith('/') ? spec.uri + CIFAR10_TEST_FILE : undefined);
+  const data = fileSource(spec.uri, spec.format, spec);
+  return testUri ? { data, test: fileSource(testUri, spec.test?.format ?? spec.format, spec) } : { data };
 }
 
-/** One file-based dataset (csv, idx images + labels beside them, CIFAR-10 batches). */
-export async function loadFile(
-  uri: string,
-  format: FileFormat,
-  spec: DatasetSpec,
-  readBytes: ReadBytes | undefined,
-): Promise<RawDataset> {
-  if (format === 'idx') return loadIdxPair(uri, idxLabelsUri(uri), spec.numClasses, readBytes);
-  if (format === 'cifar10') {
-    const uris = cifar10Files(uri);
-    const bytes = await inOrder(uris.map((u) => readDecoded(u, readBytes)));
+/** Every file a source reads. */
+export function sourceFiles(s: Source): string[] {
+  return s.format === 'csv' ? [s.uri] : s.format === 'idx' ? [s.images, s.labels] : s.uris;
+}
+
+/** Checks an IDX image/label pair's dimensions against each other; returns n and the image shape. */
+export function idxShape(
+  imageDims: number[],
+  labelDims: number[],
+  s: { images: string; labels: string },
+): { n: number; shape: [number, number, number] } {
+  if (imageDims.length !== 3 && imageDims.length !== 4)
+    throw new DatasetError(`${s.images}: images must be [n, h, w] or [n, h, w, c], got [${imageDims}]`);
+  if (labelDims.length !== 1) throw new DatasetError(`${s.labels}: labels must be [n], got [${labelDims}]`);
+  const [n, h, w, c = 1] = imageDims as [number, number, number, number?];
+  if (labelDims[0] !== n)
+    throw new DatasetError(`${s.labels}: ${labelDims[0]} labels for ${n} images in ${s.images}`);
+  return { n, shape: [h, w, c] };
+}
+
+/** Reads and parses one source: every value is checked (labels, NaN, sizes). */
+export async function loadSource(s: Source, readBytes: ReadBytes | undefined): Promise<RawDataset> {
+  if (s.format === 'idx') {
+    const [imgBytes, labBytes] = await inOrder([
+      readDecoded(s.images, readBytes),
+      readDecoded(s.labels, readBytes),
+    ]);
+    const images = parseIdx(imgBytes, s.images);
+    const labels = parseIdx(labBytes, s.labels);
+    const { n, shape } = idxShape(images.dims, labels.dims, s);
+    const y = new Int32Array(n);
+    for (let i = 0; i < n; i++) y[i] = checkLabel(labels.data[i]!, s.numClasses, `${s.labels} example ${i}`);
+    return finishRaw(images.data, y, shape, s.numClasses, s.images);
+  }
+  if (s.format === 'cifar10') {
+    const bytes = await inOrder(s.uris.map((u) => readDecoded(u, readBytes)));
     return parseCifar10(
-      bytes.map((b, i) => ({ bytes: b, source: uris[i]! })),
-      spec.numClasses,
+      bytes.map((b, i) => ({ bytes: b, source: s.uris[i]! })),
+      s.numClasses,
     );
   }
-  return loadCsv(uri, spec, readBytes);
+  if (!s.shape) throw new DatasetError(`${s.name}: csv datasets need shape [h, w, c] in the spec`);
+  const text = decodeText(await readDecoded(s.uri, readBytes), s.name);
+  return parseCsvImages(text, {
+    shape: s.shape,
+    labelColumn: s.labelColumn,
+    numClasses: s.numClasses,
+    source: s.name,
+  });
 }
 
 /** The examples to split, and the dataset's own test set when it has one. */
 export async function loadSources(
-  spec: DatasetSpec,
+  sources: { data: Source; test?: Source },
   readBytes: ReadBytes | undefined,
 ): Promise<{ data: RawDataset; test?: RawDataset }> {
-  if (spec.uri === 'builtin:digits') {
-    const text = decodeText(await readDecoded(DIGITS_PATH, undefined), 'builtin:digits');
-    return { data: parseCsvImages(text, { shape: [8, 8, 1], numClasses: 10, source: 'builtin:digits' }) };
-  }
-  if (spec.uri === 'builtin:fashion-mnist') {
-    const { train, test } = findFashionMnist();
-    const [data, testData] = await inOrder([
-      loadIdxPair(train.images, train.labels, 10, undefined),
-      loadIdxPair(test.images, test.labels, 10, undefined),
-    ]);
-    return { data, test: testData };
-  }
-  if (spec.format === 'builtin') throw new DatasetError(`unknown builtin dataset ${spec.uri}`);
-  const format = spec.format;
-  const testUri =
-    spec.test?.uri ??
-    (format === 'cifar10' && spec.uri.endsWith('/') ? spec.uri + CIFAR10_TEST_FILE : undefined);
   const [data, test] = await inOrder([
-    loadFile(spec.uri, format, spec, readBytes),
-    testUri ? loadFile(testUri, spec.test?.format ?? format, spec, readBytes) : undefined,
+    loadSource(sources.data, readBytes),
+    sources.test ? loadSource(sources.test, readBytes) : undefined,
   ]);
   return test ? { data, test } : { data };
+}
+
+/** What the spec says of the data that the files must agree with (shape, a builtin's class count). */
+export function checkAgainstSpec(
+  spec: DatasetSpec,
+  found: { shape: [number, number, number]; numClasses?: number },
+  test?: { shape: [number, number, number]; source: string },
+): void {
+  if (spec.shape && spec.shape.join() !== found.shape.join())
+    throw new DatasetError(
+      `${spec.uri}: images are [${found.shape}] but the spec says shape [${spec.shape}]`,
+    );
+  if (
+    spec.numClasses !== undefined &&
+    found.numClasses !== undefined &&
+    spec.numClasses !== found.numClasses &&
+    spec.format === 'builtin'
+  )
+    throw new DatasetError(
+      `${spec.uri}: has ${found.numClasses} classes but the spec says ${spec.numClasses}`,
+    );
+  if (test && test.shape.join() !== found.shape.join())
+    throw new DatasetError(
+      `${test.source}: test images are [${test.shape}] but the training images are [${found.shape}]`,
+    );
 }
 
 /** Train / validation / test sizes for n examples (test 0 when the dataset has its own). */
@@ -200,10 +243,6 @@ export function splitDataset(
   seed: number,
   ownTest?: RawDataset,
 ): LoadedDataset {
-  if (ownTest && ownTest.shape.join() !== raw.shape.join())
-    throw new DatasetError(
-      `${spec.test?.uri ?? spec.uri}: test images are [${ownTest.shape}] but the training images are [${raw.shape}]`,
-    );
   const { nTrain, nVal } = splitSizes(raw.n, spec, ownTest !== undefined);
   const perm = Rng.fromSeed(`dataset-split:${seed}`).shuffle(Array.from({ length: raw.n }, (_, i) => i));
   const per = raw.shape[0] * raw.shape[1] * raw.shape[2];
@@ -232,14 +271,18 @@ export function splitDataset(
   };
 }
 
+/** The test set's shape and first file, for checkAgainstSpec. */
+export function testInfo(
+  sources: { test?: Source },
+  test: { shape: [number, number, number] } | undefined,
+): { shape: [number, number, number]; source: string } | undefined {
+  return test && sources.test ? { shape: test.shape, source: sourceFiles(sources.test)[0]! } : undefined;
+}
+
 /** Loads, checks and splits a dataset. Bad input throws DatasetError naming the file/line. */
 export async function loadDataset(spec: DatasetSpec, opts: LoadOptions): Promise<LoadedDataset> {
-  const { data, test } = await loadSources(spec, opts.readBytes);
-  if (spec.shape && spec.shape.join() !== data.shape.join())
-    throw new DatasetError(`${spec.uri}: images are [${data.shape}] but the spec says shape [${spec.shape}]`);
-  if (spec.numClasses !== undefined && spec.numClasses !== data.numClasses && spec.format === 'builtin')
-    throw new DatasetError(
-      `${spec.uri}: has ${data.numClasses} classes but the spec says ${spec.numClasses}`,
-    );
+  const sources = datasetSources(spec);
+  const { data, test } = await loadSources(sources, opts.readBytes);
+  checkAgainstSpec(spec, data, testInfo(sources, test));
   return splitDataset(data, spec, opts.seed, test);
 }
