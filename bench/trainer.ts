@@ -1,9 +1,12 @@
-// `npm run bench -- trainer [--quick]`: training speed of reference model R1 on every local backend
-// (examples/s, median of timed runs after a warm-up, each backend kept under a minute; the fast
-// kernel packs interleaved round by round with PyTorch-CPU, whose ratio is the median of the
-// per-round ratios), and the default child on builtin:digits (test accuracy within its budget).
+// `npm run bench -- trainer [--quick]`: training speed of reference model R1 (batch 64) on every
+// local backend, and the default child on builtin:digits (test accuracy within its budget).
+// The kernel packs at 1 thread and on every core, and PyTorch-CPU likewise, run interleaved round
+// by round (other processes share the cores: each round sees the same load); figures are medians
+// of the rounds, ratios medians of the per-round ratios, with the share of each step V8 spent in
+// garbage collection and the machine's load average beside them.
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { loadDataset } from '../core/data/load.js';
 import { DEFAULT_ARCH, DEFAULT_HYPERPARAMETERS } from '../core/network/defaults.js';
 import { FastBatchNormalization } from '../core/network/fast-batchnorm.js';
@@ -100,10 +103,12 @@ async function benchR1(choice: BackendChoice, budgetSeconds: number, runs: numbe
 }
 
 // The same R1 step in PyTorch (Debian's python3-torch), as the speed baseline on this machine.
+// Its thread count is the bench's to set: Debian's build defaults to 1 thread.
 const TORCH_R1 = `
 import sys, time, torch, torch.nn as nn
 torch.manual_seed(0)
-budget, runs = float(sys.argv[1]), int(sys.argv[2])
+budget, runs, threads = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+torch.set_num_threads(threads)
 m = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
     nn.Conv2d(16, 16, 3, stride=2, padding=1, groups=16), nn.ReLU(),
     nn.Conv2d(16, 32, 1), nn.ReLU(), nn.BatchNorm2d(32),
@@ -131,12 +136,12 @@ interface TorchRuns {
   torch: string;
 }
 
-/** Timed runs of R1 in PyTorch (default thread count), in a fresh python process. */
-function benchTorch(budget: number, runs: number): TorchRuns {
+/** Timed runs of R1 in PyTorch on `threads` threads, in a fresh python process. */
+function benchTorch(budget: number, runs: number, threads: number): TorchRuns {
   let lastError = 'no python3 with torch found';
   for (const py of ['/usr/bin/python3', 'python3']) {
     try {
-      const out = execFileSync(py, ['-c', TORCH_R1, String(budget), String(runs)], {
+      const out = execFileSync(py, ['-c', TORCH_R1, String(budget), String(runs), String(threads)], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 120_000,
@@ -149,83 +154,178 @@ function benchTorch(budget: number, runs: number): TorchRuns {
   throw new Error(lastError);
 }
 
+/** Milliseconds V8 spent in garbage collection, summed from `gc` performance entries. */
+class GcClock {
+  private ms = 0;
+  private obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) this.ms += e.duration;
+  });
+  constructor() {
+    this.obs.observe({ entryTypes: ['gc'] });
+  }
+  /** GC milliseconds so far; entries arrive asynchronously, so let them in first. */
+  async total(): Promise<number> {
+    await new Promise((r) => setImmediate(r));
+    return this.ms;
+  }
+  stop(): void {
+    this.obs.disconnect();
+  }
+}
+
+interface Variant {
+  name: string;
+  backend: string;
+  threads?: number;
+  /** One timed run: examples/s and the share of its wall time spent in GC (PyTorch: none measured). */
+  run(seconds: number): Promise<{ rate: number; gcShare?: number }>;
+}
+
 /**
- * The fast kernel packs and PyTorch, interleaved: each round times every variant once, then
- * PyTorch once, so all see the same machine load (other processes share these cores). The
- * ratio to PyTorch is the median of the per-round ratios.
+ * The kernel packs, each at 1 thread and on every core, and PyTorch likewise, interleaved: each
+ * round times every variant once, so all see the same machine load (other processes share these
+ * cores). Ratios are medians of per-round ratios. The load average is reported beside them.
  */
-async function benchFastInterleaved(perRunSeconds: number, rounds: number) {
-  const { nativeKernels, jsKernels } = await import('../core/training/kernels/index.js');
+async function benchInterleaved(perRunSeconds: number, rounds: number) {
+  const { nativeKernels, wasmKernels, jsKernels } = await import('../core/training/kernels/index.js');
   const { loadNative } = await import('../core/training/kernels/native.js');
-  const binding = loadNative().binding;
+  const { loadWasm } = await import('../core/training/kernels/wasm.js');
   const skipped: Record<string, string> = {};
+  const cores = availableParallelism();
+  const threadCounts = cores > 1 ? [1, cores] : [1];
   await initBackend('cpu');
   const s = r1Session();
-  const defaultThreads = binding ? binding.setThreads(1) : 0;
-  if (binding) binding.setThreads(defaultThreads);
-  const cores = availableParallelism();
-  // Variant name, pack, native thread count (0: not native): the default, and all cores.
-  const variants: [string, KernelPack, number][] = [];
-  if (await nativeKernels.install(tf)) {
-    nativeKernels.uninstall(tf);
-    variants.push([`cpu+native`, nativeKernels, defaultThreads]);
-    if (cores !== defaultThreads) variants.push([`cpu+native (${cores} threads)`, nativeKernels, cores]);
-  } else skipped['cpu+native'] = nativeKernels.unavailableReason?.() ?? 'unavailable';
-  variants.push(['cpu+js', jsKernels, 0]);
-  const steps = new Map<string, number>();
-  const rates = new Map<string, number[]>();
-  const withVariant = async <T>([, pack, threads]: [string, KernelPack, number], f: () => T): Promise<T> => {
-    await pack.install(tf);
-    const prev = binding && threads ? binding.setThreads(threads) : 0;
-    try {
-      return f();
-    } finally {
-      if (binding && threads) binding.setThreads(prev);
-      pack.uninstall(tf);
-    }
+  const gc = new GcClock();
+  const packVariant = (
+    pack: KernelPack,
+    threads: number | undefined,
+    setThreads?: (n: number) => Promise<number>,
+  ) => {
+    const backend = `cpu+${pack.name}`;
+    return {
+      name: threads === undefined ? backend : `${backend} ${threads}t`,
+      backend,
+      ...(threads === undefined ? {} : { threads }),
+      async run(seconds: number) {
+        await pack.install(tf);
+        const prev = setThreads && threads !== undefined ? await setThreads(threads) : undefined;
+        try {
+          const steps = Math.max(1, Math.round(seconds / Math.max(s.warm(), 1e-3)));
+          const g0 = await gc.total();
+          const t0 = performance.now();
+          const rate = s.run(steps);
+          const wall = performance.now() - t0;
+          return { rate, gcShare: ((await gc.total()) - g0) / wall };
+        } finally {
+          if (setThreads && prev !== undefined) await setThreads(prev);
+          pack.uninstall(tf);
+        }
+      },
+    } satisfies Variant;
   };
-  for (const v of variants) {
-    const warm = await withVariant(v, () => s.warm());
-    steps.set(v[0], Math.max(1, Math.floor(perRunSeconds / Math.max(warm, 1e-3))));
-    rates.set(v[0], []);
-  }
-  const torchRates: number[] = [];
-  let torchInfo: TorchRuns | undefined;
-  for (let r = 0; r < rounds; r++) {
-    for (const v of variants) rates.get(v[0])!.push(await withVariant(v, () => s.run(steps.get(v[0])!)));
-    try {
-      torchInfo = benchTorch(perRunSeconds, 1);
-      torchRates.push(torchInfo.runs[0]!);
-    } catch (e) {
-      skipped['pytorch-cpu'] = (e as Error).message;
-    }
-  }
-  s.dispose();
-  const R1: Record<string, unknown> = {};
-  const ratioToPytorch: Record<string, number> = {};
-  const round1 = (x: number) => Number(x.toFixed(1));
-  for (const [name, , threads] of variants) {
-    const rs = rates.get(name)!;
-    R1[name] = {
-      backend: name.split(' ')[0],
-      examplesPerSec: round1(median(rs)),
-      runs: rs.map(round1),
-      stepsPerRun: steps.get(name),
-      ...(threads ? { threads } : {}),
+  const variants: Variant[] = [];
+  const native = loadNative().binding;
+  if (native && (await nativeKernels.install(tf))) {
+    nativeKernels.uninstall(tf);
+    for (const t of threadCounts)
+      variants.push(packVariant(nativeKernels, t, async (n) => native.setThreads(n)));
+  } else skipped['cpu+native'] = nativeKernels.unavailableReason?.() ?? 'unavailable';
+  const wasm = loadWasm().kernels;
+  if (wasm) {
+    const setThreads = async (n: number) => {
+      const prev = wasm.setThreads(n);
+      // Helpers start asynchronously; time only once they all run.
+      while (wasm.helpersReady() < n - 1) await new Promise((r) => setTimeout(r, 10));
+      return prev;
     };
-    if (torchRates.length === rs.length)
-      ratioToPytorch[name] = Number(median(rs.map((x, i) => x / torchRates[i]!)).toFixed(3));
-  }
-  if (torchInfo)
-    R1['pytorch-cpu'] = {
+    for (const t of threadCounts) variants.push(packVariant(wasmKernels, t, setThreads));
+  } else skipped['cpu+wasm'] = wasmKernels.unavailableReason?.() ?? 'unavailable';
+  variants.push(packVariant(jsKernels, undefined));
+  for (const t of threadCounts)
+    variants.push({
+      name: `pytorch-cpu ${t}t`,
       backend: 'pytorch-cpu',
-      examplesPerSec: round1(median(torchRates)),
-      runs: torchRates.map(round1),
-      stepsPerRun: torchInfo.stepsPerRun,
-      threads: torchInfo.threads,
-      torch: torchInfo.torch,
+      threads: t,
+      async run(seconds) {
+        const r = benchTorch(seconds, 1, t);
+        return { rate: r.runs[0]! };
+      },
+    });
+  const results = new Map<string, { rate: number; gcShare?: number }[]>(variants.map((v) => [v.name, []]));
+  const load = [loadavg()[0]!];
+  for (let r = 0; r < rounds; r++) {
+    for (const v of variants) {
+      if (skipped[v.name]) continue;
+      try {
+        results.get(v.name)!.push(await v.run(perRunSeconds));
+      } catch (e) {
+        skipped[v.name] = (e as Error).message.split('\n')[0]!;
+      }
+    }
+    load.push(loadavg()[0]!);
+  }
+  gc.stop();
+  s.dispose();
+  const round1 = (x: number) => Number(x.toFixed(1));
+  const R1: Record<string, unknown> = {};
+  for (const v of variants) {
+    const rs = results.get(v.name)!;
+    if (rs.length === 0) continue;
+    const gcShares = rs.flatMap((x) => (x.gcShare === undefined ? [] : [x.gcShare]));
+    R1[v.name] = {
+      backend: v.backend,
+      ...(v.threads === undefined ? {} : { threads: v.threads }),
+      examplesPerSec: round1(median(rs.map((x) => x.rate))),
+      runs: rs.map((x) => round1(x.rate)),
+      ...(gcShares.length ? { gcShareOfStep: Number(median(gcShares).toFixed(3)) } : {}),
     };
-  return { R1, ratioToPytorch, skipped };
+  }
+  /** Median over rounds of a(round) / b(round), for rounds where both ran. */
+  const ratio = (a: (i: number) => number | undefined, b: (i: number) => number | undefined) => {
+    const rs: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const x = a(i);
+      const y = b(i);
+      if (x !== undefined && y !== undefined && y > 0) rs.push(x / y);
+    }
+    return rs.length ? Number(median(rs).toFixed(3)) : undefined;
+  };
+  const at = (name: string) => (i: number) => results.get(name)?.[i]?.rate;
+  const best = (prefix: string) => (i: number) => {
+    const rs = variants.filter((v) => v.name.startsWith(prefix)).map((v) => at(v.name)(i));
+    const got = rs.filter((x): x is number => x !== undefined);
+    return got.length ? Math.max(...got) : undefined;
+  };
+  const oursBest = (i: number) => {
+    const got = variants
+      .filter((v) => v.backend !== 'pytorch-cpu')
+      .map((v) => at(v.name)(i))
+      .filter((x): x is number => x !== undefined);
+    return got.length ? Math.max(...got) : undefined;
+  };
+  const many = `${cores}t`;
+  const ratios = {
+    wasmVsNative1t: ratio(at('cpu+wasm 1t'), at('cpu+native 1t')),
+    wasmVsJs: ratio(at('cpu+wasm 1t'), at('cpu+js')),
+    native1tVsPytorch1t: ratio(at('cpu+native 1t'), at('pytorch-cpu 1t')),
+    [`native${many}VsNative1t`]: ratio(at(`cpu+native ${many}`), at('cpu+native 1t')),
+    [`wasm${many}VsWasm1t`]: ratio(at(`cpu+wasm ${many}`), at('cpu+wasm 1t')),
+    [`pytorch${many}VsPytorch1t`]: ratio(at(`pytorch-cpu ${many}`), at('pytorch-cpu 1t')),
+    oursBestVsPytorchBest: ratio(oursBest, best('pytorch-cpu')),
+  };
+  return {
+    R1,
+    ratios,
+    machine: {
+      cores,
+      loadAverage1m: {
+        min: Math.min(...load),
+        median: Number(median(load).toFixed(2)),
+        max: Math.max(...load),
+      },
+    },
+    skipped,
+  };
 }
 
 export async function run(args: string[]): Promise<unknown> {
@@ -234,7 +334,7 @@ export async function run(args: string[]): Promise<unknown> {
   const skipped: Record<string, string> = {};
   // The fast packs first, on a fresh heap: after plain cpu's seconds-long JS kernels the same
   // process ran them measurably slower.
-  const fast = await benchFastInterleaved(quick ? 2 : 6, quick ? 3 : 5);
+  const fast = await benchInterleaved(quick ? 2 : 6, quick ? 3 : 5);
   Object.assign(R1, fast.R1);
   Object.assign(skipped, fast.skipped);
   for (const choice of ['cpu', 'tensorflow'] as const) {
@@ -245,7 +345,6 @@ export async function run(args: string[]): Promise<unknown> {
       skipped[choice] = (e as Error).message.split('\n')[0]!;
     }
   }
-  const ratioToPytorch: Record<string, number> = fast.ratioToPytorch;
   const cpu = (R1.cpu as { examplesPerSec: number } | undefined)?.examplesPerSec;
   const speedupVsCpu: Record<string, number> = {};
   if (cpu)
@@ -271,7 +370,8 @@ export async function run(args: string[]): Promise<unknown> {
   return {
     R1,
     R1SpeedupVsCpu: speedupVsCpu,
-    R1RatioToPytorch: ratioToPytorch,
+    R1Ratios: fast.ratios,
+    machine: fast.machine,
     skipped,
     digitsDefault: {
       testAccuracy: Number(median(results.map((r) => r.testAccuracy)).toFixed(4)),

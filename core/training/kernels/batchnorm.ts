@@ -2,6 +2,7 @@
 // signatures and the same bits (native/kernels/batchnorm.cc). activeBatchNorm() offers them to the
 // fused batch-norm layer while the native or wasm kernel pack is installed.
 import type { Binding } from './binding.js';
+import type { OutputArrays } from './pool.js';
 
 export interface BatchNormImpl {
   train(
@@ -38,12 +39,16 @@ export function setActiveBatchNorm(impl: BatchNormImpl | undefined): void {
   active = impl;
 }
 
-/** The batch-norm loops of a loaded binding (native addon or WebAssembly module). */
-export function bindingBatchNorm(b: Binding): BatchNormImpl {
+/**
+ * The batch-norm loops of a loaded binding (native addon or WebAssembly module). y and dx become
+ * tensors' values, so they come from the output pool and go back to it when those are disposed.
+ */
+export function bindingBatchNorm(b: Binding, pool?: OutputArrays): BatchNormImpl {
+  const tensorValues = (n: number) => (pool ? pool.alloc(n) : new Float32Array(n));
   return {
     train(x, c, gamma, beta, eps) {
       const r = {
-        y: new Float32Array(x.length),
+        y: tensorValues(x.length),
         mean: new Float32Array(c),
         variance: new Float32Array(c),
         xhat: new Float32Array(x.length),
@@ -53,7 +58,7 @@ export function bindingBatchNorm(b: Binding): BatchNormImpl {
       return r;
     },
     grad(dy, xhat, invStd, gamma, c) {
-      const r = { dx: new Float32Array(dy.length), dGamma: new Float32Array(c), dBeta: new Float32Array(c) };
+      const r = { dx: tensorValues(dy.length), dGamma: new Float32Array(c), dBeta: new Float32Array(c) };
       b.bnGrad(dy, xhat, invStd, gamma, c, r.dx, r.dGamma, r.dBeta);
       return r;
     },

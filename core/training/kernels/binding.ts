@@ -3,7 +3,7 @@
 // the ConvImpl, elementwise and batch-norm loops the kernel pack registers.
 import { bindingBatchNorm } from './batchnorm.js';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
-import { OutputPool } from './pool.js';
+import { type OutputArrays, OutputPool } from './pool.js';
 
 export interface Binding {
   /** Conv op 0-5 (ConvOp in native/kernels/common.h); writes `out` (a new array when omitted) and returns it. */
@@ -67,17 +67,18 @@ const geomArray = (g: ConvGeom): Int32Array =>
   );
 
 /** A binding's kernels as a ConvImpl, writing into recycled arrays from `pool` (see pool.ts). */
-export function bindingConvImpl(name: string, b: Binding, pool = new OutputPool()): ConvImpl {
+export function bindingConvImpl(name: string, b: Binding, pool: OutputArrays = new OutputPool()): ConvImpl {
   const xs = (g: ConvGeom) => g.batch * g.inH * g.inW * g.inC;
   const ys = (g: ConvGeom) => g.batch * g.outH * g.outW * g.outC;
   const ws = (g: ConvGeom, depthwise: boolean) => g.kH * g.kW * g.inC * (depthwise ? 1 : g.outC);
   return {
     name,
     pool,
-    batchNorm: bindingBatchNorm(b),
+    batchNorm: bindingBatchNorm(b, pool),
     elementwise: {
       ew: (op, a, v, c) => b.ew(op, a, v, c, pool.alloc(a.length)),
       channelSum: (x, outer, inner, c, mean) => b.channelSum(x, outer, inner, c, mean, pool.alloc(outer * c)),
+      alloc: (n) => pool.alloc(n),
     },
     conv2d: (x, w, g) => b.conv(0, x, w, geomArray(g), pool.alloc(ys(g))),
     conv2dBackpropInput: (dy, w, g) => b.conv(1, dy, w, geomArray(g), pool.alloc(xs(g))),

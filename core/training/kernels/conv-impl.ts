@@ -3,7 +3,7 @@
 // seconds for a tiny batch; these loops keep the innermost index contiguous instead.
 import type { BatchNormImpl } from './batchnorm.js';
 import type { NativeElementwise } from './elementwise.js';
-import type { OutputPool } from './pool.js';
+import type { OutputArrays } from './pool.js';
 
 export interface ConvGeom {
   batch: number;
@@ -30,7 +30,7 @@ export interface ConvImpl {
   /** Batch-norm loops for the fused batch-norm layer (see batchnorm.ts), when this pack has them. */
   batchNorm?: BatchNormImpl;
   /** Where the outputs come from, when they are recycled; attached while the pack is installed. */
-  pool?: OutputPool;
+  pool?: OutputArrays;
   conv2d(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeom): Float32Array;

@@ -5,10 +5,12 @@
 // (native/kernels/elementwise.cc); the JS loops stay for the js pack and for what C++ does not cover.
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
-/** The native loops (a subset of core/training/kernels/native.ts's Binding). */
+/** The compiled loops (a subset of binding.ts's Binding), and where outputs come from. */
 export interface NativeElementwise {
   ew(op: number, a: Float32Array, b: Float32Array, c: number): Float32Array;
   channelSum(x: Float32Array, outer: number, inner: number, c: number, mean: boolean): Float32Array;
+  /** An output array for the JS loops too (recycled by the pack's output pool). */
+  alloc(n: number): Float32Array;
 }
 
 /** Op codes of native/kernels/elementwise.h. */
@@ -142,37 +144,43 @@ function binary(
     const bv = f32(be, b);
     const shape = broadcastShape(a.shape, b.shape);
     if (!av || !bv || !shape) return fallback(args);
-    const out = new Float32Array(size(shape));
+    // The compiled loops write into arrays of their own: allocate only for the JS loops below.
+    const n = size(shape);
+    const alloc = (k: number) => (native ? native.alloc(k) : new Float32Array(k));
     const r = shape.length;
-    if (r === 0 || out.length === 0) {
-      if (out.length) inner(av, 0, 0, bv, 0, 0, out, 0, 1);
+    if (r === 0 || n === 0) {
+      const out = new Float32Array(n);
+      if (n) inner(av, 0, 0, bv, 0, 0, out, 0, 1);
       return be.makeTensorInfo(shape, 'float32', out);
     }
     const as = bstrides(a.shape, r);
     const bs = bstrides(b.shape, r);
     const last = shape[r - 1]!;
-    if (native && same !== undefined && av.length === out.length && bv.length === out.length)
+    if (native && same !== undefined && av.length === n && bv.length === n)
       return be.makeTensorInfo(shape, 'float32', native.ew(same, av, bv, 1));
     if (vecLoop && last > 1) {
       // Exactly one operand is a channel vector and the other the full map.
       const isVec = (st: number[]) => st[r - 1] === 1 && st.slice(0, -1).every((x) => x === 0);
-      if (isVec(bs) && av.length === out.length) {
+      if (isVec(bs) && av.length === n) {
         if (native) {
           const op = name === 'Add' ? EW.AddVec : name === 'Sub' ? EW.SubVec : EW.MultiplyVec;
           return be.makeTensorInfo(shape, 'float32', native.ew(op, av, bv, last));
         }
+        const out = alloc(n);
         vecLoop(av, bv, out, last, false);
         return be.makeTensorInfo(shape, 'float32', out);
       }
-      if (isVec(as) && bv.length === out.length) {
+      if (isVec(as) && bv.length === n) {
         if (native) {
           const op = name === 'Add' ? EW.AddVec : name === 'Sub' ? EW.VecSub : EW.MultiplyVec;
           return be.makeTensorInfo(shape, 'float32', native.ew(op, bv, av, last));
         }
+        const out = alloc(n);
         vecLoop(bv, av, out, last, true);
         return be.makeTensorInfo(shape, 'float32', out);
       }
     }
+    const out = alloc(n);
     const idx = new Array<number>(r).fill(0);
     let ao = 0;
     let bo = 0;

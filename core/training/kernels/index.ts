@@ -5,6 +5,7 @@ import { jsConvImpl } from './conv-impl.js';
 import { loadNative } from './native.js';
 import { convKernelPack } from './register.js';
 import { loadWasm } from './wasm.js';
+import { WasmOutputPool } from './wasm-pool.js';
 
 /** C++ loops compiled on this machine (optional: needs g++ and node headers). */
 export const nativeKernels = convKernelPack(
@@ -21,7 +22,7 @@ export const wasmKernels = convKernelPack(
   'wasm',
   async () => {
     const { kernels } = loadWasm();
-    return kernels ? bindingConvImpl('wasm', kernels.binding()) : undefined;
+    return kernels ? bindingConvImpl('wasm', kernels.binding(), new WasmOutputPool(kernels)) : undefined;
   },
   () => loadWasm().error,
 );

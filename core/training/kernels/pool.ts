@@ -19,7 +19,16 @@ interface CpuBackend {
   readSync(dataId: object): unknown;
 }
 
-export class OutputPool {
+/** Where a kernel pack's outputs come from, and how they come back once tfjs is done with them. */
+export interface OutputArrays {
+  /** An array of n floats with arbitrary contents (the kernels overwrite all of it). */
+  alloc(n: number): Float32Array;
+  /** Hooks the cpu backend while the pack is installed. */
+  attach(tf: Tf): void;
+  detach(): void;
+}
+
+export class OutputPool implements OutputArrays {
   private free = new Map<number, Float32Array[]>();
   private pooledBytes = 0;
   /** Arrays this pool made, by their buffer (to spot views of them). */

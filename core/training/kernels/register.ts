@@ -12,7 +12,7 @@ import type { KernelPack, Tf } from '../backend.js';
 import { setActiveBatchNorm } from './batchnorm.js';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
 import { ELEMENTWISE_KERNELS, elementwiseKernel, reluGradKernel } from './elementwise.js';
-import type { OutputPool } from './pool.js';
+import type { OutputArrays } from './pool.js';
 
 /** dy · step(x) in one pass, registered for the ReLU gradient (tfjs runs Step, then Multiply). */
 const RELU_GRAD = 'CosearchReluGrad';
@@ -189,7 +189,7 @@ export function convKernelPack(
 ): KernelPack {
   let saved: KernelConfig[] = [];
   let reluGrad: GradConfig | undefined;
-  let pool: OutputPool | undefined;
+  let pool: OutputArrays | undefined;
   return {
     name,
     unavailableReason,

@@ -78,6 +78,8 @@ export class WasmKernels {
   readonly memory: WasmMemory;
   private readonly x: Exports;
   private helpers: Worker[] = [];
+  /** Every SharedArrayBuffer object views of the memory were made on (growing makes a new one). */
+  private buffers = new WeakSet<ArrayBufferLike>();
 
   constructor(private readonly module: WasmModule) {
     this.memory = new WA.Memory({
@@ -110,37 +112,58 @@ export class WasmKernels {
     return this.x.cs_helpers_started();
   }
 
-  private alloc(bytes: number): number {
+  /** n bytes of the module's memory (16-byte aligned); throws when it cannot grow that far. */
+  malloc(bytes: number): number {
     const p = this.x.cs_malloc(bytes);
     if (!p) throw new RangeError(`wasm kernels: out of memory for ${bytes} bytes`);
     return p;
   }
 
+  free(ptr: number): void {
+    this.x.cs_free(ptr);
+  }
+
+  /** A Float32Array over n floats of the module's memory at ptr. */
+  view(ptr: number, n: number): Float32Array {
+    const buf = this.memory.buffer;
+    this.buffers.add(buf);
+    return new Float32Array(buf, ptr, n);
+  }
+
+  /** Whether a lives in the module's memory (so kernels can take it in place). */
+  owns(a: ArrayBufferView): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
   /**
-   * Copies `inputs` into the module's memory, runs f on their addresses and on room for each of
-   * `outputs`, then copies the outputs out. Byte copies: the same for every array type.
+   * Runs f on the addresses of `inputs` and `outputs`: arrays in the module's memory in place,
+   * others copied in (inputs) or out (outputs) through temporary blocks. Byte copies, the same
+   * for every array type.
    */
   private call(
     inputs: readonly Typed[],
     outputs: readonly Typed[],
     f: (inp: number[], out: number[]) => void,
   ) {
-    const ptrs: number[] = [];
+    const temps: number[] = [];
+    const place = (a: Typed, copy: boolean) => {
+      if (this.owns(a)) return a.byteOffset;
+      const p = this.malloc(a.byteLength);
+      temps.push(p);
+      if (copy) new Uint8Array(this.memory.buffer, p, a.byteLength).set(bytes(a));
+      return p;
+    };
     try {
-      for (const a of inputs) {
-        const p = this.alloc(a.byteLength);
-        ptrs.push(p);
-        new Uint8Array(this.memory.buffer, p, a.byteLength).set(bytes(a));
-      }
-      for (const a of outputs) ptrs.push(this.alloc(a.byteLength));
-      f(ptrs.slice(0, inputs.length), ptrs.slice(inputs.length));
+      const inp = inputs.map((a) => place(a, true));
+      const out = outputs.map((a) => place(a, false));
+      f(inp, out);
       // Growing shared memory leaves old views valid but short: read through a fresh one.
       const mem = this.memory.buffer;
       outputs.forEach((a, i) => {
-        bytes(a).set(new Uint8Array(mem, ptrs[inputs.length + i]!, a.byteLength));
+        if (!this.owns(a)) bytes(a).set(new Uint8Array(mem, out[i]!, a.byteLength));
       });
     } finally {
-      for (const p of ptrs) this.x.cs_free(p);
+      for (const p of temps) this.x.cs_free(p);
     }
   }
 
