@@ -93,7 +93,7 @@ export async function probeFile(uri: string, headBytes: number): Promise<FilePro
   try {
     fh = await open(path, 'r');
     const storedBytes = (await fh.stat()).size;
-    const first = Buffer.alloc(Math.min(storedBytes, 64 * 1024));
+    const first = Buffer.alloc(Math.min(storedBytes, Math.max(headBytes, 2))); // 2: the gzip magic
     await fh.read(first, 0, first.length, 0);
     if (!isGzip(first))
       return {

@@ -159,6 +159,17 @@ describe('checkDataset: errors name the file', () => {
     expect((await checkDataset(csvSpec(file('fine.csv', csv(30, 2))), HEADER)).examples).toEqual({
       data: undefined,
     });
+    // Rows past the first 64 kB but within the first megabyte, plain and gzipped.
+    const long = `${csv(12_000, 2)}1,2,3\n${csv(30, 2)}`;
+    expect(long.length).toBeGreaterThan(100_000);
+    await fails(
+      checkDataset(csvSpec(file('long.csv', long)), HEADER),
+      /long.csv line 12001: expected 5 columns/,
+    );
+    await fails(
+      checkDataset(csvSpec(file('long.csv.gz', gzipSync(long))), HEADER),
+      /long.csv.gz line 12001: expected 5 columns/,
+    );
   });
 
   it('a missing file, a shape the spec contradicts, a test set of other images, too few examples', async () => {
