@@ -14,15 +14,10 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import {
-  BlockPublicAccess,
-  Bucket,
-  BucketEncryption,
-  type IBucket,
-  ObjectOwnership,
-} from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -30,7 +25,7 @@ import { TRAINER_BACKEND } from '../core/training/backends.js';
 import { ROUTES } from '../lambdas/lib/routes.js';
 import { readContext, type StackConfig } from './config.js';
 import { CosearchFunction, type CosearchFunctionProps } from './function-defaults.js';
-import { MAP_MAX_CONCURRENCY, SearchStateMachine } from './state-machine.js';
+import { CHILD_CONCURRENCY, CHILD_TIMEOUT_SECONDS, SearchStateMachine } from './state-machine.js';
 
 export class CosearchStack extends Stack {
   readonly bucket: Bucket;
@@ -100,14 +95,14 @@ export class CosearchStack extends Stack {
       sampleCandidates: fn('SampleCandidates', 'sampleCandidates', { reservedConcurrentExecutions: 10 }),
       simulateAccelerator: fn('SimulateAccelerator', 'simulateAccelerator', {
         memorySize: 1024,
-        reservedConcurrentExecutions: MAP_MAX_CONCURRENCY,
+        reservedConcurrentExecutions: CHILD_CONCURRENCY,
       }),
       trainChild: fn('TrainChild', 'trainChild', {
         memorySize: 3008,
-        timeout: Duration.minutes(15),
+        timeout: Duration.seconds(CHILD_TIMEOUT_SECONDS),
         withData: true,
         image: config.trainer === 'image',
-        reservedConcurrentExecutions: MAP_MAX_CONCURRENCY,
+        reservedConcurrentExecutions: CHILD_CONCURRENCY,
       }),
       updatePolicy: fn('UpdatePolicy', 'updatePolicy', { reservedConcurrentExecutions: 10 }),
       finalize: fn('Finalize', 'finalize', { memorySize: 1024, reservedConcurrentExecutions: 10 }),
@@ -123,20 +118,26 @@ export class CosearchStack extends Stack {
       markFailed: fn('MarkFailed', 'markFailed', { reservedConcurrentExecutions: 10 }),
     };
     this.loopFunctions = Object.values(fns);
-    // Least privilege: each step gets only the access it needs on the search prefix.
+    // Least privilege, written out instead of Bucket.grantRead/grantPut (which add s3:List*,
+    // s3:GetBucket*, s3:Abort*, object tagging, legal hold and retention): the Store does
+    // GetObject, PutObject (conditional for put-if-absent), ListBucket and, for a child's
+    // checkpoint, DeleteObject, and nothing else.
     const prefix = 'searches/*';
-    for (const f of Object.values(fns)) {
-      this.bucket.grantRead(f, prefix);
-      this.bucket.grantPut(f, prefix);
-    }
+    for (const f of Object.values(fns)) this.grantStore(f, ['s3:GetObject', 's3:PutObject'], [prefix]);
+    // Chunked training replaces its checkpoint blob and deletes the old one.
+    this.grantStore(fns.trainChild, ['s3:DeleteObject'], [prefix]);
     // Allowed dataset buckets are read by the steps that load data (Init, TrainChild, SupernetChunk) only.
-    const datasetBuckets: IBucket[] = config.datasetBuckets.map((name, i) =>
-      Bucket.fromBucketName(this, `Dataset${i}`, name),
-    );
     const loaders = [fns.init, fns.trainChild, fns.supernetChunk];
-    for (const b of datasetBuckets) for (const f of loaders) b.grantRead(f);
+    for (const name of config.datasetBuckets)
+      for (const f of loaders)
+        f.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['s3:GetObject'],
+            resources: [`arn:${this.partition}:s3:::${name}/*`],
+          }),
+        );
     // Datasets uploaded to the stack's own bucket live under datasets/ (checked at POST).
-    for (const f of loaders) this.bucket.grantRead(f, 'datasets/*');
+    for (const f of loaders) this.grantStore(f, ['s3:GetObject'], ['datasets/*']);
     this.loop = new SearchStateMachine(this, 'Loop', {
       ...fns,
       bucket: this.bucket,
@@ -177,11 +178,8 @@ export class CosearchStack extends Stack {
       reservedConcurrentExecutions: 20,
       bundleAwsSdk: true,
     }).fn;
-    // The API also keeps the search index and the idempotency records.
-    for (const p of [prefix, 'index/*', 'idempotency/*']) {
-      this.bucket.grantRead(apiFn, p);
-      this.bucket.grantPut(apiFn, p);
-    }
+    // The API also keeps the search index, the owners' indexes and the idempotency records.
+    this.grantStore(apiFn, ['s3:GetObject', 's3:PutObject'], [prefix, 'index/*', 'idempotency/*']);
     this.loop.stateMachine.grantStartExecution(apiFn);
     // The hard fallback of POST /searches/{id}/stop?force=true: find and stop the running executions.
     this.loop.stateMachine.grant(apiFn, 'states:ListExecutions');
@@ -227,6 +225,19 @@ export class CosearchStack extends Stack {
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: this.loop.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+
+  /**
+   * Object actions on some prefixes of the stack's bucket, and ListBucket on the bucket: listing
+   * is how the Store pages, and without it S3 answers a missing key with 403 instead of 404.
+   */
+  private grantStore(fn: IFunction, actions: string[], prefixes: string[]) {
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions, resources: prefixes.map((p) => this.bucket.arnForObjects(p)) }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+    );
   }
 
   private addAlarms(functions: IFunction[]) {

@@ -10,6 +10,7 @@ import {
   DistributedMap,
   Fail,
   type IChainable,
+  JitterType,
   JsonPath,
   LogLevel,
   Map as MapState,
@@ -52,6 +53,8 @@ export const STATE = {
   simulate: 'SimulateAccelerator',
   feasible: 'Feasible?',
   train: 'TrainChild',
+  trainMore: 'ChildDone?',
+  trained: 'Trained',
   infeasible: 'Infeasible',
   childFailed: 'ChildFailed',
   update: 'UpdatePolicy',
@@ -64,10 +67,44 @@ export const STATE = {
 /** The per-candidate states inside the Distributed Map carry this suffix (names are unique per machine). */
 export const AT_SCALE_SUFFIX = 'AtScale';
 
-/** Inline Map concurrency (its hard maximum is 40). */
+/**
+ * Reserved concurrency of the per-child functions (SimulateAccelerator, TrainChild), shared by
+ * every search of the stack. A search alone never asks for more; several searches together may,
+ * and are then throttled, which THROTTLE_RETRY waits out.
+ */
+export const CHILD_CONCURRENCY = 100;
+/** Inline Map concurrency (Step Functions runs at most 40 inline iterations at once). */
 export const MAP_MAX_CONCURRENCY = 40;
-/** Distributed Map child executions at once; bounded by the functions' reserved concurrency. */
-export const DISTRIBUTED_MAX_CONCURRENCY = 100;
+/** Distributed Map child executions at once: one search may use the whole child pool, not more. */
+export const DISTRIBUTED_MAX_CONCURRENCY = CHILD_CONCURRENCY;
+/** The longest a child function runs (TrainChild's timeout). */
+export const CHILD_TIMEOUT_SECONDS = LOOP_LIMITS.trainChildTimeoutSeconds;
+
+/**
+ * Throttles (no concurrency left) are waited out, with full jitter so retries of many children
+ * spread out: 5, 10, ... up to 300 s between tries, 12 retries, about 35 minutes in all. That
+ * is more than twice the longest child, so a throttled child gets a slot once the children that
+ * hold the pool finish; only then is it recorded as Throttled (core/engine/fail.ts).
+ */
+export const THROTTLE_RETRY = {
+  intervalSeconds: 5,
+  backoffRate: 2,
+  maxDelaySeconds: 300,
+  maxAttempts: 12,
+} as const;
+
+/** Worst-case seconds THROTTLE_RETRY waits before giving up (jitter only shortens it). */
+export function retryWindowSeconds(r: {
+  intervalSeconds: number;
+  backoffRate: number;
+  maxDelaySeconds: number;
+  maxAttempts: number;
+}): number {
+  let total = 0;
+  for (let k = 0; k < r.maxAttempts; k++)
+    total += Math.min(r.maxDelaySeconds, r.intervalSeconds * r.backoffRate ** k);
+  return total;
+}
 /** Batches larger than this go through the Distributed Map, reading the candidate list from S3. */
 export const INLINE_MAP_MAX_ITEMS = LOOP_LIMITS.inlineMapMaxItems;
 /** A fresh execution every this many iterations keeps each history far below 25,000 events. */
@@ -97,14 +134,18 @@ export class SearchStateMachine extends Construct {
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
       });
-      // Lambda service hiccups and throttles are retried with backoff; handler errors are not.
+      // Throttles first (the first matching retrier applies), then Lambda service hiccups;
+      // handler errors are not retried.
       task.addRetry({
-        errors: [
-          'Lambda.ServiceException',
-          'Lambda.AWSLambdaException',
-          'Lambda.SdkClientException',
-          'Lambda.TooManyRequestsException',
-        ],
+        errors: ['Lambda.TooManyRequestsException'],
+        interval: Duration.seconds(THROTTLE_RETRY.intervalSeconds),
+        backoffRate: THROTTLE_RETRY.backoffRate,
+        maxDelay: Duration.seconds(THROTTLE_RETRY.maxDelaySeconds),
+        maxAttempts: THROTTLE_RETRY.maxAttempts,
+        jitterStrategy: JitterType.FULL,
+      });
+      task.addRetry({
+        errors: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
         interval: Duration.seconds(2),
         backoffRate: 2,
         maxAttempts: 6,
@@ -140,6 +181,12 @@ export class SearchStateMachine extends Construct {
       });
       simulate.addCatch(childFailed, { resultPath: '$.error' });
       train.addCatch(childFailed, { resultPath: '$.error' });
+      // A long child trains one chunk per invocation (training.stepsPerChunk) until it is done.
+      train.next(
+        new Choice(this, `${STATE.trainMore}${suffix}`)
+          .when(Condition.booleanEquals('$.done', false), train)
+          .otherwise(new Pass(this, `${STATE.trained}${suffix}`)),
+      );
       return simulate.next(
         new Choice(this, `${STATE.feasible}${suffix}`)
           .when(Condition.booleanEquals('$.feasible', true), train)

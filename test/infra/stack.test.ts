@@ -12,7 +12,17 @@ import { buildApp, STACK_NAME } from '../../infra/build.js';
 import { parseConfig } from '../../infra/config.js';
 import { LAMBDA_DATA_DIR, MAX_RESERVED_CONCURRENCY } from '../../infra/function-defaults.js';
 import { HANDLERS } from '../../infra/handlers.js';
-import { INLINE_MAP_MAX_ITEMS, MAP_MAX_CONCURRENCY, STATE } from '../../infra/state-machine.js';
+import { suppressNagFindings } from '../../infra/nag.js';
+import {
+  CHILD_CONCURRENCY,
+  CHILD_TIMEOUT_SECONDS,
+  DISTRIBUTED_MAX_CONCURRENCY,
+  INLINE_MAP_MAX_ITEMS,
+  MAP_MAX_CONCURRENCY,
+  retryWindowSeconds,
+  STATE,
+  THROTTLE_RETRY,
+} from '../../infra/state-machine.js';
 import { ROUTES } from '../../lambdas/lib/routes.js';
 import { type CfnTemplate, localDefinition, type StateMachineDefinition } from '../../local/definition.js';
 
@@ -37,11 +47,13 @@ function synth(context: Record<string, unknown> = {}) {
   const outdir = mkdtempSync(join(tmpdir(), 'cosearch-cdk-'));
   dirs.push(outdir);
   const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  buildApp(app);
+  const { stack } = buildApp(app);
+  // The same acknowledgments again, only to learn their ids (acknowledging twice changes nothing).
+  const acks = suppressNagFindings(stack, stack.loopFunctions);
   const assembly = app.synth();
   const json = assembly.getStackByName(STACK_NAME).template as CfnTemplate;
   const nag = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as NagReport;
-  return { json, template: Template.fromJSON(json as never), nag };
+  return { json, template: Template.fromJSON(json as never), nag, acks };
 }
 
 let zip: ReturnType<typeof synth>;
@@ -211,6 +223,15 @@ describe('API', () => {
 });
 
 describe('IAM', () => {
+  it('grants the functions only the S3 actions the Store uses', () => {
+    const actions = new Set<string>();
+    for (const t of [zip, image])
+      for (const p of Object.values(t.template.findResources('AWS::IAM::Policy')))
+        for (const s of p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+          for (const a of [s.Action].flat()) if (a.startsWith('s3:')) actions.add(a);
+    expect([...actions].sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+  });
+
   it('lets the API describe executions (a replayed POST checks before starting)', () => {
     expect(JSON.stringify(zip.template.findResources('AWS::IAM::Policy'))).toContain(
       'states:DescribeExecution',
@@ -300,16 +321,55 @@ describe('state machine', () => {
     expect(byHandler.Properties.MemorySize).toBe(3008);
   });
 
-  it('retries Lambda service errors with backoff on every Lambda task', () => {
+  it('waits throttles out on every Lambda task, longer than the longest child, then retries service errors', () => {
     let n = 0;
     walkStates(definition.States, (_name, s) => {
       if (s.Type !== 'Task' || !String(s.Resource).includes(':lambda:')) return;
       n++;
-      const retry = (s.Retry as { ErrorEquals: string[]; BackoffRate: number }[])[0]!;
-      expect(retry.ErrorEquals).toContain('Lambda.TooManyRequestsException');
-      expect(retry.BackoffRate).toBe(2);
+      type Retrier = {
+        ErrorEquals: string[];
+        IntervalSeconds: number;
+        BackoffRate: number;
+        MaxAttempts: number;
+        MaxDelaySeconds: number;
+        JitterStrategy: string;
+      };
+      const [throttle, service] = s.Retry as Retrier[];
+      expect(throttle).toEqual({
+        ErrorEquals: ['Lambda.TooManyRequestsException'],
+        IntervalSeconds: THROTTLE_RETRY.intervalSeconds,
+        BackoffRate: THROTTLE_RETRY.backoffRate,
+        MaxAttempts: THROTTLE_RETRY.maxAttempts,
+        MaxDelaySeconds: THROTTLE_RETRY.maxDelaySeconds,
+        JitterStrategy: 'FULL',
+      });
+      expect(service!.ErrorEquals).toEqual([
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+      ]);
     });
     expect(n).toBe(10);
+    // About 35 minutes: a throttled child outlasts a full wave of 15-minute children.
+    expect(retryWindowSeconds(THROTTLE_RETRY)).toBeGreaterThanOrEqual(2 * CHILD_TIMEOUT_SECONDS);
+    expect(
+      retryWindowSeconds({ intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 1e9, maxAttempts: 6 }),
+    ).toBe(126);
+  });
+
+  it('fans out no wider than the child functions’ reserved concurrency', () => {
+    const fns = Object.values(zip.template.findResources('AWS::Lambda::Function'));
+    const byHandler = (h: string) => fns.find((f) => f.Metadata?.['cosearch:handler'] === h)!.Properties;
+    for (const h of ['trainChild', 'simulateAccelerator']) {
+      expect(byHandler(h).ReservedConcurrentExecutions).toBe(CHILD_CONCURRENCY);
+      expect(MAP_MAX_CONCURRENCY).toBeLessThanOrEqual(CHILD_CONCURRENCY);
+      expect(DISTRIBUTED_MAX_CONCURRENCY).toBeLessThanOrEqual(CHILD_CONCURRENCY);
+    }
+    expect(byHandler('trainChild').Timeout).toBe(CHILD_TIMEOUT_SECONDS);
+    expect((definition.States[STATE.distributedMap] as { MaxConcurrency: number }).MaxConcurrency).toBe(
+      DISTRIBUTED_MAX_CONCURRENCY,
+    );
+    expect(CHILD_CONCURRENCY).toBeLessThanOrEqual(MAX_RESERVED_CONCURRENCY);
   });
 
   it('continues as new with only the search id and the iteration, under its own ARN', () => {
@@ -434,6 +494,17 @@ describe('cdk-nag AwsSolutions', () => {
       expect(r.violations).toEqual([]);
       expect(r.suppressedViolations.length).toBeGreaterThan(0);
       for (const s of r.suppressedViolations) expect(s.reason.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('acknowledges only findings that exist: no stale suppression', () => {
+    for (const { nag, acks } of [zip, image]) {
+      const used = new Set(
+        nag.pluginReports
+          .find((p) => p.pluginName === 'AwsSolutions')!
+          .suppressedViolations.map((s) => s.ruleName),
+      );
+      expect(acks.filter((id) => !used.has(id))).toEqual([]);
     }
   });
 });
