@@ -42,6 +42,12 @@ export function inputSpan(n: number, k: number, s: number, size: number): number
   return whole * k + (whole < n ? Math.max(0, Math.min(k, size - whole * s)) : 0);
 }
 
+/** #{(x, y) : 0 ≤ x < A, 0 ≤ y < B, x + y < s}: entries of an A × B block on anti-diagonals before s. */
+export function pairsBelow(A: number, B: number, s: number): number {
+  const tri = (n: number) => (n > 0 ? (n * (n + 1)) / 2 : 0);
+  return tri(s) - tri(s - A) - tri(s - B) + tri(s - A - B);
+}
+
 /** Distinct valid ifmap addresses of a layer: the rows × columns its output map reads, × channels. */
 export function ifmapFootprint(l: ConvShape): number {
   const { outH, outW } = outputDims(l);

@@ -30,3 +30,27 @@ export interface SystolicLayerResult {
 export function windowWords(kB: number): number {
   return 50 * Math.floor((kB * 1024) / 100);
 }
+
+/** Start and stop cycles SCALE-Sim prints in its DETAILED_ACCESS_REPORT. */
+export interface AccessWindow {
+  start: number;
+  stop: number;
+}
+
+export interface ExactDetail {
+  sram: { ifmap: AccessWindow; filter: AccessWindow; ofmap: AccessWindow };
+  dram: { ifmap: AccessWindow; filter: AccessWindow; ofmap: AccessWindow };
+}
+
+export interface ExactLayerResult extends SystolicLayerResult {
+  detail: ExactDetail;
+}
+
+export interface ExactOptions {
+  /**
+   * How SCALE-Sim's Python adds the per-fold utilizations: `compensated` is Python ≥ 3.12's
+   * `sum()` (Neumaier), which the pinned commit's own golden trace was made with; `naive` is
+   * Python ≤ 3.11. They differ only in the last bits of the two averaged utilizations.
+   */
+  pythonSum?: 'compensated' | 'naive';
+}

@@ -1,0 +1,603 @@
+// CALC-mode DRAM ifmap reads (README §6) without visiting every read. The tumbling window only
+// needs, per fold, how many of its addresses are new to the current epoch and, in the folds where
+// an epoch ends, the exact read that ends it. So:
+//  * reads are handled as address *runs*: for one pixel and one filter row the window elements
+//    are contiguous addresses (README §1), and a raster range of pixels reading their whole window
+//    covers, per output row and filter row, one run;
+//  * the epoch's addresses are a bitset; runs are OR-ed into a scratch bitset and the new
+//    addresses counted 32 at a time;
+//  * a fold whose reads are pairwise distinct (its elements span at most C, or its windows do not
+//    overlap) and whose channels the epoch has not read yet is all misses: it is counted in closed
+//    form, and its bits are written only if a later fold needs them;
+//  * where the epoch ends inside a fold, the fold is scanned in chunks of rows, and the one chunk
+//    holding the end is walked read by read in SCALE-Sim's order;
+//  * os and ws folds whose key (row fold) had its whole footprint read in the current epoch read
+//    nothing new and are skipped; an is column fold whose footprint adds less than the room left
+//    is counted at once.
+import type { Epochs } from './epoch.js';
+import { eachFold, type Folds } from './folds.js';
+import { type ConvShape, pairsBelow } from './layer.js';
+import type { SystolicArray } from './result.js';
+
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** A bitset over the ifmap address space that remembers which words it touched (cheap to clear). */
+class Bits {
+  readonly w: Uint32Array;
+  private touched: Int32Array;
+  n = 0;
+  constructor(space: number) {
+    this.w = new Uint32Array(Math.ceil(space / 32) + 1);
+    this.touched = new Int32Array(256);
+  }
+  private touch(i: number): void {
+    if (this.n === this.touched.length) {
+      const t = new Int32Array(this.touched.length * 2);
+      t.set(this.touched);
+      this.touched = t;
+    }
+    this.touched[this.n++] = i;
+  }
+  /** Sets bits [lo, hi), lo < hi. */
+  orRange(lo: number, hi: number): void {
+    const w = this.w;
+    let i = lo >>> 5;
+    const last = (hi - 1) >>> 5;
+    if (i === last) {
+      if (w[i] === 0) this.touch(i);
+      w[i] = (w[i] as number) | ((0xffffffff >>> (32 - (hi - lo))) << (lo & 31));
+      return;
+    }
+    if (w[i] === 0) this.touch(i);
+    w[i] = (w[i] as number) | (0xffffffff << (lo & 31));
+    for (i++; i < last; i++) {
+      if (w[i] === 0) this.touch(i);
+      w[i] = 0xffffffff;
+    }
+    if (w[last] === 0) this.touch(last);
+    w[last] = (w[last] as number) | (0xffffffff >>> (31 - ((hi - 1) & 31)));
+  }
+  /** Bits in [lo, hi) that are not set. */
+  zerosIn(lo: number, hi: number): number {
+    const w = this.w;
+    let i = lo >>> 5;
+    const last = (hi - 1) >>> 5;
+    if (i === last) return hi - lo - popcount((w[i] as number) & ((0xffffffff >>> (32 - (hi - lo))) << (lo & 31)));
+    let ones = popcount((w[i] as number) & (0xffffffff << (lo & 31)));
+    for (i++; i < last; i++) ones += popcount(w[i] as number);
+    ones += popcount((w[last] as number) & (0xffffffff >>> (31 - ((hi - 1) & 31))));
+    return hi - lo - ones;
+  }
+  has(a: number): boolean {
+    return (((this.w[a >>> 5] as number) >>> (a & 31)) & 1) === 1;
+  }
+  set(a: number): void {
+    const i = a >>> 5;
+    if (this.w[i] === 0) this.touch(i);
+    this.w[i] = (this.w[i] as number) | (1 << (a & 31));
+  }
+  /** Bits set here and in neither `x` nor `y`. */
+  countNotIn(x: Bits, y: Bits): number {
+    let n = 0;
+    const w = this.w;
+    const xw = x.w;
+    const yw = y.w;
+    const t = this.touched;
+    for (let j = 0; j < this.n; j++) {
+      const i = t[j] as number;
+      n += popcount((w[i] as number) & ~((xw[i] as number) | (yw[i] as number)));
+    }
+    return n;
+  }
+  /** other |= this. */
+  mergeInto(other: Bits): void {
+    const w = this.w;
+    const ow = other.w;
+    for (let j = 0; j < this.n; j++) {
+      const i = this.touched[j] as number;
+      if (ow[i] === 0) other.touch(i);
+      ow[i] = (ow[i] as number) | (w[i] as number);
+    }
+  }
+  clear(): void {
+    for (let j = 0; j < this.n; j++) this.w[this.touched[j] as number] = 0;
+    this.n = 0;
+  }
+}
+
+export interface IfmapInput {
+  layer: ConvShape;
+  array: SystolicArray;
+  folds: Folds;
+  E: number;
+  F: number;
+  K: number;
+}
+
+// A place in a fold's read order is (row t, column c): SCALE-Sim reads a row's entries in column
+// order. A window (tA, cA) → (tB, cB) holds the reads strictly after the first and strictly before
+// the second; cA = +∞ means "after all of row tA", cB = −∞ "before all of row tB".
+const AFTER_ROW = Number.POSITIVE_INFINITY;
+const BEFORE_ROW = Number.NEGATIVE_INFINITY;
+
+/** Runs the ifmap stream of a layer through the tumbling window `ep` (whose firstRow is set). */
+export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
+  const { layer: l, array: a, folds, E, F, K } = inp;
+  const { ifmapH: H, ifmapW: W, filterH: R, filterW: S, channels: C, strideH: sh, strideW: sw } = l;
+  const { Ra, L } = folds;
+  const M = E * F;
+  const SC = S * C;
+  const df = a.dataflow;
+  const space = H * W * C;
+  const seen = new Bits(space);
+  const scratch = new Bits(space);
+  const chunk = new Bits(space);
+  const rowBuf = new Int32Array(Math.max(a.rows, a.cols));
+  const colBuf = new Int32Array(Math.max(a.rows, a.cols));
+  // The current fold: pixels [ma, mb), elements [ka, kb), its first demand row.
+  let fr = 0;
+  let fc = 0;
+  let ru = 0;
+  let cu = 0;
+  let row0 = 0;
+  let ma = 0;
+  let mb = 0;
+  let ka = 0;
+  let kb = 0;
+  const setFold = (r: number, c: number, rr: number, cc: number, g0: number) => {
+    fr = r;
+    fc = c;
+    ru = rr;
+    cu = cc;
+    row0 = g0;
+    if (df === 'os') {
+      ma = r * Ra;
+      mb = ma + rr;
+      ka = 0;
+      kb = K;
+    } else if (df === 'ws') {
+      ma = 0;
+      mb = M;
+      ka = r * Ra;
+      kb = ka + rr;
+    } else {
+      ma = c * a.cols;
+      mb = ma + cc;
+      ka = r * Ra;
+      kb = ka + rr;
+    }
+  };
+
+  // ---- validity (holes of SCALE-Sim's rounding) in closed form ----
+  const holes = (E - 1) * sh + R > H || (F - 1) * sw + S > W;
+  /** Valid elements k < q of pixel m. */
+  const validElements = (m: number, q: number): number => {
+    if (q <= 0) return 0;
+    if (!holes) return Math.min(q, K);
+    const oh = Math.floor(m / F);
+    const ow = m - oh * F;
+    const rows = Math.max(0, Math.min(R, H - oh * sh));
+    const cols = Math.max(0, Math.min(S, W - ow * sw)) * C;
+    const full = Math.floor(q / SC);
+    return Math.min(full, rows) * cols + (full < rows ? Math.min(q - full * SC, cols) : 0);
+  };
+  /** Valid pixels m < p for element k. */
+  const validPixels = (k: number, p: number): number => {
+    if (p <= 0) return 0;
+    if (!holes) return Math.min(p, M);
+    const r = Math.floor(k / SC);
+    const t = Math.floor((k - r * SC) / C);
+    const ohs = Math.max(0, Math.min(E, Math.ceil((H - r) / sh)));
+    const ows = Math.max(0, Math.min(F, Math.ceil((W - t) / sw)));
+    const full = Math.floor(p / F);
+    return Math.min(full, ohs) * ows + (full < ohs ? Math.min(p - full * F, ows) : 0);
+  };
+
+  // ---- the elements a pixel reads in a window, per dataflow ----
+  let wLo = 0;
+  let wHi = 0;
+  /** Sets [wLo, wHi): the elements fold-local pixel p reads between (tA, cA) and (tB, cB). */
+  const pixelWindow = (p: number, tA: number, cA: number, tB: number, cB: number) => {
+    let lo: number;
+    let hi: number;
+    if (df === 'os') {
+      // pixel c reads element k at (row c + k, column c)
+      lo = tA - p + (p > cA ? 0 : 1);
+      hi = tB - p + (p < cB ? 1 : 0);
+    } else if (df === 'ws') {
+      // pixel m reads element c at (row Ra + c + m, column c)
+      const x = tA - Ra - p;
+      const y = tB - Ra - p;
+      lo = x + (x > cA ? 0 : 1);
+      hi = y + (y < cB ? 1 : 0);
+    } else {
+      // pixel j reads element i at (row Ra − 1 − i, column j)
+      lo = Ra - 1 - tB + (p < cB ? 0 : 1);
+      hi = Ra - 1 - tA + (p > cA ? 1 : 0);
+    }
+    wLo = ka + Math.max(0, lo);
+    wHi = ka + Math.min(kb - ka, hi);
+  };
+
+  /** Pixel m's valid addresses for elements [k0, k1): one run per filter row. */
+  const addPixel = (m: number, k0: number, k1: number, into: Bits) => {
+    if (k0 >= k1) return;
+    const oh = Math.floor(m / F);
+    const ow = m - oh * F;
+    const y0 = oh * sh;
+    const x0 = ow * sw;
+    const qMax = Math.min(SC, (W - x0) * C);
+    if (qMax <= 0) return;
+    const r0 = Math.floor(k0 / SC);
+    const r1 = Math.floor((k1 - 1) / SC);
+    for (let r = r0; r <= r1 && y0 + r < H; r++) {
+      const qa = r === r0 ? k0 - r * SC : 0;
+      const qb = Math.min(qMax, r === r1 ? k1 - r * SC : SC);
+      if (qa < qb) {
+        const base = ((y0 + r) * W + x0) * C;
+        into.orRange(base + qa, base + qb);
+      }
+    }
+  };
+  // Runs are emitted in address order within an ifmap row and merged when they touch, so
+  // overlapping windows of neighbouring pixels cost their distinct words only.
+  let runLo = -1;
+  let runHi = -1;
+  let runInto: Bits | null = null;
+  const emit = (lo: number, hi: number) => {
+    if (lo >= hi) return;
+    if (lo <= runHi && lo >= runLo) {
+      if (hi > runHi) runHi = hi;
+      return;
+    }
+    flush();
+    runLo = lo;
+    runHi = hi;
+  };
+  const flush = () => {
+    if (runHi > runLo && runInto) runInto.orRange(runLo, runHi);
+    runLo = -1;
+    runHi = -1;
+  };
+  /** The reads of the current fold between (tA, cA) and (tB, cB), OR-ed into `into`. */
+  const addWindow = (tA: number, cA: number, tB: number, cB: number, into: Bits) => {
+    runInto = into;
+    const r0 = Math.floor(ka / SC);
+    const r1 = Math.floor((kb - 1) / SC);
+    for (let r = r0; r <= r1; r++) {
+      const rLo = r * SC;
+      for (let m = ma; m < mb; m++) {
+        pixelWindow(m - ma, tA, cA, tB, cB);
+        const k0 = Math.max(wLo, rLo);
+        const k1 = Math.min(wHi, rLo + SC);
+        if (k0 >= k1) continue;
+        const oh = Math.floor(m / F);
+        const ow = m - oh * F;
+        const y = oh * sh + r;
+        const x0 = ow * sw;
+        if (y >= H || x0 >= W) continue;
+        const qb = Math.min(k1 - rLo, (W - x0) * C);
+        const base = (y * W + x0) * C - rLo;
+        emit(base + k0, base + rLo + qb);
+      }
+    }
+    flush();
+  };
+  /**
+   * Calls `run(lo, hi)` for disjoint address runs covering every valid address of pixels [p0, p1)
+   * × all elements: per ifmap row, the union of the column spans of the output rows that read it.
+   */
+  const footprint = (p0: number, p1: number, run: (lo: number, hi: number) => void) => {
+    const ohA = Math.floor(p0 / F);
+    const ohB = Math.floor((p1 - 1) / F);
+    const owA = p0 - ohA * F;
+    const owB = p1 - 1 - ohB * F;
+    /** Output columns [u0, u1] of ifmap row y: one run when windows touch, else one per column. */
+    const cols = (y: number, u0: number, u1: number) => {
+      const base = y * W;
+      if (S >= sw) {
+        const x0 = Math.min(W, u0 * sw);
+        const x1 = Math.min(W, u1 * sw + S);
+        if (x1 > x0) run((base + x0) * C, (base + x1) * C);
+        return;
+      }
+      for (let u = u0; u <= u1; u++) {
+        const x0 = u * sw;
+        if (x0 < W) run((base + x0) * C, (base + Math.min(W, x0 + S)) * C);
+      }
+    };
+    for (let y = ohA * sh; y < Math.min(H, ohB * sh + R); y++) {
+      const lo = Math.max(ohA, Math.ceil((y - R + 1) / sh));
+      const hi = Math.min(ohB, Math.floor(y / sh));
+      if (lo > hi) continue;
+      if (Math.max(lo, ohA + 1) <= Math.min(hi, ohB - 1)) {
+        // An output row read whole: every column.
+        cols(y, 0, F - 1);
+        continue;
+      }
+      // Only the fold's first and/or last (partial) output rows read ifmap row y.
+      const first = lo === ohA;
+      const last = ohB !== ohA && hi === ohB;
+      const a1 = ohA === ohB ? owB : F - 1;
+      // The two partial rows' spans meet when their columns do (or, with overlapping windows, their x ranges).
+      const meet = S >= sw ? owB * sw + S >= owA * sw : owB + 1 >= owA;
+      if (first && last && meet) cols(y, 0, F - 1);
+      else {
+        if (last) cols(y, 0, owB);
+        if (first) cols(y, owA, a1);
+      }
+    }
+  };
+  /** Addresses of pixels [p0, p1) × all elements that `seen` does not hold. */
+  const newInFootprint = (p0: number, p1: number): number => {
+    let n = 0;
+    footprint(p0, p1, (lo, hi) => {
+      n += seen.zerosIn(lo, hi);
+    });
+    return n;
+  };
+  const addFootprint = (p0: number, p1: number, into: Bits) => footprint(p0, p1, (lo, hi) => into.orRange(lo, hi));
+  /**
+   * Reads of the current fold at or before (t, c) when there are no holes: os and ws read an
+   * ru × B block along anti-diagonals (row = offset + diagonal, column = array row/column); is
+   * reads one element per row, all cu pixels.
+   */
+  const upTo = (t: number, c: number): number => {
+    if (df === 'is') {
+      const rows = Math.max(0, Math.min(ru, t - (Ra - ru)));
+      const inRow = t >= Ra - ru && t < Ra ? Math.max(0, Math.min(cu, c + 1)) : 0;
+      return rows * cu + inRow;
+    }
+    const B = df === 'os' ? K : M;
+    const d = df === 'os' ? t : t - Ra;
+    const lo = Math.max(0, d - B + 1);
+    const hi = Math.min(ru - 1, d, c);
+    return pairsBelow(ru, B, d) + Math.max(0, hi - lo + 1);
+  };
+  /** Valid reads of the current fold between (tA, cA) and (tB, cB). */
+  const validWindow = (tA: number, cA: number, tB: number, cB: number): number => {
+    if (!holes) return Math.max(0, upTo(tB, cB - 1) - upTo(tA, cA));
+    let n = 0;
+    if (df === 'ws') {
+      // Per element c: the pixels m read between the two places.
+      const x = tA - Ra;
+      const y = tB - Ra;
+      for (let c = 0; c < ru; c++) {
+        const lo = Math.max(0, x - c + (c > cA ? 0 : 1));
+        const hi = Math.min(M, y - c + (c < cB ? 1 : 0));
+        if (lo < hi) n += validPixels(ka + c, hi) - validPixels(ka + c, lo);
+      }
+      return n;
+    }
+    for (let m = ma; m < mb; m++) {
+      pixelWindow(m - ma, tA, cA, tB, cB);
+      if (wLo < wHi) n += validElements(m, wHi) - validElements(m, wLo);
+    }
+    return n;
+  };
+
+  /** Address of (pixel m, element k), or −1 where SCALE-Sim's rounding reads outside the ifmap. */
+  const address = (m: number, k: number): number => {
+    const oh = Math.floor(m / F);
+    const ow = m - oh * F;
+    const r = Math.floor(k / SC);
+    const q = k - r * SC;
+    const t = Math.floor(q / C);
+    const y = oh * sh + r;
+    const x = ow * sw + t;
+    if (y >= H || x >= W) return -1;
+    return (y * W + x) * C + q - t * C;
+  };
+  /** Row t of the current fold: valid addresses in rowBuf, their columns in colBuf, in SCALE-Sim's order. */
+  const readRow = (t: number): number => {
+    let n = 0;
+    const put = (col: number, addr: number) => {
+      if (addr < 0) return;
+      rowBuf[n] = addr;
+      colBuf[n++] = col;
+    };
+    if (df === 'os') {
+      for (let c = Math.max(0, t - K + 1); c <= Math.min(ru - 1, t); c++) put(c, address(ma + c, t - c));
+    } else if (df === 'ws') {
+      const x = t - Ra;
+      for (let c = Math.max(0, x - M + 1); c <= Math.min(ru - 1, x); c++) put(c, address(x - c, ka + c));
+    } else {
+      const i = Ra - 1 - t;
+      if (i >= 0 && i < ru) for (let j = 0; j < cu; j++) put(j, address(ma + j, ka + i));
+    }
+    return n;
+  };
+
+  // ---- epoch state ----
+  let epoch = 1;
+  const chanEpoch = new Int32Array(C);
+  /** Windows counted but not yet in `seen`: fold coordinates and the window. */
+  const lazy: number[] = [];
+  const keyEpoch = new Int32Array(Math.max(folds.rowFold, 1));
+  const endEpoch = (row: number) => {
+    ep.end(row);
+    seen.clear();
+    lazy.length = 0;
+    epoch++;
+  };
+  const markChannels = () => {
+    const n = Math.min(C, kb - ka);
+    for (let k = ka; k < ka + n; k++) chanEpoch[k % C] = epoch;
+  };
+  const channelsFree = () => {
+    const n = Math.min(C, kb - ka);
+    for (let k = ka; k < ka + n; k++) if (chanEpoch[k % C] === epoch) return false;
+    return true;
+  };
+  const materialize = () => {
+    if (lazy.length === 0) return;
+    const keep = [fr, fc, ru, cu, row0];
+    for (let i = 0; i < lazy.length; i += 9) {
+      setFold(
+        lazy[i] as number,
+        lazy[i + 1] as number,
+        lazy[i + 2] as number,
+        lazy[i + 3] as number,
+        lazy[i + 4] as number,
+      );
+      addWindow(lazy[i + 5] as number, lazy[i + 6] as number, lazy[i + 7] as number, lazy[i + 8] as number, seen);
+    }
+    setFold(keep[0] as number, keep[1] as number, keep[2] as number, keep[3] as number, keep[4] as number);
+    lazy.length = 0;
+  };
+  // Pairwise distinct reads within a fold: within one (r, t) position every pixel gives another
+  // address, and a block of at most C elements never repeats a channel.
+  const overlapFree = () =>
+    kb - ka <= C || (df === 'os' && (ru === 1 || (R <= sh && S <= sw)));
+
+  /** Where, reading all-distinct new addresses from (tA, cA), the `need`-th one falls: sets eT, eC. */
+  let eT = 0;
+  let eC = 0;
+  const distinctEnd = (tA: number, cA: number, need: number) => {
+    let lo = Math.max(0, tA);
+    let hi = L - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (validWindow(tA, cA, mid + 1, BEFORE_ROW) >= need) hi = mid;
+      else lo = mid + 1;
+    }
+    let have = validWindow(tA, cA, lo, BEFORE_ROW);
+    const n = readRow(lo);
+    for (let i = 0; i < n; i++) {
+      const c = colBuf[i] as number;
+      if (lo === tA && c <= cA) continue;
+      if (++have === need) {
+        eT = lo;
+        eC = c;
+        return;
+      }
+    }
+    throw new Error('ifmap epoch end not found');
+  };
+
+  // The bits path: `have` addresses of the current epoch were read in the current fold so far
+  // (they are in `scratch`, the epoch's earlier ones in `seen`).
+  let have = 0;
+  let whole = true;
+  /** Walks rows [t0, t1) after (tA, cA) read by read, ending epochs where they fill up. */
+  const walk = (tA: number, cA: number, t0: number, t1: number) => {
+    for (let row = t0; row < t1; row++) {
+      const n = readRow(row);
+      for (let i = 0; i < n; i++) {
+        if (row === tA && (colBuf[i] as number) <= cA) continue;
+        const addr = rowBuf[i] as number;
+        if (seen.has(addr) || scratch.has(addr)) continue;
+        scratch.set(addr);
+        if (++have === ep.room) {
+          endEpoch(row0 + row);
+          scratch.clear();
+          have = 0;
+          whole = false;
+        }
+      }
+    }
+  };
+  /**
+   * Reads of the current fold after (tA, cA) and before row tEnd: counted as runs when they do not
+   * end the epoch, else halved until a few rows remain, which are walked.
+   */
+  const scan = (tA: number, cA: number, tEnd: number) => {
+    const t0 = Math.max(0, tA);
+    chunk.clear();
+    addWindow(tA, cA, tEnd, BEFORE_ROW, chunk);
+    const fresh = chunk.countNotIn(seen, scratch);
+    if (have + fresh < ep.room) {
+      chunk.mergeInto(scratch);
+      have += fresh;
+      return;
+    }
+    if (tEnd - t0 <= 2) {
+      walk(tA, cA, t0, tEnd);
+      return;
+    }
+    const mid = (t0 + tEnd + 1) >> 1;
+    scan(tA, cA, mid);
+    scan(mid - 1, AFTER_ROW, tEnd);
+  };
+  /** The bits path for the current fold; returns whether no epoch ended inside it. */
+  const scanFold = (): boolean => {
+    scratch.clear();
+    have = 0;
+    whole = true;
+    scan(-1, AFTER_ROW, L);
+    ep.add(have);
+    scratch.mergeInto(seen);
+    markChannels();
+    return whole;
+  };
+
+  /** One fold, from its first read. */
+  const fold = () => {
+    if (df !== 'is' && keyEpoch[fr] === epoch) return;
+    let whole = true;
+    if (overlapFree() && (ep.count === 0 || channelsFree())) {
+      // All reads distinct and new: closed-form counts.
+      let tA = -1;
+      let cA = AFTER_ROW;
+      let left = validWindow(tA, cA, L, BEFORE_ROW);
+      while (left >= ep.room) {
+        const need = ep.room;
+        distinctEnd(tA, cA, need);
+        left -= need;
+        endEpoch(row0 + eT);
+        tA = eT;
+        cA = eC;
+        whole = false;
+      }
+      if (left > 0) {
+        ep.add(left);
+        lazy.push(fr, fc, ru, cu, row0, tA, cA, L, BEFORE_ROW);
+        markChannels();
+      }
+    } else {
+      materialize();
+      if (df === 'os') {
+        // The whole fold at once when it ends no epoch (its footprint is a few long runs).
+        const fresh = newInFootprint(ma, mb);
+        if (fresh < ep.room) {
+          ep.add(fresh);
+          addFootprint(ma, mb, seen);
+          markChannels();
+          keyEpoch[fr] = epoch;
+          return;
+        }
+      }
+      whole = scanFold();
+    }
+    if (whole && df !== 'is') keyEpoch[fr] = epoch;
+  };
+
+  if (df === 'is') {
+    // A column fold reads its pixels' whole windows; when that adds less than the room left, the
+    // epoch cannot end inside it and its folds are counted at once.
+    for (let c = 0; c < folds.colFold; c++) {
+      const cc = Math.min(a.cols, folds.Sc - c * a.cols);
+      materialize();
+      const fresh = newInFootprint(c * a.cols, c * a.cols + cc);
+      if (fresh < ep.room) {
+        ep.add(fresh);
+        addFootprint(c * a.cols, c * a.cols + cc, seen);
+        for (let k = 0; k < C; k++) chanEpoch[k] = epoch;
+        continue;
+      }
+      for (let r = 0; r < folds.rowFold; r++) {
+        setFold(r, c, Math.min(Ra, folds.Sr - r * Ra), cc, (c * folds.rowFold + r) * L);
+        fold();
+      }
+    }
+    return;
+  }
+  eachFold(folds, (r, c, rr, cc, g0) => {
+    setFold(r, c, rr, cc, g0);
+    fold();
+  });
+}
