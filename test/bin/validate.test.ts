@@ -1,82 +1,11 @@
-// `cosearch validate` in child processes. Each process pays ~0.7 s of CPU to load tsx and
-// zod, so the bad-input table runs through the CLI's real `main` in one child (DRIVER), and
-// a few cases also run as whole processes to check the exit code end to end.
-import { spawn } from 'node:child_process';
+// `cosearch validate` in child processes: the bad-input table runs through the CLI's real `main`
+// in one child, and a few cases also run as whole processes to check the exit code end to end.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_SPECS, type BadSpec } from '../core/spec/bad-specs.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cosearch(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cosearch.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Imports bin/cosearch.ts (whose import-time run gets --help, swallowed), then calls main per case. */
-const DRIVER = `
-const cases = JSON.parse(process.env.COSEARCH_CASES);
-const write = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
-let cur = { stdout: '', stderr: '' };
-process.stdout.write = (c) => { cur.stdout += String(c); return true; };
-process.stderr.write = (c) => { cur.stderr += String(c); return true; };
-process.argv = [process.argv[0], 'cosearch', '--help'];
-const { main } = await import('./bin/cosearch.ts');
-const results = [];
-for (const args of cases) {
-  cur = { stdout: '', stderr: '' };
-  const code = await main(args);
-  results.push({ code, ...cur });
-}
-process.exitCode = 0;
-write.out(JSON.stringify(results));
-`;
-
-function mainInOneProcess(cases: string[][]): Promise<Run[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', DRIVER], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, COSEARCH_CASES: JSON.stringify(cases) },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) reject(new Error(`driver exited ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout) as Run[]);
-    });
-  });
-}
+import { cosearch, mainInOneProcess, type Run } from '../helpers/cli.js';
 
 let dir: string;
 const files = new Map<string, string>();

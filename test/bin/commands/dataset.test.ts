@@ -1,83 +1,13 @@
 // Bad datasets stop `cosearch validate` and `cosearch run` with exit 2, the file named, no stack
 // trace, and nothing written to the store; `cosearch train --dataset s3://…` reads through S3.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from '../../../lambdas/store/s3-store.js';
+import { cosearch, mainInOneProcess, type Run } from '../../helpers/cli.js';
 import { type RunningS3rver, startS3rver } from '../../helpers/s3rver.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cosearch(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cosearch.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Imports bin/cosearch.ts (its import-time run gets --help, swallowed), then calls main per case. */
-const DRIVER = `
-const cases = JSON.parse(process.env.COSEARCH_CASES);
-const write = process.stdout.write.bind(process.stdout);
-let cur = { stdout: '', stderr: '' };
-process.stdout.write = (c) => { cur.stdout += String(c); return true; };
-process.stderr.write = (c) => { cur.stderr += String(c); return true; };
-process.argv = [process.argv[0], 'cosearch', '--help'];
-const { main } = await import('./bin/cosearch.ts');
-const results = [];
-for (const args of cases) {
-  cur = { stdout: '', stderr: '' };
-  results.push({ code: await main(args), ...cur });
-}
-process.exitCode = 0;
-write(JSON.stringify(results));
-`;
-
-function mainInOneProcess(cases: string[][]): Promise<Run[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', DRIVER], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, COSEARCH_CASES: JSON.stringify(cases) },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) reject(new Error(`driver exited ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout) as Run[]);
-    });
-  });
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -141,7 +71,7 @@ describe('a bad dataset: exit 2 naming the file, no stack, nothing in the store'
     },
   ];
 
-  // One process runs every case through the CLI's real main (each process pays seconds to load).
+  // One process runs every case through the CLI's real main.
   let runs: Run[] = [];
   let stores: string[] = [];
   beforeAll(async () => {
