@@ -30,6 +30,9 @@ export const keys = {
     `searches/${assertSearchId(id)}/metrics/iter-${k}/${cid}/accelerator.json`,
   training: (id: string, k: number, cid: string) =>
     `searches/${assertSearchId(id)}/metrics/iter-${k}/${cid}/training.json`,
+  /** A long child's checkpoint between TrainChild chunks (removed when the child is done). */
+  childCheckpoint: (id: string, k: number, cid: string) =>
+    `searches/${assertSearchId(id)}/checkpoints/iter-${k}/${cid}/`,
   evaluations: (id: string, k: number) => `searches/${assertSearchId(id)}/evaluations/iter-${k}.json`,
   model: (id: string, cid: string) => `searches/${assertSearchId(id)}/models/${cid}/`,
   cache: (id: string, cid: string, budget: string) =>

@@ -3,9 +3,9 @@
 import { hashOf } from '../hash.js';
 import type { Candidate } from '../space/types.js';
 import type { SearchSpec } from '../spec/schema.js';
-import { getJson, putJson, putJsonOnce, tryGetJson } from '../store/json.js';
+import { getJson, listAll, putJson, putJsonOnce, tryGetJson } from '../store/json.js';
 import { AlreadyExistsError } from '../store/store.js';
-import { trainChild } from '../training/train.js';
+import { trainChildChunk } from '../training/train.js';
 import { keys } from './keys.js';
 import { loadSpec, type StepContext, type TrainingRecord } from './state.js';
 
@@ -26,26 +26,46 @@ export function budgetHash(spec: SearchSpec): string {
   );
 }
 
+/**
+ * One TrainChild invocation: the whole child, or (with training.stepsPerChunk) its next chunk,
+ * checkpointed under the iteration's key; `done: false` sends the state machine round again.
+ */
 export async function trainCandidate(
   ctx: StepContext,
   input: { searchId: string; iteration: number; cid: string },
-): Promise<{ cid: string; status: string }> {
+): Promise<{
+  searchId: string;
+  iteration: number;
+  cid: string;
+  status: string;
+  done: boolean;
+  stepsDone?: number;
+}> {
   const { store } = ctx;
   const { searchId, iteration, cid } = input;
   const key = keys.training(searchId, iteration, cid);
   const existing = await tryGetJson<TrainingRecord>(store, key);
-  if (existing) return { cid, status: existing.status };
+  const out = (status: string, extra: { stepsDone?: number; done?: boolean } = {}) => ({
+    searchId,
+    iteration,
+    cid,
+    status,
+    done: extra.done ?? true,
+    ...(extra.stepsDone === undefined ? {} : { stepsDone: extra.stepsDone }),
+  });
+  if (existing) return out(existing.status);
   const spec = await loadSpec(store, searchId);
   const cacheKey = keys.cache(searchId, cid, budgetHash(spec));
   const hit = await tryGetJson<TrainingRecord>(store, cacheKey);
   if (hit) {
     // A converged controller resamples what it has seen: reuse, do not retrain.
     await putJson(store, key, { ...hit, cached: true });
-    return { cid, status: hit.status };
+    return out(hit.status);
   }
   const cand = await getJson<Candidate>(store, keys.candidate(searchId, iteration, cid));
   const modelPrefix = keys.model(searchId, cid);
-  const result = await trainChild({
+  const chunked = spec.training.stepsPerChunk;
+  const r = await trainChildChunk({
     arch: cand.network,
     hyperparameters: cand.hyperparameters,
     dataset: spec.dataset,
@@ -55,7 +75,12 @@ export async function trainCandidate(
     dataSeed: spec.strategy.seed,
     readBytes: ctx.readBytes,
     saveModel: { store, prefix: modelPrefix },
+    ...(chunked
+      ? { chunkSteps: chunked, checkpoint: { store, prefix: keys.childCheckpoint(searchId, iteration, cid) } }
+      : {}),
   });
+  if (!r.done) return out('training', { done: false, stepsDone: r.stepsDone });
+  const result = r.result;
   const record: TrainingRecord = { cid, ...result, ...(result.status === 'failed' ? {} : { modelPrefix }) };
   await putJson(store, key, record);
   if (result.status !== 'failed') {
@@ -64,5 +89,11 @@ export async function trainCandidate(
       if (!(e instanceof AlreadyExistsError)) throw e;
     });
   }
-  return { cid, status: result.status };
+  if (chunked) await deletePrefix(store, keys.childCheckpoint(searchId, iteration, cid));
+  return out(result.status);
+}
+
+/** Removes a finished child's checkpoint (weights and optimizer state are not kept). */
+async function deletePrefix(store: StepContext['store'], prefix: string): Promise<void> {
+  for (const k of await listAll(store, prefix)) await store.delete(k);
 }

@@ -2,6 +2,7 @@
 // Objects are strict (unknown fields rejected) and every number is bounded.
 import { z } from 'zod';
 import { BUILTIN_DATASETS, builtinDataset } from '../data/builtins.js';
+import { LOOP_LIMITS } from '../engine/limits.js';
 
 export const SPEC_VERSION = 1;
 
@@ -350,7 +351,7 @@ export const TrainingSpec = z
     steps: int(1, 10_000_000).optional(),
     epochs: int(1, 10_000).optional(),
     batchSize: int(1, 4096).default(32),
-    schedule: recipeHp.schedule.default('constant'),
+    schedule: recipeHp.schedule.default('cosine'),
     warmupFraction: recipeHp.warmupFraction.default(0),
     /** `step` schedule: fractions of the post-warm-up steps where the rate is multiplied by `gamma`. */
     milestones: z.array(z.number().gt(0).lt(1)).max(8).default([0.5, 0.75]),
@@ -360,8 +361,19 @@ export const TrainingSpec = z
     augment: recipeHp.augment.default('none'),
     /** Pixels of zero padding around an image before a random crop back to its size. */
     cropPadding: int(1, 64).default(2),
-    /** Guards against hangs only; never a budget. */
-    maxSeconds: z.number().gt(0).max(86_400).default(600),
+    /**
+     * Long children train in chunks of this many steps, one TrainChild invocation each,
+     * checkpointed to the store in between (bit-identical to one run). Absent: one invocation.
+     */
+    stepsPerChunk: int(1, 10_000_000).optional(),
+    /** Guards one TrainChild invocation against hangs (the child is then cut short); never a budget. */
+    maxSeconds: z
+      .number()
+      .gt(0)
+      .max(LOOP_LIMITS.trainChildMaxSeconds, {
+        message: `at most ${LOOP_LIMITS.trainChildMaxSeconds} s: one TrainChild invocation runs at most ${LOOP_LIMITS.trainChildTimeoutSeconds} s (a Lambda's limit) and also evaluates and saves the child; train long children in chunks with training.stepsPerChunk`,
+      })
+      .default(600),
   })
   .refine((t) => !(t.steps !== undefined && t.epochs !== undefined), {
     message: 'give steps or epochs, not both',

@@ -17,6 +17,8 @@ export interface Checkpoint {
   optimizerSteps: number;
   weights: Tensor[];
   optimizer: Tensor[];
+  /** Training seconds spent before this checkpoint (earlier chunks): reported, never a decision. */
+  trainSeconds?: number;
 }
 
 interface CheckpointJson {
@@ -28,6 +30,7 @@ interface CheckpointJson {
   blob: string;
   specs: { name: string; shape: number[]; dtype: 'float32' | 'int32' | 'bool' | 'string' | 'complex64' }[];
   weightCount: number;
+  trainSeconds?: number;
 }
 
 const key = (prefix: string, name: string): string => `${prefix.replace(/\/+$/, '')}/${name}`;
@@ -50,6 +53,7 @@ export async function saveCheckpoint(store: Store, prefix: string, c: Checkpoint
     blob,
     specs: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype })),
     weightCount: c.weights.length,
+    ...(c.trainSeconds === undefined ? {} : { trainSeconds: c.trainSeconds }),
   };
   await store.put(key(prefix, 'checkpoint.json'), JSON.stringify(json));
   if (previous) {
@@ -77,5 +81,6 @@ export async function loadCheckpoint(store: Store, prefix: string): Promise<Chec
     optimizerSteps: json.optimizerSteps,
     weights,
     optimizer,
+    ...(typeof json.trainSeconds === 'number' ? { trainSeconds: json.trainSeconds } : {}),
   };
 }

@@ -52,6 +52,12 @@ export interface TrainChildInput {
   backend?: BackendChoice;
   /** Checkpoint every `everySteps` steps and when cut short; resume from `prefix` if one is there. */
   checkpoint?: { store: Store; prefix: string; everySteps?: number };
+  /**
+   * Train one chunk of a long child: from the checkpoint up to the next multiple of `chunkSteps`
+   * (fixed boundaries, whatever the history of retries), checkpoint, and return not done; the
+   * next call resumes there. Needs `checkpoint`.
+   */
+  chunkSteps?: number;
   /** Save the trained model (tfjs format) under this prefix. */
   saveModel?: { store: Store; prefix: string };
   onProgress?: (p: TrainProgress) => void;
@@ -217,11 +223,25 @@ function emptyResult(backend: string, params = 0, macs = 0): TrainResult {
   };
 }
 
+/** What one chunk of a long child returns: the child's result, or how far it got. */
+export type ChunkResult =
+  | { done: true; result: TrainResult }
+  | { done: false; stepsDone: number; totalSteps: number };
+
 /**
  * Trains one child and scores it. A bad child (infeasible arch, NaN loss, any tfjs error) gives
  * status 'failed' with a reason; a bad dataset throws DatasetError (it would fail every child).
  */
 export async function trainChild(input: TrainChildInput): Promise<TrainResult> {
+  const r = await trainChildChunk({ ...input, chunkSteps: undefined });
+  if (!r.done) throw new Error('trainChild: a whole child ended incomplete');
+  return r.result;
+}
+
+/** Trains one chunk of a child (see `chunkSteps`) from its checkpoint, or the whole child. */
+export async function trainChildChunk(input: TrainChildInput): Promise<ChunkResult> {
+  if (input.chunkSteps !== undefined && !input.checkpoint)
+    throw new Error('a chunked child needs a checkpoint store');
   const backend = (await initBackend(input.backend)).name;
   const data = isLoaded(input.dataset)
     ? input.dataset
@@ -237,7 +257,7 @@ export async function trainChild(input: TrainChildInput): Promise<TrainResult> {
       e instanceof InfeasibleArchError
         ? `infeasible architecture: ${e.message}`
         : `training error: ${(e as Error).message}`;
-    return result;
+    return { done: true, result };
   } finally {
     for (const d of disposables.reverse()) {
       try {
@@ -254,7 +274,7 @@ async function trainLoop(
   data: LoadedDataset,
   result: TrainResult,
   disposables: { dispose(): void }[],
-): Promise<TrainResult> {
+): Promise<ChunkResult> {
   const hp = input.hyperparameters;
   if (!(hp.learningRate > 0) || !Number.isFinite(hp.learningRate))
     throw new Error(`learningRate must be > 0, got ${hp.learningRate}`);
@@ -272,6 +292,7 @@ async function trainLoop(
   disposables.push(opt);
 
   let step = 0;
+  let secondsBefore = 0;
   let rngState: RngState = Rng.fromSeed(`shuffle:${input.seed}`).state();
   const ck = input.checkpoint;
   const fingerprint = JSON.stringify([
@@ -293,6 +314,7 @@ async function trainLoop(
       for (const t of [...saved.weights, ...saved.optimizer]) t.dispose();
       step = saved.step;
       rngState = saved.rngState;
+      secondsBefore = saved.trainSeconds ?? 0;
     }
   }
   const checkpointNow = async (): Promise<void> => {
@@ -304,6 +326,7 @@ async function trainLoop(
       optimizerSteps: opt.t,
       weights: model.getWeights(),
       optimizer: opt.state(),
+      trainSeconds: secondsBefore + elapsed(),
     };
     try {
       await saveCheckpoint(ck.store, ck.prefix, c);
@@ -328,7 +351,9 @@ async function trainLoop(
   const t0 = performance.now();
   const elapsed = (): number => (performance.now() - t0) / 1000;
   const every = input.progressEvery ?? 10;
-  while (step < totalSteps) {
+  const c = input.chunkSteps;
+  const until = c === undefined ? totalSteps : Math.min(totalSteps, (Math.floor(step / c) + 1) * c);
+  while (step < until) {
     if (input.signal?.aborted) {
       result.status = 'cutShort';
       result.reason = `aborted at step ${step} of ${totalSteps}`;
@@ -355,18 +380,25 @@ async function trainLoop(
       result.status = 'failed';
       result.reason = `loss became ${loss} at step ${step}; learning rate ${hp.learningRate} may be too high`;
       result.stepsDone = step;
-      result.trainSeconds = elapsed();
-      return result;
+      result.trainSeconds = secondsBefore + elapsed();
+      return { done: true, result };
     }
     step++;
     if (input.onProgress && (step % every === 0 || step === totalSteps))
       input.onProgress({ step, totalSteps, loss, elapsedSeconds: elapsed() });
     if (ck?.everySteps && step % ck.everySteps === 0 && step < totalSteps) await checkpointNow();
   }
-  result.trainSeconds = elapsed();
+  if (step < totalSteps && result.status !== 'cutShort') {
+    // The end of a chunk: the next invocation resumes here.
+    await checkpointNow();
+    return { done: false, stepsDone: step, totalSteps };
+  }
+  const chunkSeconds = elapsed();
+  result.trainSeconds = secondsBefore + chunkSeconds;
   result.stepsDone = step;
   const trained = (step - startStep) * batchSize;
-  result.examplesPerSec = result.trainSeconds > 0 ? trained / result.trainSeconds : 0;
+  // This invocation's speed (earlier chunks may have run elsewhere).
+  result.examplesPerSec = chunkSeconds > 0 ? trained / chunkSeconds : 0;
   if (result.status === 'cutShort') await checkpointNow();
   else result.status = 'ok';
   result.valAccuracy = evaluateAccuracy(model, data.val, data.shape);
@@ -381,5 +413,5 @@ async function trainLoop(
         ...data.normalization,
       },
     });
-  return result;
+  return { done: true, result };
 }

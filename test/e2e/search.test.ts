@@ -104,6 +104,41 @@ describe('a 2-iteration × 3-candidate search', () => {
     expect(state).toMatchObject({ candidatesEvaluated: 2, trained: 1, cached: 1 });
   });
 
+  it('trains long children in chunks through the state machine, with the results of unchunked ones', async () => {
+    const run = async (id: string, stepsPerChunk?: number) => {
+      const store = new FileStore(join(dir, id));
+      const spec = tinySpec({
+        strategy: { name: 'random', iterations: 1, batchSize: 2, seed: 4 },
+        training: { steps: 12, ...(stepsPerChunk ? { stepsPerChunk } : {}) },
+      });
+      await createSearch(store, spec, id);
+      const states: string[] = [];
+      await runLocalExecution({ store }, id, {
+        definition,
+        onEvent: (e: { type: string; state?: { name: string } }) => {
+          if (e.type === 'StateEntered' && e.state) states.push(e.state.name);
+        },
+      });
+      const results = await getJson<{ paretoFront: { cid: string; metrics: Record<string, number> }[] }>(
+        store,
+        keys.results(id),
+      );
+      return {
+        states,
+        front: results.paretoFront.map((p) => [p.cid, p.metrics.accuracy]),
+        all: await listAll(store, keys.root(id)),
+      };
+    };
+    const whole = await run('e2e-whole');
+    const chunked = await run('e2e-chunked', 5);
+    expect(chunked.front).toEqual(whole.front);
+    // 12 steps in chunks of 5: three TrainChild invocations per feasible child.
+    const trains = (s: string[]) => s.filter((n) => n === 'TrainChild').length;
+    expect(trains(chunked.states)).toBe(3 * trains(whole.states));
+    // Finished children leave no checkpoint behind.
+    expect(chunked.all.filter((k) => k.includes('/checkpoints/'))).toEqual([]);
+  });
+
   it('never trains a candidate that breaks a hard area limit', async () => {
     const store = new FileStore(join(dir, 'b'));
     const base = tinySpec();

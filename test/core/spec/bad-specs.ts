@@ -247,6 +247,20 @@ export const BAD_SPECS: readonly BadSpec[] = [
   },
   {
     category: 'out of range',
+    name: 'a child guard longer than one TrainChild invocation can run',
+    text: '{"training": {"steps": 100, "maxSeconds": 86400}}',
+    path: '$.training.maxSeconds',
+    message: /at most 840 s: one TrainChild invocation runs at most 900 s.*training\.stepsPerChunk/,
+  },
+  {
+    category: 'out of range',
+    name: 'an unknown learning-rate schedule',
+    text: '{"training": {"schedule": "exponential"}}',
+    path: '$.training.schedule',
+    message: /constant.*cosine.*step/,
+  },
+  {
+    category: 'out of range',
     name: 'autohas chunk of 0 steps',
     text: '{"strategy": {"name": "autohas"}, "autohas": {"stepsPerChunk": 0}}',
     path: '$.autohas.stepsPerChunk',

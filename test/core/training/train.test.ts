@@ -5,7 +5,7 @@ import type { Hyperparameters, NetworkArch } from '../../../core/space/types.js'
 import { DatasetSpec, TrainingSpec } from '../../../core/spec/schema.js';
 import { tf } from '../../../core/training/backend.js';
 import { loadModelFromStore } from '../../../core/training/model-io.js';
-import { evaluateAccuracy, trainChild } from '../../../core/training/train.js';
+import { evaluateAccuracy, trainChild, trainChildChunk } from '../../../core/training/train.js';
 import { MemStore } from './mem-store.js';
 
 const TINY: NetworkArch = {
@@ -175,6 +175,32 @@ describe('trainChild', () => {
     const resumed = await run(ck);
     expect(resumed.r.stepsDone).toBe(12);
     expect(resumed.weights).toBe(a.weights);
+  });
+
+  it('trained in chunks of 5 steps (one call each, resumed from the store) equals one whole run', async () => {
+    const training = TrainingSpec.parse({ steps: 12, schedule: 'step', augment: 'flip', dropout: 0.2 });
+    const base = { arch: TINY, hyperparameters: HP, dataset: digits, training, seed: 9 };
+    const wholeOut = new MemStore();
+    const whole = await trainChild({ ...base, saveModel: { store: wholeOut, prefix: 'm' } });
+    const ck = new MemStore();
+    const out = new MemStore();
+    const chunks: number[] = [];
+    let r: Awaited<ReturnType<typeof trainChildChunk>>;
+    do {
+      r = await trainChildChunk({
+        ...base,
+        checkpoint: { store: ck, prefix: 'ck' },
+        chunkSteps: 5,
+        saveModel: { store: out, prefix: 'm' },
+      });
+      chunks.push(r.done ? r.result.stepsDone : r.stepsDone);
+    } while (!r.done);
+    expect(chunks).toEqual([5, 10, 12]);
+    expect(r.result.status).toBe('ok');
+    expect(
+      Buffer.from(await out.get('m/weights.bin')).equals(Buffer.from(await wholeOut.get('m/weights.bin'))),
+    ).toBe(true);
+    expect(r.result.testAccuracy).toBe(whole.testAccuracy);
   });
 
   it('returns failed, never throws, for an infeasible arch', async () => {
