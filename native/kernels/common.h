@@ -47,7 +47,13 @@ inline vf loadv(const float* p) {
   return r;
 }
 inline void storev(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
-inline vf splatv(float a) { return vf{} + a; }
+inline vf splatv(float a) {
+#if defined(__wasm__)
+  return vf{a, a, a, a};
+#else
+  return vf{a, a, a, a, a, a, a, a};
+#endif
+}
 
 // c + a * b, rounded once where the CPU has FMA; the scalar twin rounds the same way.
 inline vf fmav(vf a, vf b, vf c) {

@@ -38,10 +38,29 @@ inline void scalarCols(int M, int j0, int N, int K, const float* A, int64_t rsA,
     }
 }
 
+// The wide strip: NVW vectors × MRW rows of accumulators, which with NVW B vectors and one
+// broadcast must fit the registers: 16 on x86-64 (V8 keeps one for itself), 32 with AVX-512.
+// Measured on R1's shapes (CPU time, one thread): WebAssembly ran 4 × 2 (16 columns) 1.5x faster
+// than 2 × 6, which spilled; with AVX-512's registers 2 × 8 ran about 12% faster than 2 × 6.
+#ifndef COSEARCH_GEMM_NVW
+#if defined(__wasm__)
+#define COSEARCH_GEMM_NVW 4
+#define COSEARCH_GEMM_MRW 2
+#elif defined(__AVX512VL__)
+#define COSEARCH_GEMM_NVW 2
+#define COSEARCH_GEMM_MRW 8
+#else
+#define COSEARCH_GEMM_NVW 2
+#define COSEARCH_GEMM_MRW 6
+#endif
+#endif
+constexpr int NVW = COSEARCH_GEMM_NVW, MRW = COSEARCH_GEMM_MRW;
+
 template <int NV>
 inline void rows(int M, int K, const float* A, int64_t rsA, int64_t csA, const float* B, int64_t ldb, float* C,
                  int64_t ldc, bool acc) {
-  constexpr int MR = NV == 1 ? 8 : 6;  // accumulators + B vectors + one broadcast fit 16 registers
+  constexpr int MR = NV == 1 ? 8 : MRW;
+  static_assert(MR <= 8, "the remainder switch below handles up to 7 rows");
   int i = 0;
   for (; i + MR <= M; i += MR) tile<MR, NV>(K, A + i * rsA, rsA, csA, B, ldb, C + i * ldc, ldc, acc);
   const float* a = A + i * rsA;
@@ -63,8 +82,8 @@ inline void rows(int M, int K, const float* A, int64_t rsA, int64_t csA, const f
 void gemm(int M, int N, int K, const float* A, int64_t rsA, int64_t csA, const float* B, int64_t ldb, float* C,
           int64_t ldc, bool accumulate) {
   int j = 0;
-  // Strips of 2 vectors × 6 rows, then 1 vector × 8 rows, then scalars.
-  for (; j + 2 * VW <= N; j += 2 * VW) rows<2>(M, K, A, rsA, csA, B + j, ldb, C + j, ldc, accumulate);
+  // Wide strips, then 1 vector × 8 rows, then scalars.
+  for (; j + NVW * VW <= N; j += NVW * VW) rows<NVW>(M, K, A, rsA, csA, B + j, ldb, C + j, ldc, accumulate);
   for (; j + VW <= N; j += VW) rows<1>(M, K, A, rsA, csA, B + j, ldb, C + j, ldc, accumulate);
   if (j < N) scalarCols(M, j, N, K, A, rsA, csA, B, ldb, C, ldc, accumulate);
 }
