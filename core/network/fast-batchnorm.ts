@@ -108,13 +108,8 @@ export class FastBatchNormalization extends Base {
       const gv = g.dataSync() as Float32Array;
       // The native kernel pack's twins of these loops (same bits) while it is installed.
       const bn = activeBatchNorm();
-      const r = (bn?.train ?? batchNormTrain)(
-        xt.dataSync() as Float32Array,
-        c,
-        gv,
-        b.dataSync() as Float32Array,
-        eps,
-      );
+      const read = bn?.read ?? ((t: Tensor) => t.dataSync() as Float32Array);
+      const r = (bn?.train ?? batchNormTrain)(read(xt), c, gv, b.dataSync() as Float32Array, eps);
       tf.tidy(() => {
         // Same update as the stock layer: moving -= (moving - batch) * (1 - momentum).
         for (const [v, stat] of [
@@ -131,7 +126,7 @@ export class FastBatchNormalization extends Base {
       return {
         value: tf.tensor(r.y, xt.shape, 'float32'),
         gradFunc: (dy: Tensor) => {
-          const gr = (bn?.grad ?? batchNormGrad)(dy.dataSync() as Float32Array, r.xhat, r.invStd, gv, c);
+          const gr = (bn?.grad ?? batchNormGrad)(read(dy), r.xhat, r.invStd, gv, c);
           return [tf.tensor(gr.dx, xt.shape, 'float32'), tf.tensor1d(gr.dGamma), tf.tensor1d(gr.dBeta)];
         },
       };

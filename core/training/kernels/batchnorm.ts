@@ -1,10 +1,18 @@
 // Compiled twins of batchNormTrain / batchNormGrad (core/network/fast-batchnorm.ts), same
 // signatures and the same bits (native/kernels/batchnorm.cc). activeBatchNorm() offers them to the
 // fused batch-norm layer while the native or wasm kernel pack is installed.
+import * as tf from '@tensorflow/tfjs';
 import type { Binding } from './binding.js';
 import type { OutputArrays } from './pool.js';
 
+type Tensor = tf.Tensor;
+
 export interface BatchNormImpl {
+  /**
+   * A float32 cpu tensor's values for use right now, in place: unlike dataSync they stay the
+   * output pool's (recycled once the tensor is disposed), so the caller must not keep them.
+   */
+  read(t: Tensor): Float32Array;
   train(
     x: Float32Array,
     c: number,
@@ -46,6 +54,13 @@ export function setActiveBatchNorm(impl: BatchNormImpl | undefined): void {
 export function bindingBatchNorm(b: Binding, pool?: OutputArrays): BatchNormImpl {
   const tensorValues = (n: number) => (pool ? pool.alloc(n) : new Float32Array(n));
   return {
+    read(t) {
+      const be = tf.engine().backend as unknown as {
+        data?: { get(id: object): { values?: unknown } | undefined };
+      };
+      const v = t.dtype === 'float32' ? be.data?.get(t.dataId)?.values : undefined;
+      return v instanceof Float32Array ? v : (t.dataSync() as Float32Array);
+    },
     train(x, c, gamma, beta, eps) {
       const r = {
         y: tensorValues(x.length),
