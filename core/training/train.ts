@@ -1,6 +1,6 @@
 // The deterministic child trainer: seeded init, project-owned shuffling, a step or epoch budget,
 // a wall-clock guard that only cuts short, NaN detection, checkpoint/resume and model export.
-import { gatherRows, sliceRows } from '../data/batch.js';
+import { gatherRows } from '../data/batch.js';
 import type { LoadedDataset, Split } from '../data/dataset.js';
 import { DatasetError } from '../data/dataset.js';
 import { loadDataset, type ReadBytes } from '../data/load.js';
@@ -11,6 +11,7 @@ import type { Hyperparameters, NetworkArch } from '../space/types.js';
 import { childBudget, childRecipe } from '../spec/plan.js';
 import type { DatasetSpec, TrainingSpec } from '../spec/schema.js';
 import type { Store } from '../store/store.js';
+import { accuracyOf } from './accuracy.js';
 import { augmentBatch } from './augment.js';
 import { type BackendChoice, initBackend, type Tf, tf } from './backend.js';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -23,8 +24,6 @@ import type { TrainResult } from './types.js';
 type Tensor = ReturnType<Tf['tensor']>;
 type Variable = ReturnType<Tf['variable']>;
 type LayersModel = ReturnType<Tf['model']>;
-
-const EVAL_BATCH = 256;
 
 export interface TrainProgress {
   step: number;
@@ -128,20 +127,7 @@ export function evaluateAccuracy(
   split: Split,
   shape: readonly [number, number, number],
 ): number {
-  if (split.n === 0) return 0;
-  const per = shape[0] * shape[1] * shape[2];
-  const buf = new Float32Array(Math.min(EVAL_BATCH, split.n) * per);
-  let correct = 0;
-  for (let s = 0; s < split.n; s += EVAL_BATCH) {
-    const m = Math.min(EVAL_BATCH, split.n - s);
-    sliceRows(split, per, s, m, buf);
-    const pred = tf.tidy(() => {
-      const x = tf.tensor4d(buf.subarray(0, m * per), [m, ...shape]);
-      return tf.argMax(model.predict(x) as Tensor, -1).dataSync();
-    });
-    for (let i = 0; i < m; i++) if (pred[i] === split.y[s + i]) correct++;
-  }
-  return correct / split.n;
+  return accuracyOf((x) => model.predict(x) as Tensor, split, shape);
 }
 
 /** Dropout on the pooled features: the model's two halves and this step's keep mask (scaled). */
