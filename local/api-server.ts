@@ -29,12 +29,22 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Searches running at once by default: each trains on its own workers and holds its dataset. */
+export const DEFAULT_MAX_SEARCHES = 4;
+/** Seconds a refused POST is told to wait (Retry-After). */
+export const RETRY_AFTER_SECONDS = 30;
+
 export interface ServeOptions {
   store: Store;
   port?: number;
   /** Training workers per search. */
   workers?: number;
+  /** At most this many searches run at once; further POST /searches answer 429. */
+  maxSearches?: number;
+  /** One line per request, and one per finished search. */
   log?: (line: string) => void;
+  /** Runs one search (default: runSession, the synthesized loop); tests substitute it. */
+  runSearch?: (store: Store, searchId: string) => Promise<unknown>;
 }
 
 export interface RunningServer {
@@ -48,6 +58,16 @@ export interface RunningServer {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const executions = new Map<string, Promise<unknown>>();
   const log = options.log ?? (() => undefined);
+  const maxSearches = options.maxSearches ?? DEFAULT_MAX_SEARCHES;
+  // Admission: searches running plus POSTs being handled (which may start one) stay under the cap.
+  const running = new Set<string>();
+  let admitting = 0;
+  const runSearch =
+    options.runSearch ??
+    ((store: Store, searchId: string) =>
+      runSession(store, searchId, {
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      }).then((r) => log(`search ${searchId} ${r.status} in ${r.seconds.toFixed(1)} s`)));
   const api = createApiHandler({
     store: () => options.store,
     // Loopback only, one user: that user is the admin of the store.
@@ -58,18 +78,20 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
         return executions.has(searchId) ? `local:${searchId}` : undefined;
       },
       async start(searchId) {
-        const run = runSession(options.store, searchId, {
-          ...(options.workers !== undefined ? { workers: options.workers } : {}),
-        }).then(
-          (r) => log(`search ${searchId} ${r.status} in ${r.seconds.toFixed(1)} s`),
-          (e: Error) => log(`search ${searchId} failed: ${e.message}`),
-        );
+        running.add(searchId);
+        const run = runSearch(options.store, searchId)
+          .catch((e: Error) => log(`search ${searchId} failed: ${e.message}`))
+          .finally(() => running.delete(searchId));
         executions.set(searchId, run);
         return `local:${searchId}`;
       },
     }),
   });
   const server = createServer(async (req, res) => {
+    const t0 = performance.now();
+    res.on('finish', () =>
+      log(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - t0)} ms`),
+    );
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const route = matchResource(url.pathname);
@@ -86,29 +108,61 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
           },
         );
       }
-      const body = await readBody(req);
-      if (body === undefined)
-        return send(res, 413, JSON.stringify({ error: `body larger than ${MAX_BODY_BYTES} bytes` }));
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
-      );
-      const event = {
-        httpMethod: req.method ?? 'GET',
-        resource: route.resource,
-        path: url.pathname,
-        pathParameters: Object.keys(route.params).length ? route.params : null,
-        queryStringParameters: url.searchParams.size ? Object.fromEntries(url.searchParams) : null,
-        headers,
-        body: body === '' ? null : body,
-        isBase64Encoded: false,
-      } as unknown as APIGatewayProxyEvent;
-      const out = await api(event);
-      send(res, out.statusCode, out.body, (out.headers ?? {}) as Record<string, string>);
+      const tooLarge = () =>
+        // The rest of the body is never read, so the connection cannot carry another request.
+        send(res, 413, JSON.stringify({ error: `body larger than ${MAX_BODY_BYTES} bytes` }), {
+          connection: 'close',
+        });
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge();
+      const starts = req.method === 'POST' && route.resource === '/searches';
+      if (starts && running.size + admitting >= maxSearches)
+        return send(
+          res,
+          429,
+          JSON.stringify({
+            error: `${running.size + admitting} searches are running or starting, the most this server runs at once (--max-searches ${maxSearches}); retry later`,
+          }),
+          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        );
+      if (starts) admitting++;
+      try {
+        await handle(req, res, url, route, tooLarge);
+      } finally {
+        if (starts) admitting--;
+      }
     } catch (e) {
       log(`request failed: ${(e as Error).message}`);
-      send(res, 400, JSON.stringify({ error: 'bad request' }));
+      if (!res.headersSent) send(res, 400, JSON.stringify({ error: 'bad request' }));
     }
   });
+
+  /** Read the body (within the limit) and answer through the same handler as API Gateway. */
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    route: { resource: string; params: Record<string, string> },
+    tooLarge: () => void,
+  ) {
+    const body = await readBody(req);
+    if (body === undefined) return tooLarge();
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])),
+    );
+    const event = {
+      httpMethod: req.method ?? 'GET',
+      resource: route.resource,
+      path: url.pathname,
+      pathParameters: Object.keys(route.params).length ? route.params : null,
+      queryStringParameters: url.searchParams.size ? Object.fromEntries(url.searchParams) : null,
+      headers,
+      body: body === '' ? null : body,
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEvent;
+    const out = await api(event);
+    send(res, out.statusCode, out.body, (out.headers ?? {}) as Record<string, string>);
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8787, '127.0.0.1', () => resolve());

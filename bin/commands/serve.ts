@@ -1,15 +1,21 @@
-import { serve } from '../../local/api-server.js';
+import { DEFAULT_MAX_SEARCHES, serve } from '../../local/api-server.js';
 import { type Command, parseFlags, positiveInt, printUsage } from '../cli.js';
 import { openStoreFlag, storeOption } from './store-flag.js';
 
 export const command: Command = {
   name: 'serve',
   summary: 'Serve the REST API on 127.0.0.1, running searches locally (no SigV4: loopback only).',
-  usage: 'cosearch serve [--port N] [--store URI] [--workers N]',
+  usage: `cosearch serve [--port N] [--store URI] [--workers N] [--max-searches N]
+  --max-searches N  searches run at once (default ${DEFAULT_MAX_SEARCHES}); more POST /searches answer 429`,
   async run(argv) {
     const { values } = parseFlags(
       argv,
-      { ...storeOption, port: { type: 'string' }, workers: { type: 'string' } },
+      {
+        ...storeOption,
+        port: { type: 'string' },
+        workers: { type: 'string' },
+        'max-searches': { type: 'string' },
+      },
       false,
     );
     if (values.help) {
@@ -18,11 +24,13 @@ export const command: Command = {
     }
     const port = positiveInt('port', values.port, 65_535) ?? 8787;
     const workers = positiveInt('workers', values.workers, 64);
+    const maxSearches = positiveInt('max-searches', values['max-searches'], 64);
     const store = openStoreFlag(values.store);
     const s = await serve({
       store,
       port,
       ...(workers !== undefined ? { workers } : {}),
+      ...(maxSearches !== undefined ? { maxSearches } : {}),
       log: (l) => process.stdout.write(`${l}\n`),
     });
     process.stdout.write(
