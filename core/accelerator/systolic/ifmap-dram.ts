@@ -27,12 +27,19 @@ function popcount(x: number): number {
 
 /** A bitset over the ifmap address space that remembers which words it touched (cheap to clear). */
 class Bits {
-  readonly w: Uint32Array;
+  w: Uint32Array;
   private touched: Int32Array;
   n = 0;
   constructor(space: number) {
     this.w = new Uint32Array(Math.ceil(space / 32) + 1);
     this.touched = new Int32Array(256);
+  }
+  /** Ready for an address space of `space` (all clear: every user clears what it set). */
+  resize(space: number): this {
+    this.clear();
+    const words = Math.ceil(space / 32) + 1;
+    if (this.w.length < words) this.w = new Uint32Array(words);
+    return this;
   }
   private touch(i: number): void {
     if (this.n === this.touched.length) {
@@ -66,7 +73,8 @@ class Bits {
     const w = this.w;
     let i = lo >>> 5;
     const last = (hi - 1) >>> 5;
-    if (i === last) return hi - lo - popcount((w[i] as number) & ((0xffffffff >>> (32 - (hi - lo))) << (lo & 31)));
+    if (i === last)
+      return hi - lo - popcount((w[i] as number) & ((0xffffffff >>> (32 - (hi - lo))) << (lo & 31)));
     let ones = popcount((w[i] as number) & (0xffffffff << (lo & 31)));
     for (i++; i < last; i++) ones += popcount(w[i] as number);
     ones += popcount((w[last] as number) & (0xffffffff >>> (31 - ((hi - 1) & 31))));
@@ -109,6 +117,8 @@ class Bits {
   }
 }
 
+const POOL = [new Bits(1), new Bits(1), new Bits(1)];
+
 export interface IfmapInput {
   layer: ConvShape;
   array: SystolicArray;
@@ -133,9 +143,8 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
   const SC = S * C;
   const df = a.dataflow;
   const space = H * W * C;
-  const seen = new Bits(space);
-  const scratch = new Bits(space);
-  const chunk = new Bits(space);
+  // Three bitsets reused from call to call (a search simulates thousands of layers).
+  const [seen, scratch, chunk] = POOL.map((b) => b.resize(space)) as [Bits, Bits, Bits];
   const rowBuf = new Int32Array(Math.max(a.rows, a.cols));
   const colBuf = new Int32Array(Math.max(a.rows, a.cols));
   // The current fold: pixels [ma, mb), elements [ka, kb), its first demand row.
@@ -268,9 +277,20 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     runInto = into;
     const r0 = Math.floor(ka / SC);
     const r1 = Math.floor((kb - 1) / SC);
+    // Only pixels with a read between the two rows (ws: pixel m reads rows Ra+m … Ra+m+ru−1;
+    // os: pixel c rows c … c+K−1).
+    let m0 = ma;
+    let m1 = mb;
+    if (df === 'ws') {
+      m0 = Math.max(ma, tA - Ra - ru + 1);
+      m1 = Math.min(mb, tB - Ra + 1);
+    } else if (df === 'os') {
+      m0 = Math.max(ma, ma + tA - K + 1);
+      m1 = Math.min(mb, ma + tB + 1);
+    }
     for (let r = r0; r <= r1; r++) {
       const rLo = r * SC;
-      for (let m = ma; m < mb; m++) {
+      for (let m = m0; m < m1; m++) {
         pixelWindow(m - ma, tA, cA, tB, cB);
         const k0 = Math.max(wLo, rLo);
         const k1 = Math.min(wHi, rLo + SC);
@@ -340,7 +360,8 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     });
     return n;
   };
-  const addFootprint = (p0: number, p1: number, into: Bits) => footprint(p0, p1, (lo, hi) => into.orRange(lo, hi));
+  const addFootprint = (p0: number, p1: number, into: Bits) =>
+    footprint(p0, p1, (lo, hi) => into.orRange(lo, hi));
   /**
    * Reads of the current fold at or before (t, c) when there are no holes: os and ws read an
    * ru × B block along anti-diagonals (row = offset + diagonal, column = array row/column); is
@@ -424,13 +445,22 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     lazy.length = 0;
     epoch++;
   };
+  // The epoch in which every channel was read at once (os folds, is column folds), or 0.
+  let allChannels = 0;
   const markChannels = () => {
-    const n = Math.min(C, kb - ka);
-    for (let k = ka; k < ka + n; k++) chanEpoch[k % C] = epoch;
+    if (kb - ka >= C) {
+      allChannels = epoch;
+      return;
+    }
+    for (let k = ka; k < kb; k++) chanEpoch[k % C] = epoch;
   };
   const channelsFree = () => {
-    const n = Math.min(C, kb - ka);
-    for (let k = ka; k < ka + n; k++) if (chanEpoch[k % C] === epoch) return false;
+    if (allChannels === epoch) return false;
+    if (kb - ka >= C) {
+      for (let c = 0; c < C; c++) if (chanEpoch[c] === epoch) return false;
+      return true;
+    }
+    for (let k = ka; k < kb; k++) if (chanEpoch[k % C] === epoch) return false;
     return true;
   };
   const materialize = () => {
@@ -444,15 +474,20 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
         lazy[i + 3] as number,
         lazy[i + 4] as number,
       );
-      addWindow(lazy[i + 5] as number, lazy[i + 6] as number, lazy[i + 7] as number, lazy[i + 8] as number, seen);
+      addWindow(
+        lazy[i + 5] as number,
+        lazy[i + 6] as number,
+        lazy[i + 7] as number,
+        lazy[i + 8] as number,
+        seen,
+      );
     }
     setFold(keep[0] as number, keep[1] as number, keep[2] as number, keep[3] as number, keep[4] as number);
     lazy.length = 0;
   };
   // Pairwise distinct reads within a fold: within one (r, t) position every pixel gives another
   // address, and a block of at most C elements never repeats a channel.
-  const overlapFree = () =>
-    kb - ka <= C || (df === 'os' && (ru === 1 || (R <= sh && S <= sw)));
+  const overlapFree = () => kb - ka <= C || (df === 'os' && (ru === 1 || (R <= sh && S <= sw)));
 
   /** Where, reading all-distinct new addresses from (tA, cA), the `need`-th one falls: sets eT, eC. */
   let eT = 0;
@@ -519,7 +554,11 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
       walk(tA, cA, t0, tEnd);
       return;
     }
-    const mid = (t0 + tEnd + 1) >> 1;
+    // Split just past where the new addresses, spread evenly over the rows, would fill the epoch,
+    // but keep each part at least a quarter of the rows so the windows shrink geometrically.
+    const len = tEnd - t0;
+    const guess = t0 + Math.ceil((len * (ep.room - have)) / fresh) + 1;
+    const mid = Math.min(tEnd - Math.ceil(len / 4), Math.max(t0 + Math.ceil(len / 4), guess));
     scan(tA, cA, mid);
     scan(mid - 1, AFTER_ROW, tEnd);
   };
@@ -576,28 +615,38 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     if (whole && df !== 'is') keyEpoch[fr] = epoch;
   };
 
-  if (df === 'is') {
-    // A column fold reads its pixels' whole windows; when that adds less than the room left, the
-    // epoch cannot end inside it and its folds are counted at once.
-    for (let c = 0; c < folds.colFold; c++) {
-      const cc = Math.min(a.cols, folds.Sc - c * a.cols);
-      materialize();
-      const fresh = newInFootprint(c * a.cols, c * a.cols + cc);
-      if (fresh < ep.room) {
-        ep.add(fresh);
-        addFootprint(c * a.cols, c * a.cols + cc, seen);
-        for (let k = 0; k < C; k++) chanEpoch[k] = epoch;
-        continue;
-      }
-      for (let r = 0; r < folds.rowFold; r++) {
-        setFold(r, c, Math.min(Ra, folds.Sr - r * Ra), cc, (c * folds.rowFold + r) * L);
-        fold();
-      }
-    }
-    return;
+  try {
+    run();
+  } finally {
+    seen.clear();
+    scratch.clear();
+    chunk.clear();
   }
-  eachFold(folds, (r, c, rr, cc, g0) => {
-    setFold(r, c, rr, cc, g0);
-    fold();
-  });
+
+  function run() {
+    if (df === 'is') {
+      // A column fold reads its pixels' whole windows; when that adds less than the room left, the
+      // epoch cannot end inside it and its folds are counted at once.
+      for (let c = 0; c < folds.colFold; c++) {
+        const cc = Math.min(a.cols, folds.Sc - c * a.cols);
+        materialize();
+        const fresh = newInFootprint(c * a.cols, c * a.cols + cc);
+        if (fresh < ep.room) {
+          ep.add(fresh);
+          addFootprint(c * a.cols, c * a.cols + cc, seen);
+          allChannels = epoch;
+          continue;
+        }
+        for (let r = 0; r < folds.rowFold; r++) {
+          setFold(r, c, Math.min(Ra, folds.Sr - r * Ra), cc, (c * folds.rowFold + r) * L);
+          fold();
+        }
+      }
+      return;
+    }
+    eachFold(folds, (r, c, rr, cc, g0) => {
+      setFold(r, c, rr, cc, g0);
+      fold();
+    });
+  }
 }
