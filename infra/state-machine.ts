@@ -184,7 +184,7 @@ export class SearchStateMachine extends Construct {
       // A long child trains one chunk per invocation (training.stepsPerChunk) until it is done.
       train.next(
         new Choice(this, `${STATE.trainMore}${suffix}`)
-          .when(Condition.booleanEquals('$.done', false), train)
+          .when(Condition.and(Condition.isPresent('$.done'), Condition.booleanEquals('$.done', false)), train)
           .otherwise(new Pass(this, `${STATE.trained}${suffix}`)),
       );
       return simulate.next(

@@ -3,7 +3,9 @@
 import { type CheckOptions, checkDataset, type DatasetCheck } from '../../core/data/check.js';
 import { DatasetError } from '../../core/data/dataset.js';
 import type { ReadBytes } from '../../core/data/source.js';
-import type { DatasetSpec } from '../../core/spec/schema.js';
+import { type CheckedSearch, checkSearch, SpecNotRunnableError } from '../../core/engine/create.js';
+import { formatIssues } from '../../core/spec/parse.js';
+import type { DatasetSpec, SearchSpec } from '../../core/spec/schema.js';
 import { UsageError } from '../cli.js';
 
 /** The S3 reader the engine uses, when the dataset has an s3:// file; else undefined. */
@@ -18,6 +20,18 @@ export async function checkSpecDataset(d: DatasetSpec, opts: CheckOptions = {}):
     return await checkDataset(d, { readBytes: await datasetReader(d), ...opts });
   } catch (e) {
     if (e instanceof DatasetError) throw new UsageError(`bad dataset: ${e.message}`);
+    throw e;
+  }
+}
+
+/** checkSearch for the CLI (runnable spec, sound dataset): a refusal exits 2 naming the field or file. */
+export async function checkSearchForCli(spec: SearchSpec): Promise<CheckedSearch> {
+  try {
+    return await checkSearch(spec, { readBytes: await datasetReader(spec.dataset) });
+  } catch (e) {
+    if (e instanceof DatasetError) throw new UsageError(`bad dataset: ${e.message}`);
+    if (e instanceof SpecNotRunnableError)
+      throw new UsageError(`spec cannot run as given:\n${formatIssues(e.issues)}`);
     throw e;
   }
 }

@@ -5,17 +5,25 @@ import { searchPlan } from '../../core/spec/plan.js';
 import { getJson } from '../../core/store/json.js';
 import type { Store } from '../../core/store/store.js';
 import { runSession } from '../../local/session.js';
-import { type Command, parseFlags, positiveInt, printUsage, UsageError } from '../cli.js';
+import { type Command, parseFlags, positiveInt, UsageError } from '../cli.js';
 import { progressPrinter } from '../progress.js';
-import { checkSpecDataset } from './dataset-check.js';
+import { checkSearchForCli } from './dataset-check.js';
 import { loadRunnableSpec } from './spec-file.js';
 import { locate, openStoreFlag, storeOption } from './store-flag.js';
 
 /** Flags shared by run and resume. */
 export const DRIVE_OPTIONS = {
   ...storeOption,
-  workers: { type: 'string' },
-  json: { type: 'boolean' },
+  workers: {
+    type: 'string',
+    value: 'N',
+    defaultText: "the spec's strategy.concurrency",
+    description: 'worker threads that train children; 0 trains in this process',
+  },
+  json: {
+    type: 'boolean',
+    description: 'no progress; print one JSON object with the results and their paths at the end',
+  },
 } as const;
 
 /** --workers N: 0 trains in-process, default the spec's concurrency. */
@@ -72,21 +80,26 @@ export const command: Command = {
   name: 'run',
   summary: 'Run a search locally through the synthesized state machine (no spec: the built-in example).',
   usage: 'cosearch run [SPEC.json] [--store URI] [--workers N] [--json]',
+  args: [{ name: 'SPEC.json', description: 'the search spec (default: the built-in example, `{}`)' }],
+  flags: DRIVE_OPTIONS,
+  examples: [
+    ['cosearch run', 'the built-in example: digits, 6 iterations × 6 candidates'],
+    ['cosearch run examples/autohas.json --workers 2', 'a spec, children trained on 2 threads'],
+    ['cosearch run spec.json --store s3://bucket/runs --json', 'results in S3, a JSON summary at the end'],
+  ],
+  details:
+    'Ctrl-C stops cleanly after the current iteration (results are still written); a second Ctrl-C aborts.\nContinue a stopped search with `cosearch resume SEARCH_ID`.',
   async run(argv) {
     const { values, positionals } = parseFlags(argv, DRIVE_OPTIONS);
-    if (values.help) {
-      printUsage(this);
-      return 0;
-    }
     if (positionals.length > 1)
       throw new UsageError(`expected at most one spec file, got ${positionals.length}`);
     const spec = await loadRunnableSpec(positionals[0]);
     const workers = workersFlag(values.workers);
     // A bad dataset stops here, before the search exists in the store.
-    await checkSpecDataset(spec.dataset);
+    const checked = await checkSearchForCli(spec);
     const store = openStoreFlag(values.store);
     const searchId = newSearchId(Date.now());
-    await createSearch(store, spec, searchId);
+    await createSearch(store, spec, searchId, { checked });
     if (!values.json) {
       const plan = searchPlan(spec);
       const shape = plan.supernet

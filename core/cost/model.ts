@@ -1,5 +1,6 @@
 // What a search costs on AWS, before it starts (estimateCost) and as it runs (costSoFar).
 // Pure arithmetic over documented constants: list prices and per-backend training throughput.
+import { builtinDataset } from '../data/builtins.js';
 import { LOOP_LIMITS } from '../engine/limits.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { Rng } from '../rng.js';
@@ -63,8 +64,7 @@ export const WORK_PROFILE = {
   s3PerExecution: { put: 2, get: 6 },
 } as const;
 
-/** Samples in the built-in digits set, and an assumed size for a dataset not read yet. */
-const DIGITS_SAMPLES = 1797;
+/** An assumed size for a dataset not read yet. */
 const UNKNOWN_TRAIN_SAMPLES = 10_000;
 const UNKNOWN_SHAPE: [number, number, number] = [28, 28, 1];
 
@@ -96,12 +96,13 @@ export interface CostEstimate extends CostBreakdown {
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
+/** What the estimate knows of the dataset before reading it: built-ins exactly, others assumed. */
 function datasetFacts(spec: SearchSpec): { shape: [number, number, number]; classes: number; train: number } {
   const d = spec.dataset;
-  const builtin = d.uri === 'builtin:digits';
-  const shape = builtin ? ([8, 8, 1] as [number, number, number]) : (d.shape ?? UNKNOWN_SHAPE);
-  const classes = builtin ? 10 : (d.numClasses ?? 10);
-  const full = builtin ? Math.floor(DIGITS_SAMPLES * d.splits.train) : UNKNOWN_TRAIN_SAMPLES;
+  const b = builtinDataset(d.uri);
+  const shape = b?.shape ?? d.shape ?? UNKNOWN_SHAPE;
+  const classes = b?.numClasses ?? d.numClasses ?? 10;
+  const full = b ? Math.floor(b.trainExamples * d.splits.train) : UNKNOWN_TRAIN_SAMPLES;
   return { shape, classes, train: Math.min(full, d.maxTrainSamples ?? full) };
 }
 

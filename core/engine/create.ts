@@ -1,5 +1,7 @@
 // Creating a search: the one entry the API, the CLI and the tests share. Everything that can
-// refuse a spec runs before the first write, so a refused spec leaves nothing in the store.
+// refuse a spec (checkSearch) runs before the first write, so a refused spec leaves nothing.
+import { checkDataset, type DatasetCheck } from '../data/check.js';
+import type { ReadBytes } from '../data/source.js';
 import type { SpecIssue } from '../spec/parse.js';
 import type { SearchSpec } from '../spec/schema.js';
 import { putJson, putJsonOnce } from '../store/json.js';
@@ -29,8 +31,31 @@ export interface SearchIndexEntry {
   createdAt: string;
 }
 
+/** Proof that checkSearch passed for a spec (so a caller that checked early is not read twice). */
+export interface CheckedSearch {
+  spec: SearchSpec;
+  dataset: DatasetCheck;
+}
+
+/**
+ * Everything that can refuse a search before it exists: the engine runs the spec as given, and
+ * the dataset's files are readable and sound (its header, and the whole file when small).
+ * Throws SpecNotRunnableError or DatasetError (naming the file).
+ */
+export async function checkSearch(
+  spec: SearchSpec,
+  options: { readBytes?: ReadBytes } = {},
+): Promise<CheckedSearch> {
+  assertRunnable(spec);
+  return { spec, dataset: await checkDataset(spec.dataset, { readBytes: options.readBytes }) };
+}
+
 export interface CreateOptions {
   now?: () => number;
+  /** Reads s3:// dataset files for the check. */
+  readBytes?: ReadBytes;
+  /** The result of checkSearch for this very spec, when the caller checked it already. */
+  checked?: CheckedSearch;
 }
 
 /**
@@ -43,8 +68,9 @@ export async function createSearch(
   searchId: string,
   options: CreateOptions | (() => number) = {},
 ): Promise<{ searchId: string; specHash: string }> {
-  const now = (typeof options === 'function' ? options : options.now) ?? Date.now;
-  assertRunnable(spec);
+  const o = typeof options === 'function' ? { now: options } : options;
+  const now = o.now ?? Date.now;
+  if (o.checked?.spec !== spec) await checkSearch(spec, { readBytes: o.readBytes });
   const specHash = specHashOf(spec);
   const at = new Date(now()).toISOString();
   await putJsonOnce(store, keys.spec(searchId), spec);

@@ -12,7 +12,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseS3Uri, trimPrefix } from '../../core/store/s3-uri.js';
 import { trainerBackendFromEnv } from '../../core/training/backends.js';
 import { createApiHandler, LINK_EXPIRY_SECONDS } from '../lib/api.js';
-import { stepContext, storeUri } from '../lib/context.js';
+import { s3Reader, stepContext, storeUri } from '../lib/context.js';
 import { parsePrincipals } from '../lib/tenancy.js';
 
 const sfn = new SFNClient({});
@@ -38,6 +38,7 @@ export const handler = createApiHandler({
   admins: parsePrincipals(process.env.COSEARCH_ADMIN_PRINCIPALS),
   // Infra sets the backend its TrainChild function really runs (core/training/backends.ts).
   cost: { backend: trainerBackendFromEnv(process.env.COSEARCH_TRAINER_BACKEND) },
+  readBytes: s3Reader(),
   presign: async (key) => {
     const { bucket, prefix } = bucketAndPrefix();
     return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: `${prefix}${key}` }), {

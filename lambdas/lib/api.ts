@@ -4,7 +4,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
 import { type CostOptions, costSoFar, estimateCost } from '../../core/cost/model.js';
-import { assertRunnable, createSearch, SpecNotRunnableError } from '../../core/engine/create.js';
+import { DatasetError } from '../../core/data/dataset.js';
+import type { ReadBytes } from '../../core/data/source.js';
+import {
+  type CheckedSearch,
+  checkSearch,
+  createSearch,
+  SpecNotRunnableError,
+} from '../../core/engine/create.js';
 import type { Evaluation } from '../../core/engine/evaluation.js';
 import { newSearchId } from '../../core/engine/ids.js';
 import { keys } from '../../core/engine/keys.js';
@@ -44,6 +51,8 @@ export interface ApiDeps {
   presign?: (key: string) => Promise<string>;
   /** Which trainer backend the cost estimate assumes. */
   cost?: CostOptions;
+  /** Reads s3:// dataset files for the pre-flight check (the cloud handler passes the S3 reader). */
+  readBytes?: ReadBytes;
   /**
    * The caller's principal; default the IAM caller API Gateway authenticated. A request without
    * one is refused (403): every search belongs to somebody.
@@ -207,13 +216,16 @@ export function createApiHandler(deps: ApiDeps) {
     const r = parseSpec(raw);
     if (!r.ok) throw new HttpError(400, `invalid spec: ${r.issues.map((i) => i.path).join(', ')}`, r.issues);
     const spec = r.value;
+    checkDataset(spec, store, deps);
+    // Refused before anything is written (not even the idempotency record): 400 naming the field or file.
+    let checked: CheckedSearch;
     try {
-      assertRunnable(spec);
+      checked = await checkSearch(spec, { readBytes: deps.readBytes });
     } catch (e) {
       if (e instanceof SpecNotRunnableError) throw new HttpError(400, e.message, e.issues);
+      if (e instanceof DatasetError) throw new HttpError(400, `bad dataset: ${e.message}`);
       throw e;
     }
-    checkDataset(spec, store, deps);
     const estimate = estimateCost(spec, deps.cost);
     const reply = (searchId: string, status: string, extra: object = {}) =>
       json(202, {
@@ -242,7 +254,7 @@ export function createApiHandler(deps: ApiDeps) {
         await recordOwner(store, principal, prior.searchId);
         let state = await tryGetJson<SearchState>(store, keys.state(prior.searchId));
         if (!state) {
-          await createSearch(store, spec, prior.searchId, now);
+          await createSearch(store, spec, prior.searchId, { now, checked });
           state = await tryGetJson<SearchState>(store, keys.state(prior.searchId));
         }
         if (state?.status !== 'created')
@@ -255,7 +267,7 @@ export function createApiHandler(deps: ApiDeps) {
     }
     // Owned before it exists: no moment where the search is visible to nobody or to everybody.
     await recordOwner(store, principal, searchId);
-    await createSearch(store, spec, searchId, now);
+    await createSearch(store, spec, searchId, { now, checked });
     const executionId = await deps.starter().start(searchId);
     return reply(searchId, 'running', { executionId });
   }

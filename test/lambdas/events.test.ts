@@ -67,7 +67,13 @@ it('runs each step handler with its event, in loop order', async () => {
     const e = { ...sim, cid: child.cid };
     const s = await (await load('simulate-accelerator'))(e, ctx);
     expect(s.feasible).toBe(true);
-    expect(await (await load('train-child'))(e, ctx)).toEqual({ cid: child.cid, status: 'ok' });
+    expect(await (await load('train-child'))(e, ctx)).toEqual({
+      searchId: e.searchId,
+      iteration: e.iteration,
+      cid: child.cid,
+      status: 'ok',
+      done: true,
+    });
   }
   expect(await (await load('update-policy'))(update, ctx)).toEqual({
     searchId: SAM_SEARCH_ID,

@@ -1,5 +1,5 @@
 // The API handler over API Gateway proxy events: every route and every error status.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -34,6 +34,11 @@ beforeAll(async () => {
     datasetBuckets: ['team-datasets'],
     presign: async (key) => `https://signed.example/${key}?X-Amz-Signature=abc`,
     admins: [ADMIN],
+    // The one dataset in the allowed bucket: the digits CSV.
+    readBytes: async (uri) => {
+      if (uri !== 's3://team-datasets/digits.csv') throw new Error(`NoSuchKey: ${uri}`);
+      return new Uint8Array(await readFile('data/digits.csv.gz'));
+    },
   });
 });
 afterAll(async () => {
@@ -228,6 +233,10 @@ describe('POST /searches', () => {
     expect(started).toEqual([]);
     const ok = await post(tiny(3, ds('s3://team-datasets/digits.csv')));
     expect(ok.statusCode).toBe(202);
+    // A dataset that cannot be read stops the search before it exists: 400 naming the file.
+    const missing = await post(tiny(3, ds('s3://team-datasets/missing.csv')));
+    expect(missing.statusCode).toBe(400);
+    expect(body(missing).error).toMatch(/bad dataset: .*s3:\/\/team-datasets\/missing\.csv/);
   });
 });
 
@@ -342,6 +351,7 @@ describe('GET /searches/{id}/results', () => {
       iteration: 1,
       candidatesEvaluated: 1,
       trained: 1,
+      trainSeconds: 12,
     });
     await putJson(store, keys.results(id), {
       searchId: id,
