@@ -49,9 +49,63 @@ struct Pixel {
   }
 };
 
+// ceil(a / b) for b > 0 and any sign of a.
+inline int ceilDiv(int a, int b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); }
+
+// im2col for inputs of fewer channels than a vector (the first conv of a network): tap by tap,
+// a strided copy along each output row, so the inner loop has no bounds test and copies more
+// than a few floats per call.
+void im2colFewChannels(const float* __restrict x, const Geom& g, int64_t m0, int64_t m1, float* __restrict col) {
+  const int K = g.kH * g.kW * g.inC;
+  const int C = g.inC;
+  Pixel p(m0, g);
+  for (int64_t m = m0; m < m1;) {
+    // The rest of this output row that falls in the block: n pixels from (p.b, p.oy, p.ox).
+    const int n = int(imin<int64_t>(m1 - m, g.outW - p.ox));
+    float* seg = col + (m - m0) * K;
+    for (int ky = 0; ky < g.kH; ky++) {
+      const int iy = p.oy * g.strideH + ky - g.padTop;
+      const bool rowIn = iy >= 0 && iy < g.inH;
+      for (int kx = 0; kx < g.kW; kx++) {
+        float* __restrict d = seg + (ky * g.kW + kx) * C;
+        // Pixels j in [lo, hi) read input column ix = (p.ox + j)·stride + kx - pad inside the image.
+        const int off = kx - g.padLeft;
+        int lo = 0, hi = 0;
+        if (rowIn) {
+          lo = imin(n, imax(0, ceilDiv(-off, g.strideW) - p.ox));
+          hi = imax(lo, imin(n, ceilDiv(g.inW - off, g.strideW) - p.ox));
+        }
+        const float* __restrict src =
+            hi > lo ? x + ((p.b * g.inH + iy) * g.inW + (p.ox + lo) * g.strideW + off) * C : x;
+        const int step = g.strideW * C;
+        if (C == 1) {
+          // The common case (a grayscale image): one float per pixel and tap.
+          for (int j = 0; j < lo; j++) d[j * K] = 0.f;
+          for (int j = lo; j < hi; j++) d[j * K] = src[(j - lo) * step];
+          for (int j = hi; j < n; j++) d[j * K] = 0.f;
+        } else {
+          for (int j = 0; j < lo; j++)
+            for (int c = 0; c < C; c++) d[j * K + c] = 0.f;
+          for (int j = lo; j < hi; j++)
+            for (int c = 0; c < C; c++) d[j * K + c] = src[(j - lo) * step + c];
+          for (int j = hi; j < n; j++)
+            for (int c = 0; c < C; c++) d[j * K + c] = 0.f;
+        }
+      }
+    }
+    m += n;
+    p.ox += n - 1;
+    p.next(g);
+  }
+}
+
 // Rows [m0, m1) of the im2col matrix: one row per output pixel, K = kH·kW·inC columns, zeros
 // where a tap falls in the padding.
 void im2col(const float* __restrict x, const Geom& g, int64_t m0, int64_t m1, float* __restrict col) {
+  if (g.inC < VW) {
+    im2colFewChannels(x, g, m0, m1, col);
+    return;
+  }
   const int K = g.kH * g.kW * g.inC;
   const int C = g.inC;
   Pixel p(m0, g);
@@ -202,27 +256,66 @@ inline void tapSum(int C, int taps, const float* const* a, const float* const* b
   }
 }
 
+// tapSum for a pixel whose taps all fall inside the image: tap t reads base + off[t] and weight
+// row t, in the same order and arithmetic as tapSum, so both give the same bits.
+inline void tapSumInside(int C, int taps, const float* __restrict base, const int64_t* __restrict off,
+                         const float* __restrict w, float* __restrict out) {
+  int c = 0;
+  for (; c + VW <= C; c += VW) {
+    vf acc = splatv(0.f);
+    for (int t = 0; t < taps; t++) acc = fmav(loadv(base + off[t] + c), loadv(w + int64_t(t) * C + c), acc);
+    storev(out + c, acc);
+  }
+  for (; c < C; c++) {
+    float acc = 0.f;
+    for (int t = 0; t < taps; t++) acc = fma1(base[off[t] + c], w[int64_t(t) * C + c], acc);
+    out[c] = acc;
+  }
+}
+
+// Output columns [lo, hi) whose kernel window lies inside the input columns (likewise for rows).
+inline void insideRange(int in, int out, int k, int stride, int pad, int* lo, int* hi) {
+  *lo = imin(out, ceilDiv(pad, stride));
+  *hi = imax(*lo, imin(out, in - k + pad >= 0 ? (in - k + pad) / stride + 1 : 0));
+}
+
 void depthwise(const float* __restrict x, const float* __restrict w, float* __restrict y, const Geom& g) {
   const int C = g.inC;
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
-  parallelFor(g.batch, work, [&](int b0, int b1) {
-    Buf<const float*> xs(size_t(g.kH) * g.kW), ws(size_t(g.kH) * g.kW);
-    for (int b = b0; b < b1; b++)
-      for (int oy = 0; oy < g.outH; oy++)
-        for (int ox = 0; ox < g.outW; ox++) {
-          int taps = 0;
-          for (int ky = 0; ky < g.kH; ky++) {
-            const int iy = oy * g.strideH + ky - g.padTop;
-            if (iy < 0 || iy >= g.inH) continue;
-            for (int kx = 0; kx < g.kW; kx++) {
-              const int ix = ox * g.strideW + kx - g.padLeft;
-              if (ix < 0 || ix >= g.inW) continue;
-              xs[taps] = x + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
-              ws[taps++] = w + int64_t(ky * g.kW + kx) * C;
-            }
-          }
-          tapSum(C, taps, xs.data(), ws.data(), y + ((int64_t(b) * g.outH + oy) * g.outW + ox) * C);
+  const int taps = g.kH * g.kW;
+  Buf<int64_t> off(static_cast<size_t>(taps));  // tap offsets from a window's top-left input element
+  for (int ky = 0; ky < g.kH; ky++)
+    for (int kx = 0; kx < g.kW; kx++) off[ky * g.kW + kx] = (int64_t(ky) * g.inW + kx) * C;
+  int oyLo, oyHi, oxLo, oxHi;
+  insideRange(g.inH, g.outH, g.kH, g.strideH, g.padTop, &oyLo, &oyHi);
+  insideRange(g.inW, g.outW, g.kW, g.strideW, g.padLeft, &oxLo, &oxHi);
+  // By output row (example, oy): each output element is written by one thread.
+  parallelFor(g.batch * g.outH, work, [&](int r0, int r1) {
+    Buf<const float*> xs(static_cast<size_t>(taps)), ws(static_cast<size_t>(taps));
+    for (int r = r0; r < r1; r++) {
+      const int b = r / g.outH, oy = r % g.outH;
+      const bool rowInside = oy >= oyLo && oy < oyHi;
+      for (int ox = 0; ox < g.outW; ox++) {
+        float* out = y + ((int64_t(b) * g.outH + oy) * g.outW + ox) * C;
+        if (rowInside && ox >= oxLo && ox < oxHi) {
+          const int iy = oy * g.strideH - g.padTop, ix = ox * g.strideW - g.padLeft;
+          tapSumInside(C, taps, x + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C, off.data(), w, out);
+          continue;
         }
+        int n = 0;
+        for (int ky = 0; ky < g.kH; ky++) {
+          const int iy = oy * g.strideH + ky - g.padTop;
+          if (iy < 0 || iy >= g.inH) continue;
+          for (int kx = 0; kx < g.kW; kx++) {
+            const int ix = ox * g.strideW + kx - g.padLeft;
+            if (ix < 0 || ix >= g.inW) continue;
+            xs[n] = x + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
+            ws[n++] = w + int64_t(ky * g.kW + kx) * C;
+          }
+        }
+        tapSum(C, n, xs.data(), ws.data(), out);
+      }
+    }
   });
 }
 
@@ -253,21 +346,39 @@ void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict 
   Axis rows(g.inH, g.outH, g.kH, g.strideH, g.padTop);
   Axis cols(g.inW, g.outW, g.kW, g.strideW, g.padLeft);
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
-  parallelFor(g.batch, work, [&](int b0, int b1) {
-    Buf<const float*> ds(size_t(g.kH) * g.kW), ws(size_t(g.kH) * g.kW);
-    for (int b = b0; b < b1; b++)
-      for (int iy = 0; iy < g.inH; iy++)
-        for (int ix = 0; ix < g.inW; ix++) {
-          int taps = 0;
-          const Tap* ry = rows.at(iy);
-          const Tap* rx = cols.at(ix);
-          for (int a = 0; a < rows.count[iy]; a++)
-            for (int c = 0; c < cols.count[ix]; c++) {
-              ds[taps] = dy + ((int64_t(b) * g.outH + ry[a].o) * g.outW + rx[c].o) * C;
-              ws[taps++] = w + int64_t(ry[a].k * g.kW + rx[c].k) * C;
-            }
-          tapSum(C, taps, ds.data(), ws.data(), dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C);
+  // By input row (example, iy); taps summed in registers in the forward pass's order.
+  parallelFor(g.batch * g.inH, work, [&](int r0, int r1) {
+    for (int r = r0; r < r1; r++) {
+      const int b = r / g.inH, iy = r % g.inH;
+      const Tap* ry = rows.at(iy);
+      const int ny = rows.count[iy];
+      const float* dyb = dy + int64_t(b) * g.outH * g.outW * C;
+      for (int ix = 0; ix < g.inW; ix++) {
+        const Tap* rx = cols.at(ix);
+        const int nx = cols.count[ix];
+        float* __restrict out = dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
+        int c = 0;
+        for (; c + VW <= C; c += VW) {
+          vf acc = splatv(0.f);
+          for (int a = 0; a < ny; a++) {
+            const float* drow = dyb + int64_t(ry[a].o) * g.outW * C + c;
+            const float* wrow = w + int64_t(ry[a].k) * g.kW * C + c;
+            for (int q = 0; q < nx; q++)
+              acc = fmav(loadv(drow + int64_t(rx[q].o) * C), loadv(wrow + int64_t(rx[q].k) * C), acc);
+          }
+          storev(out + c, acc);
         }
+        for (; c < C; c++) {
+          float acc = 0.f;
+          for (int a = 0; a < ny; a++) {
+            const float* drow = dyb + int64_t(ry[a].o) * g.outW * C + c;
+            const float* wrow = w + int64_t(ry[a].k) * g.kW * C + c;
+            for (int q = 0; q < nx; q++) acc = fma1(drow[int64_t(rx[q].o) * C], wrow[int64_t(rx[q].k) * C], acc);
+          }
+          out[c] = acc;
+        }
+      }
+    }
   });
 }
 
@@ -276,20 +387,36 @@ void depthwiseBackpropFilter(const float* __restrict x, const float* __restrict 
   const int C = g.inC;
   const size_t n = size_t(g.kH) * g.kW * C;
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
+  // Each chunk, for every output row and tap, sums the row's products in registers over the
+  // columns whose tap falls inside the image, then adds that to the tap's accumulator: a fixed
+  // order, whatever the thread count.
   filterGrad(dw, n, g, work, [&](int b0, int b1, float* __restrict acc) {
     for (int b = b0; b < b1; b++)
-    for (int oy = 0; oy < g.outH; oy++)
-      for (int ox = 0; ox < g.outW; ox++) {
-        const float* __restrict dyr = dy + ((int64_t(b) * g.outH + oy) * g.outW + ox) * C;
+      for (int oy = 0; oy < g.outH; oy++) {
+        const float* __restrict dyr = dy + (int64_t(b) * g.outH + oy) * g.outW * C;
         for (int ky = 0; ky < g.kH; ky++) {
-          int iy = oy * g.strideH + ky - g.padTop;
+          const int iy = oy * g.strideH + ky - g.padTop;
           if (iy < 0 || iy >= g.inH) continue;
+          const float* __restrict xr = x + (int64_t(b) * g.inH + iy) * g.inW * C;
           for (int kx = 0; kx < g.kW; kx++) {
-            int ix = ox * g.strideW + kx - g.padLeft;
-            if (ix < 0 || ix >= g.inW) continue;
-            const float* __restrict xr = x + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
-            float* __restrict ar = acc + int64_t(ky * g.kW + kx) * C;
-            for (int c = 0; c < C; c++) ar[c] += xr[c] * dyr[c];
+            const int off = kx - g.padLeft;
+            const int lo = imin(g.outW, imax(0, ceilDiv(-off, g.strideW)));
+            const int hi = imax(lo, imin(g.outW, ceilDiv(g.inW - off, g.strideW)));
+            float* __restrict a = acc + int64_t(ky * g.kW + kx) * C;
+            const int64_t xs = int64_t(g.strideW) * C;
+            int c = 0;
+            for (; c + VW <= C; c += VW) {
+              vf r = splatv(0.f);
+              const float* xp = xr + int64_t(lo * g.strideW + off) * C + c;
+              for (int ox = lo; ox < hi; ox++, xp += xs) r = fmav(loadv(xp), loadv(dyr + int64_t(ox) * C + c), r);
+              storev(a + c, loadv(a + c) + r);
+            }
+            for (; c < C; c++) {
+              float r = 0.f;
+              const float* xp = xr + int64_t(lo * g.strideW + off) * C + c;
+              for (int ox = lo; ox < hi; ox++, xp += xs) r = fma1(*xp, dyr[int64_t(ox) * C + c], r);
+              a[c] += r;
+            }
           }
         }
       }

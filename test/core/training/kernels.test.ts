@@ -63,6 +63,10 @@ describe.each(packs)('%s kernels', (_name, pack, available) => {
         ['5x5 s2 valid', [1, 9, 9, 2], 5, 3, 2, 'valid'],
         ['1x1 s1', [3, 4, 4, 8], 1, 4, 1, 'same'],
         ['7x7 s1 same on 3x3', [2, 3, 3, 2], 7, 2, 1, 'same'],
+        // One input channel (im2col tap by tap) at stride 2, and channel counts around a vector's width.
+        ['3x3 s2 same, one channel', [2, 9, 8, 1], 3, 4, 2, 'same'],
+        ['3x3 s1 valid, 5 channels', [2, 7, 9, 5], 3, 9, 1, 'valid'],
+        ['3x3 s2 same, 12 channels', [2, 9, 10, 12], 3, 20, 2, 'same'],
         // Big enough for the native kernels' threaded path (> 2M MACs).
         ['3x3 s1 threaded', [4, 16, 16, 24], 3, 16, 1, 'same'],
       ];
