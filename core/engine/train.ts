@@ -71,6 +71,8 @@ export async function trainCandidate(
     dataset: spec.dataset,
     training: spec.training,
     seed: childSeed(spec, cid),
+    // The quantized copy is scored at the accelerator's weight width.
+    weightBits: cand.accelerator.weightBits,
     // One split for the whole search: every child is scored on the same validation and test sets.
     dataSeed: spec.strategy.seed,
     readBytes: ctx.readBytes,

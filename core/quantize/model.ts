@@ -15,10 +15,11 @@
 //   an int32 bias at scale s_in·s_w errs by far less than one output code.
 // Ranges are the min/max over a few seeded training batches, run through the fp32 model.
 import { gatherRows } from '../data/batch.js';
-import type { Split } from '../data/dataset.js';
+import type { LoadedDataset, Split } from '../data/dataset.js';
 import { Rng } from '../rng.js';
 import { accuracyOf } from '../training/accuracy.js';
 import { type Tf, tf } from '../training/backend.js';
+import type { QuantizedScore } from '../training/types.js';
 import {
   ACTIVATION_BITS,
   type ActivationQuant,
@@ -315,4 +316,31 @@ export function quantizedAccuracy(
 /** The layer-by-layer run without quantization: equals model.predict (tests check it). */
 export function floatPredict(model: LayersModel, x: Tensor): Tensor {
   return runGraph(model, x, {});
+}
+
+/**
+ * The trainer's step: quantize a trained child (calibrated on its training split) and score it on
+ * validation and test, as the fp32 model is scored.
+ */
+export function quantizeChild(
+  model: LayersModel,
+  data: Pick<LoadedDataset, 'train' | 'val' | 'test' | 'shape'>,
+  opts: CalibrationOptions,
+): { child: QuantizedChild; score: QuantizedScore } {
+  const child = quantizeModel(model, data.train, data.shape, opts);
+  const p = quantizedPredictor(model, child);
+  try {
+    return {
+      child,
+      score: {
+        weightBits: child.weightBits,
+        activationBits: child.activationBits,
+        calibrationExamples: child.calibrationExamples,
+        valAccuracy: accuracyOf(p.predict, data.val, data.shape),
+        testAccuracy: accuracyOf(p.predict, data.test, data.shape),
+      },
+    };
+  } finally {
+    p.dispose();
+  }
 }

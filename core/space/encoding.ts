@@ -222,6 +222,7 @@ function buildDecisions(spec: SearchSpec): Decision[] {
     add('accelerator', 'registerFileKB', acc.registerFileKB);
     add('accelerator', 'ioBandwidthGBps', acc.ioBandwidthGBps);
   }
+  if (acc.weightBits) add('accelerator', 'weightBits', acc.weightBits);
   const hp = spec.space.hyperparameters;
   add('hyperparameters', 'learningRate', numericChoices(hp.learningRate));
   add('hyperparameters', 'weightDecay', numericChoices(hp.weightDecay));

@@ -38,6 +38,8 @@ export interface SystolicConfig {
   ofmapSramKB: number;
   /** Words per cycle; absent means SCALE-Sim CALC mode. */
   bandwidthWordsPerCycle?: number;
+  /** Bits per weight (activations are 8-bit); absent means 8. */
+  weightBits?: 8 | 4;
   clockMHz: number;
 }
 
@@ -50,6 +52,8 @@ export interface PeArrayConfig {
   localMemoryMB: number;
   registerFileKB: number;
   ioBandwidthGBps: number;
+  /** Bits per weight (activations are 8-bit); absent means 8. */
+  weightBits?: 8 | 4;
   clockMHz: number;
 }
 

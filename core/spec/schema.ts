@@ -133,6 +133,13 @@ export const NetworkSpace = z.strictObject({
 export const Dataflow = z.enum(['os', 'ws', 'is']);
 export type Dataflow = z.infer<typeof Dataflow>;
 
+/**
+ * Bits per weight of the MAC datapath (activations stay 8-bit): a 4-bit multiplier is smaller and
+ * cheaper and a kB of weight memory holds twice the weights, at the cost of the quantized
+ * accuracy. Omitted means 8 and is no decision.
+ */
+const WeightBitsChoices = choices(z.union([z.literal(8), z.literal(4)])).optional();
+
 export const SystolicSpace = z.strictObject({
   template: z.literal('systolic'),
   rows: choices(int(1, 1024)).default([8, 16, 32]),
@@ -143,6 +150,7 @@ export const SystolicSpace = z.strictObject({
   ofmapSramKB: choices(int(1, 65_536)).default([32, 128]),
   /** Off-chip bandwidth in words per cycle; omitted means SCALE-Sim CALC mode. */
   bandwidthWordsPerCycle: choices(int(1, 4096)).optional(),
+  weightBits: WeightBitsChoices,
   clockMHz: int(10, 10_000).default(1000),
 });
 
@@ -159,6 +167,7 @@ export const PeArraySpace = z.strictObject({
   localMemoryMB: choices(z.number().min(0.5).max(4)).default([0.5, 1, 2]),
   registerFileKB: choices(int(8, 128)).default([16, 32, 64]),
   ioBandwidthGBps: choices(z.number().min(1).max(1024)).default([16]),
+  weightBits: WeightBitsChoices,
   clockMHz: int(10, 10_000).default(800),
 });
 
@@ -248,7 +257,17 @@ const Objective = (direction: 'max' | 'min') =>
   });
 
 export const Objectives = z.strictObject({
-  accuracy: Objective('max').default({ direction: 'max', mode: 'soft', weight: 0.07, penalty: 1 }),
+  accuracy: Objective('max')
+    .extend({
+      /**
+       * Which accuracy the reward, the limit and the Pareto front use: the fp32 model's, or the
+       * quantized model's (int8 activations, weights at the accelerator's weightBits), the one the
+       * accelerator would compute. Omitted: quantized when the accelerator template computes in
+       * integers (both templates do), fp32 otherwise (core/search/outcome.ts decides).
+       */
+      source: z.enum(['fp32', 'quantized']).optional(),
+    })
+    .default({ direction: 'max', mode: 'soft', weight: 0.07, penalty: 1 }),
   // The example trades accuracy against latency (MnasNet soft constraint around 20 µs).
   latencyMs: Objective('min').default({
     direction: 'min',
@@ -361,6 +380,11 @@ export const TrainingSpec = z
     augment: recipeHp.augment.default('none'),
     /** Pixels of zero padding around an image before a random crop back to its size. */
     cropPadding: int(1, 64).default(2),
+    /**
+     * Post-training quantization: the activation ranges are calibrated on this many seeded
+     * batches of training examples (of the child's batch size) run through the trained model.
+     */
+    calibrationBatches: int(1, 256).default(4),
     /**
      * Long children train in chunks of this many steps, one TrainChild invocation each,
      * checkpointed to the store in between (bit-identical to one run). Absent: one invocation.

@@ -1,5 +1,8 @@
-// Trained models in tfjs format in a Store: `{prefix}/model.json` + `{prefix}/weights.bin`.
+// Trained models in tfjs format in a Store: `{prefix}/model.json` + `{prefix}/weights.bin`, and the
+// quantized child beside them: `{prefix}/int8.json` + `{prefix}/int8.bin` (core/quantize/export.ts).
 import type { io, LayersModel } from '@tensorflow/tfjs';
+import { decodeQuantized, encodeQuantized } from '../quantize/export.js';
+import type { QuantizedChild } from '../quantize/model.js';
 import { getJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { tf } from './backend.js';
@@ -85,4 +88,16 @@ export async function saveModelToStore(
 
 export async function loadModelFromStore(store: Store, prefix: string): Promise<LayersModel> {
   return tf.loadLayersModel(storeLoadHandler(store, prefix));
+}
+
+/** Writes int8.bin, then int8.json (what a reader looks for) under the model's prefix. */
+export async function saveQuantizedToStore(store: Store, prefix: string, q: QuantizedChild): Promise<void> {
+  const { manifest, bin } = encodeQuantized(q);
+  await store.put(join(prefix, 'int8.bin'), bin);
+  await store.put(join(prefix, 'int8.json'), JSON.stringify(manifest));
+}
+
+export async function loadQuantizedFromStore(store: Store, prefix: string): Promise<QuantizedChild> {
+  const json = await getJson(store, join(prefix, 'int8.json'));
+  return decodeQuantized(json, await store.get(join(prefix, 'int8.bin')), join(prefix, 'int8.json'));
 }

@@ -6,6 +6,7 @@ import { DatasetError } from '../data/dataset.js';
 import { loadDataset, type ReadBytes } from '../data/load.js';
 import { buildModel, splitHead } from '../network/build.js';
 import { InfeasibleArchError } from '../network/mobile-cnn.js';
+import { quantizeChild } from '../quantize/model.js';
 import { Rng, type RngState } from '../rng.js';
 import type { Hyperparameters, NetworkArch } from '../space/types.js';
 import { childBudget, childRecipe } from '../spec/plan.js';
@@ -15,7 +16,7 @@ import { accuracyOf } from './accuracy.js';
 import { augmentBatch } from './augment.js';
 import { type BackendChoice, initBackend, type Tf, tf } from './backend.js';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { saveModelToStore } from './model-io.js';
+import { saveModelToStore, saveQuantizedToStore } from './model-io.js';
 import './kernels/index.js';
 import { ChildOptimizer } from './optimizer.js';
 import { learningRateAt } from './schedule.js';
@@ -40,6 +41,8 @@ export interface TrainChildInput {
   training: TrainingSpec;
   /** Seeds initializers and shuffling. */
   seed: number;
+  /** Bits per weight of the post-training quantized copy scored beside the fp32 model (default 8). */
+  weightBits?: number;
   /**
    * Seeds the train/validation/test split when `dataset` is a spec. Keep it the same for every
    * child of a search (e.g. the strategy seed) so their accuracies are measured on the same data.
@@ -389,7 +392,16 @@ async function trainLoop(
   else result.status = 'ok';
   result.valAccuracy = evaluateAccuracy(model, data.val, data.shape);
   result.testAccuracy = evaluateAccuracy(model, data.test, data.shape);
-  if (input.saveModel && result.status === 'ok')
+  // Scored as the integer accelerator would run it (int8 activations, per-channel weights).
+  const quantized = quantizeChild(model, data, {
+    weightBits: input.weightBits ?? 8,
+    batches: input.training.calibrationBatches,
+    batchSize,
+    seed: input.seed,
+  });
+  result.quantized = quantized.score;
+  if (input.saveModel && result.status === 'ok') {
+    await saveQuantizedToStore(input.saveModel.store, input.saveModel.prefix, quantized.child);
     // The preprocessing travels with the model: inputs are (pixel - mean[c]) / std[c], NHWC.
     await saveModelToStore(model, input.saveModel.store, input.saveModel.prefix, {
       cosearch: {
@@ -399,5 +411,6 @@ async function trainLoop(
         ...data.normalization,
       },
     });
+  }
   return { done: true, result };
 }

@@ -13,4 +13,16 @@ export interface TrainResult {
   params: number;
   macs: number;
   backend: string;
+  /** The trained child after post-training quantization (core/quantize), scored on the same splits. */
+  quantized?: QuantizedScore;
+}
+
+export interface QuantizedScore {
+  /** Bits per weight (per-channel symmetric); activations have `activationBits` (per-tensor affine). */
+  weightBits: number;
+  activationBits: number;
+  /** Training examples the activation ranges were calibrated on. */
+  calibrationExamples: number;
+  valAccuracy: number;
+  testAccuracy: number;
 }

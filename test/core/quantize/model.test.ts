@@ -7,13 +7,15 @@ import {
   floatPredict,
   integerGraph,
   quantizedAccuracy,
+  quantizeKernels,
   quantizeModel,
 } from '../../../core/quantize/model.js';
 import type { NetworkArch } from '../../../core/space/types.js';
 import { DatasetSpec, TrainingSpec } from '../../../core/spec/schema.js';
 import { tf } from '../../../core/training/backend.js';
-import { loadModelFromStore } from '../../../core/training/model-io.js';
+import { loadModelFromStore, loadQuantizedFromStore } from '../../../core/training/model-io.js';
 import { evaluateAccuracy, trainChild } from '../../../core/training/train.js';
+import type { TrainResult } from '../../../core/training/types.js';
 import { MemStore } from '../training/mem-store.js';
 
 /** Every fused group of the template: expand conv, depthwise, squeeze-excite, project, residual add. */
@@ -27,9 +29,10 @@ const ARCH: NetworkArch = {
 
 let digits: LoadedDataset;
 let model: tf.LayersModel;
+let trained: TrainResult;
+const store = new MemStore();
 beforeAll(async () => {
   digits = await loadDataset(DatasetSpec.parse({}), { seed: 0 });
-  const store = new MemStore();
   const r = await trainChild({
     arch: ARCH,
     hyperparameters: { learningRate: 0.01, weightDecay: 1e-4, optimizer: 'adam', batchSize: 32 },
@@ -39,6 +42,7 @@ beforeAll(async () => {
     saveModel: { store, prefix: 'm' },
   });
   expect(r.status).toBe('ok');
+  trained = r;
   model = await loadModelFromStore(store, 'm');
 }, 120_000);
 
@@ -129,5 +133,24 @@ describe('quantized child', () => {
     expect(() => integerGraph(odd)).toThrow(/cannot quantize layer/);
     m.dispose();
     odd.dispose();
+  });
+
+  it('the trainer scores the quantized child and exports int8.bin + int8.json beside the fp32 model', async () => {
+    const q = trained.quantized!;
+    expect(q).toMatchObject({ weightBits: 8, activationBits: 8, calibrationExamples: 4 * 32 });
+    expect(Math.abs(q.testAccuracy - trained.testAccuracy)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(q.valAccuracy - trained.valAccuracy)).toBeLessThanOrEqual(0.03);
+    expect([...store.objects.keys()].sort()).toEqual([
+      'm/int8.bin',
+      'm/int8.json',
+      'm/model.json',
+      'm/weights.bin',
+    ]);
+    // The exported codes and scales are the simulation's: scoring them gives the trainer's figure.
+    const loaded = await loadQuantizedFromStore(store, 'm');
+    expect(loaded.kernels.map((k) => k.layer)).toEqual(quantizeKernels(model, 8).map((k) => k.layer));
+    expect(quantizedAccuracy(model, loaded, digits.test, digits.shape)).toBe(q.testAccuracy);
+    const bytes = loaded.kernels.reduce((n, k) => n + k.q.length, 0);
+    expect((await store.get('m/int8.bin')).length).toBe(bytes);
   });
 });

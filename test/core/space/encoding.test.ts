@@ -31,6 +31,9 @@ const SPACES: Record<string, SearchSpace> = {
     }),
   ),
   'pe-array': new SearchSpace(specOf({ space: { accelerator: { template: 'pe-array' } } })),
+  'pe-array with 8- or 4-bit weights': new SearchSpace(
+    specOf({ space: { accelerator: { template: 'pe-array', weightBits: [8, 4] } } }),
+  ),
 };
 
 function randomTokens(space: SearchSpace, rng: Rng): number[] {
@@ -83,6 +86,15 @@ describe('SearchSpace decisions', () => {
     expect(s.decisions[s.indexOf('hyperparameters.weightDecay')]!.choices).toEqual([0, 0.0005, 0.001]);
     expect(s.decisions.map((d) => d.name)).toContain('accelerator.bandwidthWordsPerCycle');
     expect(s.decisions.map((d) => d.name)).toContain('hyperparameters.epochs');
+  });
+
+  it('the weight bit width is a decision only when the space lists it (absent: 8, ids unchanged)', () => {
+    expect(example.decisions.map((d) => d.name)).not.toContain('accelerator.weightBits');
+    expect(example.sample(Rng.fromSeed(1)).accelerator).not.toHaveProperty('weightBits');
+    const s = SPACES['pe-array with 8- or 4-bit weights']!;
+    expect(s.decisions[s.indexOf('accelerator.weightBits')]!.choices).toEqual([8, 4]);
+    const c = s.decode(s.cardinalities.map((_, i) => (i === s.indexOf('accelerator.weightBits') ? 1 : 0)));
+    expect(c.accelerator.weightBits).toBe(4);
   });
 });
 

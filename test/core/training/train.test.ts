@@ -46,7 +46,12 @@ describe('trainChild', () => {
     expect(r.backend).toMatch(/^cpu|tensorflow/);
     expect(r.examplesPerSec).toBeGreaterThan(0);
     expect(r.params).toBeGreaterThan(0);
-    expect([...store.objects.keys()].sort()).toEqual(['models/c1/model.json', 'models/c1/weights.bin']);
+    expect([...store.objects.keys()].sort()).toEqual([
+      'models/c1/int8.bin',
+      'models/c1/int8.json',
+      'models/c1/model.json',
+      'models/c1/weights.bin',
+    ]);
     const loaded = await loadModelFromStore(store, 'models/c1');
     expect(evaluateAccuracy(loaded, digits.test, digits.shape)).toBe(r.testAccuracy);
     const meta = loaded.getUserDefinedMetadata() as { cosearch: { mean: number[]; inputShape: number[] } };
