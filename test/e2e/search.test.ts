@@ -203,6 +203,7 @@ describe('the API path', () => {
           return `local:${searchId}`;
         },
       }),
+      caller: () => 'local',
     });
     const ev = (method: string, resource: string, extra: object = {}) =>
       ({ httpMethod: method, resource, headers: {}, body: null, pathParameters: null, ...extra }) as never;

@@ -35,7 +35,13 @@ type Ev = { type: string; state?: { name: string } };
 
 /** POST /searches/{id}/stop through the real API handler. */
 function postStop(store: FileStore, id: string) {
-  const api = createApiHandler({ store: () => store, starter: () => ({ start: async (x) => x }) });
+  // One local caller that owns everything (tenancy is tested in test/lambdas/handlers/api.test.ts).
+  const api = createApiHandler({
+    store: () => store,
+    starter: () => ({ start: async (x) => x }),
+    caller: () => 'local',
+    admins: ['local'],
+  });
   return api({
     httpMethod: 'POST',
     resource: '/searches/{id}/stop',

@@ -99,7 +99,9 @@ beforeAll(async () => {
         isBase64Encoded: false,
         pathParameters: m?.[1] ? { id: decodeURIComponent(m[1]) } : null,
         queryStringParameters: url.searchParams.size ? Object.fromEntries(url.searchParams) : null,
-      } as APIGatewayProxyEvent);
+        // API Gateway names the caller whose signature it checked.
+        requestContext: { identity: { userArn: 'arn:aws:iam::123456789012:user/remote-test' } },
+      } as unknown as APIGatewayProxyEvent);
       res.writeHead(out.statusCode, { 'content-type': 'application/json' });
       res.end(out.body);
     });
