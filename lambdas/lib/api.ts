@@ -19,7 +19,7 @@ import { loadSpec, type SearchState } from '../../core/engine/state.js';
 import { hashOf } from '../../core/hash.js';
 import { MAX_SPEC_BYTES, parseSpec, type SpecIssue, zodIssues } from '../../core/spec/parse.js';
 import type { SearchSpec } from '../../core/spec/schema.js';
-import { listAll, putJson, putJsonOnce, tryGetJson } from '../../core/store/json.js';
+import { listAll, putJson, tryGetJson } from '../../core/store/json.js';
 import { tryParseS3Uri } from '../../core/store/s3-uri.js';
 import { AlreadyExistsError, type Store } from '../../core/store/store.js';
 import { IdempotencyKey, ListQuery, SearchIdParam, StopQuery } from './api-schemas.js';
