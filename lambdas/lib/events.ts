@@ -34,8 +34,8 @@ const ChildSummary = z
   })
   .loose()
   .transform(({ failure, ...child }) =>
-    failure || child.error
-      ? { ...child, error: failureText(describeFailure(failure?.Error ?? child.error, failure?.Cause)) }
+    failure?.Cause
+      ? { ...child, error: failureText(describeFailure(failure.Error ?? child.error, failure.Cause)) }
       : child,
   );
 
