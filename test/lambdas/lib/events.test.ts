@@ -18,6 +18,7 @@ describe('UpdateEvent', () => {
       children: [
         { cid, status: 'failed', error: 'DatasetError', failure: { Error: 'DatasetError', Cause: cause } },
         { cid: 'fedcba9876543210', status: 'ok' },
+        { cid: 'aaaaaaaaaaaaaaaa', status: 'failed', error: 'States.Timeout' },
       ],
     });
     expect(e.children).toEqual([
@@ -27,6 +28,8 @@ describe('UpdateEvent', () => {
         error: 'DatasetError: cannot read dataset s3://bkt/datasets/gone.csv: NoSuchKey',
       },
       { cid: 'fedcba9876543210', status: 'ok' },
+      // No cause to add: the name stays as it was.
+      { cid: 'aaaaaaaaaaaaaaaa', status: 'failed', error: 'States.Timeout' },
     ]);
   });
 });
