@@ -1,14 +1,17 @@
 // `npm run bench -- search [--accuracy table|synthetic] [--table bench/digits-bench/table.json]
-//   [--seeds 20] [--budget 1000] [--batch 10] [--svg docs/search-table-hv.svg]
-//   [--strategies random,evolution,evolution-pareto,reinforce,ppo,two-phase,reinforce-lstm]
+//   [--seeds 20] [--seed-offset 0] [--budget 1000] [--batch 10] [--svg docs/search-table-hv.svg]
+//   [--strategies random,evolution,evolution-pareto,reinforce,ppo,two-phase,reinforce-lstm,tpe]
 //   [--two-phase-split 0.3] [--params learningRate=0.2,entropyWeight=0]`
 //
 // Every strategy searches a joint space (network × accelerator × hyper-parameters) for `budget`
-// samples, over `seeds` seeds. Accuracy comes from one of two sources:
-// - `table` (default): the digits-bench table (core/search/tabular.ts). The space is the table's
-//   network space (1 stage, 336 canonical networks, hyper-parameters fixed) × the default
-//   accelerator space; a candidate's accuracy is the table's MEAN test accuracy over its seeds
-//   (the same for every run seed, so a candidate's reward never depends on which run asks);
+// samples, over `seeds` seeds (0, 1, …; `--seed-offset` shifts them, for tuning on seeds the
+// reported figures do not use). Accuracy comes from one of two sources:
+// - `table` (default): a tabular benchmark (bench/tabular.ts), digits-bench unless `--table` names
+//   another. The space is the one written in the table (digits-bench: 1 stage, 336 canonical
+//   networks, hyper-parameters fixed) × the default accelerator space when the table has none; the
+//   simulator sees the table dataset's input shape. A candidate's accuracy is the table's MEAN test
+//   accuracy over its seeds (the same for every run seed, so a candidate's reward never depends on
+//   which run asks);
 // - `synthetic`: a fixed, seeded, structured function of the network and hyper-parameters over the
 //   default example spec's space (capacity from MACs plus main effects and pairwise interactions).
 // Latency, energy and area come live from core/accelerator's simulateNetwork (fast tier) on the
@@ -34,7 +37,7 @@ import { SearchSpace } from '../core/space/encoding.js';
 import type { Candidate, DecisionGroup } from '../core/space/types.js';
 import { type ObjectiveName, SearchSpec, type StrategyName } from '../core/spec/schema.js';
 import { median, quantile } from '../core/stats.js';
-import { AccuracyTable, TABLE_SPACE, tableNetworkId } from './tabular.js';
+import { AccuracyTable, tableNetworkId, tableTask } from './tabular.js';
 
 interface Curve {
   hv: number[];
@@ -65,7 +68,7 @@ interface SimModules {
 }
 
 // Imported by path at run time so this file still type-checks if those modules move.
-async function loadSimulator(): Promise<SimModules> {
+async function loadSimulator(inputShape: [number, number, number], numClasses: number): Promise<SimModules> {
   const summaryPath = '../core/network/summary.js';
   const accelPath = '../core/accelerator/index.js';
   const { summarizeNetwork } = (await import(summaryPath)) as {
@@ -81,7 +84,7 @@ async function loadSimulator(): Promise<SimModules> {
       c: Candidate['accelerator'],
     ): { latencyMs: number; energyMJ: number; areaMM2: number };
   };
-  const summarize = (c: Candidate) => summarizeNetwork(c.network, [8, 8, 1], 10);
+  const summarize = (c: Candidate) => summarizeNetwork(c.network, inputShape, numClasses);
   return {
     summarize,
     simulate(c) {
@@ -156,15 +159,18 @@ function parseArgs(args: string[]) {
   for (const n of names)
     if (!(ALL_STRATEGIES as readonly string[]).includes(n))
       throw new Error(`--strategies: unknown strategy ${n}`);
-  if (!names.includes('random') || !names.includes('two-phase'))
-    throw new Error('--strategies must include random (the target) and two-phase (the baseline)');
+  if (!names.includes('random')) throw new Error('--strategies must include random (the target)');
   const src = args.indexOf('--accuracy');
   const accuracy = src >= 0 ? args[src + 1] : 'table';
   if (accuracy !== 'table' && accuracy !== 'synthetic')
     throw new Error('--accuracy must be table or synthetic');
   const tableAt = args.indexOf('--table');
+  const offsetAt = args.indexOf('--seed-offset');
+  const seedOffset = offsetAt >= 0 ? Number(args[offsetAt + 1]) : 0;
+  if (!Number.isInteger(seedOffset) || seedOffset < 0) throw new Error('--seed-offset needs an integer >= 0');
   return {
-    accuracy,
+    accuracy: accuracy as 'table' | 'synthetic',
+    seedOffset,
     table: tableAt >= 0 ? args[tableAt + 1]! : 'bench/digits-bench/table.json',
     strategies: names as (typeof ALL_STRATEGIES)[number][],
     seeds: get('seeds', 20),
@@ -206,6 +212,7 @@ const ALL_STRATEGIES = [
   'ppo',
   'two-phase',
   'reinforce-lstm',
+  'tpe',
 ] as const satisfies readonly (StrategyName | 'evolution-pareto')[];
 
 /** Bench row name -> strategy spec fields; every other parameter is the spec default. */
@@ -217,21 +224,40 @@ const ROWS: Record<(typeof ALL_STRATEGIES)[number], Partial<SearchSpec['strategy
   ppo: { name: 'ppo' },
   'two-phase': { name: 'two-phase' },
   'reinforce-lstm': { name: 'reinforce-lstm' },
+  tpe: { name: 'tpe' },
 };
 
-export async function run(args: string[]): Promise<unknown> {
-  const opt = parseArgs(args);
-  const t0 = performance.now();
-  const base = SearchSpec.parse(opt.accuracy === 'table' ? { space: TABLE_SPACE } : {});
-  const space = new SearchSpace(base);
-  const sim = await loadSimulator();
+/** Everything fixed before any strategy runs: the space, the reward, the frame, the evaluator. */
+export interface BenchSetup {
+  space: SearchSpace;
+  spec: SearchSpec;
+  specHash: string;
+  groups: DecisionGroup[];
+  frame: HypervolumeFrame;
+  latTarget: number;
+  areaLimit: number;
+  table: AccuracyTable | null;
+  /** Memoized by candidate id; `size` is the number of distinct candidates evaluated. */
+  evaluate(tokens: number[]): Eval;
+  evaluated(): number;
+}
+
+export async function setupBench(opt: {
+  accuracy: 'table' | 'synthetic';
+  table: string;
+  batch: number;
+  params?: Partial<SearchSpec['strategy']>;
+}): Promise<BenchSetup> {
   const table =
     opt.accuracy === 'table' ? AccuracyTable.parse(readFileSync(opt.table, 'utf8'), opt.table) : null;
+  const task = table ? tableTask(table.file) : null;
+  const base = SearchSpec.parse(task ? { space: task.space } : {});
+  const space = new SearchSpace(base);
+  const sim = await loadSimulator(task?.inputShape ?? [8, 8, 1], task?.numClasses ?? 10);
   const accuracyOf = table
     ? (c: Candidate) => table.accuracy(tableNetworkId(space, c.tokens))
     : makeAccuracy(space);
 
-  // ---- fixed before any strategy runs ----
   const refRng = Rng.fromSeed('reference');
   const ref = Array.from({ length: 2000 }, () => {
     const c = space.sample(refRng);
@@ -244,7 +270,7 @@ export async function run(args: string[]): Promise<unknown> {
     0.9,
   );
   const spec = SearchSpec.parse({
-    ...(table ? { space: TABLE_SPACE } : {}),
+    ...(task ? { space: task.space } : {}),
     objectives: { latencyMs: { target: latTarget }, areaMM2: { limit: areaLimit } },
     strategy: { batchSize: opt.batch, ...opt.params },
   });
@@ -253,9 +279,6 @@ export async function run(args: string[]): Promise<unknown> {
     reference: { accuracy: Math.min(...ref.map((r) => r.accuracy)), latencyMs: Math.max(...lats) },
     ideal: { accuracy: 1, latencyMs: Math.min(...lats) },
   };
-  const hvNames: ObjectiveName[] = ['accuracy', 'latencyMs'];
-  const groups: DecisionGroup[] = space.decisions.map((d) => d.group);
-  const specHash = hashOf(spec);
 
   const memo = new Map<string, Eval>();
   const evaluate = (tokens: number[]): Eval => {
@@ -289,54 +312,88 @@ export async function run(args: string[]): Promise<unknown> {
     memo.set(c.id, e);
     return e;
   };
+  return {
+    space,
+    spec,
+    specHash: hashOf(spec),
+    groups: space.decisions.map((d) => d.group),
+    frame,
+    latTarget,
+    areaLimit,
+    table,
+    evaluate,
+    evaluated: () => memo.size,
+  };
+}
+
+const HV_NAMES: ObjectiveName[] = ['accuracy', 'latencyMs'];
+
+/** One strategy run of `budget` samples in batches through the spec-bound ask/tell loop. */
+export function runStrategy(
+  b: BenchSetup,
+  row: Partial<SearchSpec['strategy']>,
+  seed: number,
+  opt: { budget: number; batch: number; split?: number; rngLabel: string },
+): Curve {
+  const ctl = new SpecBoundStrategy({ ...b.spec.strategy, ...row, seed }, b.space.cardinalities, b.specHash, {
+    groups: b.groups,
+    totalSamples: opt.budget,
+    ...(opt.split !== undefined ? { phase1Fraction: opt.split } : {}),
+  });
+  let state = ctl.init();
+  const rng = Rng.fromSeed(opt.rngLabel);
+  const front = new FrontTracker();
+  const hv: number[] = [];
+  const best: number[] = [];
+  // Distinct candidates among the samples so far: a repeat costs no training (cache).
+  const seen = new Set<string>();
+  const distinct: number[] = [];
+  let bestR = Number.NEGATIVE_INFINITY;
+  while (hv.length < opt.budget) {
+    const n = Math.min(opt.batch, opt.budget - hv.length);
+    const p = ctl.propose(state, n, rng);
+    const obs = p.tokens.map((t, k) => {
+      const e = b.evaluate(t);
+      if (e.accuracy !== null)
+        front.add(
+          normalize(
+            { id: e.id, metrics: { accuracy: e.accuracy, latencyMs: Math.log10(e.latencyMs) } },
+            HV_NAMES,
+            b.frame,
+          ),
+        );
+      if (e.feasible) bestR = Math.max(bestR, e.reward);
+      hv.push(front.hv);
+      best.push(bestR);
+      seen.add(e.id);
+      distinct.push(seen.size);
+      return { tokens: t, reward: e.reward, proposalId: p.ids[k]!, objectives: e.objectives };
+    });
+    state = ctl.observe(p.state, obs);
+  }
+  return { hv, best, distinct };
+}
+
+export async function run(args: string[]): Promise<unknown> {
+  const opt = parseArgs(args);
+  const t0 = performance.now();
+  const bench = await setupBench(opt);
+  const { space, spec, frame, latTarget, areaLimit, table } = bench;
 
   // ---- runs ----
   const curves: Record<string, Curve[]> = {};
   for (const name of opt.strategies) {
     curves[name] = [];
-    for (let seed = 0; seed < opt.seeds; seed++) {
-      const ctl = new SpecBoundStrategy(
-        { ...spec.strategy, ...ROWS[name], seed },
-        space.cardinalities,
-        specHash,
-        {
-          groups,
-          totalSamples: opt.budget,
-          ...(opt.split !== undefined ? { phase1Fraction: opt.split } : {}),
-        },
+    for (let k = 0; k < opt.seeds; k++) {
+      const seed = opt.seedOffset + k;
+      curves[name].push(
+        runStrategy(bench, ROWS[name], seed, {
+          budget: opt.budget,
+          batch: opt.batch,
+          ...(opt.split !== undefined ? { split: opt.split } : {}),
+          rngLabel: `bench-search:${name}:${seed}`,
+        }),
       );
-      let state = ctl.init();
-      const rng = Rng.fromSeed(`bench-search:${name}:${seed}`);
-      const front = new FrontTracker();
-      const hv: number[] = [];
-      const best: number[] = [];
-      // Distinct candidates among the samples so far: a repeat costs no training (cache).
-      const seen = new Set<string>();
-      const distinct: number[] = [];
-      let bestR = Number.NEGATIVE_INFINITY;
-      while (hv.length < opt.budget) {
-        const n = Math.min(opt.batch, opt.budget - hv.length);
-        const p = ctl.propose(state, n, rng);
-        const obs = p.tokens.map((t, k) => {
-          const e = evaluate(t);
-          if (e.accuracy !== null)
-            front.add(
-              normalize(
-                { id: e.id, metrics: { accuracy: e.accuracy, latencyMs: Math.log10(e.latencyMs) } },
-                hvNames,
-                frame,
-              ),
-            );
-          if (e.feasible) bestR = Math.max(bestR, e.reward);
-          hv.push(front.hv);
-          best.push(bestR);
-          seen.add(e.id);
-          distinct.push(seen.size);
-          return { tokens: t, reward: e.reward, proposalId: p.ids[k]!, objectives: e.objectives };
-        });
-        state = ctl.observe(p.state, obs);
-      }
-      curves[name].push({ hv, best, distinct });
     }
   }
 
@@ -392,8 +449,8 @@ export async function run(args: string[]): Promise<unknown> {
     ),
   });
   const jointVsTwoPhase = Object.fromEntries(
-    (['reinforce', 'ppo', 'evolution', 'evolution-pareto', 'reinforce-lstm'] as const)
-      .filter((j) => opt.strategies.includes(j))
+    (['reinforce', 'ppo', 'evolution', 'evolution-pareto', 'reinforce-lstm', 'tpe'] as const)
+      .filter((j) => opt.strategies.includes(j) && opt.strategies.includes('two-phase'))
       .map((j) => [
         j,
         {
@@ -423,14 +480,15 @@ export async function run(args: string[]): Promise<unknown> {
   const bestName = ranked[0]!;
   return {
     setup: {
-      space: `${table ? 'digits-bench network space (1 stage) x default accelerator space, hyper-parameters fixed' : 'default example spec'}: ${space.decisions.length} decisions, 10^${space.log10Size.toFixed(2)} sequences`,
+      space: `${table ? `${table.file.name}'s space (as written in the table; default accelerator space if it has none)` : 'default example spec'}: ${space.decisions.length} decisions, 10^${space.log10Size.toFixed(2)} sequences`,
       accuracy: table
-        ? `digits-bench table ${opt.table}: mean test accuracy over ${table.file.seeds} seeds of ${table.size} networks (no training)`
+        ? `${table.file.name} table ${opt.table}: mean test accuracy over ${table.file.seeds} seeds of ${table.size} networks (no training)`
         : 'synthetic (seeded structured function of network + hyper-parameters; no training)',
       hardwareMetrics: 'core/accelerator simulateNetwork, fast tier',
       reward: `mnasnet soft, latency target ${latTarget.toPrecision(4)} ms (median of 2000 uniform samples), weight 0.07; area limit ${areaLimit.toPrecision(4)} mm2 (p90) -> floor 0`,
       hypervolumeFrame: { objectives: 'accuracy, log10(latencyMs)', ...frame },
       seeds: opt.seeds,
+      seedOffset: opt.seedOffset,
       budget: opt.budget,
       batch: opt.batch,
       strategyParams: spec.strategy,
@@ -439,7 +497,7 @@ export async function run(args: string[]): Promise<unknown> {
           ? { ...opt.params, note: 'sensitivity study: NOT the spec defaults' }
           : 'none',
       twoPhase: `inner reinforce; phase-1 share ${opt.split ?? 'by log-size of sub-spaces'}; accelerator fixed at middle choices in phase 1`,
-      distinctCandidatesEvaluated: memo.size,
+      distinctCandidatesEvaluated: bench.evaluated(),
     },
     target: { randomMedianHypervolumeAt500: round(target), randomMedianBestRewardAt500: round(rewardTarget) },
     strategies,
@@ -472,6 +530,7 @@ const COLORS: Record<string, string> = {
   'two-phase': '#e7298a',
   'evolution-pareto': '#1f78b4',
   'reinforce-lstm': '#a6761d',
+  tpe: '#66a61e',
 };
 
 /** Median (and 25–75% band) of a per-sample series against samples, one line per strategy. */

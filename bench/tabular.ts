@@ -2,6 +2,7 @@
 // budget (bench/digits-bench/make-table.ts). Looking up a network's accuracy then needs no
 // training, as in NAS-Bench; the accelerator metrics still come live from the simulator.
 import { z } from 'zod';
+import { builtinDataset } from '../core/data/builtins.js';
 import type { SearchSpace } from '../core/space/encoding.js';
 import type { NetworkArch } from '../core/space/types.js';
 import { parseWith } from '../core/spec/parse.js';
@@ -58,6 +59,31 @@ export const TableFile = z.strictObject({
   archs: z.array(Entry).min(1),
 });
 export type TableFile = z.infer<typeof TableFile>;
+
+/**
+ * What a benchmark needs to know of a table's task, read from the table itself so any table works
+ * (digits-bench, or another one built the same way): the search space the table was built over,
+ * and the input the networks see (for the simulator's layer shapes). A table whose space has no
+ * `accelerator` is searched with the spec's default accelerator space.
+ */
+export function tableTask(file: TableFile): {
+  space: Record<string, unknown>;
+  inputShape: [number, number, number];
+  numClasses: number;
+} {
+  const ds = file.training.dataset as { uri?: unknown; shape?: unknown; numClasses?: unknown } | undefined;
+  const uri = typeof ds?.uri === 'string' ? ds.uri : undefined;
+  const builtin = uri === undefined ? undefined : builtinDataset(uri);
+  const shape = builtin?.shape ?? ds?.shape;
+  const numClasses = builtin?.numClasses ?? ds?.numClasses;
+  const isShape = (v: unknown): v is [number, number, number] =>
+    Array.isArray(v) && v.length === 3 && v.every((x) => Number.isInteger(x) && x > 0);
+  if (!isShape(shape) || !Number.isInteger(numClasses))
+    throw new Error(
+      `${file.name}: training.dataset must be a builtin dataset or give shape [h, w, c] and numClasses (got ${JSON.stringify(ds)})`,
+    );
+  return { space: file.space, inputShape: shape, numClasses: numClasses as number };
+}
 
 /** Indices of the network decisions of a space (the ones the table is keyed on). */
 export function networkDecisions(space: SearchSpace): number[] {

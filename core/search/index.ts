@@ -4,11 +4,13 @@ import type { Rng } from '../rng.js';
 import type { StrategyName, StrategySpec } from '../spec/schema.js';
 import { assertSameSpec } from './common.js';
 import { evolutionStrategy } from './evolution.js';
+import { moboStrategy } from './mobo.js';
 import { ppoStrategy, reinforceStrategy } from './policy-gradient.js';
 import { randomStrategy } from './random.js';
 import { reinforceLstmStrategy } from './reinforce-lstm.js';
 import type { InitOptions, Observation, Proposal, Strategy, StrategyState } from './strategy.js';
 import { topKStrategy } from './topk.js';
+import { tpeStrategy } from './tpe.js';
 import { twoPhaseStrategy } from './two-phase.js';
 
 export { assertSameSpec, StrategyStateError } from './common.js';
@@ -30,6 +32,8 @@ const STRATEGIES: Record<StrategyName, Strategy> = {
   'two-phase': twoPhaseStrategy as Strategy,
   'reinforce-lstm': reinforceLstmStrategy as Strategy,
   autohas: topKStrategy as Strategy,
+  tpe: tpeStrategy as Strategy,
+  mobo: moboStrategy as Strategy,
 };
 
 /** The strategy of that name; `autohas` is the hand-off of the supernet's top-k (core/autohas trains it). */

@@ -298,6 +298,8 @@ export const StrategyName = z.enum([
   'evolution',
   'autohas',
   'two-phase',
+  'tpe',
+  'mobo',
 ]);
 export type StrategyName = z.infer<typeof StrategyName>;
 
@@ -321,6 +323,19 @@ export const StrategySpec = z.strictObject({
   selection: z.enum(['reward', 'pareto']).default('reward'),
   ppoClip: z.number().gt(0).max(1).default(0.2),
   ppoEpochs: int(1, 100).default(4),
+  /** tpe: Optuna's TPESampler settings; each absent one takes Optuna's default (core/search/tpe.ts). */
+  tpe: z
+    .strictObject({
+      /** Results observed before the models are used (random until then). */
+      startupTrials: int(0, 100_000).optional(),
+      /** Draws from the good model scored per proposal (n_ei_candidates). */
+      candidates: int(1, 10_000).optional(),
+      /** Weight of the uniform prior kernel, and the smoothing of every kernel. */
+      priorWeight: z.number().gt(0).max(100).optional(),
+      /** Share of the results in the good set, ⌈gamma·n⌉. */
+      gamma: z.number().gt(0).max(1).optional(),
+    })
+    .optional(),
 });
 
 // ---------- AutoHAS one-shot mode ----------

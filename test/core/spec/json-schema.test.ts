@@ -17,7 +17,17 @@ describe('specJsonSchema', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties ?? {}).sort()).toEqual(Object.keys(SearchSpec.shape).sort());
     expect(schema.properties?.strategy?.properties?.name).toMatchObject({
-      enum: ['reinforce', 'reinforce-lstm', 'ppo', 'random', 'evolution', 'autohas', 'two-phase'],
+      enum: [
+        'reinforce',
+        'reinforce-lstm',
+        'ppo',
+        'random',
+        'evolution',
+        'autohas',
+        'two-phase',
+        'tpe',
+        'mobo',
+      ],
     });
   });
 
