@@ -1,8 +1,12 @@
 // `npm run bench -- simulator [--sizes 16,32,64] [--reps 5] [--user BW]`: the accelerator simulator
 // on a ResNet-18-sized network (224×224, the 20 convs + fc of ResNet-18), across the three
-// dataflows and several square array sizes. Reports layer evaluations per second for each tier
-// (medians over repetitions), and the fast tier's error against the exact tier (cycles, DRAM).
+// dataflows and several square array sizes, 64 kB SRAMs, CALC mode (and USER with --user).
+// Reports the exact tier's time per layer (median over layers and configurations of each layer's
+// median over repetitions, wall and CPU), its layers/s and speedup over SCALE-Sim (its recorded
+// times on the golden cases, including full-size ResNet-18 layers), the fast tier's layer
+// evaluations per second and its error against the exact tier (cycles, DRAM).
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { type GemmWork, lowerNetwork } from '../core/accelerator/lowering.js';
 import { parseScaleSimCfg, parseTopologyCsv } from '../core/accelerator/scalesim-io.js';
 import { exactLayer } from '../core/accelerator/systolic/exact.js';
@@ -121,7 +125,8 @@ function errors(fast: SystolicLayerResult[], exact: SystolicLayerResult[]) {
     const errs = fast.map((f, i) => relErr(pick(f), pick(exact[i] as SystolicLayerResult)));
     const sumF = fast.reduce((s, r) => s + pick(r), 0);
     const sumE = exact.reduce((s, r) => s + pick(r), 0);
-    return { medianRel: median(errs), maxRel: Math.max(...errs), networkRel: relErr(sumF, sumE) };
+    const r3 = (x: number) => Number(x.toFixed(4));
+    return { medianRel: r3(median(errs)), maxRel: r3(Math.max(...errs)), networkRel: r3(relErr(sumF, sumE)) };
   };
   return {
     totalCycles: per((r) => r.totalCycles),
@@ -134,6 +139,48 @@ function errors(fast: SystolicLayerResult[], exact: SystolicLayerResult[]) {
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** Wall and CPU milliseconds of one call (CPU time is what the process itself used: less noisy on a shared machine). */
+function timed<T>(f: () => T): { value: T; wallMs: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = f();
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { value, wallMs, cpuMs: (c.user + c.system) / 1000 };
+}
+
+const r3 = (x: number) => Number(x.toFixed(3));
+
+interface GoldenFile {
+  cases: { id: string; cfg: string; topology: string; inputType: 'conv' | 'gemm'; scalesimSeconds: number }[];
+}
+
+/** The exact tier on every SCALE-Sim golden case, against SCALE-Sim's recorded wall time for it. */
+function scalesimComparison(reps: number) {
+  const dir = new URL('../test/fixtures/scalesim/', import.meta.url).pathname;
+  const out = [];
+  for (const file of ['goldens-resnet.json', 'goldens-mid.json', 'goldens-strided.json']) {
+    if (!existsSync(dir + file)) continue;
+    for (const c of (JSON.parse(readFileSync(dir + file, 'utf8')) as GoldenFile).cases) {
+      const a = systolicArray(parseScaleSimCfg(c.cfg).config);
+      const layers = parseTopologyCsv(c.topology, { gemm: c.inputType === 'gemm' });
+      const times: number[] = [];
+      for (let r = 0; r < reps; r++) times.push(timed(() => layers.map((l) => exactLayer(l, a))).wallMs);
+      const ours = median(times) / 1000;
+      out.push({
+        file,
+        case: c.id,
+        layers: layers.length,
+        mode: a.bandwidth === undefined ? 'CALC' : 'USER',
+        scalesimSeconds: c.scalesimSeconds,
+        exactTierSeconds: Number(ours.toPrecision(3)),
+        speedup: Math.round(c.scalesimSeconds / ours),
+      });
+    }
+  }
+  return out;
 }
 
 export async function run(args: string[]): Promise<unknown> {
@@ -149,9 +196,14 @@ export async function run(args: string[]): Promise<unknown> {
   if (userBw) for (const c of [...configs]) configs.push({ ...c, bandwidth: Number(userBw) });
 
   // Warm the JIT on every configuration before any timing.
+  for (const a of configs) for (const w of work) exactLayer(w.shape, a);
   for (let k = 0; k < 50; k++) for (const a of configs) for (const w of work) fastLayer(w.shape, a);
+
   const fastRates: number[] = [];
-  const exactRates: number[] = [];
+  const exactWall: number[] = [];
+  const exactCpu: number[] = [];
+  let exactTotalMs = 0;
+  let exactLayers = 0;
   const perConfig = [];
   for (const a of configs) {
     const fastTimes: number[] = [];
@@ -162,57 +214,62 @@ export async function run(args: string[]): Promise<unknown> {
       for (let k = 0; k < 200; k++) fast = work.map((w) => fastLayer(w.shape, a));
       fastTimes.push((performance.now() - t0) / 200);
     }
-    const t0 = performance.now();
-    const exact = work.map((w) => exactLayer(w.shape, a));
-    const exactMs = performance.now() - t0;
+    // The exact tier layer by layer: the median over repetitions of each layer.
+    const exact: SystolicLayerResult[] = [];
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (const w of work) {
+      const ws: number[] = [];
+      const cs: number[] = [];
+      let r: SystolicLayerResult | undefined;
+      for (let k = 0; k < reps; k++) {
+        const t = timed(() => exactLayer(w.shape, a));
+        r = t.value;
+        ws.push(t.wallMs);
+        cs.push(t.cpuMs);
+        exactTotalMs += t.wallMs;
+        exactLayers++;
+      }
+      exact.push(r as SystolicLayerResult);
+      wall.push(median(ws));
+      cpu.push(median(cs));
+    }
+    exactWall.push(...wall);
+    exactCpu.push(...cpu);
     const fastRate = (work.length * 1000) / median(fastTimes);
-    const exactRate = (work.length * 1000) / exactMs;
     fastRates.push(fastRate);
-    exactRates.push(exactRate);
     perConfig.push({
       array: `${a.rows}x${a.cols}`,
       dataflow: a.dataflow,
       mode: a.bandwidth === undefined ? 'CALC' : `USER bw ${a.bandwidth}`,
+      exactMsPerLayerMedian: r3(median(wall)),
+      exactCpuMsPerLayerMedian: r3(median(cpu)),
+      exactMsPerLayerMax: r3(Math.max(...wall)),
+      slowestLayer: work[wall.indexOf(Math.max(...wall))]?.name,
       fastLayerEvalsPerSec: Math.round(fastRate),
-      exactLayerEvalsPerSec: Number(exactRate.toFixed(2)),
-      exactMsPerLayerMedian: Number((exactMs / work.length).toFixed(1)),
       networkCyclesExact: exact.reduce((s, r) => s + r.totalCycles, 0),
       fastErrorVsExact: errors(fast, exact),
     });
   }
-
-  // Same-machine comparison with SCALE-Sim's own wall time on the golden mid-sized layers.
-  const goldenPath = new URL('../test/fixtures/scalesim/goldens-mid.json', import.meta.url).pathname;
-  let scalesim: unknown = 'goldens-mid.json not present';
-  if (existsSync(goldenPath)) {
-    const cases = (
-      JSON.parse(readFileSync(goldenPath, 'utf8')) as {
-        cases: { id: string; cfg: string; topology: string; scalesimSeconds: number }[];
-      }
-    ).cases;
-    scalesim = cases.map((c) => {
-      const a = systolicArray(parseScaleSimCfg(c.cfg).config);
-      const layers = parseTopologyCsv(c.topology);
-      const t = performance.now();
-      for (const l of layers) exactLayer(l, a);
-      const ours = (performance.now() - t) / 1000;
-      return {
-        case: c.id,
-        layers: layers.length,
-        scalesimSeconds: c.scalesimSeconds,
-        exactTierSeconds: Number(ours.toFixed(4)),
-        speedup: Math.round(c.scalesimSeconds / ours),
-      };
-    });
-  }
+  const medianMs = median(exactWall);
   return {
     network: { name: 'resnet18-224', gemmLayers: work.length, macs: net.macs },
     sram: '64/64/64 kB',
     repetitions: reps,
+    loadAverage: os.loadavg().map((x) => Number(x.toFixed(1))),
+    exactTier: {
+      // Median over every (layer, configuration) of that layer's median time.
+      msPerLayerMedian: r3(medianMs),
+      cpuMsPerLayerMedian: r3(median(exactCpu)),
+      msPerLayerMean: r3(exactTotalMs / exactLayers),
+      layersPerSecMedian: Math.round(1000 / medianMs),
+      layersPerSecThroughput: Math.round((exactLayers * 1000) / exactTotalMs),
+      // SCALE-Sim took 6.8 s per layer on average on these machines (issue #21).
+      speedupVsScalesim6p8sMedian: Math.round(6800 / medianMs),
+    },
     fastLayerEvalsPerSecMedian: Math.round(median(fastRates)),
-    exactLayerEvalsPerSecMedian: Number(median(exactRates).toFixed(2)),
-    fastOverExactSpeedupMedian: Math.round(median(fastRates) / median(exactRates)),
+    fastOverExactSpeedupMedian: Math.round((median(fastRates) * medianMs) / 1000),
     configs: perConfig,
-    scalesimComparison: scalesim,
+    scalesimComparison: scalesimComparison(reps),
   };
 }

@@ -6,7 +6,12 @@ import {
   parseTopologyCsv,
   ScaleSimInputError,
 } from '../../core/accelerator/scalesim-io.js';
-import { AcceleratorConfigSchema, InputSchema, NetworkSummarySchema } from '../../core/accelerator/schema.js';
+import {
+  AcceleratorConfigSchema,
+  InputSchema,
+  NetworkSummarySchema,
+  SimulationInputError,
+} from '../../core/accelerator/schema.js';
 import { exactLayer } from '../../core/accelerator/systolic/exact.js';
 import { fastLayer } from '../../core/accelerator/systolic/fast.js';
 import {
@@ -141,7 +146,13 @@ function fromCfg(
     },
   };
   for (const l of layers) {
-    const r = fast ? fastLayer(l, a) : exactLayer(l, a);
+    let r: ReturnType<typeof fastLayer>;
+    try {
+      r = fast ? fastLayer(l, a) : exactLayer(l, a);
+    } catch (e) {
+      if (e instanceof SimulationInputError) throw new UsageError(`${topoPath}: ${e.message}`);
+      throw e;
+    }
     const energyPJ = systolicLayerEnergyPJ(r, a);
     report.layers.push({
       name: l.name,
@@ -186,7 +197,8 @@ async function fromSpec(
   try {
     m = simulateNetwork(net, config, fast ? 'fast' : 'exact');
   } catch (e) {
-    throw new UsageError(`--network: ${(e as Error).message}`);
+    if (e instanceof SimulationInputError) throw new UsageError(`${n.where}: ${e.message}`);
+    throw e;
   }
   return {
     layers: m.layers.map((l) => ({

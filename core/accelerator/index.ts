@@ -18,15 +18,19 @@ export {
   toScaleSimCfg,
   toTopologyCsv,
 } from './scalesim-io.js';
+export { SIMULATOR_LIMITS, SimulationInputError } from './schema.js';
 export { type ExactLayerResult, type ExactOptions, exactLayer } from './systolic/exact.js';
 export { fastLayer } from './systolic/fast.js';
 export type { ConvShape } from './systolic/layer.js';
 export type { SystolicLayerResult } from './systolic/result.js';
 export {
   DEFAULT_TECHNOLOGY,
+  MULTIPLIER_SHARE,
+  macAt,
   type TechnologyTable,
   technologyTable,
   technologyTableHash,
+  weightBitsOf,
 } from './technology.js';
 export type * from './types.js';
 
@@ -57,6 +61,15 @@ export function acceleratorArea(
 }
 
 const TEMPLATES = { systolic: systolicTemplate, 'pe-array': peArrayTemplate } as const;
+
+/**
+ * Templates whose datapath computes in integers (8-bit activations, weightBits-bit weights, 32-bit
+ * accumulation): their children are scored on the quantized model by default.
+ */
+export const INTEGER_DATAPATH: Readonly<Record<AcceleratorConfig['template'], boolean>> = Object.freeze({
+  systolic: true,
+  'pe-array': true,
+});
 
 export function getTemplate<N extends AcceleratorConfig['template']>(name: N): (typeof TEMPLATES)[N];
 export function getTemplate(name: string): AcceleratorTemplate;

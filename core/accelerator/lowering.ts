@@ -11,7 +11,8 @@
 // * vector layers (batch-norm, activations, pooling, residual adds, softmax): reads, writes and
 //   ops go to the template's vector unit.
 import type { Layer, NetworkSummary } from '../network/layers.js';
-import { type ConvShape, gemmAsConv, shapeProblems } from './systolic/layer.js';
+import { SimulationInputError, shapeProblems } from './schema.js';
+import { type ConvShape, gemmAsConv } from './systolic/layer.js';
 
 export interface GemmWork {
   kind: 'gemm';
@@ -91,7 +92,7 @@ export function lowerLayer(layer: Layer): Work {
       return { kind: 'vector', name: layer.name, reads: layer.reads, writes: layer.writes, ops: layer.ops };
   }
   const problems = shapeProblems(w.shape);
-  if (problems.length > 0) throw new Error(`layer ${layer.name}: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new SimulationInputError(`layer ${layer.name}: ${problems.join('; ')}`);
   return w;
 }
 

@@ -26,16 +26,26 @@
 // Energy = MACs·(MAC + 3 register-file accesses at E_sram(RF size)) + local-memory words·E_sram(local
 //          size) + DRAM words·E_dram.
 // Area = P·(lanes·simd·MAC area·overhead + (local + RF) kB · SRAM area/kB) + fixed.
+// Weights of weightBits bits take weightBits/8 of a byte: residency, the register-file tile, DRAM
+// and local-memory weight bytes scale by it, and the MAC energy and area follow macAt.
 import type { NetworkSummary } from '../network/layers.js';
 import type { PeArrayConfig } from '../space/types.js';
 import { lowerNetwork } from './lowering.js';
+import { PeArrayConfigSchema, SimulationInputError } from './schema.js';
 import { outputDims } from './systolic/layer.js';
-import { DEFAULT_TECHNOLOGY, sramPJPerWord, type TechnologyTable } from './technology.js';
+import {
+  DEFAULT_TECHNOLOGY,
+  macAt,
+  sramPJPerWord,
+  type TechnologyTable,
+  weightBitsOf,
+} from './technology.js';
 import { networkMetrics } from './totals.js';
 import type { AcceleratorMetrics, AcceleratorTemplate, LayerMetrics, SimulationTier } from './types.js';
 
 export function peArrayArea(c: PeArrayConfig, tech: TechnologyTable = DEFAULT_TECHNOLOGY): number {
-  const macs = c.computeLanes * c.simdUnits * tech.macAreaUM2 * tech.peOverheadFactor * 1e-6;
+  const macs =
+    c.computeLanes * c.simdUnits * macAt(weightBitsOf(c), tech).areaUM2 * tech.peOverheadFactor * 1e-6;
   const mem = (c.localMemoryMB * 1024 + c.registerFileKB) * tech.sramAreaMM2PerKB;
   return c.pesX * c.pesY * (macs + mem) + tech.fixedAreaMM2;
 }
@@ -47,11 +57,11 @@ export function simulatePeArray(
   tier: SimulationTier,
   tech: TechnologyTable = DEFAULT_TECHNOLOGY,
 ): AcceleratorMetrics {
-  for (const k of ['pesX', 'pesY', 'simdUnits', 'computeLanes'] as const)
-    if (!Number.isInteger(c[k]) || c[k] < 1)
-      throw new Error(`pe-array.${k} must be a whole number >= 1, got ${c[k]}`);
-  for (const k of ['localMemoryMB', 'registerFileKB', 'ioBandwidthGBps', 'clockMHz'] as const)
-    if (!(c[k] > 0)) throw new Error(`pe-array.${k} must be > 0, got ${c[k]}`);
+  const checked = PeArrayConfigSchema.safeParse(c);
+  if (!checked.success)
+    throw new SimulationInputError(
+      checked.error.issues.map((i) => `pe-array.${i.path.join('.')}: ${i.message}`).join('; '),
+    );
   const P = c.pesX * c.pesY;
   const lanes = c.computeLanes;
   const simd = c.simdUnits;
@@ -62,12 +72,13 @@ export function simulatePeArray(
   const eLocal = sramPJPerWord(c.localMemoryMB * 1024, tech);
   // The NAHAS "register file" is 8–128 KB: an access costs like an SRAM of that size, never less than a register.
   const eRf = Math.max(tech.registerAccessPJ, sramPJPerWord(c.registerFileKB, tech));
-  const eMac = tech.macPJ + tech.registerAccessesPerMac * eRf;
+  const wb = weightBitsOf(c) / 8;
+  const eMac = macAt(weightBitsOf(c), tech).pj + tech.registerAccessesPerMac * eRf;
   const grid = c.pesX + c.pesY;
   const work = lowerNetwork(network);
   let netWeights = 0;
   for (const w of work) if (w.kind === 'gemm') netWeights += w.weights;
-  const weightsResident = netWeights <= onChip / 2;
+  const weightsResident = netWeights * wb <= onChip / 2;
 
   const layers: LayerMetrics[] = [];
   let cycles = 0;
@@ -101,23 +112,23 @@ export function simulatePeArray(
     const K = s.filterH * s.filterW * s.channels;
     const macs = M * N * K;
     const compute = Math.ceil(N / simd) * Math.ceil(M / (P * lanes)) * K;
-    const tileFits = simd * K <= rfWords;
-    const local = tileFits ? 0 : compute * lanes;
+    const tileFits = simd * K * wb <= rfWords;
+    const local = tileFits ? 0 : Math.ceil(compute * lanes * wb);
     const actIn = s.ifmapH * s.ifmapW * s.channels * (depthwise ? N : 1);
     const actOut = M * N;
     const weights = w.weights;
     const actSpill = actIn + actOut > onChip / 2;
-    const offWeights = weightsResident ? 0 : weights;
+    const offWeights = weightsResident ? 0 : weights * wb;
     const offActs = actSpill ? actIn + actOut : 0;
     const offChip = offWeights + offActs;
     const memory = Math.ceil(offChip / bytesPerCycle);
-    const fill = grid + (offChip > 0 ? Math.ceil((simd * K + K) / bytesPerCycle) : 0);
+    const fill = grid + (offChip > 0 ? Math.ceil((simd * K * wb + K) / bytesPerCycle) : 0);
     const drain = grid + (actSpill ? Math.ceil((lanes * simd) / bytesPerCycle) : 0);
     const cyc = Math.max(compute, local, memory) + fill + drain;
     // Local-memory words: inputs once per channel group (broadcast to SIMD), weights once per PE
     // (or once per pixel group on a register-file miss), outputs once.
     const inputReads = M * K * (depthwise ? 1 : Math.ceil(N / simd));
-    const weightReads = tileFits ? P * weights : Math.ceil(M / (P * lanes)) * weights * P;
+    const weightReads = (tileFits ? P * weights : Math.ceil(M / (P * lanes)) * weights * P) * wb;
     const localWords = inputReads + weightReads + actOut;
     const e = macs * eMac + localWords * eLocal + offChip * tech.dramPJPerWord;
     const util = (100 * macs) / (cyc * peak);

@@ -9,10 +9,13 @@
 //    the same stride in both directions. A conv row whose name contains `DP` (case-sensitive) is
 //    a depthwise layer, expanded into `Channels` layers of one channel each.
 //  * GEMM CSV rows `name, M, N, K,` become the conv [M, K, 1, K, 1, N, 1].
+import type { z } from 'zod';
 import type { NetworkSummary } from '../network/layers.js';
 import type { SystolicConfig } from '../space/types.js';
 import { lowerNetwork } from './lowering.js';
-import { type ConvShape, gemmAsConv, shapeProblems } from './systolic/layer.js';
+import { ConvShapeSchema, SystolicConfigSchema } from './schema.js';
+import { type ConvShape, gemmAsConv } from './systolic/layer.js';
+import { weightBitsOf } from './technology.js';
 import type { AcceleratorMetrics, SimulationTier } from './types.js';
 
 /** Bad SCALE-Sim input: names the file, the line (1-based) and the field. */
@@ -35,6 +38,30 @@ export interface ScaleSimCfg {
 }
 
 const INT = /^[+-]?\d+$/;
+
+/** Our config field → the .cfg key SCALE-Sim reads it from. */
+const CFG_KEYS: Record<string, string> = {
+  rows: 'ArrayHeight',
+  cols: 'ArrayWidth',
+  ifmapSramKB: 'IfmapSramSzkB',
+  filterSramKB: 'FilterSramSzkB',
+  ofmapSramKB: 'OfmapSramSzkB',
+  bandwidthWordsPerCycle: 'Bandwidth',
+  clockMHz: 'ClockMHz',
+};
+
+/** Our layer field → the topology CSV column. */
+const CSV_COLUMNS: Record<string, string> = {
+  ifmapH: 'IFMAP Height',
+  ifmapW: 'IFMAP Width',
+  filterH: 'Filter Height',
+  filterW: 'Filter Width',
+  channels: 'Channels',
+  numFilters: 'Num Filter',
+  strideH: 'Stride height',
+  strideW: 'Stride width',
+  name: 'Layer name',
+};
 
 /** Parses a SCALE-Sim .cfg. Our own key `ClockMHz` (ignored by SCALE-Sim) sets the clock; default 1000. */
 export function parseScaleSimCfg(text: string, file = 'config.cfg'): ScaleSimCfg {
@@ -125,6 +152,15 @@ export function parseScaleSimCfg(text: string, file = 'config.cfg'): ScaleSimCfg
       );
     config.bandwidthWordsPerCycle = Number(first);
   }
+  // The simulator's bounds (schema.ts), reported against the .cfg key and line.
+  const checked = SystolicConfigSchema.safeParse(config);
+  if (!checked.success) {
+    const issue = checked.error.issues[0] as z.core.$ZodIssue;
+    const field = String(issue.path[0]);
+    const key = CFG_KEYS[field] ?? field;
+    const at = get(A, key, true);
+    throw new ScaleSimInputError(file, at?.line, key, issue.message);
+  }
   const offsets = {
     ifmap: int(A, 'IfmapOffset', 0),
     filter: int(A, 'FilterOffset', 0),
@@ -148,6 +184,15 @@ const CONV_FIELDS = [
 export function parseTopologyCsv(text: string, options: { gemm?: boolean; file?: string } = {}): ConvShape[] {
   const file = options.file ?? 'topology.csv';
   const out: ConvShape[] = [];
+  /** The simulator's layer bounds (schema.ts), reported against the file's line and column. */
+  const check = (shape: ConvShape, line: number, columns: Record<string, string>) => {
+    const checked = ConvShapeSchema.safeParse(shape);
+    if (checked.success) return;
+    const issue = checked.error.issues[0] as z.core.$ZodIssue;
+    const field = String(issue.path[0] ?? 'name');
+    const prefix = shape.name ? `layer ${shape.name}: ` : '';
+    throw new ScaleSimInputError(file, line, columns[field] ?? field, `${prefix}${issue.message}`);
+  };
   const lines = text.split(/\r?\n/);
   for (let i = 1; i < lines.length; i++) {
     const row = (lines[i] as string).trim();
@@ -170,7 +215,9 @@ export function parseTopologyCsv(text: string, options: { gemm?: boolean; file?:
           undefined,
           `a GEMM row needs name, M, N, K and a trailing comma; got ${elems.length} field(s)`,
         );
-      out.push(gemmAsConv(name, num(1, 'M'), num(2, 'N'), num(3, 'K')));
+      const g = gemmAsConv(name, num(1, 'M'), num(2, 'N'), num(3, 'K'));
+      check(g, line, { ifmapH: 'M', numFilters: 'N', ifmapW: 'K', filterW: 'K' });
+      out.push(g);
       continue;
     }
     if (elems.length < 8)
@@ -193,8 +240,7 @@ export function parseTopologyCsv(text: string, options: { gemm?: boolean; file?:
       strideH: v[6] as number,
       strideW: v[7] === -1 ? (v[6] as number) : (v[7] as number),
     };
-    const problems = shapeProblems(shape);
-    if (problems.length > 0) throw new ScaleSimInputError(file, line, name || undefined, problems.join('; '));
+    check(shape, line, CSV_COLUMNS);
     if (name.includes('DP')) {
       for (let c = 0; c < shape.channels; c++)
         out.push({ ...shape, name: `${name}Channel_${c}`, channels: 1 });
@@ -216,7 +262,8 @@ export function toScaleSimCfg(config: SystolicConfig, runName = 'cosearch'): str
     `ArrayHeight:    ${config.rows}`,
     `ArrayWidth:     ${config.cols}`,
     `IfmapSramSzkB:   ${config.ifmapSramKB}`,
-    `FilterSramSzkB:  ${config.filterSramKB}`,
+    // SCALE-Sim's words are one weight each: narrower weights show as the 8-bit buffer of equal capacity.
+    `FilterSramSzkB:  ${(config.filterSramKB * 8) / weightBitsOf(config)}`,
     `OfmapSramSzkB:   ${config.ofmapSramKB}`,
     'IfmapOffset:    0',
     'FilterOffset:   10000000',

@@ -71,6 +71,35 @@ export const DEFAULT_TECHNOLOGY: TechnologyTable = Object.freeze<TechnologyTable
   }),
 });
 
+/** Bits per weight of an accelerator config: absent means the table's 8-bit words. */
+export function weightBitsOf(c: { weightBits?: number }): number {
+  return c.weightBits ?? 8;
+}
+
+/**
+ * The 8-bit multiplier's share of the table's MAC (8×8-bit multiply + 32-bit add): 0.2 of 0.3 pJ
+ * and 282 of 419 µm² in Horowitz's 45 nm table; assumed the same share for other tables.
+ */
+export const MULTIPLIER_SHARE = Object.freeze({ energy: 0.2 / 0.3, area: 282 / 419 });
+
+/**
+ * One MAC with `weightBits`-bit weights and 8-bit activations. An array multiplier has one
+ * partial product per pair of operand bits, so its energy and area scale with weightBits × 8
+ * (first-order; Horowitz's 8- and 32-bit multipliers scale about quadratically); the 32-bit
+ * accumulator does not shrink. 8 bits gives the table's figures exactly.
+ */
+export function macAt(
+  weightBits: number,
+  tech: TechnologyTable = DEFAULT_TECHNOLOGY,
+): { pj: number; areaUM2: number } {
+  if (weightBits === 8) return { pj: tech.macPJ, areaUM2: tech.macAreaUM2 };
+  const f = weightBits / 8;
+  return {
+    pj: tech.macPJ * (1 - MULTIPLIER_SHARE.energy + MULTIPLIER_SHARE.energy * f),
+    areaUM2: tech.macAreaUM2 * (1 - MULTIPLIER_SHARE.area + MULTIPLIER_SHARE.area * f),
+  };
+}
+
 /** The default table with some fields replaced; unknown fields are the caller's problem (typed). */
 export function technologyTable(overrides: Partial<TechnologyTable> = {}): TechnologyTable {
   const t = { ...DEFAULT_TECHNOLOGY, ...overrides };

@@ -8,9 +8,10 @@
 //  * utilizations and SRAM counts: closed forms and the per-fold float sums (layer.ts, folds.ts).
 // USER mode still runs the trace model: its reads stall, so the three operands advance together
 // row by row.
+import { SimulationInputError, workProblems } from '../schema.js';
 import { Epochs } from './epoch.js';
 import { filterReads } from './filter-dram.js';
-import { foldAt, type Folds, foldsOf, foldUtilizations } from './folds.js';
+import { type Folds, foldAt, foldsOf, foldUtilizations } from './folds.js';
 import { ifmapReads } from './ifmap-dram.js';
 import { type ConvShape, computeReport, ifmapFootprint, outputDims, overallUtilPct } from './layer.js';
 import { OfmapSchedule, runOfmap } from './ofmap.js';
@@ -83,6 +84,8 @@ function readSpans(
 }
 
 export function exactLayer(l: ConvShape, a: SystolicArray, options: ExactOptions = {}): ExactLayerResult {
+  const over = workProblems(l, a);
+  if (over.length > 0) throw new SimulationInputError(`layer ${l.name}: ${over.join('; ')}`);
   if (a.bandwidth !== undefined) return traceLayer(l, a, options);
   const rep = computeReport(l, a);
   const f = foldsOf(rep, a);

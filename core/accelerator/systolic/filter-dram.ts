@@ -9,8 +9,9 @@
 // (P − c)-th read), the second rep misses again the P − c addresses read before the end, and then
 // the epoch holds the whole block and later reps hit. A block of S ≥ P never holds an address
 // twice within P reads, so every read misses and an epoch ends every P reads.
-import { type Folds, usedCols, usedRows } from './folds.js';
+
 import type { Epochs } from './epoch.js';
+import { type Folds, usedCols, usedRows } from './folds.js';
 import { pairsBelow } from './layer.js';
 import type { SystolicArray } from './result.js';
 

@@ -15,7 +15,15 @@ export interface Folds {
 
 export function foldsOf(rep: ComputeReport, a: SystolicArray): Folds {
   const m = rep.mapping;
-  return { rowFold: m.rowFold, colFold: m.colFold, Sr: m.Sr, Sc: m.Sc, L: m.foldLength, Ra: a.rows, Ca: a.cols };
+  return {
+    rowFold: m.rowFold,
+    colFold: m.colFold,
+    Sr: m.Sr,
+    Sc: m.Sc,
+    L: m.foldLength,
+    Ra: a.rows,
+    Ca: a.cols,
+  };
 }
 
 /** Rows used by row fold fr and columns used by column fold fc. */

@@ -232,26 +232,6 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     wHi = ka + Math.min(kb - ka, hi);
   };
 
-  /** Pixel m's valid addresses for elements [k0, k1): one run per filter row. */
-  const addPixel = (m: number, k0: number, k1: number, into: Bits) => {
-    if (k0 >= k1) return;
-    const oh = Math.floor(m / F);
-    const ow = m - oh * F;
-    const y0 = oh * sh;
-    const x0 = ow * sw;
-    const qMax = Math.min(SC, (W - x0) * C);
-    if (qMax <= 0) return;
-    const r0 = Math.floor(k0 / SC);
-    const r1 = Math.floor((k1 - 1) / SC);
-    for (let r = r0; r <= r1 && y0 + r < H; r++) {
-      const qa = r === r0 ? k0 - r * SC : 0;
-      const qb = Math.min(qMax, r === r1 ? k1 - r * SC : SC);
-      if (qa < qb) {
-        const base = ((y0 + r) * W + x0) * C;
-        into.orRange(base + qa, base + qb);
-      }
-    }
-  };
   // Runs are emitted in address order within an ifmap row and merged when they touch, so
   // overlapping windows of neighbouring pixels cost their distinct words only.
   let runLo = -1;

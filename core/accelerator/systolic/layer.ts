@@ -175,26 +175,3 @@ export function computeReport(l: ConvShape, a: ArrayShape): ComputeReport {
 export function overallUtilPct(macs: number, totalCycles: number, a: ArrayShape): number {
   return (100 * macs) / (totalCycles * a.rows * a.cols);
 }
-
-/** Problems with a shape (empty when valid): what a topology row or a lowered layer must satisfy. */
-export function shapeProblems(l: ConvShape): string[] {
-  const out: string[] = [];
-  const fields = [
-    'ifmapH',
-    'ifmapW',
-    'filterH',
-    'filterW',
-    'channels',
-    'numFilters',
-    'strideH',
-    'strideW',
-  ] as const;
-  for (const f of fields) {
-    const v = l[f];
-    if (!Number.isInteger(v) || v < 1) out.push(`${f} must be a whole number >= 1, got ${v}`);
-  }
-  if (out.length > 0) return out;
-  if (l.filterH > l.ifmapH) out.push(`filter height ${l.filterH} is larger than ifmap height ${l.ifmapH}`);
-  if (l.filterW > l.ifmapW) out.push(`filter width ${l.filterW} is larger than ifmap width ${l.ifmapW}`);
-  return out;
-}

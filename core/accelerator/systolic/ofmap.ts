@@ -48,9 +48,7 @@ export class OfmapSchedule {
     // Full column folds before fc, then full row folds of fc before fr.
     const colsBefore = Math.min(fc * Ca, Sc);
     const rowsBefore = Math.min(fr * Ra, Sr);
-    const done = this.os
-      ? Sr * colsBefore + cu * rowsBefore
-      : this.T * (rowFold * colsBefore + fr * cu);
+    const done = this.os ? Sr * colsBefore + cu * rowsBefore : this.T * (rowFold * colsBefore + fr * cu);
     return done + this.inFold(ru, cu, g - fold * L);
   }
 
@@ -75,7 +73,6 @@ export class OfmapSchedule {
     }
     return (fc * rowFold + fr) * L + lo;
   }
-
 }
 
 /**

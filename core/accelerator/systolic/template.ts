@@ -5,7 +5,14 @@
 import type { NetworkSummary } from '../../network/layers.js';
 import type { SystolicConfig } from '../../space/types.js';
 import { type GemmWork, lowerNetwork, type VectorWork } from '../lowering.js';
-import { DEFAULT_TECHNOLOGY, sramPJPerWord, type TechnologyTable } from '../technology.js';
+import { SimulationInputError, SystolicConfigSchema } from '../schema.js';
+import {
+  DEFAULT_TECHNOLOGY,
+  macAt,
+  sramPJPerWord,
+  type TechnologyTable,
+  weightBitsOf,
+} from '../technology.js';
 import { networkMetrics } from '../totals.js';
 import type {
   AcceleratorMetrics,
@@ -19,24 +26,18 @@ import { fastLayer } from './fast.js';
 import type { SystolicArray, SystolicLayerResult } from './result.js';
 
 export function systolicArray(c: SystolicConfig): SystolicArray {
-  for (const k of ['rows', 'cols', 'ifmapSramKB', 'filterSramKB', 'ofmapSramKB'] as const)
-    if (!Number.isInteger(c[k]) || c[k] < 1)
-      throw new Error(`systolic.${k} must be a whole number >= 1, got ${c[k]}`);
-  if (
-    c.bandwidthWordsPerCycle !== undefined &&
-    !(Number.isInteger(c.bandwidthWordsPerCycle) && c.bandwidthWordsPerCycle >= 1)
-  )
-    throw new Error(
-      `systolic.bandwidthWordsPerCycle must be a whole number >= 1, got ${c.bandwidthWordsPerCycle}`,
+  const r = SystolicConfigSchema.safeParse(c);
+  if (!r.success)
+    throw new SimulationInputError(
+      r.error.issues.map((i) => `systolic.${i.path.join('.')}: ${i.message}`).join('; '),
     );
-  if (c.dataflow !== 'os' && c.dataflow !== 'ws' && c.dataflow !== 'is')
-    throw new Error(`systolic.dataflow must be os, ws or is, got ${String(c.dataflow)}`);
   const a: SystolicArray = {
     rows: c.rows,
     cols: c.cols,
     dataflow: c.dataflow,
     ifmapSramKB: c.ifmapSramKB,
-    filterSramKB: c.filterSramKB,
+    // The tiers count SRAM in one-byte words of one weight each: 4-bit weights pack two to a byte.
+    filterSramKB: (c.filterSramKB * 8) / weightBitsOf(c),
     ofmapSramKB: c.ofmapSramKB,
   };
   if (c.bandwidthWordsPerCycle !== undefined) a.bandwidth = c.bandwidthWordsPerCycle;
@@ -44,23 +45,28 @@ export function systolicArray(c: SystolicConfig): SystolicArray {
 }
 
 export function systolicArea(c: SystolicConfig, tech: TechnologyTable = DEFAULT_TECHNOLOGY): number {
-  const pes = c.rows * c.cols * tech.macAreaUM2 * tech.peOverheadFactor * 1e-6;
+  const pes = c.rows * c.cols * macAt(weightBitsOf(c), tech).areaUM2 * tech.peOverheadFactor * 1e-6;
   const sram = (c.ifmapSramKB + c.filterSramKB + c.ofmapSramKB) * tech.sramAreaMM2PerKB;
   return pes + sram + tech.fixedAreaMM2;
 }
 
-/** Energy of one layer's access counts (pJ). */
+/**
+ * Energy of one layer's access counts (pJ). With `weightBits` below 8 a filter read moves
+ * weightBits/8 of a byte, from a buffer whose physical size is `a.filterSramKB` × weightBits/8.
+ */
 export function systolicLayerEnergyPJ(
   r: SystolicLayerResult,
   a: SystolicArray,
   tech: TechnologyTable = DEFAULT_TECHNOLOGY,
+  weightBits = 8,
 ): number {
-  const compute = r.macs * (tech.macPJ + tech.registerAccessesPerMac * tech.registerAccessPJ);
+  const wb = weightBits / 8;
+  const compute = r.macs * (macAt(weightBits, tech).pj + tech.registerAccessesPerMac * tech.registerAccessPJ);
   const sram =
     r.sram.ifmapReads * sramPJPerWord(a.ifmapSramKB, tech) +
-    r.sram.filterReads * sramPJPerWord(a.filterSramKB, tech) +
+    r.sram.filterReads * wb * sramPJPerWord(a.filterSramKB * wb, tech) +
     r.sram.ofmapWrites * sramPJPerWord(a.ofmapSramKB, tech);
-  const dram = (r.dram.ifmapReads + r.dram.filterReads + r.dram.ofmapWrites) * tech.dramPJPerWord;
+  const dram = (r.dram.ifmapReads + r.dram.filterReads * wb + r.dram.ofmapWrites) * tech.dramPJPerWord;
   return compute + sram + dram;
 }
 
@@ -160,7 +166,7 @@ export function simulateSystolic(
         count: n,
         cycles: r.totalCycles * n,
         stallCycles: r.stallCycles * n,
-        energyPJ: systolicLayerEnergyPJ(r, a, tech) * n,
+        energyPJ: systolicLayerEnergyPJ(r, a, tech, weightBitsOf(config)) * n,
         utilizationPct: r.overallUtilPct,
         ops: r.macs * n,
         mappingEfficiencyPct: r.mappingEfficiencyPct,

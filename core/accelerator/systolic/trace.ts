@@ -15,7 +15,14 @@ import { type ConvShape, computeReport, ifmapFootprint, overallUtilPct } from '.
 import type { AccessWindow, ExactLayerResult, ExactOptions, SystolicArray } from './result.js';
 
 /** Fills `out` with the valid addresses of one demand row of one fold; returns how many. */
-export type RowFiller = (fr: number, fc: number, ru: number, cu: number, t: number, out: Int32Array) => number;
+export type RowFiller = (
+  fr: number,
+  fc: number,
+  ru: number,
+  cu: number,
+  t: number,
+  out: Int32Array,
+) => number;
 
 export interface Operands {
   ifmap: RowFiller;

@@ -166,4 +166,30 @@ describe('cosearch simulate', () => {
     expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr).toMatch(/cannot read config .*none\.cfg/);
   }, 30_000);
+
+  it('exits 2, naming the key or line, on inputs past the simulator limits (they used to hang or run out of memory)', async () => {
+    const bin = join(import.meta.dirname, '../../../bin/cosearch.ts');
+    const huge = join(dir, 'huge.cfg');
+    writeFileSync(
+      huge,
+      toScaleSimCfg(SYSTOLIC).replace(/ArrayHeight:\s+\d+/, 'ArrayHeight: 100000000000000000000'),
+    );
+    const heap = join(dir, 'heap.csv');
+    writeFileSync(
+      heap,
+      'Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\nx, 60000, 60000, 1, 1, 60000, 1, 1,\n',
+    );
+    const probes: Array<[string[], RegExp]> = [
+      [['--config', huge, '--topology', topo], /huge\.cfg:5 \(ArrayHeight\): .*4096/],
+      [['--config', cfg, '--topology', heap], /heap\.csv:2 \(IFMAP Height\): .*over the simulator's limit/],
+    ];
+    for (const [argv, message] of probes) {
+      const err = await promisify(execFile)('npx', ['tsx', bin, 'simulate', ...argv]).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect((err as { code: number }).code).toBe(2);
+      expect((err as { stderr: string }).stderr).toMatch(message);
+      expect((err as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
+    }
+  }, 60_000);
 });
