@@ -40,7 +40,15 @@ describe('local definition', () => {
       }
     };
     walk(def.definition.States);
-    const perChild = [STATE.simulate, STATE.feasible, STATE.train, STATE.infeasible, STATE.childFailed];
+    const perChild = [
+      STATE.simulate,
+      STATE.feasible,
+      STATE.train,
+      STATE.trainMore,
+      STATE.trained,
+      STATE.infeasible,
+      STATE.childFailed,
+    ];
     expect([...names].sort()).toEqual(
       [...Object.values(STATE), ...perChild.map((n) => `${n}${AT_SCALE_SUFFIX}`)].sort(),
     );
