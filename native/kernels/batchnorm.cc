@@ -6,31 +6,45 @@
 
 namespace cosearch {
 
+namespace {
+// Reductions run per block of channels (each channel summed over the rows in order, whatever
+// the thread count); elementwise passes run per block of rows.
+constexpr int kChannelBlock = 8;
+inline int channelBlocks(int64_t c) { return int((c + kChannelBlock - 1) / kChannelBlock); }
+inline int rowBlocks(int64_t rows) { return int(imin<int64_t>(rows, 256)); }
+}  // namespace
+
 void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const float* __restrict gamma,
                     const float* __restrict beta, double eps, float* __restrict y, float* __restrict mean32,
                     float* __restrict variance, float* __restrict xhat, double* __restrict invStd) {
   const double n = double(rows);
   const size_t cc = static_cast<size_t>(c);
   Buf<double> sum(cc, true), mean(cc, true), sq(cc, true);
-  for (int64_t i = 0; i < rows; i++)
-    for (int64_t j = 0; j < c; j++) sum[j] += x[i * c + j];
-  for (int64_t j = 0; j < c; j++) mean[j] = sum[j] / n;
-  for (int64_t i = 0; i < rows; i++)
-    for (int64_t j = 0; j < c; j++) {
-      const double d = x[i * c + j] - mean[j];
-      sq[j] += d * d;
+  parallelFor(channelBlocks(c), 2 * rows * c, [&](int b0, int b1) {
+    const int64_t j0 = int64_t(b0) * kChannelBlock, j1 = imin<int64_t>(c, int64_t(b1) * kChannelBlock);
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = j0; j < j1; j++) sum[j] += x[i * c + j];
+    for (int64_t j = j0; j < j1; j++) mean[j] = sum[j] / n;
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = j0; j < j1; j++) {
+        const double d = x[i * c + j] - mean[j];
+        sq[j] += d * d;
+      }
+    for (int64_t j = j0; j < j1; j++) {
+      variance[j] = float(sq[j] / n);
+      invStd[j] = 1 / __builtin_sqrt(sq[j] / n + eps);
+      mean32[j] = float(mean[j]);
     }
-  for (int64_t j = 0; j < c; j++) {
-    variance[j] = float(sq[j] / n);
-    invStd[j] = 1 / __builtin_sqrt(sq[j] / n + eps);
-    mean32[j] = float(mean[j]);
-  }
-  for (int64_t i = 0; i < rows; i++)
-    for (int64_t j = 0; j < c; j++) {
-      const double h = (x[i * c + j] - mean[j]) * invStd[j];
-      xhat[i * c + j] = float(h);
-      y[i * c + j] = float(gamma[j] * h + beta[j]);
-    }
+  });
+  const int blocks = rowBlocks(rows);
+  parallelFor(blocks, rows * c, [&](int b0, int b1) {
+    for (int64_t i = rows * b0 / blocks; i < rows * b1 / blocks; i++)
+      for (int64_t j = 0; j < c; j++) {
+        const double h = (x[i * c + j] - mean[j]) * invStd[j];
+        xhat[i * c + j] = float(h);
+        y[i * c + j] = float(gamma[j] * h + beta[j]);
+      }
+  });
 }
 
 void batchNormGrad(const float* __restrict dy, const float* __restrict xhat, const double* __restrict invStd,
@@ -39,15 +53,21 @@ void batchNormGrad(const float* __restrict dy, const float* __restrict xhat, con
   const double n = double(rows);
   const size_t cc = static_cast<size_t>(c);
   Buf<double> sDy(cc, true), sDyX(cc, true), k(cc, true);
-  for (int64_t i = 0; i < rows; i++)
-    for (int64_t j = 0; j < c; j++) {
-      sDy[j] += dy[i * c + j];
-      sDyX[j] += double(dy[i * c + j]) * xhat[i * c + j];
-    }
-  for (int64_t j = 0; j < c; j++) k[j] = (gamma[j] * invStd[j]) / n;
-  for (int64_t i = 0; i < rows; i++)
-    for (int64_t j = 0; j < c; j++)
-      dx[i * c + j] = float(k[j] * (n * dy[i * c + j] - sDy[j] - xhat[i * c + j] * sDyX[j]));
+  parallelFor(channelBlocks(c), 2 * rows * c, [&](int b0, int b1) {
+    const int64_t j0 = int64_t(b0) * kChannelBlock, j1 = imin<int64_t>(c, int64_t(b1) * kChannelBlock);
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = j0; j < j1; j++) {
+        sDy[j] += dy[i * c + j];
+        sDyX[j] += double(dy[i * c + j]) * xhat[i * c + j];
+      }
+    for (int64_t j = j0; j < j1; j++) k[j] = (gamma[j] * invStd[j]) / n;
+  });
+  const int blocks = rowBlocks(rows);
+  parallelFor(blocks, rows * c, [&](int b0, int b1) {
+    for (int64_t i = rows * b0 / blocks; i < rows * b1 / blocks; i++)
+      for (int64_t j = 0; j < c; j++)
+        dx[i * c + j] = float(k[j] * (n * dy[i * c + j] - sDy[j] - xhat[i * c + j] * sDyX[j]));
+  });
   for (int64_t j = 0; j < c; j++) {
     dGamma[j] = float(sDyX[j]);
     dBeta[j] = float(sDy[j]);

@@ -109,12 +109,12 @@ int helperPieces();
 void helperStarted();
 #endif
 
-// Runs f(begin, end) over [0, n) in contiguous ranges, on the pool; small jobs (work below ~1M
+// Runs f(begin, end) over [0, n) in contiguous ranges, on the pool; small jobs (work below 250k
 // multiply-adds) stay on the calling thread. Which thread runs a range never changes a result.
 template <typename F>
 void parallelFor(int n, int64_t work, F f) {
   const int t = imin(threadCount(), n);
-  if (t <= 1 || work < 1000000) {
+  if (t <= 1 || work < 250000) {
     if (n > 0) f(0, n);
     return;
   }

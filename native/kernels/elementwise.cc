@@ -8,7 +8,7 @@ namespace cosearch {
 namespace {
 
 // Elementwise jobs below this many floats stay on one thread (waking the pool costs a few µs).
-constexpr int64_t kParallelFloats = 1 << 18;
+constexpr int64_t kParallelFloats = 1 << 16;
 
 template <typename F>
 void rowsParallel(int64_t rows, int64_t rowLen, F f) {
@@ -122,14 +122,23 @@ void elementwise(int op, const float* __restrict a, const float* __restrict b, f
 // out[o, j] = Σ_i x[o, i, j] (or the mean), accumulated in double in i order like the JS loop.
 void channelSum(const float* __restrict x, float* __restrict out, int64_t outer, int64_t inner, int64_t c,
                 bool mean) {
-  Buf<double> acc(static_cast<size_t>(c));
-  for (int64_t o = 0; o < outer; o++) {
-    for (int64_t j = 0; j < c; j++) acc[j] = 0.0;
-    const float* base = x + o * inner * c;
-    for (int64_t i = 0; i < inner; i++)
-      for (int64_t j = 0; j < c; j++) acc[j] += base[i * c + j];
-    for (int64_t j = 0; j < c; j++) out[o * c + j] = float(mean ? acc[j] / double(inner) : acc[j]);
-  }
+  // Per example (outer) when there are several, else per block of 8 channels: each sum runs
+  // over inner in order on one thread.
+  const int64_t cb = outer > 1 ? 1 : (c + 7) / 8;
+  parallelFor(int(outer * cb), outer * inner * c, [&](int p0, int p1) {
+    for (int p = p0; p < p1; p++) {
+      const int64_t o = p / cb, j0 = cb > 1 ? (p % cb) * 8 : 0, j1 = cb > 1 ? imin<int64_t>(c, j0 + 8) : c;
+      double acc[8];
+      const float* base = x + o * inner * c;
+      for (int64_t jb = j0; jb < j1; jb += 8) {
+        const int64_t w = imin<int64_t>(8, j1 - jb);
+        for (int64_t j = 0; j < w; j++) acc[j] = 0.0;
+        for (int64_t i = 0; i < inner; i++)
+          for (int64_t j = 0; j < w; j++) acc[j] += base[i * c + jb + j];
+        for (int64_t j = 0; j < w; j++) out[o * c + jb + j] = float(mean ? acc[j] / double(inner) : acc[j]);
+      }
+    }
+  });
 }
 
 }  // namespace cosearch

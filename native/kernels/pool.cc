@@ -63,7 +63,7 @@ void wake(int32_t* p) {
 
 // Polls a while before blocking: kernels come back to back within a step, and a futex round
 // trip costs more than most gaps between them.
-constexpr int kSpins = 1 << 12;
+constexpr int kSpins = 1 << 14;
 
 struct Pool {
   int32_t lock;        // 1 while a caller owns the pool (the native addon is shared by JS threads)

@@ -173,7 +173,23 @@ describe.each(packs)('%s kernels', (name, pack, b, error) => {
         ),
         vals(tf.relu(tf.add(big, bias))),
         vals(tf.sum(big, [0, 1, 2])),
+        vals(tf.mean(big, [1, 2])),
+        ...batchNorm(vals(big)),
       ]);
+    // Batch-norm statistics (per-channel sums on several threads) and its gradient.
+    const batchNorm = (v: Float32Array): Float32Array[] => {
+      const bn = bindingBatchNorm(binding!);
+      const gamma = new Float32Array(32).fill(1.5);
+      const r = bn.train(v, 32, gamma, new Float32Array(32).fill(0.1), 1e-3);
+      const g = bn.grad(
+        v.map((t) => t * 0.5),
+        r.xhat,
+        r.invStd,
+        gamma,
+        32,
+      );
+      return [r.y, r.mean, r.variance, r.xhat, Float32Array.from(r.invStd), g.dx, g.dGamma, g.dBeta];
+    };
     await pack.install(tf);
     const prev = binding!.setThreads(1);
     const one = run();
