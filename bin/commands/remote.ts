@@ -137,6 +137,37 @@ const USAGE = `cosearch remote start [SPEC.json] --api URL [--idempotency-key KE
 Options: --region R (default: AWS_REGION, else the API URL's region)
 Credentials come from the standard AWS chain (environment, profile, SSO, instance role).`;
 
+const REMOTE_FLAGS = {
+  api: {
+    type: 'string',
+    value: 'URL',
+    defaultText: '$COSEARCH_API',
+    description: "the stack's API stage URL (the ApiUrl output of cdk deploy)",
+  },
+  region: {
+    type: 'string',
+    value: 'R',
+    defaultText: "AWS_REGION, else the API URL's region",
+    description: 'region to sign for',
+  },
+  'idempotency-key': {
+    type: 'string',
+    value: 'KEY',
+    description: 'start: a retried start with the same key starts nothing new',
+  },
+  limit: {
+    type: 'string',
+    value: 'N',
+    defaultText: "the API's page size",
+    description: 'list: searches per page',
+  },
+  'next-token': { type: 'string', value: 'T', description: 'list: the page after the one that returned T' },
+  force: {
+    type: 'boolean',
+    description: 'stop: StopExecution now instead of after the current iteration (no results)',
+  },
+} as const;
+
 async function specBody(path: string | undefined): Promise<string> {
   // Checked here too, so a bad spec fails before any request.
   return path ? (await readSpecFile(path)).text : '{}';
@@ -144,17 +175,23 @@ async function specBody(path: string | undefined): Promise<string> {
 
 export const command: Command = {
   name: 'remote',
-  summary: 'Start, list, watch, stop and collect searches on a deployed stack (SigV4-signed REST API).',
+  summary: 'Start, list, inspect, stop and collect searches on a deployed stack (SigV4-signed REST API).',
   usage: USAGE,
+  args: [
+    { name: 'ACTION', required: true, description: 'start, list, status, results or stop' },
+    { name: 'SPEC.json|SEARCH_ID', description: 'the spec to start (default {}), or the search to act on' },
+  ],
+  flags: REMOTE_FLAGS,
+  examples: [
+    [
+      'cosearch remote start spec.json --api https://ID.execute-api.eu-west-1.amazonaws.com/v1',
+      'start a search',
+    ],
+    ['COSEARCH_API=https://... cosearch remote status SEARCH_ID', 'its progress'],
+    ['cosearch remote stop SEARCH_ID --force', 'StopExecution now (no results)'],
+  ],
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, {
-      api: { type: 'string' },
-      region: { type: 'string' },
-      'idempotency-key': { type: 'string' },
-      limit: { type: 'string' },
-      'next-token': { type: 'string' },
-      force: { type: 'boolean' },
-    });
+    const { values, positionals } = parseFlags(argv, REMOTE_FLAGS);
     if (values.help) {
       process.stdout.write(`${this.summary}\n\nUsage: ${USAGE}\n`);
       return EXIT_OK;

@@ -1,5 +1,5 @@
 import { keys } from '../../core/engine/keys.js';
-import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
+import { type Command, parseFlags, UsageError } from '../cli.js';
 import { DRIVE_OPTIONS, driveSearch, workersFlag } from './run.js';
 import { openStoreFlag, searchIdArg } from './store-flag.js';
 
@@ -7,12 +7,14 @@ export const command: Command = {
   name: 'resume',
   summary: 'Continue a stopped or interrupted search from its last complete iteration.',
   usage: 'cosearch resume SEARCH_ID [--store URI] [--workers N] [--json]',
+  args: [{ name: 'SEARCH_ID', required: true, description: 'the search to continue (see `cosearch ls`)' }],
+  flags: DRIVE_OPTIONS,
+  examples: [
+    ['cosearch resume s20250101120000-1a2b3c4d', 'continue from the last complete iteration'],
+    ['cosearch resume s20250101120000-1a2b3c4d --workers 4', 'with more training threads'],
+  ],
   async run(argv) {
     const { values, positionals } = parseFlags(argv, DRIVE_OPTIONS);
-    if (values.help) {
-      printUsage(this);
-      return 0;
-    }
     const id = searchIdArg(positionals);
     const store = openStoreFlag(values.store);
     if (!(await store.tryGet(keys.spec(id)))) throw new UsageError(`no search ${id} in ${store.uri}`);

@@ -1,27 +1,36 @@
 import { DEFAULT_MAX_SEARCHES, serve } from '../../local/api-server.js';
-import { type Command, parseFlags, positiveInt, printUsage } from '../cli.js';
+import { type Command, parseFlags, positiveInt } from '../cli.js';
 import { openStoreFlag, storeOption } from './store-flag.js';
+
+const SERVE_FLAGS = {
+  ...storeOption,
+  port: { type: 'string', value: 'N', default: '8787', description: 'TCP port on 127.0.0.1' },
+  workers: {
+    type: 'string',
+    value: 'N',
+    defaultText: "each spec's strategy.concurrency",
+    description: 'training threads per running search',
+  },
+  'max-searches': {
+    type: 'string',
+    value: 'N',
+    default: String(DEFAULT_MAX_SEARCHES),
+    description: 'searches run at once; more POST /searches answer 429',
+  },
+} as const;
 
 export const command: Command = {
   name: 'serve',
   summary: 'Serve the REST API on 127.0.0.1, running searches locally (no SigV4: loopback only).',
   usage: `cosearch serve [--port N] [--store URI] [--workers N] [--max-searches N]
   --max-searches N  searches run at once (default ${DEFAULT_MAX_SEARCHES}); more POST /searches answer 429`,
+  flags: SERVE_FLAGS,
+  examples: [
+    ['cosearch serve', 'the API on http://127.0.0.1:8787 over ./runs'],
+    ["curl -X POST http://127.0.0.1:8787/searches -d '{}'", 'then start a search from another shell'],
+  ],
   async run(argv) {
-    const { values } = parseFlags(
-      argv,
-      {
-        ...storeOption,
-        port: { type: 'string' },
-        workers: { type: 'string' },
-        'max-searches': { type: 'string' },
-      },
-      false,
-    );
-    if (values.help) {
-      printUsage(this);
-      return 0;
-    }
+    const { values } = parseFlags(argv, SERVE_FLAGS, false);
     const port = positiveInt('port', values.port, 65_535) ?? 8787;
     const workers = positiveInt('workers', values.workers, 64);
     const maxSearches = positiveInt('max-searches', values['max-searches'], 64);

@@ -1,8 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { assertRunnable, SpecNotRunnableError } from '../../core/engine/create.js';
-import { exampleSpec, formatIssues, parseSpecText } from '../../core/spec/parse.js';
+import { exampleSpec, formatIssues, parseSpecText, type SpecIssue } from '../../core/spec/parse.js';
 import type { SearchSpec } from '../../core/spec/schema.js';
 import { UsageError } from '../cli.js';
+
+/** A refused spec: the message names the file, and `issues` keeps each JSON path for --json. */
+export class SpecProblems extends UsageError {
+  constructor(
+    heading: string,
+    readonly issues: SpecIssue[],
+    listIssues = true,
+  ) {
+    super(listIssues ? `${heading}\n${formatIssues(issues)}` : heading);
+    this.name = 'SpecProblems';
+  }
+}
 
 /** A runnable spec, or a UsageError naming the field. */
 export async function loadRunnableSpec(path: string | undefined): Promise<SearchSpec> {
@@ -11,7 +23,7 @@ export async function loadRunnableSpec(path: string | undefined): Promise<Search
     assertRunnable(spec);
   } catch (e) {
     if (!(e instanceof SpecNotRunnableError)) throw e;
-    throw new UsageError(`${path ?? 'spec'} cannot run as given:\n${formatIssues(e.issues)}`);
+    throw new SpecProblems(`${path ?? 'spec'} cannot run as given:`, e.issues);
   }
   return spec;
 }
@@ -27,11 +39,14 @@ export async function readSpecFile(path: string): Promise<{ text: string; spec: 
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new UsageError(
-      `cannot read spec ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new SpecProblems(
+      `cannot read spec ${path}: ${why}`,
+      [{ path: '$', message: `cannot read ${path}: ${why}` }],
+      false,
     );
   }
   const r = parseSpecText(text);
-  if (!r.ok) throw new UsageError(`${path} is not a valid spec:\n${formatIssues(r.issues)}`);
+  if (!r.ok) throw new SpecProblems(`${path} is not a valid spec:`, r.issues);
   return { text, spec: r.value };
 }

@@ -5,7 +5,18 @@ import { openStore } from '../../lambdas/store/open-store.js';
 import { UsageError } from '../cli.js';
 
 export const DEFAULT_STORE = 'file://./runs';
-export const storeOption = { store: { type: 'string', default: DEFAULT_STORE } } as const;
+export const storeOption = {
+  store: {
+    type: 'string',
+    value: 'URI',
+    default: DEFAULT_STORE,
+    description: 'where searches live: file://DIR, a plain path, or s3://bucket/prefix',
+  },
+} as const;
+
+export const jsonOption = {
+  json: { type: 'boolean', description: 'print one JSON object on stdout instead of text' },
+} as const;
 
 export function openStoreFlag(uri: string): Store {
   try {

@@ -432,6 +432,8 @@ export const BudgetSpec = z.strictObject({
 // ---------- the spec ----------
 
 export const SearchSpec = z.strictObject({
+  /** Where editors find this schema (docs/spec.schema.json); accepted and dropped by parseSpec. */
+  $schema: z.string().max(2048).optional(),
   version: z.literal(SPEC_VERSION).default(SPEC_VERSION),
   name: z
     .string()

@@ -9,6 +9,7 @@ import { progressLine, progressPrinter } from '../../bin/progress.js';
 import { createSearch } from '../../core/engine/create.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { runSession } from '../../local/session.js';
+import { mainInOneProcess } from '../helpers/cli.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 const run = promisify(execFile);
@@ -38,19 +39,104 @@ afterAll(async () => {
 });
 
 describe('inspecting a store', () => {
-  it('ls, status and results --csv describe the finished search', async () => {
-    const ls = await cli('ls', '--store', `file://${dir}`, '--json');
-    expect(ls.code).toBe(0);
-    expect(JSON.parse(ls.out).searches.map((s: { searchId: string }) => s.searchId)).toEqual(['inspect-me']);
-    const status = await cli('status', 'inspect-me', '--store', `file://${dir}`, '--json');
-    expect(JSON.parse(status.out)).toMatchObject({ status: 'succeeded', candidatesEvaluated: 2 });
-    const csv = await cli('results', 'inspect-me', '--store', `file://${dir}`, '--csv');
-    const lines = csv.out.trim().split('\n');
-    expect(lines[0]).toBe(
-      'cid,iteration,status,reward,accuracy,latencyMs,energyMJ,areaMM2,params,macs,cached',
-    );
-    expect(lines.length).toBeGreaterThan(1);
-    for (const l of lines.slice(1)) expect(l).toMatch(/^[0-9a-f]{16},1,ok,/);
+  it('ls, status and results describe the finished search, for people and as JSON or CSV', async () => {
+    const store = ['--store', `file://${dir}`];
+    const [lsJson, lsText, statusJson, statusText, table, json, csvFront, csvAll] = await mainInOneProcess([
+      ['ls', ...store, '--json'],
+      ['ls', ...store],
+      ['status', 'inspect-me', ...store, '--json'],
+      ['status', 'inspect-me', ...store],
+      ['results', 'inspect-me', ...store],
+      ['results', 'inspect-me', ...store, '--json'],
+      ['results', 'inspect-me', ...store, '--csv'],
+      ['results', 'inspect-me', ...store, '--csv', '--all'],
+    ]);
+    expect(JSON.parse(lsJson!.stdout).searches.map((s: { searchId: string }) => s.searchId)).toEqual([
+      'inspect-me',
+    ]);
+    // ls: a header, then one row per search.
+    const lsLines = lsText!.stdout.trim().split('\n');
+    expect(lsLines[0]).toMatch(/^SEARCH\s+STATUS\s+ITER\s+EVALUATED\s+BEST REWARD\s+STARTED$/);
+    expect(lsLines[1]).toMatch(/^inspect-me\s+succeeded\s+1\/1\s+2\s+/);
+    expect(JSON.parse(statusJson!.stdout)).toMatchObject({
+      status: 'succeeded',
+      candidatesEvaluated: 2,
+      report: join(dir, 'searches/inspect-me/report.html'),
+    });
+    // status: rounded numbers (no 17-digit floats) and the report's path.
+    expect(statusText!.stdout).toMatch(/^best reward\s+\d\.\d{1,4}$/m);
+    expect(statusText!.stdout).toMatch(/^training time\s+[\d.]+ s$/m);
+    expect(statusText!.stdout).toContain(`report         ${join(dir, 'searches/inspect-me/report.html')}`);
+    expect(statusText!.stdout).not.toMatch(/\d\.\d{6,}/);
+    const results = JSON.parse(json!.stdout) as { paretoFront: { cid: string }[]; status: string };
+    expect(results.status).toBe('succeeded');
+    // The default is a short table of the front, one line per member.
+    const rows = table!.stdout.split('\n');
+    expect(rows[0]).toMatch(/^CANDIDATE\s+ITER\s+STATUS\s+REWARD\s+ACC %\s+LATENCY ms/);
+    for (const e of results.paretoFront) expect(table!.stdout).toMatch(new RegExp(`^${e.cid}`, 'm'));
+    expect(table!.stdout).not.toContain('{');
+    // CSV: the outcome, the metrics and one column per decision; --all has every evaluation.
+    const header = csvFront!.stdout.split('\n')[0]!.split(',');
+    expect(header.slice(0, 9)).toEqual([
+      'number',
+      'cid',
+      'iteration',
+      'status',
+      'reward',
+      'onFront',
+      'cached',
+      'accuracy',
+      'valAccuracy',
+    ]);
+    for (const col of [
+      'network.stage1.kernel',
+      'network.stage1.block',
+      'accelerator.rows',
+      'hyperparameters.learningRate',
+    ])
+      expect(header).toContain(col);
+    expect(csvFront!.stdout.trim().split('\n')).toHaveLength(1 + results.paretoFront.length);
+    const all = csvAll!.stdout.trim().split('\n');
+    expect(all).toHaveLength(1 + 2);
+    const kernel = header.indexOf('network.stage1.kernel');
+    for (const l of all.slice(1)) {
+      const cells = l.split(',');
+      expect(cells[3]).toMatch(/^(ok|infeasible|failed|cutShort)$/);
+      expect(['3', '5', '7']).toContain(cells[kernel]);
+    }
+  });
+
+  it('train --from SEARCH_ID/CID retrains a stored candidate exactly as the search did', async () => {
+    const results = JSON.parse(
+      (await mainInOneProcess([['results', 'inspect-me', '--store', `file://${dir}`, '--json']]))[0]!.stdout,
+    ) as {
+      paretoFront: { cid: string; iteration: number; metrics: { accuracy: number; valAccuracy: number } }[];
+    };
+    const e = results.paretoFront[0]!;
+    const store = ['--store', `file://${dir}`];
+    const [again, prefix, clash, none] = await mainInOneProcess([
+      ['train', '--from', `inspect-me/${e.cid}`, ...store, '--json'],
+      ['train', '--from', `inspect-me/${e.cid.slice(0, 6)}`, ...store],
+      ['train', '--from', `inspect-me/${e.cid}`, ...store, '--lr', '0.5'],
+      ['train', '--from', 'inspect-me/ffffffffffffffff', ...store],
+    ]);
+    expect(again!.code).toBe(0);
+    const r = JSON.parse(again!.stdout) as {
+      testAccuracy: number;
+      valAccuracy: number;
+      from: { cid: string; sameAccuracy: boolean };
+    };
+    expect(r.testAccuracy).toBe(e.metrics.accuracy);
+    expect(r.valAccuracy).toBe(e.metrics.valAccuracy);
+    expect(r.from).toMatchObject({ cid: e.cid, sameAccuracy: true });
+    // A unique prefix of the id is enough, and the text says whether it matched the search.
+    expect(prefix!.code).toBe(0);
+    expect(prefix!.stderr).toContain(`retraining ${e.cid} of inspect-me`);
+    expect(prefix!.stdout).toMatch(/the search recorded test accuracy [\d.]+%, validation [\d.]+%: the same/);
+    expect(clash!.code).toBe(2);
+    expect(clash!.stderr).toMatch(/--lr cannot be combined with --from/);
+    expect(none!.code).toBe(2);
+    expect(none!.stderr).toMatch(/search inspect-me has no candidate ffffffffffffffff/);
   });
 
   it('ls skips a search whose state.json is corrupt, with a warning naming it, and lists the rest', async () => {

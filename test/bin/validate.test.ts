@@ -81,4 +81,57 @@ describe('cosearch validate: other cases', () => {
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/--bogus/);
   });
+
+  it('--json prints the problems as JSON on stdout, with the closest field and the allowed values', async () => {
+    const bad = await specFile(
+      'typos',
+      '{"strategy": {"nmae": "random", "name": "reinforc"}, "trainng": {}, "dataset": {"format": "parquet"}}',
+    );
+    const missing = join(dir, 'absent.json');
+    const [json, text, gone] = await mainInOneProcess([
+      ['validate', bad, '--json'],
+      ['validate', bad],
+      ['validate', missing, '--json'],
+    ]);
+    expect(json!.code).toBe(2);
+    expect(json!.stderr).toBe('');
+    const out = JSON.parse(json!.stdout) as {
+      valid: boolean;
+      file: string;
+      problems: { path: string; message: string }[];
+    };
+    expect(out.valid).toBe(false);
+    expect(out.file).toBe(bad);
+    const byPath = Object.fromEntries(out.problems.map((p) => [p.path, p.message]));
+    expect(byPath['$.strategy.nmae']).toBe('unknown field "nmae" (did you mean "name"?)');
+    expect(byPath['$.trainng']).toBe('unknown field "trainng" (did you mean "training"?)');
+    expect(byPath['$.strategy.name']).toMatch(
+      /^must be one of "reinforce", .*"random".*, got "reinforc" \(did you mean "reinforce"\?\)$/,
+    );
+    expect(byPath['$.dataset.format']).toBe(
+      'must be one of "builtin", "csv", "idx", "cifar10", got "parquet"',
+    );
+    // The text form says the same on stderr.
+    expect(text!.code).toBe(2);
+    expect(text!.stderr).toContain('  $.trainng: unknown field "trainng" (did you mean "training"?)');
+    expect(gone!.code).toBe(2);
+    expect(JSON.parse(gone!.stdout)).toMatchObject({
+      valid: false,
+      problems: [{ path: '$', message: expect.stringMatching(/ENOENT/) }],
+    });
+  });
+
+  it('accepts "$schema" (for editors) and ignores it: the same spec hash as without', async () => {
+    const plain = await specFile('plain', '{"strategy": {"name": "random", "batchSize": 4}}');
+    const withSchema = await specFile(
+      'with-schema',
+      '{"$schema": "../docs/spec.schema.json", "strategy": {"name": "random", "batchSize": 4}}',
+    );
+    const [a, b] = await mainInOneProcess([
+      ['validate', plain, '--json'],
+      ['validate', withSchema, '--json'],
+    ]);
+    expect(b!.code).toBe(0);
+    expect(JSON.parse(b!.stdout).specHash).toBe(JSON.parse(a!.stdout).specHash);
+  });
 });
