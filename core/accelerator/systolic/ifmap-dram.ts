@@ -132,6 +132,7 @@ export interface IfmapInput {
 // order. A window (tA, cA) → (tB, cB) holds the reads strictly after the first and strictly before
 // the second; cA = +∞ means "after all of row tA", cB = −∞ "before all of row tB".
 const AFTER_ROW = Number.POSITIVE_INFINITY;
+const WALK_ROWS = 6;
 const BEFORE_ROW = Number.NEGATIVE_INFINITY;
 
 /** Runs the ifmap stream of a layer through the tumbling window `ep` (whose firstRow is set). */
@@ -332,16 +333,110 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
       }
     }
   };
-  /** Addresses of pixels [p0, p1) × all elements that `seen` does not hold. */
-  const newInFootprint = (p0: number, p1: number): number => {
-    let n = 0;
-    footprint(p0, p1, (lo, hi) => {
-      n += seen.zerosIn(lo, hi);
-    });
-    return n;
+  // Intervals of one ifmap row, gathered from the output rows and filter rows that read it.
+  let ivLo = new Float64Array(64);
+  let ivHi = new Float64Array(64);
+  let ivN = 0;
+  const pushIv = (lo: number, hi: number) => {
+    if (lo >= hi) return;
+    if (ivN === ivLo.length) {
+      const a2 = new Float64Array(ivN * 2);
+      a2.set(ivLo);
+      ivLo = a2;
+      const b2 = new Float64Array(ivN * 2);
+      b2.set(ivHi);
+      ivHi = b2;
+    }
+    ivLo[ivN] = lo;
+    ivHi[ivN++] = hi;
   };
-  const addFootprint = (p0: number, p1: number, into: Bits) =>
-    footprint(p0, p1, (lo, hi) => into.orRange(lo, hi));
+  const owValid = Math.ceil(W / sw) - 1; // the last output column whose window starts inside the ifmap
+  /**
+   * `run(lo, hi)` for disjoint runs covering the valid addresses of pixels [p0, p1) × elements
+   * [k0, k1): per ifmap row, each (output row, filter row) that reads it gives one run when the
+   * pixels' runs touch (the row's q-range spans the stride), else one per pixel; their union is
+   * emitted. The whole window (k0 = 0, k1 = K) has the simpler case analysis of `footprint`.
+   */
+  const footprintElems = (
+    p0: number,
+    p1: number,
+    k0: number,
+    k1: number,
+    run: (lo: number, hi: number) => void,
+  ) => {
+    if (k0 === 0 && k1 === K) {
+      footprint(p0, p1, run);
+      return;
+    }
+    const ohA = Math.floor(p0 / F);
+    const ohB = Math.floor((p1 - 1) / F);
+    const owA = p0 - ohA * F;
+    const owB = p1 - 1 - ohB * F;
+    const r0 = Math.floor(k0 / SC);
+    const r1 = Math.floor((k1 - 1) / SC);
+    const rowEnd = W * C;
+    for (let y = ohA * sh + r0; y < Math.min(H, ohB * sh + r1 + 1); y++) {
+      ivN = 0;
+      let combos = 0;
+      for (
+        let oh = Math.max(ohA, Math.ceil((y - r1) / sh));
+        oh <= Math.min(ohB, Math.floor((y - r0) / sh));
+        oh++
+      ) {
+        const r = y - oh * sh;
+        const qa = r === r0 ? k0 - r * SC : 0;
+        const qb = r === r1 ? k1 - r * SC : SC;
+        const u0 = oh === ohA ? owA : 0;
+        const u1 = Math.min(oh === ohB ? owB : F - 1, owValid);
+        if (qa >= qb || u0 > u1) continue;
+        combos++;
+        const base = y * rowEnd;
+        if (qb - qa >= sw * C) pushIv(base + u0 * sw * C + qa, base + Math.min(rowEnd, u1 * sw * C + qb));
+        else
+          for (let u = u0; u <= u1; u++)
+            pushIv(base + u * sw * C + qa, base + Math.min(rowEnd, u * sw * C + qb));
+      }
+      if (ivN === 0) continue;
+      if (combos > 1) {
+        // Several output rows read this ifmap row: sort their runs, then merge.
+        const order = Array.from({ length: ivN }, (_, i) => i).sort(
+          (x, z) => (ivLo[x] as number) - (ivLo[z] as number),
+        );
+        const lo2 = order.map((i) => ivLo[i] as number);
+        const hi2 = order.map((i) => ivHi[i] as number);
+        for (let i = 0; i < ivN; i++) {
+          ivLo[i] = lo2[i] as number;
+          ivHi[i] = hi2[i] as number;
+        }
+      }
+      let lo = ivLo[0] as number;
+      let hi = ivHi[0] as number;
+      for (let i = 1; i < ivN; i++) {
+        const l2 = ivLo[i] as number;
+        if (l2 <= hi) {
+          if ((ivHi[i] as number) > hi) hi = ivHi[i] as number;
+        } else {
+          run(lo, hi);
+          lo = l2;
+          hi = ivHi[i] as number;
+        }
+      }
+      run(lo, hi);
+    }
+  };
+  let counted = 0;
+  const countRun = (lo: number, hi: number) => {
+    counted += seen.zerosIn(lo, hi);
+  };
+  const setRun = (lo: number, hi: number) => seen.orRange(lo, hi);
+  /** Addresses of pixels [p0, p1) × elements [k0, k1) that `seen` does not hold. */
+  const newIn = (p0: number, p1: number, k0: number, k1: number): number => {
+    counted = 0;
+    footprintElems(p0, p1, k0, k1, countRun);
+    return counted;
+  };
+  const addToSeen = (p0: number, p1: number, k0: number, k1: number) =>
+    footprintElems(p0, p1, k0, k1, setRun);
   /**
    * Reads of the current fold at or before (t, c) when there are no holes: os and ws read an
    * ru × B block along anti-diagonals (row = offset + diagonal, column = array row/column); is
@@ -427,13 +522,14 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
   };
   // The epoch in which every channel was read at once (os folds, is column folds), or 0.
   let allChannels = 0;
-  const markChannels = () => {
-    if (kb - ka >= C) {
+  const markRange = (k0: number, k1: number) => {
+    if (k1 - k0 >= C) {
       allChannels = epoch;
       return;
     }
-    for (let k = ka; k < kb; k++) chanEpoch[k % C] = epoch;
+    for (let k = k0; k < k1; k++) chanEpoch[k % C] = epoch;
   };
+  const markChannels = () => markRange(ka, kb);
   const channelsFree = () => {
     if (allChannels === epoch) return false;
     if (kb - ka >= C) {
@@ -530,7 +626,8 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
       have += fresh;
       return;
     }
-    if (tEnd - t0 <= 2) {
+    // A few rows are cheaper to read one address at a time than to split again.
+    if (tEnd - t0 <= WALK_ROWS) {
       walk(tA, cA, t0, tEnd);
       return;
     }
@@ -554,79 +651,114 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     return whole;
   };
 
-  /** One fold, from its first read. */
-  const fold = () => {
-    if (df !== 'is' && keyEpoch[fr] === epoch) return;
+  /** The certified path: a fold whose reads are distinct and new to the epoch, counted in closed form. */
+  const certified = () => overlapFree() && (ep.count === 0 || channelsFree());
+  const countDistinct = (): boolean => {
     let whole = true;
-    if (overlapFree() && (ep.count === 0 || channelsFree())) {
-      // All reads distinct and new: closed-form counts.
-      let tA = -1;
-      let cA = AFTER_ROW;
-      let left = validWindow(tA, cA, L, BEFORE_ROW);
-      while (left >= ep.room) {
-        const need = ep.room;
-        distinctEnd(tA, cA, need);
-        left -= need;
-        endEpoch(row0 + eT);
-        tA = eT;
-        cA = eC;
-        whole = false;
+    let tA = -1;
+    let cA = AFTER_ROW;
+    let left = validWindow(tA, cA, L, BEFORE_ROW);
+    while (left >= ep.room) {
+      const need = ep.room;
+      distinctEnd(tA, cA, need);
+      left -= need;
+      endEpoch(row0 + eT);
+      tA = eT;
+      cA = eC;
+      whole = false;
+    }
+    if (left > 0) {
+      ep.add(left);
+      lazy.push(fr, fc, ru, cu, row0, tA, cA, L, BEFORE_ROW);
+      markChannels();
+    }
+    return whole;
+  };
+
+  /**
+   * The folds of one column fold, in order. Runs of folds that add less than the room left are
+   * counted together from their joint footprint (G folds at a time, doubling while it fits); a
+   * fold where the epoch ends is scanned on its own.
+   */
+  const columnFold = (c: number, cc: number) => {
+    let G = 1;
+    let r = 0;
+    const rows = (x: number) => Math.min(Ra, folds.Sr - x * Ra);
+    while (r < folds.rowFold) {
+      setFold(r, c, rows(r), cc, (c * folds.rowFold + r) * L);
+      if (df !== 'is' && keyEpoch[r] === epoch) {
+        r++;
+        continue;
       }
-      if (left > 0) {
-        ep.add(left);
-        lazy.push(fr, fc, ru, cu, row0, tA, cA, L, BEFORE_ROW);
-        markChannels();
+      if (certified()) {
+        if (countDistinct() && df !== 'is') keyEpoch[r] = epoch;
+        r++;
+        continue;
       }
-    } else {
       materialize();
-      if (df === 'os') {
-        // The whole fold at once when it ends no epoch (its footprint is a few long runs).
-        const fresh = newInFootprint(ma, mb);
+      let g = Math.min(G, folds.rowFold - r);
+      for (;;) {
+        // os: pixels of row folds [r, r+g) × all elements; ws, is: the fold's pixels × their elements.
+        const end = Math.min(folds.Sr, (r + g) * Ra);
+        const os = df === 'os';
+        const p0 = os ? r * Ra : ma;
+        const p1 = os ? end : mb;
+        const k0 = os ? 0 : r * Ra;
+        const k1 = os ? K : end;
+        const fresh = newIn(p0, p1, k0, k1);
         if (fresh < ep.room) {
           ep.add(fresh);
-          addFootprint(ma, mb, seen);
-          markChannels();
-          keyEpoch[fr] = epoch;
-          return;
+          addToSeen(p0, p1, k0, k1);
+          markRange(k0, k1);
+          if (df !== 'is') for (let x = r; x < r + g; x++) keyEpoch[x] = epoch;
+          r += g;
+          G = 2 * g;
+          break;
         }
+        if (g === 1) {
+          if (scanFold() && df !== 'is') keyEpoch[r] = epoch;
+          r++;
+          G = 1;
+          break;
+        }
+        g = Math.ceil(g / 2);
       }
-      whole = scanFold();
     }
-    if (whole && df !== 'is') keyEpoch[fr] = epoch;
   };
 
   try {
-    run();
+    if (df === 'is') {
+      // An is column fold reads its pixels' whole windows: column folds that add less than the
+      // room left are counted together (doubling while it fits), the others fold by fold.
+      let G = 1;
+      let c = 0;
+      while (c < folds.colFold) {
+        materialize();
+        let g = Math.min(G, folds.colFold - c);
+        for (;;) {
+          const p1 = Math.min(M, (c + g) * a.cols);
+          const fresh = newIn(c * a.cols, p1, 0, K);
+          if (fresh < ep.room) {
+            ep.add(fresh);
+            addToSeen(c * a.cols, p1, 0, K);
+            allChannels = epoch;
+            c += g;
+            G = 2 * g;
+            break;
+          }
+          if (g === 1) {
+            columnFold(c, Math.min(a.cols, folds.Sc - c * a.cols));
+            c++;
+            G = 1;
+            break;
+          }
+          g = Math.ceil(g / 2);
+        }
+      }
+    } else for (let c = 0; c < folds.colFold; c++) columnFold(c, Math.min(a.cols, folds.Sc - c * a.cols));
   } finally {
     seen.clear();
     scratch.clear();
     chunk.clear();
-  }
-
-  function run() {
-    if (df === 'is') {
-      // A column fold reads its pixels' whole windows; when that adds less than the room left, the
-      // epoch cannot end inside it and its folds are counted at once.
-      for (let c = 0; c < folds.colFold; c++) {
-        const cc = Math.min(a.cols, folds.Sc - c * a.cols);
-        materialize();
-        const fresh = newInFootprint(c * a.cols, c * a.cols + cc);
-        if (fresh < ep.room) {
-          ep.add(fresh);
-          addFootprint(c * a.cols, c * a.cols + cc, seen);
-          allChannels = epoch;
-          continue;
-        }
-        for (let r = 0; r < folds.rowFold; r++) {
-          setFold(r, c, Math.min(Ra, folds.Sr - r * Ra), cc, (c * folds.rowFold + r) * L);
-          fold();
-        }
-      }
-      return;
-    }
-    eachFold(folds, (r, c, rr, cc, g0) => {
-      setFold(r, c, rr, cc, g0);
-      fold();
-    });
   }
 }
