@@ -1,6 +1,6 @@
 // `npm run bench -- search [--accuracy table|synthetic] [--table bench/digits-bench/table.json]
 //   [--seeds 20] [--seed-offset 0] [--budget 1000] [--batch 10] [--svg docs/search-table-hv.svg]
-//   [--strategies random,evolution,evolution-pareto,reinforce,ppo,two-phase,reinforce-lstm,tpe]
+//   [--strategies random,evolution,evolution-pareto,reinforce,ppo,two-phase,reinforce-lstm,tpe,mobo]
 //   [--two-phase-split 0.3] [--params learningRate=0.2,entropyWeight=0]`
 //
 // Every strategy searches a joint space (network × accelerator × hyper-parameters) for `budget`
@@ -213,6 +213,7 @@ const ALL_STRATEGIES = [
   'two-phase',
   'reinforce-lstm',
   'tpe',
+  'mobo',
 ] as const satisfies readonly (StrategyName | 'evolution-pareto')[];
 
 /** Bench row name -> strategy spec fields; every other parameter is the spec default. */
@@ -225,6 +226,7 @@ const ROWS: Record<(typeof ALL_STRATEGIES)[number], Partial<SearchSpec['strategy
   'two-phase': { name: 'two-phase' },
   'reinforce-lstm': { name: 'reinforce-lstm' },
   tpe: { name: 'tpe' },
+  mobo: { name: 'mobo' },
 };
 
 /** Everything fixed before any strategy runs: the space, the reward, the frame, the evaluator. */
@@ -449,7 +451,7 @@ export async function run(args: string[]): Promise<unknown> {
     ),
   });
   const jointVsTwoPhase = Object.fromEntries(
-    (['reinforce', 'ppo', 'evolution', 'evolution-pareto', 'reinforce-lstm', 'tpe'] as const)
+    (['reinforce', 'ppo', 'evolution', 'evolution-pareto', 'reinforce-lstm', 'tpe', 'mobo'] as const)
       .filter((j) => opt.strategies.includes(j) && opt.strategies.includes('two-phase'))
       .map((j) => [
         j,
@@ -531,6 +533,7 @@ const COLORS: Record<string, string> = {
   'evolution-pareto': '#1f78b4',
   'reinforce-lstm': '#a6761d',
   tpe: '#66a61e',
+  mobo: '#e6ab02',
 };
 
 /** Median (and 25–75% band) of a per-sample series against samples, one line per strategy. */

@@ -109,28 +109,44 @@ function backward(l: Float64Array, n: number, b: ArrayLike<number>): Float64Arra
   return x;
 }
 
-/** Per-group kernels K_g of two sequences, written into `out` (length = groups). */
-function groupKernels(
-  layout: GpLayout,
-  w: ArrayLike<number>,
-  a: readonly number[],
-  b: readonly number[],
-  out: Float64Array,
-): void {
-  out.fill(0);
-  for (const d of layout.active) if (a[d] !== b[d]) out[layout.groupOf[d]!]! -= w[d]!;
-  for (let g = 0; g < out.length; g++) out[g] = Math.exp(out[g]!);
-}
+/**
+ * The kernel under fixed hyper-parameters, evaluated without exponentials: K_g is the product of
+ * e^(−w_d) over the decisions of g that differ.
+ */
+class Kernel {
+  private readonly decisions: Int32Array;
+  private readonly group: Int32Array;
+  private readonly factor: Float64Array;
+  private readonly parts: Float64Array;
 
-/** Kernel value from the per-group kernels. */
-function combine(parts: Float64Array, s: ArrayLike<number>, joint: number): number {
-  let sum = 0;
-  let prod = 1;
-  for (let g = 0; g < parts.length; g++) {
-    sum += s[g]! * parts[g]!;
-    prod *= parts[g]!;
+  constructor(
+    layout: GpLayout,
+    w: ArrayLike<number>,
+    private readonly s: ArrayLike<number>,
+    private readonly joint: number,
+  ) {
+    this.decisions = Int32Array.from(layout.active);
+    this.group = Int32Array.from(layout.active, (d) => layout.groupOf[d]!);
+    this.factor = Float64Array.from(layout.active, (d) => Math.exp(-w[d]!));
+    this.parts = new Float64Array(layout.groups);
   }
-  return sum + joint * prod;
+
+  k(a: readonly number[], b: readonly number[]): number {
+    const parts = this.parts;
+    parts.fill(1);
+    const ds = this.decisions;
+    for (let j = 0; j < ds.length; j++) {
+      const d = ds[j]!;
+      if (a[d] !== b[d]) parts[this.group[j]!]! *= this.factor[j]!;
+    }
+    let sum = 0;
+    let prod = 1;
+    for (let g = 0; g < parts.length; g++) {
+      sum += this.s[g]! * parts[g]!;
+      prod *= parts[g]!;
+    }
+    return sum + this.joint * prod;
+  }
 }
 
 interface Unpacked {
@@ -286,7 +302,7 @@ export class FittedGp {
   private readonly alpha: Float64Array;
   readonly mean: number;
   readonly sd: number;
-  private readonly parts: Float64Array;
+  private readonly kernel: Kernel;
 
   constructor(
     readonly layout: GpLayout,
@@ -296,7 +312,7 @@ export class FittedGp {
   ) {
     this.n = X.length;
     this.h = unpack(hyper);
-    this.parts = new Float64Array(layout.groups);
+    this.kernel = new Kernel(layout, this.h.w, this.h.s, this.h.joint);
     const { z, mean, sd } = standardize(y);
     this.mean = mean;
     this.sd = sd;
@@ -314,8 +330,7 @@ export class FittedGp {
 
   /** Kernel value (standardized units). */
   k(a: readonly number[], b: readonly number[]): number {
-    groupKernels(this.layout, this.h.w, a, b, this.parts);
-    return combine(this.parts, this.h.s, this.h.joint);
+    return this.kernel.k(a, b);
   }
 
   get noise(): number {
@@ -353,21 +368,25 @@ export class PoolPosterior {
     const P = items.length;
     this.mu = new Float64Array(P);
     this.v = new Float64Array(P).fill(gp.priorVar);
-    const kx = Array.from({ length: n }, (_, i) => Float64Array.from(items, (p) => gp.k(gp.X[i]!, p)));
     for (let i = 0; i < n; i++) {
+      const xi = gp.X[i]!;
       const row = new Float64Array(P);
-      const ki = kx[i]!;
-      for (let p = 0; p < P; p++) {
-        let s = ki[p]!;
-        for (let k = 0; k < i; k++) s -= L[i * n + k]! * this.rows[k]![p]!;
-        row[p] = s / L[i * n + i]!;
-      }
-      this.rows.push(row);
+      for (let p = 0; p < P; p++) row[p] = gp.k(xi, items[p]!);
       const a = alpha[i]!;
+      for (let p = 0; p < P; p++) this.mu[p]! += a * row[p]!;
+      // Forward substitution, one row of L⁻¹·K(observed, pool) at a time.
+      for (let k = 0; k < i; k++) {
+        const lik = L[i * n + k]!;
+        if (lik === 0) continue;
+        const rk = this.rows[k]!;
+        for (let p = 0; p < P; p++) row[p]! -= lik * rk[p]!;
+      }
+      const lii = L[i * n + i]!;
       for (let p = 0; p < P; p++) {
-        this.mu[p]! += a * ki[p]!;
+        row[p]! /= lii;
         this.v[p]! -= row[p]! ** 2;
       }
+      this.rows.push(row);
     }
     for (let p = 0; p < P; p++) this.v[p] = Math.max(0, this.v[p]!);
   }
@@ -383,7 +402,8 @@ export class PoolPosterior {
   condition(j: number): void {
     const P = this.items.length;
     const xj = this.items[j]!;
-    const cov = Float64Array.from(this.items, (p) => this.gp.k(xj, p));
+    const cov = new Float64Array(P);
+    for (let p = 0; p < P; p++) cov[p] = this.gp.k(xj, this.items[p]!);
     for (const r of this.rows) {
       const rj = r[j]!;
       if (rj !== 0) for (let p = 0; p < P; p++) cov[p]! -= rj * r[p]!;

@@ -57,7 +57,7 @@ export const MOBO_SETTINGS = {
   draws: 64,
   /** Observations a model is fitted on / conditioned on, at most (best half + most recent). */
   fitPoints: 64,
-  modelPoints: 160,
+  modelPoints: 120,
   /** Adam steps of the first fit and of each warm-started one. */
   firstFitSteps: 40,
   warmFitSteps: 10,
