@@ -6,6 +6,7 @@ import { CheckpointError, deriveTopK, openAutohas, runChunk } from '../autohas/r
 import { disposeAutohasState, type StepLog } from '../autohas/step.js';
 import { loadDataset } from '../data/load.js';
 import { hashOf } from '../hash.js';
+import { DEFAULT_HYPERPARAMETERS } from '../network/defaults.js';
 import { withTopK } from '../search/topk.js';
 import type { Candidate } from '../space/types.js';
 import { type SupernetPlan, searchPlan } from '../spec/plan.js';
@@ -40,6 +41,8 @@ export interface TopKRecord {
     timesUniform: number;
     hp: Record<string, number>;
   }[];
+  /** The top candidate's architecture retrained with the default hyper-parameters, to compare. */
+  defaultHp?: { cid: string; of: string; hp: Record<string, number> };
 }
 
 export type SupernetLoopState = LoopState & { supernet: boolean };
@@ -123,6 +126,7 @@ export async function supernetChunk(
 
     const top = deriveTopK(s, plan.topK);
     const candidates = top.map((t) => withHpId(t.candidate, plan));
+    const twin = plan.defaultHpBaseline && candidates[0] ? defaultHpTwin(candidates[0]) : undefined;
     const record: TopKRecord = {
       step: s.step,
       hpMode: plan.hpMode,
@@ -135,13 +139,25 @@ export async function supernetChunk(
         timesUniform: t.probability / t.uniformProbability,
         hp: t.hp,
       })),
+      ...(twin
+        ? {
+            defaultHp: {
+              cid: twin.id,
+              of: candidates[0]!.id,
+              hp: {
+                learningRate: twin.hyperparameters.learningRate,
+                weightDecay: twin.hyperparameters.weightDecay,
+              },
+            },
+          }
+        : {}),
     };
     await putJson(store, keys.supernetTopK(searchId), record);
     const snapshot: PolicySnapshot = {
       version: SPEC_VERSION,
       specHash: specHashOf(spec),
       iteration: 0,
-      strategy: withTopK(loopPolicy(spec, s.space).init(), candidates),
+      strategy: withTopK(loopPolicy(spec, s.space).init(), twin ? [...candidates, twin] : candidates),
     };
     await putJsonOnce(store, keys.policy(searchId, 0), snapshot);
     return next(false, false);
@@ -157,6 +173,19 @@ export async function supernetChunk(
 function withHpId(c: Candidate, plan: SupernetPlan): Candidate {
   if (plan.hpMode !== 'mix') return c;
   return { ...c, id: hashOf({ id: c.id, hp: c.hyperparameters }) };
+}
+
+/**
+ * The candidate's architecture and accelerator with the default learning rate and weight decay
+ * (DEFAULT_HYPERPARAMETERS), under an id of its own: the baseline AutoHAS's pick must beat.
+ */
+function defaultHpTwin(c: Candidate): Candidate {
+  const hyperparameters = {
+    ...c.hyperparameters,
+    learningRate: DEFAULT_HYPERPARAMETERS.learningRate,
+    weightDecay: DEFAULT_HYPERPARAMETERS.weightDecay,
+  };
+  return { ...c, hyperparameters, id: hashOf({ id: c.id, hp: hyperparameters, baseline: 'default-hp' }, 16) };
 }
 
 function compactLog(l: StepLog) {

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { technologyTableHash } from '../accelerator/index.js';
 import { type CostOptions, costSoFar, estimateCost } from '../cost/model.js';
-import { countOutcomes, isTrained } from '../search/outcome.js';
+import { accuracySource, countOutcomes, isTrained } from '../search/outcome.js';
 import { bestPerObjective, type HypervolumeFrame, hypervolume, paretoFront } from '../search/pareto.js';
 import { OBJECTIVE_NAMES, type SearchSpec } from '../spec/schema.js';
 import { putJson, tryGetJson } from '../store/json.js';
@@ -92,6 +92,8 @@ export async function finalizeResults(
     failed: distinct.filter((e) => e.status === 'failed').map((e) => ({ cid: e.cid, reason: e.reason })),
     infeasible: counts.infeasible,
     objectives: OBJECTIVE_NAMES,
+    // Which accuracy the front's `accuracy` is: the fp32 model's or the quantized model's.
+    accuracySource: accuracySource(spec.objectives, spec.space.accelerator.template),
     paretoFront: front.map(({ id: _id, ...e }) => e),
     best: {
       reward: byReward[0] ?? null,
@@ -113,20 +115,78 @@ export async function finalizeResults(
       trainSeconds: state.trainSeconds,
     },
     backend: scored.find((e) => e.training)?.training?.backend ?? null,
-    ...(await autohasSection(store, spec, searchId, state)),
+    ...(await autohasSection(store, spec, searchId, state, distinct)),
   };
   await putJson(store, keys.results(searchId), results);
 }
 
-/** AutoHAS: how far the supernet got, its compute and the top-k it handed to the retraining. */
-async function autohasSection(store: Store, spec: SearchSpec, searchId: string, state: SearchState) {
+/** AutoHAS: how far the supernet got, its compute, the top-k it handed to the retraining, and how its pick fared. */
+async function autohasSection(
+  store: Store,
+  spec: SearchSpec,
+  searchId: string,
+  state: SearchState,
+  evaluations: readonly Evaluation[],
+) {
   if (spec.strategy.name !== 'autohas') return {};
   const topK = await tryGetJson<TopKRecord>(store, keys.supernetTopK(searchId));
+  const verdict = autohasVerdict(topK, state.supernet?.valAccuracy ?? null, evaluations);
   return {
     autohas: {
       supernet: state.supernet ?? null,
       hpMode: topK?.hpMode ?? null,
       topK: topK?.topK ?? [],
+      ...(topK?.defaultHp ? { defaultHp: topK.defaultHp } : {}),
+      ...verdict,
     },
   };
+}
+
+/** A supernet whose shared weights score below this share of a trained child's accuracy ranks badly. */
+const UNTRUSTED_SUPERNET_RATIO = 0.75;
+
+interface Scored {
+  cid: string;
+  valAccuracy: number;
+  testAccuracy: number;
+}
+
+/**
+ * AutoHAS's pick (its best retrained top-k candidate by validation accuracy) against the same
+ * architecture with the default hyper-parameters, and plain-words warnings when the supernet's
+ * rewards cannot be trusted or the defaults did better.
+ */
+export function autohasVerdict(
+  topK: TopKRecord | undefined,
+  supernetValAccuracy: number | null,
+  evaluations: readonly Evaluation[],
+): { comparison?: { autohas: Scored; defaultHp: Scored | null }; warnings: string[] } {
+  const byCid = new Map(evaluations.map((e) => [e.cid, e]));
+  const scoredOf = (cid: string): Scored | undefined => {
+    const e = byCid.get(cid);
+    if (!e || !isTrained(e.status) || e.metrics.valAccuracy === undefined || e.metrics.accuracy === undefined)
+      return undefined;
+    return { cid, valAccuracy: e.metrics.valAccuracy, testAccuracy: e.metrics.accuracy };
+  };
+  const picks = (topK?.topK ?? []).flatMap((t) => scoredOf(t.cid) ?? []);
+  const pick = picks.reduce<Scored | undefined>(
+    (b, p) => (!b || p.valAccuracy > b.valAccuracy ? p : b),
+    undefined,
+  );
+  const base = topK?.defaultHp ? (scoredOf(topK.defaultHp.cid) ?? null) : null;
+  const warnings: string[] = [];
+  const reference = Math.max(pick?.valAccuracy ?? 0, base?.valAccuracy ?? 0);
+  if (
+    supernetValAccuracy !== null &&
+    reference > 0 &&
+    supernetValAccuracy < UNTRUSTED_SUPERNET_RATIO * reference
+  )
+    warnings.push(
+      `The supernet's shared weights reached only ${supernetValAccuracy.toFixed(3)} validation accuracy, against ${reference.toFixed(3)} for a trained child: its rewards cannot be trusted, so its choice of hyper-parameters may be wrong. Give it more steps (autohas.steps).`,
+    );
+  if (pick && base && base.valAccuracy > pick.valAccuracy)
+    warnings.push(
+      `The default hyper-parameters did better than AutoHAS's pick on the same architecture (validation ${base.valAccuracy.toFixed(3)} against ${pick.valAccuracy.toFixed(3)}; test ${base.testAccuracy.toFixed(3)} against ${pick.testAccuracy.toFixed(3)}): use candidate ${base.cid}.`,
+    );
+  return { ...(pick ? { comparison: { autohas: pick, defaultHp: base } } : {}), warnings };
 }

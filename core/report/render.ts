@@ -71,6 +71,9 @@ interface AutohasResults {
     timesUniform?: number;
     hp: Record<string, number>;
   }[];
+  defaultHp?: { cid: string; of: string; hp: Record<string, number> };
+  /** Plain-words cautions: untrustworthy supernet rewards, or defaults that did better. */
+  warnings?: string[];
 }
 
 /** AutoHAS: the supernet's compute and the top-k it handed to retraining, with their outcome. */
@@ -88,13 +91,35 @@ function autohasSection(a: AutohasResults, byCid: ReadonlyMap<string, ReportEval
       return `<tr><td>${t.rank}</td><td><code>${esc(t.cid)}</code></td><td>${fmt(t.probability, 3)}${t.timesUniform === undefined ? '' : ` (${fmt(t.timesUniform, 3)}× uniform)`}</td><td>${hp}</td><td>${esc(e?.status ?? 'not evaluated')}</td><td>${fmt(e?.metrics.accuracy)}</td></tr>`;
     })
     .join('');
-  return `<section id="autohas"><h2>One-shot supernet (AutoHAS)</h2><p class="lead">${lead}</p><div class="table-wrap"><table class="autohas"><thead><tr><th>Rank</th><th>Candidate</th><th>Controller probability</th><th>Hyper-parameters</th><th>Retrained</th><th>Accuracy</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  const d = a.defaultHp;
+  const base = d ? byCid.get(d.cid) : undefined;
+  const baseRow = d
+    ? `<tr class="baseline"><td>default hp</td><td><code>${esc(d.cid)}</code></td><td>architecture of <code>${esc(d.of)}</code></td><td>${Object.entries(
+        d.hp,
+      )
+        .map(([k, v]) => `${esc(k)} ${fmt(v, 3)}`)
+        .join(
+          ' · ',
+        )}</td><td>${esc(base?.status ?? 'not evaluated')}</td><td>${fmt(base?.metrics.accuracy)}</td></tr>`
+    : '';
+  const warnings = (a.warnings ?? []).map((w) => `<p class="warning" role="alert">${esc(w)}</p>`).join('');
+  return `<section id="autohas"><h2>One-shot supernet (AutoHAS)</h2><p class="lead">${lead}</p>${warnings}<div class="table-wrap"><table class="autohas"><thead><tr><th>Rank</th><th>Candidate</th><th>Controller probability</th><th>Hyper-parameters</th><th>Retrained</th><th>Accuracy</th></tr></thead><tbody>${rows}${baseRow}</tbody></table></div></section>`;
 }
 
 const scored = (e: ReportEvaluation) =>
   isTrained(e.status) && typeof e.metrics.accuracy === 'number' && typeof e.metrics.latencyMs === 'number';
 
 /** Default links: the kept model, and SCALE-Sim files for systolic accelerators. */
+/** Which model the report's Accuracy is: results.json's accuracySource (absent in older results). */
+function accuracyNote(source: unknown): string {
+  const both = ' The <b>fp32 acc.</b> and <b>int8 acc.</b> columns give both side by side.';
+  if (source === 'quantized')
+    return ` <b>Accuracy</b> is the post-training quantized model's (int8 activations, per-channel weights at the accelerator's bit width): what the accelerator computes, and what the reward and the front use.${both}`;
+  if (source === 'fp32')
+    return ` <b>Accuracy</b> is the fp32 model's (the spec's objectives.accuracy.source).${both}`;
+  return '';
+}
+
 export function defaultLinks(e: ReportEvaluation): CandidateLinks {
   const out: CandidateLinks = {};
   if (e.modelPrefix) out.model = relUrl('models', e.cid, 'model.json');
@@ -321,7 +346,7 @@ ${scatterSvg(plotted)}
 </section>
 <section id="front">
 <h2>Front members (${front.length})</h2>
-<p class="lead">Click a column header to sort. Links are relative to this report: the trained tfjs model, and for systolic accelerators a SCALE-Sim config and topology CSV. They reproduce the array (GEMM) part of the simulated latency; <code>latency.json</code> beside them gives both parts: those array cycles, and the vector-unit cycles (batch-norm, activations, pooling, residual adds) that SCALE-Sim does not model.</p>
+<p class="lead">Click a column header to sort. Links are relative to this report: the trained tfjs model, and for systolic accelerators a SCALE-Sim config and topology CSV. They reproduce the array (GEMM) part of the simulated latency; <code>latency.json</code> beside them gives both parts: those array cycles, and the vector-unit cycles (batch-norm, activations, pooling, residual adds) that SCALE-Sim does not model.${accuracyNote(r.accuracySource)}</p>
 ${frontTable(front, links, bestCid)}
 </section>
 ${r.autohas ? autohasSection(r.autohas as AutohasResults, byCid) : ''}

@@ -47,14 +47,18 @@ export function searchPlan(spec: SearchSpec): SearchPlan {
     };
   }
   const a = AutohasSpec.parse(spec.autohas ?? {});
-  const topK = Math.min(a.topK, spec.budget.maxCandidates);
+  // The default-hp twin of the top candidate takes one of the budget's candidates, when there are two.
+  const defaultHpBaseline = a.defaultHpBaseline && spec.budget.maxCandidates >= 2;
+  const topK = Math.min(a.topK, spec.budget.maxCandidates - (defaultHpBaseline ? 1 : 0));
   const batchSize = a.batchSize ?? spec.training.batchSize;
+  const retrained = topK + (defaultHpBaseline ? 1 : 0);
   return {
     iterations: 1,
-    batchSize: topK,
-    maxCandidates: topK,
+    batchSize: retrained,
+    maxCandidates: retrained,
     supernet: {
       ...a,
+      defaultHpBaseline,
       topK,
       batchSize,
       valBatchSize: a.valBatchSize ?? batchSize,

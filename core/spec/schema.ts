@@ -353,6 +353,11 @@ export const AutohasSpec = z
     hpMode: z.enum(['sample', 'mix']).default('sample'),
     /** The most probable (arch, hp, accelerator) retrained from scratch at the end. */
     topK: int(1, 100).default(3),
+    /**
+     * Also retrain the top candidate's architecture with the default hyper-parameters, and report
+     * it beside AutoHAS's pick: a one-shot search must never leave its user worse off unknowingly.
+     */
+    defaultHpBaseline: z.boolean().default(true),
     /** Examples per supernet batch; the spec's training.batchSize when absent. */
     batchSize: int(1, 4096).optional(),
     /** Examples per validation batch of the controller step; batchSize when absent. */

@@ -49,7 +49,14 @@ interface Results {
   strategy: string;
   candidatesEvaluated: number;
   paretoFront: { cid: string; metrics: Record<string, number>; candidate: { hyperparameters: object } }[];
-  autohas: { supernet: SearchState['supernet']; topK: TopKRecord['topK']; hpMode: string };
+  autohas: {
+    supernet: SearchState['supernet'];
+    topK: TopKRecord['topK'];
+    hpMode: string;
+    defaultHp?: TopKRecord['defaultHp'];
+    comparison?: { autohas: { cid: string }; defaultHp: { cid: string; testAccuracy: number } | null };
+    warnings: string[];
+  };
 }
 
 async function run(store: FileStore, id: string) {
@@ -81,10 +88,18 @@ describe('an autohas search', () => {
     expect(acc >= 0 && acc <= 1).toBe(true);
     expect(r.autohas.topK.map((t) => t.rank)).toEqual([1, 2]);
     for (const t of r.autohas.topK) expect(t.timesUniform).toBeGreaterThan(0);
-    // The loop evaluated exactly the top-k, once.
-    expect(r.candidatesEvaluated).toBe(2);
+    // The loop evaluated exactly the top-k, once, and the top candidate with the default hp.
+    expect(r.candidatesEvaluated).toBe(3);
     const evals = await getJson<{ evaluations: { cid: string }[] }>(store, keys.evaluations('autohas-a', 1));
-    expect(evals.evaluations.map((e) => e.cid).sort()).toEqual(r.autohas.topK.map((t) => t.cid).sort());
+    const twin = r.autohas.defaultHp!;
+    expect(twin.of).toBe(r.autohas.topK[0]!.cid);
+    expect(twin.hp).toEqual({ learningRate: 0.01, weightDecay: 1e-4 });
+    expect(evals.evaluations.map((e) => e.cid).sort()).toEqual(
+      [...r.autohas.topK.map((t) => t.cid), twin.cid].sort(),
+    );
+    // AutoHAS's pick is reported beside the default-hp model.
+    expect(r.autohas.comparison?.defaultHp?.cid).toBe(twin.cid);
+    expect(Array.isArray(r.autohas.warnings)).toBe(true);
     expect(r.paretoFront.length).toBeGreaterThan(0);
     for (const p of r.paretoFront) expect(p.metrics.accuracy).toBeGreaterThan(0);
     const all = await listAll(store, keys.root('autohas-a'));
@@ -94,6 +109,7 @@ describe('an autohas search', () => {
     expect(html).toContain('One-shot supernet (AutoHAS)');
     expect(html).toContain('on validation batches with the shared weights');
     for (const t of r.autohas.topK) expect(html).toContain(t.cid);
+    expect(html).toContain(twin.cid);
   }, 240_000);
 
   it('stops between chunks and resumes to the same results', async () => {

@@ -101,11 +101,11 @@ describe('costSoFar', () => {
 describe('AutoHAS', () => {
   const a = spec({ strategy: { name: 'autohas' }, autohas: { steps: 400, stepsPerChunk: 100, topK: 3 } });
 
-  it('prices the supernet chunks and the top-k retraining, not iterations × batch', () => {
+  it('prices the supernet chunks and the top-k retraining (plus the default-hp twin), not iterations × batch', () => {
     const e = estimateCost(a);
-    expect(e.candidates).toBe(3);
+    expect(e.candidates).toBe(4);
     expect(e.iterations).toBe(1);
-    const retrainOnly = e.perChildTrainSeconds * 3;
+    const retrainOnly = e.perChildTrainSeconds * 4;
     // The supernet: 7/3 of a training batch in MACs per step (weight step, trial step, validation).
     const supernet =
       (7 * e.meanForwardMacs * 32 * 400) / TRAINING_THROUGHPUT[DEFAULT_COST_BACKEND].macsPerSecond;
@@ -120,7 +120,7 @@ describe('AutoHAS', () => {
   });
 
   it('reaches the estimate when the supernet and the retraining are done', () => {
-    const done = costSoFar(a, { iteration: 1, candidatesEvaluated: 3, trained: 3, supernet: { step: 400 } });
+    const done = costSoFar(a, { iteration: 1, candidatesEvaluated: 4, trained: 4, supernet: { step: 400 } });
     expect(done.totalUSD).toBeCloseTo(estimateCost(a).totalUSD, 4);
     const half = costSoFar(a, { iteration: 0, candidatesEvaluated: 0, trained: 0, supernet: { step: 200 } });
     expect(half.totalUSD).toBeGreaterThan(0);
