@@ -1,6 +1,13 @@
 // One evaluated candidate: its decisions, raw metrics from both writers, and its outcome as
 // core/search/outcome.ts decides it (status, reward or floor or null, the Pareto-selection vector).
-import { type OutcomeStatus, outcomeOf, scoreOutcome } from '../search/outcome.js';
+import {
+  type AccuracySource,
+  accuracyFrom,
+  accuracySource,
+  type OutcomeStatus,
+  outcomeOf,
+  scoreOutcome,
+} from '../search/outcome.js';
 import type { Candidate } from '../space/types.js';
 import type { SearchSpec } from '../spec/schema.js';
 import { getJson, tryGetJson } from '../store/json.js';
@@ -20,8 +27,16 @@ export interface Evaluation {
   reason?: string;
   violations: string[];
   metrics: {
+    /** Test accuracy from `accuracySource`: what the front ranks. */
     accuracy?: number;
+    /** Validation accuracy from `accuracySource`: what the reward used. */
     valAccuracy?: number;
+    fp32Accuracy?: number;
+    fp32ValAccuracy?: number;
+    /** The post-training quantized child (int8 activations, `weightBits` weights), test and validation. */
+    quantizedAccuracy?: number;
+    quantizedValAccuracy?: number;
+    weightBits?: number;
     latencyMs?: number;
     energyMJ?: number;
     areaMM2?: number;
@@ -30,6 +45,8 @@ export interface Evaluation {
     params?: number;
     macs?: number;
   };
+  /** Which accuracy `metrics.accuracy` and `metrics.valAccuracy` are (outcome.ts accuracySource). */
+  accuracySource?: AccuracySource;
   reward: number | null;
   rewardTerms?: Record<string, number>;
   /** What Pareto selection compares (objectiveVector on validation accuracy); null unless trained and feasible. */
@@ -81,7 +98,9 @@ export async function evaluateIteration(
       },
       reward: null,
     };
+    const source = accuracySource(spec.objectives, cand.accelerator.template);
     const outcome = outcomeOf({
+      accuracySource: source,
       ...(acc
         ? { simulated: { feasible: acc.feasible, violations: acc.violations, metrics: preTraining(ev) } }
         : {}),
@@ -95,8 +114,18 @@ export async function evaluateIteration(
     if (outcome.status === 'infeasible') ev.reason = outcome.violations.join('; ');
     else if (outcome.status === 'failed') ev.reason = outcome.error;
     else if (tr) {
-      ev.metrics.accuracy = tr.testAccuracy;
-      ev.metrics.valAccuracy = tr.valAccuracy;
+      // A trained outcome has its source's accuracies (outcomeOf fails it otherwise).
+      const acc = accuracyFrom(tr, source)!;
+      ev.metrics.accuracy = acc.testAccuracy;
+      ev.metrics.valAccuracy = acc.valAccuracy;
+      ev.accuracySource = source;
+      ev.metrics.fp32Accuracy = tr.testAccuracy;
+      ev.metrics.fp32ValAccuracy = tr.valAccuracy;
+      if (tr.quantized) {
+        ev.metrics.quantizedAccuracy = tr.quantized.testAccuracy;
+        ev.metrics.quantizedValAccuracy = tr.quantized.valAccuracy;
+        ev.metrics.weightBits = tr.quantized.weightBits;
+      }
       ev.rewardTerms = scored.terms;
       ev.training = {
         trainSeconds: tr.trainSeconds,

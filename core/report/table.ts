@@ -61,17 +61,35 @@ export function frontTable(
     },
     {
       label: 'Accuracy',
-      title: 'test accuracy',
+      title: 'test accuracy of the model the search scores (fp32 or quantized, see above)',
       type: 'num',
       value: (e) => e.metrics.accuracy,
       cell: (e) => esc(fmtPct(e.metrics.accuracy)),
     },
     {
       label: 'Val. acc.',
-      title: 'validation accuracy (what the reward used)',
+      title: 'validation accuracy of the same model (what the reward used)',
       type: 'num',
       value: (e) => e.metrics.valAccuracy,
       cell: (e) => esc(fmtPct(e.metrics.valAccuracy)),
+    },
+    {
+      label: 'fp32 acc.',
+      title: 'test accuracy of the trained fp32 model',
+      type: 'num',
+      value: (e) => e.metrics.fp32Accuracy,
+      cell: (e) => esc(fmtPct(e.metrics.fp32Accuracy)),
+    },
+    {
+      label: 'int8 acc.',
+      title:
+        'test accuracy after post-training quantization: int8 activations, per-channel weights (w4: 4-bit weights)',
+      type: 'num',
+      value: (e) => e.metrics.quantizedAccuracy,
+      cell: (e) =>
+        esc(
+          `${fmtPct(e.metrics.quantizedAccuracy)}${e.metrics.weightBits !== undefined && e.metrics.weightBits !== 8 ? ` (w${e.metrics.weightBits})` : ''}`,
+        ),
     },
     {
       label: `Latency (${lu.label})`,
@@ -118,6 +136,13 @@ export function frontTable(
         return (
           [
             a(l.model, 'model', 'tfjs model.json (weights alongside)'),
+            a(
+              e.metrics.quantizedAccuracy === undefined
+                ? undefined
+                : l.model?.replace(/model\.json$/, 'int8.json'),
+              'int8',
+              'quantized weights: int8.json (scales, zero points) with int8.bin alongside',
+            ),
             a(l.scaleSimCfg, 'cfg', 'SCALE-Sim architecture config (.cfg)'),
             a(l.topologyCsv, 'csv', 'SCALE-Sim topology CSV'),
           ]

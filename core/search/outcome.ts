@@ -1,10 +1,12 @@
 // What happened to a candidate, and what the strategy observes of it: the one place that decides
 // trained / cut short / failed / infeasible, and reward or floor or null.
 // - trained (ok, or cut short by its wall-clock guard): the reward formula on validation
-//   accuracy; an accuracy below its limit gets the floor;
+//   accuracy, fp32 or quantized (accuracySource); an accuracy below its limit gets the floor;
 // - infeasible before training (a hard limit on latency/energy/area): `reward.floor`, so the
 //   policy learns to stay away from that region;
 // - failed (crash, timeout, unbuildable): null, no information; strategies skip it.
+import { INTEGER_DATAPATH } from '../accelerator/index.js';
+import type { AcceleratorConfig } from '../space/types.js';
 import { OBJECTIVE_NAMES, type Objectives, type RewardSpec } from '../spec/schema.js';
 import { checkAllLimits, computeReward, type Metrics, type PreTrainingMetrics } from './reward.js';
 import type { Observation } from './strategy.js';
@@ -27,10 +29,41 @@ export type Outcome =
   | { status: 'infeasible'; metrics: PreTrainingMetrics; violations: string[] }
   | { status: 'failed'; error: string; metrics?: PreTrainingMetrics };
 
+export type AccuracySource = 'fp32' | 'quantized';
+
+/**
+ * The accuracy decisions use (reward, accuracy limit, Pareto front): the spec's choice; else the
+ * quantized model's when the accelerator computes in integers, as it would really score there.
+ */
+export function accuracySource(
+  objectives: Objectives,
+  template: AcceleratorConfig['template'],
+): AccuracySource {
+  return objectives.accuracy.source ?? (INTEGER_DATAPATH[template] ? 'quantized' : 'fp32');
+}
+
+/** A child's accuracies as the trainer records them: fp32, and quantized when it was scored so. */
+export interface TrainedAccuracies {
+  valAccuracy: number;
+  testAccuracy: number;
+  quantized?: { valAccuracy: number; testAccuracy: number };
+}
+
+/** Validation (decisions) and test (the front) accuracy from one source; undefined if not recorded. */
+export function accuracyFrom(
+  t: TrainedAccuracies,
+  source: AccuracySource,
+): { valAccuracy: number; testAccuracy: number } | undefined {
+  if (source === 'fp32') return { valAccuracy: t.valAccuracy, testAccuracy: t.testAccuracy };
+  return t.quantized && { valAccuracy: t.quantized.valAccuracy, testAccuracy: t.quantized.testAccuracy };
+}
+
 /** What the two writers of a candidate's metrics recorded (either may be missing). */
 export interface OutcomeRecords {
   simulated?: { feasible: boolean; violations: string[]; metrics?: PreTrainingMetrics };
-  trained?: { status: 'ok' | 'cutShort' | 'failed'; valAccuracy: number; reason?: string };
+  trained?: TrainedAccuracies & { status: 'ok' | 'cutShort' | 'failed'; reason?: string };
+  /** Which of the trained accuracies decisions use (accuracySource). */
+  accuracySource: AccuracySource;
   /** Why the child's branch failed, when it wrote no training record (from the state machine). */
   error?: string;
 }
@@ -47,7 +80,14 @@ export function outcomeOf(r: OutcomeRecords): Outcome {
       error: t?.reason ?? r.error ?? 'no training result was written',
       ...(pre ? { metrics: pre } : {}),
     };
-  return { status: t.status, metrics: { ...(pre ?? {}), accuracy: t.valAccuracy } };
+  const acc = accuracyFrom(t, r.accuracySource);
+  if (!acc)
+    return {
+      status: 'failed',
+      error: `no ${r.accuracySource} accuracy was recorded for this child (set objectives.accuracy.source to "fp32" to score it on its fp32 accuracy)`,
+      ...(pre ? { metrics: pre } : {}),
+    };
+  return { status: t.status, metrics: { ...(pre ?? {}), accuracy: acc.valAccuracy } };
 }
 
 export interface ScoredOutcome {
