@@ -13,8 +13,6 @@ export const keys = {
   searchIndex: (id: string) => `index/searches/${assertSearchId(id)}.json`,
   /** The search id an index key names (the inverse of searchIndex). */
   searchIdOfIndexKey: (key: string) => key.slice('index/searches/'.length).replace(/\.json$/, ''),
-  /** POST /searches Idempotency-Key records, by a hash of the key. */
-  idempotency: (keyHash: string) => `idempotency/${keyHash}.json`,
   root: (id: string) => `searches/${assertSearchId(id)}/`,
   spec: (id: string) => `searches/${assertSearchId(id)}/spec.json`,
   frame: (id: string) => `searches/${assertSearchId(id)}/frame.json`,
