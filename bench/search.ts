@@ -179,7 +179,8 @@ function parseArgs(args: string[]) {
     split: args.includes('--two-phase-split')
       ? Number(args[args.indexOf('--two-phase-split') + 1])
       : undefined,
-    svg: svgAt >= 0 ? args[svgAt + 1]! : `docs/search-${accuracy === 'table' ? 'table-' : ''}hv.svg`,
+    /** Default: docs/search-table-hv.svg for digits-bench, docs/search-<table name>-hv.svg for another. */
+    svg: svgAt >= 0 ? args[svgAt + 1]! : undefined,
     params: parseParams(args),
   };
 }
@@ -467,11 +468,15 @@ export async function run(args: string[]): Promise<unknown> {
         },
       ]),
   );
+  const tableName = table?.file.name;
+  const svg =
+    opt.svg ??
+    `docs/search-${tableName === undefined ? '' : tableName === 'digits-bench' ? 'table-' : `${tableName}-`}hv.svg`;
   writeFileSync(
-    opt.svg,
+    svg,
     plot(curves, 'hv', 'Hypervolume (accuracy, log latency) vs samples', target, opt.budget),
   );
-  const rewardSvg = opt.svg.replace(/(\.svg)?$/, '-reward.svg').replace('-hv-reward', '-reward');
+  const rewardSvg = svg.replace(/(\.svg)?$/, '-reward.svg').replace('-hv-reward', '-reward');
   writeFileSync(
     rewardSvg,
     plot(curves, 'best', 'Best latency-constrained reward vs samples', rewardTarget, opt.budget),
@@ -513,7 +518,7 @@ export async function run(args: string[]): Promise<unknown> {
       ratioTo500: round(median(reachHv[bestName]!) / at),
       ratioToRandomMedian: round(median(reachHv[bestName]!) / median(reachHv.random!)),
     },
-    plots: [opt.svg, rewardSvg],
+    plots: [svg, rewardSvg],
     seconds: round((performance.now() - t0) / 1000),
   };
 }
