@@ -28,7 +28,14 @@ afterAll(async () => {
 
 interface Results {
   candidatesEvaluated: number;
-  paretoFront: { cid: string; candidate: unknown; metrics: Record<string, number>; status: string }[];
+  accuracySource: string;
+  paretoFront: {
+    cid: string;
+    candidate: unknown;
+    metrics: Record<string, number>;
+    status: string;
+    accuracySource: string;
+  }[];
   best: { reward: { cid: string } | null };
   specHash: string;
   versions: Record<string, string>;
@@ -53,6 +60,11 @@ describe('a 2-iteration × 3-candidate search', () => {
     for (const p of results.paretoFront) {
       expect(p.cid).toMatch(/^[0-9a-f]{16}$/);
       expect(p.metrics.accuracy).toBeGreaterThan(0);
+      // The systolic array computes in int8: the front ranks the quantized model, fp32 beside it.
+      expect(p.accuracySource).toBe('quantized');
+      expect(p.metrics.accuracy).toBe(p.metrics.quantizedAccuracy);
+      expect(p.metrics.fp32Accuracy).toBeGreaterThan(0);
+      expect(p.metrics.weightBits).toBe(8);
       expect(p.metrics.latencyMs).toBeGreaterThan(0);
       expect(p.candidate).toHaveProperty('network');
       expect(p.candidate).toHaveProperty('accelerator');
@@ -63,7 +75,12 @@ describe('a 2-iteration × 3-candidate search', () => {
     expect(all).toContain(keys.policy('e2e-basic', 1));
     expect(all).toContain(keys.policy('e2e-basic', 2));
     expect(all).toContain(keys.report('e2e-basic'));
-    for (const p of results.paretoFront) expect(all).toContain(`${keys.model('e2e-basic', p.cid)}model.json`);
+    expect(results.accuracySource).toBe('quantized');
+    for (const p of results.paretoFront) {
+      expect(all).toContain(`${keys.model('e2e-basic', p.cid)}model.json`);
+      expect(all).toContain(`${keys.model('e2e-basic', p.cid)}int8.json`);
+      expect(all).toContain(`${keys.model('e2e-basic', p.cid)}int8.bin`);
+    }
   });
 
   it('state.json and results.json count trained, cached and evaluated children alike', async () => {

@@ -111,7 +111,27 @@ describe('renderReport', () => {
     expect(rowCids(html)).toEqual(['bbbb', 'cccc', 'aaaa']);
     // Every sortable header has a type; the reward column starts marked as the current order.
     expect(html).toMatch(/<th scope="col" class="num"[^>]*aria-sort="descending"[^>]*>Reward<\/th>/);
-    expect(count(html, /<th [^>]*data-type="(num|text)"/g)).toBe(11);
+    expect(count(html, /<th [^>]*data-type="(num|text)"/g)).toBe(13);
+  });
+
+  it('shows fp32 and int8 accuracy side by side, says which one the search scored, and links int8.json', () => {
+    const q = ev(
+      'qqqq',
+      {},
+      { fp32Accuracy: 0.93, quantizedAccuracy: 0.912, weightBits: 4, accuracy: 0.912 },
+    );
+    const html = renderReport({ results: results([q], { accuracySource: 'quantized' }), spec: {} });
+    const row = html.slice(html.indexOf('<tbody id="row-qqqq"')).split('</tbody>')[0]!;
+    expect(html).toMatch(/>fp32 acc\.<\/th>/);
+    expect(html).toMatch(/>int8 acc\.<\/th>/);
+    expect(row).toContain('data-v="0.93"');
+    expect(row).toContain('91.2% (w4)');
+    expect(row).toContain('href="models/qqqq/int8.json"');
+    expect(html).toContain('<b>Accuracy</b> is the post-training quantized model');
+    const fp32 = renderReport({ results: results([ev('ffff')], { accuracySource: 'fp32' }), spec: {} });
+    expect(fp32).toContain('<b>Accuracy</b> is the fp32 model');
+    // No quantized score (older results): no int8 link.
+    expect(fp32).not.toContain('int8.json');
   });
 
   it('links the model, and SCALE-Sim files only for systolic accelerators', () => {
