@@ -41,7 +41,7 @@ inline float relu1(float x) { return x > 0.f ? x : x != x ? x : 0.f; }
 }  // namespace
 
 void elementwise(int op, const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t n,
-                 int64_t c) {
+                 int64_t c, int64_t nb) {
   switch (op) {
     case kRelu:  // max(0, x) as in the cpu kernel: -0 gives +0, NaN stays NaN
       rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
@@ -87,35 +87,34 @@ void elementwise(int op, const float* __restrict a, const float* __restrict b, f
     default:
       break;
   }
-  // Channel-vector ops: a is the [n / c, c] map, b the [c] vector.
-  const int64_t rows = n / c;
+  // Channel-vector ops: a is the [n / c, c] map, b holds nb / c vectors of c, and map row r takes
+  // vector r / (rows per vector): one vector for the whole map, or one per example.
+  const int64_t rows = n / c, per = rows / (nb / c);
+  auto vecOp = [&](auto f) {
+    if (nb == 1) {  // a scalar: one flat loop
+      const float v = b[0];
+      rowsParallel(n, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) out[i] = f(a[i], v);
+      });
+      return;
+    }
+    rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1;) {
+        const int64_t vi = r / per, end = imin(r1, (vi + 1) * per);
+        const float* __restrict v = b + vi * c;
+        for (; r < end; r++)
+          for (int64_t j = 0; j < c; j++) out[r * c + j] = f(a[r * c + j], v[j]);
+      }
+    });
+  };
   switch (op) {
-    case kAddVec:
-      rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; r++)
-          for (int64_t j = 0; j < c; j++) out[r * c + j] = a[r * c + j] + b[j];
-      });
-      return;
-    case kSubVec:
-      rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; r++)
-          for (int64_t j = 0; j < c; j++) out[r * c + j] = a[r * c + j] - b[j];
-      });
-      return;
-    case kVecSub:
-      rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; r++)
-          for (int64_t j = 0; j < c; j++) out[r * c + j] = b[j] - a[r * c + j];
-      });
-      return;
-    case kMulVec:
-      rowsParallel(rows, c, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; r++)
-          for (int64_t j = 0; j < c; j++) out[r * c + j] = a[r * c + j] * b[j];
-      });
-      return;
-    default:
-      break;
+    case kAddVec: vecOp([](float m, float v) { return m + v; }); return;
+    case kSubVec: vecOp([](float m, float v) { return m - v; }); return;
+    case kVecSub: vecOp([](float m, float v) { return v - m; }); return;
+    case kMulVec: vecOp([](float m, float v) { return m * v; }); return;
+    case kDivVec: vecOp([](float m, float v) { return m / v; }); return;
+    case kVecDiv: vecOp([](float m, float v) { return v / m; }); return;
+    default: break;
   }
 }
 

@@ -13,13 +13,16 @@ enum EwOp {
   kSub = 4,
   kMul = 5,
   kDiv = 6,
-  kAddVec = 7,  // a = map, b = channel vector
+  kAddVec = 7,  // a = map, b = channel vector (or one per block of rows, see elementwise.cc)
   kSubVec = 8,  // map - vector
   kVecSub = 9,  // vector - map
   kMulVec = 10,
+  kDivVec = 11,  // map / vector
+  kVecDiv = 12,  // vector / map
 };
 
-void elementwise(int op, const float* a, const float* b, float* out, int64_t n, int64_t c);
+// n floats of a (and b for same-shape ops, nb floats of vectors for vector ops) into out.
+void elementwise(int op, const float* a, const float* b, float* out, int64_t n, int64_t c, int64_t nb);
 void channelSum(const float* x, float* out, int64_t outer, int64_t inner, int64_t c, bool mean);
 
 // batchnorm.cc: training-mode batch-norm over [rows, c] (see core/network/fast-batchnorm.ts).

@@ -105,7 +105,7 @@ napi_value Conv(napi_env env, napi_callback_info info) {
 }
 
 // ew(op, a: Float32Array, b: Float32Array, c: number, out?: Float32Array) -> out (a's length).
-// Same-shape ops need b as long as a; vector ops need b of length c dividing a's length.
+// Same-shape ops need b as long as a; vector ops need b of k vectors of c, k dividing a's rows of c.
 napi_value Ew(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -119,15 +119,17 @@ napi_value Ew(napi_env env, napi_callback_info info) {
   size_t na, nb;
   if (!floatArray(env, argv[1], &a, &na) || !floatArray(env, argv[2], &b, &nb))
     return fail(env, "a and b must be Float32Arrays");
-  if (op < kRelu || op > kMulVec) return fail(env, "unknown op");
+  if (op < kRelu || op > kVecDiv) return fail(env, "unknown op");
   const bool unary = op == kRelu || op == kStep;
   const bool vec = op >= kAddVec;
-  if (vec ? (c <= 0 || nb != size_t(c) || na % size_t(c) != 0) : (!unary && nb != na))
+  // Vector ops: b holds k vectors of c, k dividing the map's rows.
+  if (vec ? (c <= 0 || nb == 0 || nb % size_t(c) != 0 || na % size_t(c) != 0 || (na / size_t(c)) % (nb / size_t(c)) != 0)
+          : (!unary && nb != na))
     return fail(env, "array sizes do not match the op");
   float* o;
   napi_value result = outArray(env, argc, argv, 4, na, &o);
   if (!result) return fail(env, "out must be a Float32Array as long as a");
-  elementwise(op, a, b, o, int64_t(na), vec ? c : 1);
+  elementwise(op, a, b, o, int64_t(na), vec ? c : 1, int64_t(nb));
   return result;
 }
 

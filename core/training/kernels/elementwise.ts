@@ -26,7 +26,39 @@ export const EW = {
   SubVec: 8,
   VecSub: 9,
   MultiplyVec: 10,
+  DivVec: 11,
+  VecDiv: 12,
 } as const;
+
+/** The compiled vector op for `name` with the vector as its second operand, or its first. */
+const VEC_OPS: Record<string, [number, number]> = {
+  Add: [EW.AddVec, EW.AddVec],
+  Sub: [EW.SubVec, EW.VecSub],
+  Multiply: [EW.MultiplyVec, EW.MultiplyVec],
+  RealDiv: [EW.DivVec, EW.VecDiv],
+};
+
+/**
+ * How an operand of shape `small` broadcasts over the full `shape` as rows of vectors: k vectors
+ * of c floats, map row r (of c) taking vector r / (rows / k). A channel vector ([C], [1,1,1,C]) is
+ * k = 1; a per-example one ([B,1,1,C], as global average pooling's gradient) is k = B; a scalar
+ * is c = k = 1. Undefined for any other broadcast.
+ */
+export function vectorLayout(
+  small: readonly number[],
+  shape: readonly number[],
+): { c: number; k: number } | undefined {
+  const r = shape.length;
+  if (small.length > r) return undefined;
+  const s = [...new Array<number>(r - small.length).fill(1), ...small];
+  if (s.every((d) => d === 1)) return { c: 1, k: 1 };
+  const c = shape[r - 1]!;
+  if (s[r - 1] !== c) return undefined;
+  let lead = 0;
+  while (lead < r - 1 && s[lead] === shape[lead]) lead++;
+  for (let j = lead; j < r - 1; j++) if (s[j] !== 1) return undefined;
+  return { c, k: size(s.slice(0, lead)) };
+}
 const NO_B = new Float32Array(0);
 
 interface CpuBackend {
@@ -158,23 +190,23 @@ function binary(
     const last = shape[r - 1]!;
     if (native && same !== undefined && av.length === n && bv.length === n)
       return be.makeTensorInfo(shape, 'float32', native.ew(same, av, bv, 1));
+    // One operand the full map, the other a vector per row block (or a scalar): compiled.
+    const vecOps = native ? VEC_OPS[name] : undefined;
+    if (vecOps) {
+      const bl = bv.length < n && av.length === n ? vectorLayout(b.shape, shape) : undefined;
+      if (bl) return be.makeTensorInfo(shape, 'float32', native!.ew(vecOps[0], av, bv, bl.c));
+      const al = av.length < n && bv.length === n ? vectorLayout(a.shape, shape) : undefined;
+      if (al) return be.makeTensorInfo(shape, 'float32', native!.ew(vecOps[1], bv, av, al.c));
+    }
     if (vecLoop && last > 1) {
       // Exactly one operand is a channel vector and the other the full map.
       const isVec = (st: number[]) => st[r - 1] === 1 && st.slice(0, -1).every((x) => x === 0);
       if (isVec(bs) && av.length === n) {
-        if (native) {
-          const op = name === 'Add' ? EW.AddVec : name === 'Sub' ? EW.SubVec : EW.MultiplyVec;
-          return be.makeTensorInfo(shape, 'float32', native.ew(op, av, bv, last));
-        }
         const out = alloc(n);
         vecLoop(av, bv, out, last, false);
         return be.makeTensorInfo(shape, 'float32', out);
       }
       if (isVec(as) && bv.length === n) {
-        if (native) {
-          const op = name === 'Add' ? EW.AddVec : name === 'Sub' ? EW.VecSub : EW.MultiplyVec;
-          return be.makeTensorInfo(shape, 'float32', native.ew(op, bv, av, last));
-        }
         const out = alloc(n);
         vecLoop(bv, av, out, last, true);
         return be.makeTensorInfo(shape, 'float32', out);

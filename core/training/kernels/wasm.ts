@@ -16,7 +16,7 @@ interface Exports {
   cs_malloc(bytes: number): number;
   cs_free(ptr: number): void;
   cs_conv(op: number, a: number, b: number, geom: number, out: number): number;
-  cs_ew(op: number, a: number, b: number, out: number, n: number, c: number): void;
+  cs_ew(op: number, a: number, b: number, out: number, n: number, c: number, nb: number): void;
   cs_channel_sum(x: number, out: number, outer: number, inner: number, c: number, mean: number): void;
   cs_bn_train(
     x: number,
@@ -185,11 +185,12 @@ export class WasmKernels {
       ew: (op, a, b, c, out) => {
         const unary = op === EW.Relu || op === EW.Step;
         const vec = op >= EW.AddVec;
-        if (op < EW.Relu || op > EW.MultiplyVec) throw new TypeError('unknown op');
-        if (vec ? c <= 0 || b.length !== c || a.length % c !== 0 : !unary && b.length !== a.length)
+        if (op < EW.Relu || op > EW.VecDiv) throw new TypeError('unknown op');
+        const badVec = c <= 0 || b.length === 0 || b.length % c !== 0 || a.length % c !== 0;
+        if (vec ? badVec || (a.length / c) % (b.length / c) !== 0 : !unary && b.length !== a.length)
           throw new TypeError('array sizes do not match the op');
         const o = output(out, a.length, 'out must be a Float32Array as long as a');
-        this.call([a, b], [o], ([pa, pb], [po]) => x.cs_ew(op, pa!, pb!, po!, a.length, vec ? c : 1));
+        this.call([a, b], [o], ([pa, pb], [po]) => x.cs_ew(op, pa!, pb!, po!, a.length, vec ? c : 1, b.length));
         return o;
       },
       channelSum: (xs, outer, inner, c, mean, out) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, type KernelPack, tf } from '../../../core/training/backend.js';
+import { vectorLayout } from '../../../core/training/kernels/elementwise.js';
 import { jsKernels, nativeKernels, wasmKernels } from '../../../core/training/kernels/index.js';
 import { loadNative } from '../../../core/training/kernels/native.js';
 
@@ -145,6 +146,15 @@ describe.each(packs)('%s kernels', (_name, pack, available) => {
           [2, 3, 3, 4],
         ],
         [[2, 3, 3, 4], []],
+        [[], [2, 3, 3, 4]],
+        [
+          [2, 3, 3, 4],
+          [2, 3, 1, 4],
+        ],
+        [
+          [2, 3, 3, 4],
+          [1, 3, 3, 4],
+        ],
         [
           [2, 3, 3, 4],
           [2, 3, 3, 4],
@@ -185,4 +195,17 @@ describe.each(packs)('%s kernels', (_name, pack, available) => {
       });
     });
   }
+});
+
+describe('vectorLayout', () => {
+  it('finds per-row vectors (one for the map, one per example, a scalar) and nothing else', () => {
+    expect(vectorLayout([4], [2, 3, 3, 4])).toEqual({ c: 4, k: 1 });
+    expect(vectorLayout([1, 1, 1, 4], [2, 3, 3, 4])).toEqual({ c: 4, k: 1 });
+    expect(vectorLayout([2, 1, 1, 4], [2, 3, 3, 4])).toEqual({ c: 4, k: 2 });
+    expect(vectorLayout([2, 3, 1, 4], [2, 3, 3, 4])).toEqual({ c: 4, k: 6 });
+    expect(vectorLayout([], [2, 3])).toEqual({ c: 1, k: 1 });
+    expect(vectorLayout([1, 3, 3, 4], [2, 3, 3, 4])).toBeUndefined();
+    expect(vectorLayout([2, 3, 3, 1], [2, 3, 3, 4])).toBeUndefined();
+    expect(vectorLayout([2, 1, 3, 4], [2, 3, 3, 4])).toBeUndefined();
+  });
 });
