@@ -4,7 +4,7 @@ import { gatherRows } from '../data/batch.js';
 import type { LoadedDataset, Split } from '../data/dataset.js';
 import { DatasetError } from '../data/dataset.js';
 import { loadDataset, type ReadBytes } from '../data/load.js';
-import { buildModel, splitHead } from '../network/build.js';
+import { type BuiltModel, buildModel, splitHead } from '../network/build.js';
 import { InfeasibleArchError } from '../network/mobile-cnn.js';
 import { quantizeChild } from '../quantize/model.js';
 import { Rng, type RngState } from '../rng.js';
@@ -39,6 +39,11 @@ export interface TrainChildInput {
   /** A spec (loaded here, split with `seed`) or an already loaded dataset (shared by many children). */
   dataset: DatasetSpec | LoadedDataset;
   training: TrainingSpec;
+  /**
+   * Builds the network in place of `arch`, e.g. a fixed reference model that benchmarks train with
+   * this same loop. It must be seeded by `seed` as buildModel is.
+   */
+  buildNetwork?: (shape: readonly [number, number, number], numClasses: number, seed: number) => BuiltModel;
   /** Seeds initializers and shuffling. */
   seed: number;
   /** Bits per weight of the post-training quantized copy scored beside the fp32 model (default 8). */
@@ -91,7 +96,19 @@ function isLoaded(d: DatasetSpec | LoadedDataset): d is LoadedDataset {
   return (d as LoadedDataset).train !== undefined;
 }
 
-/** Batches in a seeded order: epoch e is a permutation drawn from the base stream split by e. */
+/** The stream a child's batch order is drawn from. */
+export function shuffleStream(seed: number): RngState {
+  return Rng.fromSeed(`shuffle:${seed}`).state();
+}
+
+/** The order of the training examples in epoch `epoch`: a permutation drawn from the stream split by epoch. */
+export function epochOrder(stream: RngState, epoch: number, n: number): number[] {
+  return Rng.fromState(stream)
+    .split(`epoch:${epoch}`)
+    .shuffle(Array.from({ length: n }, (_, i) => i));
+}
+
+/** Batches in a seeded order (epochOrder); an epoch's leftover examples are not used. */
 class BatchSampler {
   private epoch = -1;
   private perm: number[] = [];
@@ -115,8 +132,7 @@ class BatchSampler {
     const e = Math.floor(step / this.stepsPerEpoch);
     if (e !== this.epoch) {
       this.epoch = e;
-      const ids = Array.from({ length: this.split.n }, (_, i) => i);
-      this.perm = Rng.fromState(this.rngState).split(`epoch:${e}`).shuffle(ids);
+      this.perm = epochOrder(this.rngState, e, this.split.n);
     }
     const start = (step % this.stepsPerEpoch) * this.batchSize;
     gatherRows(this.split, this.per, this.perm, start, this.batchSize, this.xBuf, this.yBuf);
@@ -267,7 +283,9 @@ async function trainLoop(
   const hp = input.hyperparameters;
   if (!(hp.learningRate > 0) || !Number.isFinite(hp.learningRate))
     throw new Error(`learningRate must be > 0, got ${hp.learningRate}`);
-  const { model, logitsModel, summary } = buildModel(input.arch, data.shape, data.numClasses, input.seed);
+  const { model, logitsModel, summary } = input.buildNetwork
+    ? input.buildNetwork(data.shape, data.numClasses, input.seed)
+    : buildModel(input.arch, data.shape, data.numClasses, input.seed);
   disposables.push(model, logitsModel);
   const recipe = childRecipe(input.training, hp);
   const head = recipe.dropout > 0 ? splitHead(model) : undefined;
@@ -282,7 +300,7 @@ async function trainLoop(
 
   let step = 0;
   let secondsBefore = 0;
-  let rngState: RngState = Rng.fromSeed(`shuffle:${input.seed}`).state();
+  let rngState: RngState = shuffleStream(input.seed);
   const ck = input.checkpoint;
   const fingerprint = JSON.stringify([
     input.arch,
