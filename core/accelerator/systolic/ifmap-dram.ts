@@ -15,7 +15,7 @@
 //    nothing new and are skipped; an is column fold whose footprint adds less than the room left
 //    is counted at once.
 import type { Epochs } from './epoch.js';
-import { eachFold, type Folds } from './folds.js';
+import type { Folds } from './folds.js';
 import { type ConvShape, pairsBelow } from './layer.js';
 import type { SystolicArray } from './result.js';
 
@@ -265,10 +265,35 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     if (df === 'ws') {
       m0 = Math.max(ma, tA - Ra - ru + 1);
       m1 = Math.min(mb, tB - Ra + 1);
+      // Pixels in (tA − Ra, tB − Ra − ru] read all their elements in the window: that block is
+      // a footprint (runs merged per ifmap row); only the two staircase ends go pixel by pixel.
+      const f0 = Math.max(m0, tA - Ra + 1);
+      const f1 = Math.min(m1, tB - Ra - ru + 1);
+      if (f1 - f0 > 2 * ru) {
+        footprintElems(f0, f1, ka, kb, (lo, hi) => into.orRange(lo, hi), false);
+        addPixels(m0, f0, tA, cA, tB, cB, r0, r1);
+        addPixels(f1, m1, tA, cA, tB, cB, r0, r1);
+        flush();
+        return;
+      }
     } else if (df === 'os') {
       m0 = Math.max(ma, ma + tA - K + 1);
       m1 = Math.min(mb, ma + tB + 1);
     }
+    addPixels(m0, m1, tA, cA, tB, cB, r0, r1);
+    flush();
+  };
+  /** Pixels [m0, m1) of the current fold, their elements between (tA, cA) and (tB, cB), filter rows r0…r1. */
+  const addPixels = (
+    m0: number,
+    m1: number,
+    tA: number,
+    cA: number,
+    tB: number,
+    cB: number,
+    r0: number,
+    r1: number,
+  ) => {
     for (let r = r0; r <= r1; r++) {
       const rLo = r * SC;
       for (let m = m0; m < m1; m++) {
@@ -286,7 +311,6 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
         emit(base + k0, base + rLo + qb);
       }
     }
-    flush();
   };
   /**
    * Calls `run(lo, hi)` for disjoint address runs covering every valid address of pixels [p0, p1)
@@ -357,12 +381,15 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
    * pixels' runs touch (the row's q-range spans the stride), else one per pixel; their union is
    * emitted. The whole window (k0 = 0, k1 = K) has the simpler case analysis of `footprint`.
    */
+  const comboAt = new Int32Array(R + 2);
+  const comboHead = new Int32Array(R + 2);
   const footprintElems = (
     p0: number,
     p1: number,
     k0: number,
     k1: number,
     run: (lo: number, hi: number) => void,
+    disjoint = true,
   ) => {
     if (k0 === 0 && k1 === K) {
       footprint(p0, p1, run);
@@ -389,7 +416,7 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
         const u0 = oh === ohA ? owA : 0;
         const u1 = Math.min(oh === ohB ? owB : F - 1, owValid);
         if (qa >= qb || u0 > u1) continue;
-        combos++;
+        comboAt[combos++] = ivN;
         const base = y * rowEnd;
         if (qb - qa >= sw * C) pushIv(base + u0 * sw * C + qa, base + Math.min(rowEnd, u1 * sw * C + qb));
         else
@@ -397,31 +424,38 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
             pushIv(base + u * sw * C + qa, base + Math.min(rowEnd, u * sw * C + qb));
       }
       if (ivN === 0) continue;
-      if (combos > 1) {
-        // Several output rows read this ifmap row: sort their runs, then merge.
-        const order = Array.from({ length: ivN }, (_, i) => i).sort(
-          (x, z) => (ivLo[x] as number) - (ivLo[z] as number),
-        );
-        const lo2 = order.map((i) => ivLo[i] as number);
-        const hi2 = order.map((i) => ivHi[i] as number);
-        for (let i = 0; i < ivN; i++) {
-          ivLo[i] = lo2[i] as number;
-          ivHi[i] = hi2[i] as number;
-        }
+      if (!disjoint) {
+        for (let i = 0; i < ivN; i++) run(ivLo[i] as number, ivHi[i] as number);
+        continue;
       }
-      let lo = ivLo[0] as number;
-      let hi = ivHi[0] as number;
-      for (let i = 1; i < ivN; i++) {
+      // Each output row's runs are sorted; with several output rows, merge them by their starts.
+      comboAt[combos] = ivN;
+      const head = comboHead;
+      for (let j = 0; j < combos; j++) head[j] = comboAt[j] as number;
+      let lo = -1;
+      let hi = -1;
+      for (;;) {
+        let best = -1;
+        for (let j = 0; j < combos; j++)
+          if (
+            (head[j] as number) < (comboAt[j + 1] as number) &&
+            (best < 0 || (ivLo[head[j] as number] as number) < (ivLo[head[best] as number] as number))
+          )
+            best = j;
+        if (best < 0) break;
+        const i = head[best] as number;
+        head[best] = i + 1;
         const l2 = ivLo[i] as number;
+        const h2 = ivHi[i] as number;
         if (l2 <= hi) {
-          if ((ivHi[i] as number) > hi) hi = ivHi[i] as number;
+          if (h2 > hi) hi = h2;
         } else {
-          run(lo, hi);
+          if (hi > lo) run(lo, hi);
           lo = l2;
-          hi = ivHi[i] as number;
+          hi = h2;
         }
       }
-      run(lo, hi);
+      if (hi > lo) run(lo, hi);
     }
   };
   let counted = 0;
