@@ -181,6 +181,32 @@ interface Variant {
   run(seconds: number): Promise<{ rate: number; gcShare?: number }>;
 }
 
+/** Lambda allocates one vCPU per 1,769 MB of memory, up to 6 vCPUs at 10,240 MB. */
+const LAMBDA_MB_PER_VCPU = 1769;
+
+/**
+ * What TrainChild's memory buys (the zip runs cpu+wasm with one kernel thread per whole vCPU),
+ * relative to 1,769 MB on one thread. The share of a step that parallelizes comes from the measured
+ * 2-thread speedup (Amdahl: s2 = 1 / (1 - p + p/2)); more threads than this machine's cores are an
+ * extrapolation from it. Cost is memory x time (Lambda bills GB-seconds at one rate).
+ */
+function lambdaSizing(s2: number) {
+  const p = Math.min(1, Math.max(0, 2 * (1 - 1 / s2)));
+  const options = [1769, 3008, 3538, 5307, 7076, 10240].map((memoryMB) => {
+    const vcpus = Math.min(6, memoryMB / LAMBDA_MB_PER_VCPU);
+    const threads = Math.max(1, Math.floor(vcpus + 1e-9));
+    const speedup = 1 / (1 - p + p / threads);
+    return {
+      memoryMB,
+      vcpus: Number(vcpus.toFixed(2)),
+      threads,
+      relativeTime: Number((1 / speedup).toFixed(3)),
+      relativeCost: Number((memoryMB / LAMBDA_MB_PER_VCPU / speedup).toFixed(3)),
+    };
+  });
+  return { parallelShare: Number(p.toFixed(3)), measuredUpToThreads: 2, options };
+}
+
 /**
  * The kernel packs, each at 1 thread and on every core, and PyTorch likewise, interleaved: each
  * round times every variant once, so all see the same machine load (other processes share these
@@ -313,9 +339,11 @@ async function benchInterleaved(perRunSeconds: number, rounds: number) {
     [`pytorch${many}VsPytorch1t`]: ratio(at(`pytorch-cpu ${many}`), at('pytorch-cpu 1t')),
     oursBestVsPytorchBest: ratio(oursBest, best('pytorch-cpu')),
   };
+  const s2 = ratios[`wasm${many}VsWasm1t`];
   return {
     R1,
     ratios,
+    ...(cores >= 2 && s2 !== undefined ? { lambdaSizing: lambdaSizing(s2) } : {}),
     machine: {
       cores,
       loadAverage1m: {
@@ -371,6 +399,7 @@ export async function run(args: string[]): Promise<unknown> {
     R1,
     R1SpeedupVsCpu: speedupVsCpu,
     R1Ratios: fast.ratios,
+    ...(fast.lambdaSizing ? { lambdaSizing: fast.lambdaSizing } : {}),
     machine: fast.machine,
     skipped,
     digitsDefault: {
