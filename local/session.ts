@@ -20,8 +20,16 @@ import { TrainPool } from './train-pool.js';
 export interface Progress {
   iteration: number;
   iterations: number;
-  /** Children finished in the current run (trained, infeasible or failed). */
+  /** Children finished (trained, infeasible or failed): those of earlier runs plus this run's. */
   childrenDone: number;
+  /** Children finished in this run only (a resumed search counts its earlier ones in childrenDone). */
+  childrenThisRun: number;
+  /** How much of the search is done, 0..1: whole iterations plus the share of the current one. */
+  fraction: number;
+  /** The iteration this run started after (0 for a fresh search). */
+  startIteration: number;
+  /** A slow step now running that shows nothing else (loading the dataset, the first children). */
+  phase?: string;
   trained: number;
   failed: number;
   infeasible: number;
@@ -34,7 +42,7 @@ export interface Progress {
   supernet?: SupernetProgress;
 }
 
-export type ProgressEvent = 'supernet' | 'child' | 'iteration' | 'done';
+export type ProgressEvent = 'phase' | 'supernet' | 'child' | 'iteration' | 'done';
 
 export interface SessionOptions {
   /** Training workers; default the spec's strategy.concurrency. 0 trains in-process. */
@@ -65,7 +73,8 @@ export async function runSession(
   options: SessionOptions = {},
 ): Promise<SessionResult> {
   const spec = await loadSpec(store, searchId);
-  const iterations = searchPlan(spec).iterations;
+  const plan = searchPlan(spec);
+  const iterations = plan.iterations;
   const workers = options.workers ?? spec.strategy.concurrency;
   const pool = workers > 0 ? new TrainPool(workers) : undefined;
   const hangSeconds = spec.training.maxSeconds + (options.hangGraceSeconds ?? HANG_GRACE_SECONDS);
@@ -94,16 +103,35 @@ export async function runSession(
   const seen = new Set<string>();
   let front: Scored[] = [];
   let childrenDone = 0;
+  let childrenAtIteration = 0;
   let caughtTrains = 0;
+  let phase: string | undefined;
   let state = await getJson<SearchState>(store, keys.state(searchId));
   const startIteration = state.iteration;
+  const childrenBefore = state.candidatesEvaluated;
   const snapshot = (): Progress => {
     const runIters = state.iteration - startIteration;
     const perIter = runIters > 0 ? (iterationEnds.at(-1) ?? 0) / runIters : null;
+    const inIteration = Math.min(1, (childrenDone - childrenAtIteration) / plan.batchSize);
+    const fraction = Math.min(
+      1,
+      (state.iteration + (state.iteration < iterations ? inIteration : 0)) / iterations,
+    );
+    // Before an iteration of this run has ended, the pace of its children is the only measure.
+    const eta =
+      perIter !== null
+        ? perIter * Math.max(0, iterations - state.iteration)
+        : childrenDone > 0 && fraction > state.iteration / iterations
+          ? (seconds() / (fraction - startIteration / iterations)) * (1 - fraction)
+          : null;
     return {
       iteration: state.iteration,
       iterations,
-      childrenDone,
+      childrenDone: childrenBefore + childrenDone,
+      childrenThisRun: childrenDone,
+      fraction,
+      startIteration,
+      ...(phase ? { phase } : {}),
       trained: state.trained,
       failed: state.failed,
       infeasible: state.infeasible,
@@ -111,7 +139,7 @@ export async function runSession(
       bestReward: state.bestReward,
       paretoSize: front.length,
       elapsedSeconds: seconds(),
-      etaSeconds: perIter === null ? null : perIter * Math.max(0, iterations - state.iteration),
+      etaSeconds: eta,
       ...(state.supernet ? { supernet: state.supernet } : {}),
     };
   };
@@ -120,21 +148,36 @@ export async function runSession(
   const refreshState = async () => {
     state = (await tryGetJson<SearchState>(store, keys.state(searchId))) ?? state;
   };
+  /** Adds iteration k's trained children to the front so far. */
+  const absorb = async (k: number) => {
+    const it = await tryGetJson<{ evaluations: Evaluation[] }>(store, keys.evaluations(searchId, k));
+    const fresh: Scored[] = [];
+    for (const e of it?.evaluations ?? [])
+      if (isTrained(e.status) && e.metrics.accuracy !== undefined && !seen.has(e.cid)) {
+        seen.add(e.cid);
+        fresh.push({ ...e, id: e.cid });
+      }
+    // A point off the front stays off it, so the front so far plus the new points is enough.
+    front = paretoFront([...front, ...fresh], OBJECTIVE_NAMES);
+  };
+  // A resumed search's front and counters start from its completed iterations.
+  for (let k = 1; k <= startIteration; k++) await absorb(k);
   const onIteration = (k: number) => {
     reads = reads.then(async () => {
       await refreshState();
-      const it = await tryGetJson<{ evaluations: Evaluation[] }>(store, keys.evaluations(searchId, k));
-      const fresh: Scored[] = [];
-      for (const e of it?.evaluations ?? [])
-        if (isTrained(e.status) && e.metrics.accuracy !== undefined && !seen.has(e.cid)) {
-          seen.add(e.cid);
-          fresh.push({ ...e, id: e.cid });
-        }
-      // A point off the front stays off it, so the front so far plus the new points is enough.
-      front = paretoFront([...front, ...fresh], OBJECTIVE_NAMES);
+      await absorb(k);
+      childrenAtIteration = childrenDone;
       iterationEnds.push(seconds());
       options.onProgress?.(snapshot(), 'iteration');
     });
+  };
+  // The slow steps that print nothing else: say what is happening, once each.
+  const announced = new Set<string>();
+  const announce = (name: string, what: string) => {
+    if (announced.has(name)) return;
+    announced.add(name);
+    phase = what;
+    options.onProgress?.(snapshot(), 'phase');
   };
   const busy = new BusyClock();
   const onAbort = () => void store.put(keys.stop(searchId), 'stopped by user\n');
@@ -147,12 +190,24 @@ export async function runSession(
         const name = e.state?.name?.replace(new RegExp(`${AT_SCALE_SUFFIX}$`), '');
         if (name === STATE.train || name === STATE.simulate || name === STATE.supernet)
           busy.track(e.type, e.timestamp);
+        if (e.type === 'StateEntered') {
+          if (name === STATE.init)
+            announce(name, `loading the dataset (${spec.dataset.uri}) and starting the controller`);
+          else if (name === STATE.supernet)
+            announce(name, 'training the supernet (the first chunk also loads the dataset and tfjs)');
+          else if (name === STATE.train)
+            announce(
+              name,
+              `training the first children (each of ${workers || 1} worker${workers > 1 ? 's' : ''} loads tfjs and the dataset first)`,
+            );
+        }
         // A caught TrainChild still exits, then ChildFailed counts the child.
         if (e.type === 'StateCaught' && name === STATE.train) caughtTrains++;
         if (e.type !== 'StateExited') return;
         if (name === STATE.train && caughtTrains > 0) caughtTrains--;
         else if (name === STATE.train || name === STATE.infeasible || name === STATE.childFailed) {
           childrenDone++;
+          phase = undefined;
           options.onProgress?.(snapshot(), 'child');
         }
         if (name === STATE.supernet) {

@@ -8,7 +8,7 @@ import { listAll, tryGetJson } from '../../core/store/json.js';
 import type { Store } from '../../core/store/store.js';
 import { type Command, parseFlags, UsageError } from '../cli.js';
 import { round, textTable } from '../table.js';
-import { jsonOption, locate, openStoreFlag, searchIdArg, storeOption } from './store-flag.js';
+import { jsonOption, locate, openStoreFlag, searchIdArg, storeOption, storeSuffix } from './store-flag.js';
 
 const ID_ARG = [
   { name: 'SEARCH_ID', required: true, description: 'a search in the store (see `cosearch ls`)' },
@@ -124,11 +124,6 @@ export const status: Command = {
     return 0;
   },
 };
-
-/** ` --store URI` when the store is not the default, for commands printed for people to run. */
-export function storeSuffix(store: Store): string {
-  return store.uri === openStoreFlag(storeOption.store.default).uri ? '' : ` --store ${store.uri}`;
-}
 
 const RESULTS_FLAGS = {
   ...storeOption,

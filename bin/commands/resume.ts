@@ -1,6 +1,8 @@
 import { keys } from '../../core/engine/keys.js';
+import { loadSpec, type SearchState } from '../../core/engine/state.js';
+import { getJson } from '../../core/store/json.js';
 import { type Command, parseFlags, UsageError } from '../cli.js';
-import { DRIVE_OPTIONS, driveSearch, workersFlag } from './run.js';
+import { DRIVE_OPTIONS, driveSearch, searchHeader, workersFlag } from './run.js';
 import { openStoreFlag, searchIdArg } from './store-flag.js';
 
 export const command: Command = {
@@ -20,6 +22,10 @@ export const command: Command = {
     if (!(await store.tryGet(keys.spec(id)))) throw new UsageError(`no search ${id} in ${store.uri}`);
     // A resumed search is wanted again: clear a stop flag left by Ctrl-C.
     await store.delete(keys.stop(id));
+    if (!values.json) {
+      const state = await getJson<SearchState>(store, keys.state(id));
+      process.stdout.write(searchHeader(await loadSpec(store, id), id, store, state));
+    }
     return driveSearch(store, id, values.json === true, workersFlag(values.workers));
   },
 };

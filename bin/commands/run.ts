@@ -1,15 +1,19 @@
+import { existsSync } from 'node:fs';
 import { createSearch } from '../../core/engine/create.js';
 import { newSearchId } from '../../core/engine/ids.js';
 import { keys } from '../../core/engine/keys.js';
+import type { SearchState } from '../../core/engine/state.js';
 import { searchPlan } from '../../core/spec/plan.js';
+import type { SearchSpec } from '../../core/spec/schema.js';
 import { getJson } from '../../core/store/json.js';
 import type { Store } from '../../core/store/store.js';
+import { loadNative, nativeBinaryPath } from '../../core/training/kernels/native.js';
 import { runSession } from '../../local/session.js';
 import { type Command, parseFlags, positiveInt, UsageError } from '../cli.js';
 import { progressPrinter } from '../progress.js';
 import { checkSearchForCli } from './dataset-check.js';
 import { loadRunnableSpec } from './spec-file.js';
-import { locate, openStoreFlag, storeOption } from './store-flag.js';
+import { locate, openStoreFlag, storeOption, storeSuffix } from './store-flag.js';
 
 /** Flags shared by run and resume. */
 export const DRIVE_OPTIONS = {
@@ -31,6 +35,55 @@ export function workersFlag(value: string | undefined): number | undefined {
   return value === '0' ? 0 : positiveInt('workers', value, 64);
 }
 
+/**
+ * The native kernels are compiled with g++ the first time a machine trains (tens of seconds, and
+ * every worker waits for it): do it here, said out loud, instead of behind a silent first child.
+ */
+function prepareKernels(say: (line: string) => void): void {
+  const choice = process.env.COSEARCH_BACKEND ?? 'auto';
+  if ((choice !== 'auto' && choice !== 'cpu+native') || process.env.COSEARCH_NATIVE_BUILD === '0') return;
+  if (existsSync(nativeBinaryPath())) return;
+  say('compiling the native kernels with g++ (once per machine and kernel version)...');
+  const t0 = performance.now();
+  const { error } = loadNative();
+  const took = ((performance.now() - t0) / 1000).toFixed(0);
+  say(
+    error
+      ? `no native kernels (${error}): training uses the WebAssembly or JS kernels`
+      : `compiled in ${took} s`,
+  );
+}
+
+/** What a person runs next: the results, the spreadsheet of every candidate, the report. */
+function nextSteps(store: Store, searchId: string, status: string, reportPath: string): string {
+  const s = storeSuffix(store);
+  const lines =
+    status === 'stopped'
+      ? [[`cosearch resume ${searchId}${s}`, 'continue from the last complete iteration']]
+      : [];
+  lines.push(
+    [`cosearch results ${searchId}${s}`, 'the Pareto front as a table'],
+    [`cosearch results ${searchId}${s} --csv --all > trials.csv`, 'every candidate, a column per decision'],
+    [`cosearch train --from ${searchId}/CID${s}`, 'retrain one candidate exactly'],
+    [`open ${reportPath}`, 'the report: plots, every trial, the front'],
+  );
+  const width = Math.max(...lines.map(([c]) => c!.length));
+  return `next:\n${lines.map(([c, what]) => `  ${c!.padEnd(width)}  # ${what}`).join('\n')}\n`;
+}
+
+/** The line that opens a run or a resume: what is searched, where, and from which iteration. */
+export function searchHeader(spec: SearchSpec, searchId: string, store: Store, state?: SearchState): string {
+  const plan = searchPlan(spec);
+  const shape = plan.supernet
+    ? `a supernet of ${plan.supernet.steps} steps in ${plan.supernet.chunks} chunks, then its top ${plan.batchSize} retrained`
+    : `${plan.iterations} iterations × ${plan.batchSize} candidates`;
+  const from =
+    state && state.iteration > 0
+      ? `; resuming after iteration ${state.iteration}/${state.iterations} (${state.candidatesEvaluated} children evaluated so far, best reward ${state.bestReward?.toFixed(4) ?? '-'})`
+      : '';
+  return `search ${searchId}: ${spec.strategy.name}, ${shape} on ${spec.dataset.uri}, store ${store.uri}${from}\n`;
+}
+
 /** Run (or resume) a stored search to its end with progress; Ctrl-C stops it cleanly. */
 export async function driveSearch(
   store: Store,
@@ -43,12 +96,18 @@ export async function driveSearch(
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\nstopping after the current iteration (Ctrl-C again to abort now)...\n');
+      process.stderr.write(
+        `\nstopping after the current iteration (Ctrl-C again to abort now; continue later with: cosearch resume ${searchId}${storeSuffix(store)})...\n`,
+      );
       ctrl.abort();
-    } else process.exit(130);
+    } else {
+      process.stderr.write(`\naborted: continue with: cosearch resume ${searchId}${storeSuffix(store)}\n`);
+      process.exit(130);
+    }
   };
   process.on('SIGINT', onSigint);
   try {
+    if (!json) prepareKernels((l) => process.stdout.write(`${l}\n`));
     const r = await runSession(store, searchId, {
       ...(workers !== undefined ? { workers } : {}),
       signal: ctrl.signal,
@@ -68,7 +127,7 @@ export async function driveSearch(
       );
     else
       process.stdout.write(
-        `search ${searchId} ${results.status} in ${r.seconds.toFixed(1)} s (simulating or training ${((100 * r.childSeconds) / r.seconds).toFixed(0)}% of it): ${results.candidatesEvaluated} candidates evaluated, Pareto front of ${results.paretoFront.length}\nresults: ${where.results}\nreport:  ${where.report}\n`,
+        `search ${searchId} ${results.status} in ${r.seconds.toFixed(1)} s (simulating or training ${((100 * r.childSeconds) / r.seconds).toFixed(0)}% of it): ${results.candidatesEvaluated} candidates evaluated, Pareto front of ${results.paretoFront.length}\nresults: ${where.results}\nreport:  ${where.report}\n\n${nextSteps(store, searchId, results.status, where.report)}`,
       );
     return 0;
   } finally {
@@ -100,15 +159,7 @@ export const command: Command = {
     const store = openStoreFlag(values.store);
     const searchId = newSearchId(Date.now());
     await createSearch(store, spec, searchId, { checked });
-    if (!values.json) {
-      const plan = searchPlan(spec);
-      const shape = plan.supernet
-        ? `a supernet of ${plan.supernet.steps} steps in ${plan.supernet.chunks} chunks, then its top ${plan.batchSize} retrained`
-        : `${plan.iterations} iterations × ${plan.batchSize} candidates`;
-      process.stdout.write(
-        `search ${searchId}: ${spec.strategy.name}, ${shape} on ${spec.dataset.uri}, store ${store.uri}\n`,
-      );
-    }
+    if (!values.json) process.stdout.write(searchHeader(spec, searchId, store));
     return driveSearch(store, searchId, values.json === true, workers);
   },
 };

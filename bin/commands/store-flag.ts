@@ -40,3 +40,8 @@ export function searchIdArg(positionals: string[]): string {
   if (!SEARCH_ID_PATTERN.test(id)) throw new UsageError(`invalid search id "${id}"`);
   return id;
 }
+
+/** ` --store URI` when the store is not the default, for commands printed for people to run. */
+export function storeSuffix(store: Store): string {
+  return store.uri === openStoreFlag(DEFAULT_STORE).uri ? '' : ` --store ${store.uri}`;
+}

@@ -1,11 +1,10 @@
-// ls, status, results [--csv] and the progress printer, through the real CLI.
+// ls, status, results and train --from, through the real CLI.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { progressLine, progressPrinter } from '../../bin/progress.js';
 import { createSearch } from '../../core/engine/create.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { runSession } from '../../local/session.js';
@@ -165,48 +164,5 @@ describe('inspecting a store', () => {
     const bad = await cli('results', '../x', '--store', `file://${dir}`);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/invalid search id/);
-  });
-});
-
-describe('progress', () => {
-  const p = {
-    iteration: 2,
-    iterations: 5,
-    childrenDone: 8,
-    trained: 7,
-    failed: 1,
-    infeasible: 0,
-    cached: 0,
-    bestReward: 0.91234,
-    paretoSize: 3,
-    elapsedSeconds: 75,
-    etaSeconds: 112,
-  };
-  it('says iteration, children, best reward, Pareto size and ETA', () => {
-    expect(progressLine(p)).toBe(
-      'iter 2/5 | children 8 (trained 7, infeasible 0, failed 1, cached 0) | best reward 0.9123 | Pareto 3 | 1m15s elapsed, ETA 1m52s',
-    );
-  });
-  it('says the supernet step, reward and validation accuracy while an AutoHAS supernet trains', () => {
-    const supernet = {
-      step: 200,
-      steps: 600,
-      trainExamples: 12_800,
-      evalExamples: 25_600,
-      lastReward: 0.31,
-      valAccuracy: 0.2734,
-      done: false,
-    };
-    expect(progressLine({ ...p, iteration: 0, supernet })).toBe(
-      'supernet step 200/600 | controller reward 0.3100 | supernet val acc 0.273 | 38400 example passes | 1m15s elapsed',
-    );
-  });
-  it('prints plain lines per iteration, not per child, when stdout is not a TTY', () => {
-    const out: string[] = [];
-    const print = progressPrinter({ isTTY: false, write: (s: string) => out.push(s) } as never);
-    print(p, 'child');
-    print(p, 'iteration');
-    print(p, 'done');
-    expect(out).toEqual([`${progressLine(p)}\n`]);
   });
 });
