@@ -28,7 +28,7 @@ export const SIMULATOR_LIMITS = Object.freeze({
   foldPixels: 1 << 28,
   /** Demand rows and SRAM reads of one layer in USER mode, which steps through them. */
   traceRows: 1 << 26,
-  traceReads: 1 << 28,
+  traceReads: 1 << 25,
 });
 const L = SIMULATOR_LIMITS;
 
