@@ -4,7 +4,13 @@ import { SYSTOLIC, tinyNetwork } from './fixtures.js';
 import { compareCase, type GoldenCase, loadGoldens, reportRows } from './golden.js';
 
 const DIR = new URL('../../fixtures/scalesim/', import.meta.url).pathname;
-const files = ['goldens-small.json', 'goldens-mid.json', 'goldens-strided.json', 'goldens-export.json'];
+const files = [
+  'goldens-small.json',
+  'goldens-mid.json',
+  'goldens-strided.json',
+  'goldens-resnet.json',
+  'goldens-export.json',
+];
 
 describe('exact tier against SCALE-Sim v2 output', () => {
   for (const f of files) {
