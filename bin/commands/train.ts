@@ -161,7 +161,11 @@ async function manualJob(values: Values) {
     hp.learningRate = lr;
   }
   const wd = number('weight-decay', values['weight-decay']);
-  if (wd !== undefined) hp.weightDecay = wd;
+  if (wd !== undefined) {
+    // The same bounds as a spec's space.hyperparameters.weightDecay.
+    if (!(wd >= 0 && wd <= 1)) throw new UsageError(`--weight-decay must be between 0 and 1, got ${wd}`);
+    hp.weightDecay = wd;
+  }
   if (values.optimizer === 'adam' || values.optimizer === 'sgd') hp.optimizer = values.optimizer;
   const uri = values.dataset;
   const shape = values.shape?.split(',').map(Number);

@@ -29,6 +29,7 @@ const CASES = {
   choice: ['train', '--optimizer', 'adamw'],
   missing: ['ls', '--store'],
   extra: ['ls', 'extra'],
+  weightDecay: ['train', '--weight-decay=-5'],
 } as const;
 let runs: Run[] = [];
 let got: Record<keyof typeof CASES, Run>;
@@ -84,6 +85,8 @@ describe('cosearch input errors', () => {
     expect(missing!.stderr).toMatch(/option '--store <URI>' argument missing/);
     expect(extra!.code).toBe(2);
     expect(extra!.stderr).toMatch(/unexpected argument "extra"/);
+    expect(got.weightDecay!.code).toBe(2);
+    expect(got.weightDecay!.stderr).toMatch(/--weight-decay must be between 0 and 1, got -5/);
     // Node's parseArgs wording never reaches the user.
     for (const r of [flag, choice, missing, extra])
       expect(r!.stderr).not.toMatch(/ERR_PARSE_ARGS|Unknown option/);
