@@ -270,7 +270,9 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
       const f0 = Math.max(m0, tA - Ra + 1);
       const f1 = Math.min(m1, tB - Ra - ru + 1);
       if (f1 - f0 > 2 * ru) {
-        footprintElems(f0, f1, ka, kb, (lo, hi) => into.orRange(lo, hi), false);
+        sinkCount = false;
+        sinkBits = into;
+        footprintElems(f0, f1, ka, kb, false);
         addPixels(m0, f0, tA, cA, tB, cB, r0, r1);
         addPixels(f1, m1, tA, cA, tB, cB, r0, r1);
         flush();
@@ -313,10 +315,18 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     }
   };
   /**
-   * Calls `run(lo, hi)` for disjoint address runs covering every valid address of pixels [p0, p1)
+   * Sends to `sink` disjoint address runs covering every valid address of pixels [p0, p1)
    * × all elements: per ifmap row, the union of the column spans of the output rows that read it.
    */
-  const footprint = (p0: number, p1: number, run: (lo: number, hi: number) => void) => {
+  // Where footprint runs go: counted against `seen` (new addresses), or OR-ed into a bitset.
+  let sinkCount = false;
+  let sinkBits = seen;
+  let counted = 0;
+  const sink = (lo: number, hi: number) => {
+    if (sinkCount) counted += seen.zerosIn(lo, hi);
+    else sinkBits.orRange(lo, hi);
+  };
+  const footprint = (p0: number, p1: number) => {
     const ohA = Math.floor(p0 / F);
     const ohB = Math.floor((p1 - 1) / F);
     const owA = p0 - ohA * F;
@@ -327,12 +337,12 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
       if (S >= sw) {
         const x0 = Math.min(W, u0 * sw);
         const x1 = Math.min(W, u1 * sw + S);
-        if (x1 > x0) run((base + x0) * C, (base + x1) * C);
+        if (x1 > x0) sink((base + x0) * C, (base + x1) * C);
         return;
       }
       for (let u = u0; u <= u1; u++) {
         const x0 = u * sw;
-        if (x0 < W) run((base + x0) * C, (base + Math.min(W, x0 + S)) * C);
+        if (x0 < W) sink((base + x0) * C, (base + Math.min(W, x0 + S)) * C);
       }
     };
     for (let y = ohA * sh; y < Math.min(H, ohB * sh + R); y++) {
@@ -376,23 +386,16 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
   };
   const owValid = Math.ceil(W / sw) - 1; // the last output column whose window starts inside the ifmap
   /**
-   * `run(lo, hi)` for disjoint runs covering the valid addresses of pixels [p0, p1) × elements
+   * Sends to `sink` runs covering the valid addresses of pixels [p0, p1) × elements
    * [k0, k1): per ifmap row, each (output row, filter row) that reads it gives one run when the
    * pixels' runs touch (the row's q-range spans the stride), else one per pixel; their union is
    * emitted. The whole window (k0 = 0, k1 = K) has the simpler case analysis of `footprint`.
    */
   const comboAt = new Int32Array(R + 2);
   const comboHead = new Int32Array(R + 2);
-  const footprintElems = (
-    p0: number,
-    p1: number,
-    k0: number,
-    k1: number,
-    run: (lo: number, hi: number) => void,
-    disjoint = true,
-  ) => {
+  const footprintElems = (p0: number, p1: number, k0: number, k1: number, disjoint: boolean) => {
     if (k0 === 0 && k1 === K) {
-      footprint(p0, p1, run);
+      footprint(p0, p1);
       return;
     }
     const ohA = Math.floor(p0 / F);
@@ -425,7 +428,7 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
       }
       if (ivN === 0) continue;
       if (!disjoint) {
-        for (let i = 0; i < ivN; i++) run(ivLo[i] as number, ivHi[i] as number);
+        for (let i = 0; i < ivN; i++) sink(ivLo[i] as number, ivHi[i] as number);
         continue;
       }
       // Each output row's runs are sorted; with several output rows, merge them by their starts.
@@ -450,27 +453,26 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
         if (l2 <= hi) {
           if (h2 > hi) hi = h2;
         } else {
-          if (hi > lo) run(lo, hi);
+          if (hi > lo) sink(lo, hi);
           lo = l2;
           hi = h2;
         }
       }
-      if (hi > lo) run(lo, hi);
+      if (hi > lo) sink(lo, hi);
     }
   };
-  let counted = 0;
-  const countRun = (lo: number, hi: number) => {
-    counted += seen.zerosIn(lo, hi);
-  };
-  const setRun = (lo: number, hi: number) => seen.orRange(lo, hi);
   /** Addresses of pixels [p0, p1) × elements [k0, k1) that `seen` does not hold. */
   const newIn = (p0: number, p1: number, k0: number, k1: number): number => {
+    sinkCount = true;
     counted = 0;
-    footprintElems(p0, p1, k0, k1, countRun);
+    footprintElems(p0, p1, k0, k1, true);
     return counted;
   };
-  const addToSeen = (p0: number, p1: number, k0: number, k1: number) =>
-    footprintElems(p0, p1, k0, k1, setRun);
+  const addToSeen = (p0: number, p1: number, k0: number, k1: number) => {
+    sinkCount = false;
+    sinkBits = seen;
+    footprintElems(p0, p1, k0, k1, false);
+  };
   /**
    * Reads of the current fold at or before (t, c) when there are no holes: os and ws read an
    * ru × B block along anti-diagonals (row = offset + diagonal, column = array row/column); is
