@@ -713,11 +713,12 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
 
   /**
    * The folds of one column fold, in order. Runs of folds that add less than the room left are
-   * counted together from their joint footprint (G folds at a time, doubling while it fits); a
-   * fold where the epoch ends is scanned on its own.
+   * counted together from their joint footprint (as many as the room holds at the last group's
+   * rate, halved until they fit); a fold where the epoch ends is scanned on its own.
    */
   const columnFold = (c: number, cc: number) => {
     let G = 1;
+    let perFold = 0;
     let r = 0;
     const rows = (x: number) => Math.min(Ra, folds.Sr - x * Ra);
     while (r < folds.rowFold) {
@@ -732,6 +733,8 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
         continue;
       }
       materialize();
+      // Try as many folds as the room left holds at the rate the last group added addresses.
+      if (perFold > 0) G = Math.max(1, Math.floor((0.9 * ep.room) / perFold));
       let g = Math.min(G, folds.rowFold - r);
       for (;;) {
         // os: pixels of row folds [r, r+g) × all elements; ws, is: the fold's pixels × their elements.
@@ -747,6 +750,7 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
           addToSeen(p0, p1, k0, k1);
           markRange(k0, k1);
           if (df !== 'is') for (let x = r; x < r + g; x++) keyEpoch[x] = epoch;
+          if (fresh > 0) perFold = fresh / g;
           r += g;
           G = 2 * g;
           break;
