@@ -134,7 +134,8 @@ export const BAD_SPECS: readonly BadSpec[] = [
     name: 'unknown strategy',
     text: '{"strategy": {"name": "simulated-annealing"}}',
     path: '$.strategy.name',
-    message: /must be one of "reinforce", "reinforce-lstm", "ppo", "random", "evolution", "autohas".*got "simulated-annealing"/,
+    message:
+      /must be one of "reinforce", "reinforce-lstm", "ppo", "random", "evolution", "autohas".*got "simulated-annealing"/,
   },
   {
     category: 'unknown template',
