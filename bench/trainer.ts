@@ -3,7 +3,8 @@
 // The kernel packs at 1 thread and on every core, and PyTorch-CPU likewise, run interleaved round
 // by round (other processes share the cores: each round sees the same load); figures are medians
 // of the rounds, ratios medians of the per-round ratios, with the share of each step V8 spent in
-// garbage collection and the machine's load average beside them.
+// garbage collection and the machine's load average beside them. The one-thread ratios are given
+// in CPU time too, which other processes on the machine disturb less than wall time.
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -121,16 +122,19 @@ def step():
 for _ in range(3): step()
 t = time.perf_counter(); step(); one = time.perf_counter() - t
 per = max(1, int(budget / runs / max(one, 1e-4)))
-rates = []
+rates, cpu = [], []
 for _ in range(runs):
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(per): step()
     rates.append(per * 64 / (time.perf_counter() - t))
-print('{"runs": [%s], "threads": %d, "stepsPerRun": %d, "torch": "%s"}' % (', '.join('%.1f' % r for r in rates), torch.get_num_threads(), per, torch.__version__))
+    cpu.append((time.process_time() - c) * 1000 / per)
+print('{"runs": [%s], "cpuMsPerStep": [%s], "threads": %d, "stepsPerRun": %d, "torch": "%s"}' % (', '.join('%.1f' % r for r in rates), ', '.join('%.2f' % c for c in cpu), torch.get_num_threads(), per, torch.__version__))
 `;
 
 interface TorchRuns {
   runs: number[];
+  /** CPU milliseconds per step (all of the process's threads). */
+  cpuMsPerStep: number[];
   threads: number;
   stepsPerRun: number;
   torch: string;
@@ -173,16 +177,26 @@ class GcClock {
   }
 }
 
+interface Run {
+  /** Examples per second of wall time. */
+  rate: number;
+  /** CPU milliseconds per step, all of the process's threads: less sensitive to other processes. */
+  cpuMsPerStep: number;
+  /** Share of the run's wall time V8 spent in garbage collection (not measured for PyTorch). */
+  gcShare?: number;
+}
+
 interface Variant {
   name: string;
   backend: string;
   threads?: number;
   /** One timed run: examples/s and the share of its wall time spent in GC (PyTorch: none measured). */
-  run(seconds: number): Promise<{ rate: number; gcShare?: number }>;
+  run(seconds: number): Promise<Run>;
 }
 
-/** Lambda allocates one vCPU per 1,769 MB of memory, up to 6 vCPUs at 10,240 MB. */
+/** Lambda allocates one vCPU per 1,769 MB of memory, and 6 vCPUs at its maximum of 10,240 MB. */
 const LAMBDA_MB_PER_VCPU = 1769;
+const lambdaVcpus = (memoryMB: number) => (memoryMB >= 10240 ? 6 : memoryMB / LAMBDA_MB_PER_VCPU);
 
 /**
  * What TrainChild's memory buys (the zip runs cpu+wasm with one kernel thread per whole vCPU),
@@ -193,7 +207,7 @@ const LAMBDA_MB_PER_VCPU = 1769;
 function lambdaSizing(s2: number) {
   const p = Math.min(1, Math.max(0, 2 * (1 - 1 / s2)));
   const options = [1769, 3008, 3538, 5307, 7076, 10240].map((memoryMB) => {
-    const vcpus = Math.min(6, memoryMB / LAMBDA_MB_PER_VCPU);
+    const vcpus = lambdaVcpus(memoryMB);
     const threads = Math.max(1, Math.floor(vcpus + 1e-9));
     const speedup = 1 / (1 - p + p / threads);
     return {
@@ -239,9 +253,12 @@ async function benchInterleaved(perRunSeconds: number, rounds: number) {
           const steps = Math.max(1, Math.round(seconds / Math.max(s.warm(), 1e-3)));
           const g0 = await gc.total();
           const t0 = performance.now();
+          const c0 = process.cpuUsage();
           const rate = s.run(steps);
           const wall = performance.now() - t0;
-          return { rate, gcShare: ((await gc.total()) - g0) / wall };
+          const cpu = process.cpuUsage(c0);
+          const cpuMsPerStep = (cpu.user + cpu.system) / 1000 / steps;
+          return { rate, cpuMsPerStep, gcShare: ((await gc.total()) - g0) / wall };
         } finally {
           if (setThreads && prev !== undefined) await setThreads(prev);
           pack.uninstall(tf);
@@ -274,10 +291,10 @@ async function benchInterleaved(perRunSeconds: number, rounds: number) {
       threads: t,
       async run(seconds) {
         const r = benchTorch(seconds, 1, t);
-        return { rate: r.runs[0]! };
+        return { rate: r.runs[0]!, cpuMsPerStep: r.cpuMsPerStep[0]! };
       },
     });
-  const results = new Map<string, { rate: number; gcShare?: number }[]>(variants.map((v) => [v.name, []]));
+  const results = new Map<string, Run[]>(variants.map((v) => [v.name, []]));
   const load = [loadavg()[0]!];
   for (let r = 0; r < rounds; r++) {
     for (const v of variants) {
@@ -303,6 +320,7 @@ async function benchInterleaved(perRunSeconds: number, rounds: number) {
       ...(v.threads === undefined ? {} : { threads: v.threads }),
       examplesPerSec: round1(median(rs.map((x) => x.rate))),
       runs: rs.map((x) => round1(x.rate)),
+      cpuMsPerStep: Number(median(rs.map((x) => x.cpuMsPerStep)).toFixed(2)),
       ...(gcShares.length ? { gcShareOfStep: Number(median(gcShares).toFixed(3)) } : {}),
     };
   }
@@ -339,10 +357,19 @@ async function benchInterleaved(perRunSeconds: number, rounds: number) {
     [`pytorch${many}VsPytorch1t`]: ratio(at(`pytorch-cpu ${many}`), at('pytorch-cpu 1t')),
     oursBestVsPytorchBest: ratio(oursBest, best('pytorch-cpu')),
   };
+  // The one-thread comparisons again in CPU time (inverse ratio of CPU ms per step): on a machine
+  // other processes share, closer to what a quiet one shows than wall time.
+  const cpuAt = (name: string) => (i: number) => results.get(name)?.[i]?.cpuMsPerStep;
+  const cpuRatios = {
+    wasmVsNative1t: ratio(cpuAt('cpu+native 1t'), cpuAt('cpu+wasm 1t')),
+    wasmVsJs: ratio(cpuAt('cpu+js'), cpuAt('cpu+wasm 1t')),
+    native1tVsPytorch1t: ratio(cpuAt('pytorch-cpu 1t'), cpuAt('cpu+native 1t')),
+  };
   const s2 = ratios[`wasm${many}VsWasm1t`];
   return {
     R1,
     ratios,
+    cpuRatios,
     ...(cores >= 2 && s2 !== undefined ? { lambdaSizing: lambdaSizing(s2) } : {}),
     machine: {
       cores,
@@ -399,6 +426,7 @@ export async function run(args: string[]): Promise<unknown> {
     R1,
     R1SpeedupVsCpu: speedupVsCpu,
     R1Ratios: fast.ratios,
+    R1CpuTimeRatios: fast.cpuRatios,
     ...(fast.lambdaSizing ? { lambdaSizing: fast.lambdaSizing } : {}),
     machine: fast.machine,
     skipped,

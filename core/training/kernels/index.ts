@@ -7,23 +7,32 @@ import { convKernelPack } from './register.js';
 import { loadWasm } from './wasm.js';
 import { WasmOutputPool } from './wasm-pool.js';
 
+/** Made once: a reinstalled pack keeps its output pool (and the arrays free in it). */
+function once<T>(make: () => T | undefined): () => Promise<T | undefined> {
+  let made: T | undefined;
+  return async () => {
+    made ??= make();
+    return made;
+  };
+}
+
 /** C++ loops compiled on this machine (optional: needs g++ and node headers). */
 export const nativeKernels = convKernelPack(
   'native',
-  async () => {
+  once(() => {
     const { binding } = loadNative();
     return binding ? bindingConvImpl('native', binding) : undefined;
-  },
+  }),
   () => loadNative().error,
 );
 
 /** The same C++ compiled ahead of time to WebAssembly SIMD: any Node 22, no compiler. */
 export const wasmKernels = convKernelPack(
   'wasm',
-  async () => {
+  once(() => {
     const { kernels } = loadWasm();
     return kernels ? bindingConvImpl('wasm', kernels.binding(), new WasmOutputPool(kernels)) : undefined;
-  },
+  }),
   () => loadWasm().error,
 );
 

@@ -118,9 +118,14 @@ export class OutputPool implements OutputArrays {
     });
   }
 
+  /**
+   * Unhooks the backend. Arrays tensors still hold become foreign (while unhooked, a read would
+   * go unnoticed, so they are never recycled); the free ones stay for the next attach.
+   */
   detach(): void {
     for (const r of this.restore.splice(0)) r();
-    this.free.clear();
-    this.pooledBytes = 0;
+    this.ours = new WeakMap();
+    this.escaped = new WeakSet();
+    for (const list of this.free.values()) for (const a of list) this.ours.set(a.buffer, a);
   }
 }

@@ -119,10 +119,12 @@ export class WasmOutputPool implements OutputArrays {
   }
 
   /**
-   * Unhooks the backend. Tensors still holding blocks keep them (never freed, never reused), so
-   * they stay valid.
+   * Unhooks the backend. Tensors still holding blocks keep them (never freed, never reused, since
+   * while unhooked a read or a dispose would go unnoticed), so they stay valid.
    */
   detach(): void {
     for (const r of this.restore.splice(0)) r();
+    this.blocks = new Map();
+    this.entries = new WeakMap();
   }
 }

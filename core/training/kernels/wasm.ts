@@ -190,7 +190,9 @@ export class WasmKernels {
         if (vec ? badVec || (a.length / c) % (b.length / c) !== 0 : !unary && b.length !== a.length)
           throw new TypeError('array sizes do not match the op');
         const o = output(out, a.length, 'out must be a Float32Array as long as a');
-        this.call([a, b], [o], ([pa, pb], [po]) => x.cs_ew(op, pa!, pb!, po!, a.length, vec ? c : 1, b.length));
+        this.call([a, b], [o], ([pa, pb], [po]) =>
+          x.cs_ew(op, pa!, pb!, po!, a.length, vec ? c : 1, b.length),
+        );
         return o;
       },
       channelSum: (xs, outer, inner, c, mean, out) => {
