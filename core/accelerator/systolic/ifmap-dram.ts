@@ -1,19 +1,19 @@
-// CALC-mode DRAM ifmap reads (README §6) without visiting every read. The tumbling window only
-// needs, per fold, how many of its addresses are new to the current epoch and, in the folds where
-// an epoch ends, the exact read that ends it. So:
+// CALC-mode DRAM ifmap reads (README §6, and "How the exact tier computes it") without visiting
+// every read. The tumbling window only needs, per fold, how many of its addresses are new to the
+// current epoch and, in the folds where an epoch ends, the exact read that ends it. So:
 //  * reads are handled as address *runs*: for one pixel and one filter row the window elements
-//    are contiguous addresses (README §1), and a raster range of pixels reading their whole window
-//    covers, per output row and filter row, one run;
-//  * the epoch's addresses are a bitset; runs are OR-ed into a scratch bitset and the new
-//    addresses counted 32 at a time;
+//    are contiguous addresses (README §1), and pixels reading the same element range cover, per
+//    ifmap row, one run per output row (or one per pixel when the stride leaves gaps);
+//  * the epoch's addresses are a bitset, and the new addresses of a run are counted 32 at a time;
+//  * consecutive folds that add less than the room left are counted together from their joint
+//    footprint;
 //  * a fold whose reads are pairwise distinct (its elements span at most C, or its windows do not
 //    overlap) and whose channels the epoch has not read yet is all misses: it is counted in closed
 //    form, and its bits are written only if a later fold needs them;
-//  * where the epoch ends inside a fold, the fold is scanned in chunks of rows, and the one chunk
-//    holding the end is walked read by read in SCALE-Sim's order;
+//  * where the epoch ends inside a fold, the fold's rows are split until a few rows hold the end,
+//    and those are read one address at a time in SCALE-Sim's order;
 //  * os and ws folds whose key (row fold) had its whole footprint read in the current epoch read
-//    nothing new and are skipped; an is column fold whose footprint adds less than the room left
-//    is counted at once.
+//    nothing new and are skipped.
 import type { Epochs } from './epoch.js';
 import type { Folds } from './folds.js';
 import { type ConvShape, pairsBelow } from './layer.js';
