@@ -132,7 +132,7 @@ it('the TrainChild zip bundle trains a child on cpu+wasm in plain Node, without 
     },
   });
   expect(r.stderr).toBe('');
-  expect(JSON.parse(r.stdout.trim())).toEqual({ cid, status: 'ok' });
+  expect(JSON.parse(r.stdout.trim())).toMatchObject({ cid, status: 'ok' });
   const record = await getJson<{ backend: string; status: string; stepsDone: number }>(
     store,
     keys.training(searchId, 1, cid),
