@@ -18,6 +18,8 @@ export const Int8Manifest = z.strictObject({
   /** How to read the numbers back to reals. */
   scheme: z.string().max(2000),
   weightBits: z.number().int().min(2).max(8),
+  /** How the weight scales were chosen: max|w|/qmax per channel, or the least-squared-error clipping. */
+  weightClip: z.enum(['max', 'mse']),
   activationBits: z.number().int().min(2).max(8),
   calibrationExamples: z.number().int().min(1),
   kernels: z
@@ -78,6 +80,7 @@ export function encodeQuantized(q: QuantizedChild): { manifest: Int8Manifest; bi
       version: INT8_VERSION,
       scheme: SCHEME,
       weightBits: q.weightBits,
+      weightClip: q.weightClip,
       activationBits: q.activationBits,
       calibrationExamples: q.calibrationExamples,
       kernels,
@@ -120,6 +123,7 @@ export function decodeQuantized(json: unknown, bin: Uint8Array, where = 'int8.js
   });
   return {
     weightBits: m.weightBits,
+    weightClip: m.weightClip,
     activationBits: m.activationBits,
     calibrationExamples: m.calibrationExamples,
     kernels,

@@ -13,7 +13,9 @@
 //   (the argmax of the int8 logits is the prediction);
 // - accumulation and biases stay in float: int32 accumulators do not overflow at these sizes, and
 //   an int32 bias at scale s_in·s_w errs by far less than one output code.
-// Ranges are the min/max over a few seeded training batches, run through the fp32 model.
+// Weight scales per output channel: the clipping of max|w| with the least squared error (at 8 bits
+// nearly always no clipping). Activation ranges are the min/max over a few seeded training batches,
+// run through the fp32 model.
 import { gatherRows } from '../data/batch.js';
 import type { LoadedDataset, Split } from '../data/dataset.js';
 import { Rng } from '../rng.js';
@@ -28,6 +30,7 @@ import {
   type PerChannelWeights,
   quantizePerChannel,
   RangeObserver,
+  type WeightClip,
 } from './int.js';
 
 type Tensor = ReturnType<Tf['tensor']>;
@@ -44,6 +47,8 @@ export interface QuantizedKernel extends PerChannelWeights {
 /** The quantized child: what is exported beside the fp32 model and what the simulation runs. */
 export interface QuantizedChild {
   weightBits: number;
+  /** How the per-channel weight scales were chosen (quantizePerChannel). */
+  weightClip: WeightClip;
   activationBits: number;
   calibrationExamples: number;
   kernels: QuantizedKernel[];
@@ -53,6 +58,8 @@ export interface QuantizedChild {
 
 export interface CalibrationOptions {
   weightBits: number;
+  /** Per-channel weight scale rule; `mse` (least squared error over clipping ratios) by default. */
+  weightClip?: WeightClip;
   /** Batches of training examples whose ranges set the activation scales. */
   batches: number;
   batchSize: number;
@@ -231,13 +238,22 @@ function runGraph(
 }
 
 /** Per-channel codes of every conv, depthwise and dense kernel of the model. */
-export function quantizeKernels(model: LayersModel, bits: number): QuantizedKernel[] {
+export function quantizeKernels(
+  model: LayersModel,
+  bits: number,
+  clip: WeightClip = 'mse',
+): QuantizedKernel[] {
   const out: QuantizedKernel[] = [];
   for (const st of integerGraph(model).steps) {
     if (!WEIGHTED.has(st.kind)) continue;
     const kernel = st.layer.getWeights()[0]!;
     const shape = [...kernel.shape];
-    const w = quantizePerChannel(kernel.dataSync() as Float32Array, outputChannels(st.kind, shape), bits);
+    const w = quantizePerChannel(
+      kernel.dataSync() as Float32Array,
+      outputChannels(st.kind, shape),
+      bits,
+      clip,
+    );
     out.push({ layer: st.layer.name, shape, ...w });
   }
   return out;
@@ -259,7 +275,8 @@ export function quantizeModel(
   shape: readonly [number, number, number],
   opts: CalibrationOptions,
 ): QuantizedChild {
-  const kernels = quantizeKernels(model, opts.weightBits);
+  const weightClip = opts.weightClip ?? 'mse';
+  const kernels = quantizeKernels(model, opts.weightBits, weightClip);
   const rows = calibrationRows(train.n, opts.batches * opts.batchSize, opts.seed);
   if (rows.length === 0) throw new Error('no training examples to calibrate on');
   const per = shape[0] * shape[1] * shape[2];
@@ -275,6 +292,7 @@ export function quantizeModel(
   }
   return {
     weightBits: opts.weightBits,
+    weightClip,
     activationBits: ACTIVATION_BITS,
     calibrationExamples: rows.length,
     kernels,

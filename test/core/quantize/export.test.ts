@@ -8,6 +8,7 @@ function child(bits: number): QuantizedChild {
   const b = quantizePerChannel(new Float32Array([3, -0.3, 0.03]), 3, bits);
   return {
     weightBits: bits,
+    weightClip: 'mse',
     activationBits: 8,
     calibrationExamples: 64,
     kernels: [

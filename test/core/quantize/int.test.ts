@@ -26,11 +26,11 @@ describe('integer arithmetic', () => {
     expect(() => symmetricMax(9)).toThrow(/bit width/);
   });
 
-  it('per-channel scales are max|w_c| / qmax, and the round trip errs by at most half a step', () => {
+  it('max: per-channel scales are max|w_c| / qmax, and the round trip errs by at most half a step', () => {
     const channels = 4;
     const w = kernel(50, channels, 1);
     for (const bits of [8, 4]) {
-      const q = quantizePerChannel(w, channels, bits);
+      const q = quantizePerChannel(w, channels, bits, 'max');
       const qmax = symmetricMax(bits);
       expect(q.scales.length).toBe(channels);
       for (let c = 0; c < channels; c++) {
@@ -52,6 +52,34 @@ describe('integer arithmetic', () => {
     }
   });
 
+  it('mse: the clipping never errs more than max, and helps at 4 bits when a channel has an outlier', () => {
+    const channels = 4;
+    const w = kernel(200, channels, 4);
+    w[0] = 40; // one outlier in channel 0 (its others are ~0.01)
+    const sq = (q: ReturnType<typeof quantizePerChannel>, c: number) => {
+      const back = dequantizePerChannel(q);
+      let e = 0;
+      for (let i = c; i < w.length; i += channels) e += (back[i]! - w[i]!) ** 2;
+      return e;
+    };
+    for (const bits of [8, 4]) {
+      const mse = quantizePerChannel(w, channels, bits);
+      const max = quantizePerChannel(w, channels, bits, 'max');
+      for (let c = 0; c < channels; c++) {
+        expect(sq(mse, c)).toBeLessThanOrEqual(sq(max, c) * (1 + 1e-9));
+        expect(mse.scales[c]).toBeLessThanOrEqual(max.scales[c]!);
+        expect(mse.scales[c]).toBeGreaterThanOrEqual(max.scales[c]! * 0.3 * (1 - 1e-6));
+      }
+      for (const v of mse.q) expect(Math.abs(v)).toBeLessThanOrEqual(symmetricMax(bits));
+    }
+    const w4 = kernel(200, channels, 5);
+    const mse4 = quantizePerChannel(w4, channels, 4);
+    const max4 = quantizePerChannel(w4, channels, 4, 'max');
+    // Gaussian weights at 4 bits: clipping the tails wins on every channel.
+    for (let c = 0; c < channels; c++) expect(mse4.scales[c]).toBeLessThan(max4.scales[c]!);
+    expect(quantizePerChannel(w4, channels, 4)).toEqual(mse4);
+  });
+
   it('per-channel keeps a small channel precise where one per-tensor scale would zero it', () => {
     const w = kernel(50, 4, 2);
     const back = dequantizePerChannel(quantizePerChannel(w, 4, 8));
@@ -66,7 +94,7 @@ describe('integer arithmetic', () => {
   });
 
   it('a zero channel gets scale 1 and zero codes; a NaN weight is refused', () => {
-    const q = quantizePerChannel(new Float32Array([0, 1, 0, -2]), 2, 8);
+    const q = quantizePerChannel(new Float32Array([0, 1, 0, -2]), 2, 8, 'max');
     expect(Array.from(q.scales)).toEqual([1, Math.fround(2 / 127)]);
     expect(Array.from(q.q)).toEqual([0, 64, 0, -127]);
     expect(() => quantizePerChannel(new Float32Array([Number.NaN, 1]), 2, 8)).toThrow(/cannot quantize/);
