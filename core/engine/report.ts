@@ -2,13 +2,15 @@
 import { simulateNetwork } from '../accelerator/index.js';
 import { latencySplit, toScaleSimCfg, toTopologyCsv } from '../accelerator/scalesim-io.js';
 import { summarizeNetwork } from '../network/summary.js';
+import { meanNormalizedEntropy } from '../report/entropy.js';
 import { type CandidateLinks, defaultLinks, type ReportResults, renderReport } from '../report/index.js';
-import type { ReportDataset, ReportEvaluation } from '../report/types.js';
+import type { ReportDataset, ReportEvaluation, ReportLayer } from '../report/types.js';
+import { isTrained } from '../search/outcome.js';
 import { getJson, tryGetJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { keys } from './keys.js';
 import { loadEvaluations } from './results.js';
-import type { AcceleratorRecord, DatasetInfo } from './state.js';
+import type { AcceleratorRecord, DatasetInfo, TrainingRecord } from './state.js';
 
 export interface WrittenReport {
   reportKey: string;
@@ -35,28 +37,39 @@ export async function writeReport(store: Store, searchId: string): Promise<Writt
   const evaluations: ReportEvaluation[] = await loadEvaluations(store, searchId, results.iterations);
 
   const links: Record<string, CandidateLinks> = {};
+  const layers: Record<string, ReportLayer[]> = {};
   const configKeys: string[] = [];
   for (const e of results.paretoFront) {
     const all = defaultLinks(e);
     const l: CandidateLinks = all.model ? { model: all.model } : {};
     const acc = e.candidate.accelerator;
+    // Re-simulated on the tier the search recorded, so the layers and the latency parts add up to
+    // its figures; the topology needs the input shape, so without dataset.json there is neither.
+    const summary = dataset
+      ? summarizeNetwork(e.candidate.network, dataset.shape, dataset.numClasses)
+      : undefined;
+    let sim: ReturnType<typeof simulateNetwork> | undefined;
+    if (summary && acc) {
+      const rec = await tryGetJson<AcceleratorRecord>(store, keys.accelerator(searchId, e.iteration, e.cid));
+      sim = simulateNetwork(summary, acc, rec?.metrics?.tier === 'exact' ? 'exact' : 'fast');
+      layers[e.cid] = sim.layers.map((x) => ({
+        name: x.name,
+        cycles: x.cycles,
+        stallCycles: x.stallCycles,
+        energyPJ: x.energyPJ,
+        ...(x.utilizationPct === undefined ? {} : { utilizationPct: x.utilizationPct }),
+      }));
+    }
     if (acc?.template === 'systolic') {
       const files = configFiles(searchId, e.cid);
       await store.put(files.cfg, toScaleSimCfg(acc, `${searchId}-${e.cid}`));
       configKeys.push(files.cfg);
       l.scaleSimCfg = all.scaleSimCfg;
-      // The topology needs the input shape; without dataset.json only the .cfg is linked.
-      if (dataset) {
-        const summary = summarizeNetwork(e.candidate.network, dataset.shape, dataset.numClasses);
+      // Without dataset.json only the .cfg is linked.
+      if (summary && sim) {
         await store.put(files.topology, toTopologyCsv(summary));
         configKeys.push(files.topology);
-        // Re-simulated on the tier the search recorded, so both parts add up to its latency.
-        const rec = await tryGetJson<AcceleratorRecord>(
-          store,
-          keys.accelerator(searchId, e.iteration, e.cid),
-        );
-        const tier = rec?.metrics?.tier === 'exact' ? 'exact' : 'fast';
-        const split = latencySplit(simulateNetwork(summary, acc, tier), acc.clockMHz);
+        const split = latencySplit(sim, acc.clockMHz);
         await store.put(files.latency, `${JSON.stringify(split, null, 1)}\n`);
         configKeys.push(files.latency);
         l.topologyCsv = all.topologyCsv;
@@ -70,8 +83,43 @@ export async function writeReport(store: Store, searchId: string): Promise<Writt
     spec,
     evaluations,
     links,
+    layers,
+    lossCurves: await lossCurves(store, searchId, evaluations),
+    entropy: await policyEntropy(store, searchId, results.iterations),
     ...(dataset ? { dataset: dataset as ReportDataset } : {}),
   });
   await store.put(keys.report(searchId), html);
   return { reportKey: keys.report(searchId), configKeys };
+}
+
+/** The loss curve each trained candidate's training record kept (the first record of each cid). */
+async function lossCurves(
+  store: Store,
+  searchId: string,
+  evaluations: readonly ReportEvaluation[],
+): Promise<Record<string, [number, number][]>> {
+  const out: Record<string, [number, number][]> = {};
+  for (const e of evaluations) {
+    if (out[e.cid] || !isTrained(e.status)) continue;
+    const rec = await tryGetJson<TrainingRecord>(store, keys.training(searchId, e.iteration, e.cid));
+    if (rec?.lossCurve?.length) out[e.cid] = rec.lossCurve;
+  }
+  return out;
+}
+
+/** The controller's mean normalized entropy after each iteration, for strategies with logits. */
+async function policyEntropy(
+  store: Store,
+  searchId: string,
+  iterations: number,
+): Promise<{ iteration: number; entropy: number }[]> {
+  const out: { iteration: number; entropy: number }[] = [];
+  for (let k = 0; k <= iterations; k++) {
+    const p = await tryGetJson<{ strategy?: { logits?: unknown } }>(store, keys.policy(searchId, k));
+    const logits = p?.strategy?.logits;
+    if (!Array.isArray(logits) || !logits.every((row) => Array.isArray(row))) continue;
+    const h = meanNormalizedEntropy(logits as number[][]);
+    if (h !== null) out.push({ iteration: k, entropy: h });
+  }
+  return out;
 }

@@ -14,6 +14,20 @@ export function childSeed(spec: SearchSpec, cid: string): number {
   return Number.parseInt(hashOf({ seed: spec.strategy.seed, cid }, 8), 16) >>> 1;
 }
 
+/** Points kept of a child's loss curve: enough for a plot, small enough for every training record. */
+export const LOSS_CURVE_POINTS = 50;
+
+/** At most `n` points of a curve, evenly spaced over it, the first and the last kept. */
+export function thinCurve(curve: readonly [number, number][], n = LOSS_CURVE_POINTS): [number, number][] {
+  if (curve.length <= n) return curve.map(([x, y]) => [x, y]);
+  const out: [number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const [x, y] = curve[Math.round((i * (curve.length - 1)) / (n - 1))]!;
+    out.push([x, Number(y.toPrecision(5))]);
+  }
+  return out;
+}
+
 /** The evaluation cache is keyed by canonical candidate id and everything that shapes training. */
 export function budgetHash(spec: SearchSpec): string {
   return hashOf(
@@ -65,7 +79,17 @@ export async function trainCandidate(
   const cand = await getJson<Candidate>(store, keys.candidate(searchId, iteration, cid));
   const modelPrefix = keys.model(searchId, cid);
   const chunked = spec.training.stepsPerChunk;
+  // The loss curve of earlier chunks waits beside the checkpoint.
+  const curveKey = `${keys.childCheckpoint(searchId, iteration, cid)}loss-curve.json`;
+  const curve: [number, number][] = chunked
+    ? ((await tryGetJson<[number, number][]>(store, curveKey)) ?? [])
+    : [];
   const r = await trainChildChunk({
+    onProgress: (p) => {
+      // A retried chunk repeats steps the stored curve already has.
+      if (p.step > (curve.at(-1)?.[0] ?? 0)) curve.push([p.step, p.loss]);
+    },
+    progressEvery: 1,
     arch: cand.network,
     hyperparameters: cand.hyperparameters,
     dataset: spec.dataset,
@@ -81,9 +105,17 @@ export async function trainCandidate(
       ? { chunkSteps: chunked, checkpoint: { store, prefix: keys.childCheckpoint(searchId, iteration, cid) } }
       : {}),
   });
-  if (!r.done) return out('training', { done: false, stepsDone: r.stepsDone });
+  if (!r.done) {
+    await putJson(store, curveKey, thinCurve(curve, 4 * LOSS_CURVE_POINTS));
+    return out('training', { done: false, stepsDone: r.stepsDone });
+  }
   const result = r.result;
-  const record: TrainingRecord = { cid, ...result, ...(result.status === 'failed' ? {} : { modelPrefix }) };
+  const record: TrainingRecord = {
+    cid,
+    ...result,
+    ...(curve.length ? { lossCurve: thinCurve(curve) } : {}),
+    ...(result.status === 'failed' ? {} : { modelPrefix }),
+  };
   await putJson(store, key, record);
   if (result.status !== 'failed') {
     // Two iterations training one cid concurrently both write it; the first one stays.

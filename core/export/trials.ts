@@ -34,6 +34,13 @@ export const OUTCOME_COLUMNS = [
 /** The columns after the decisions. */
 export const TAIL_COLUMNS = ['trainSeconds', 'stepsDone', 'backend', 'reason'] as const;
 
+/** What a row is made from: an evaluation as results.json and evaluations/iter-k.json store it. */
+export type TrialSource = Pick<
+  Evaluation,
+  'cid' | 'iteration' | 'status' | 'reward' | 'metrics' | 'candidate'
+> &
+  Partial<Pick<Evaluation, 'cached' | 'training' | 'reason'>>;
+
 export interface TrialRow {
   /** Position in the search: iterations in order, then candidate ids in order (0-based, as Optuna). */
   number: number;
@@ -84,7 +91,7 @@ export function flattenCandidate(c: Evaluation['candidate']): Record<string, Cel
 }
 
 /** One row per evaluation, in the order the search made them. */
-export function trialRows(evaluations: readonly Evaluation[], frontCids: ReadonlySet<string>): TrialRow[] {
+export function trialRows(evaluations: readonly TrialSource[], frontCids: ReadonlySet<string>): TrialRow[] {
   const ordered = [...evaluations].sort(
     (a, b) => a.iteration - b.iteration || (a.cid < b.cid ? -1 : a.cid > b.cid ? 1 : 0),
   );

@@ -69,22 +69,55 @@ dl.kv dt { color: var(--muted); }
 dl.kv dd { margin: 0; overflow-wrap: anywhere; }
 pre.json { background: #0f172a; color: #e2e8f0; padding: 16px; border-radius: 8px; overflow: auto; max-height: 560px; font: 12.5px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; margin: 0; }
 details > summary { cursor: pointer; font-weight: 600; margin: 0 0 10px; }
+.table-wrap.tall { max-height: 520px; overflow: auto; }
+table.trials td, table.trials th { padding: 5px 6px; white-space: nowrap; }
+table.trials tr.hl td, table.layer-table tr.hl td { background: var(--hl); }
+.badge.front-badge { background: #dcfce7; color: #166534; }
+.st { font-size: 12px; } .st-failed { color: #b91c1c; } .st-infeasible { color: #b45309; } .st-cutShort { color: #b45309; }
+.controls { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; margin: 0 0 8px; font-size: 14px; }
+.controls select { font: inherit; padding: 2px 6px; }
+svg.chart.wide { width: auto; max-width: none; }
+svg .bands rect { fill: #f1f5f9; }
+svg .best-line { fill: none; stroke: #dc2626; stroke-width: 1.6; }
+svg .trial-dot { fill: var(--accent); fill-opacity: .55; }
+svg .trial-dot.front { fill: #16a34a; fill-opacity: .95; stroke: #111827; stroke-width: 1.2; }
+svg .pt { fill: var(--accent); fill-opacity: .45; cursor: pointer; }
+svg .pt.front { fill: #16a34a; fill-opacity: .95; stroke: #111827; stroke-width: 1.4; }
+svg .ex-ticks line { stroke: #eef0f3; }
+svg .pc { fill: none; stroke-width: 1.3; stroke-opacity: .55; }
+svg .pc.front { stroke-width: 2.2; stroke-opacity: .9; }
+svg .pc:hover, svg .pc.hl { stroke: #dc2626 !important; stroke-width: 3; stroke-opacity: 1; }
+svg .pc-axes line { stroke: #475569; stroke-width: 1; }
+svg .pc-axes text { fill: #334155; font-size: 11px; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
+svg .pc-axes .pc-name { font-weight: 600; font-size: 11.5px; }
+svg .pc-axes .pc-group { fill: var(--muted); font-size: 10px; }
+svg .imp-bar { fill: var(--accent); fill-opacity: .8; }
+svg .muted-text { fill: var(--muted); font-size: 11.5px; }
+svg .curve { fill: none; stroke: #94a3b8; stroke-width: 1.1; stroke-opacity: .55; }
+svg .curve.front { stroke: var(--accent); stroke-width: 2; stroke-opacity: .9; }
+svg .curve:hover, svg .curve.hl { stroke: #dc2626; stroke-width: 3; stroke-opacity: 1; }
+svg .trial-dot.hl, svg .pt.hl { fill: #dc2626; fill-opacity: 1; }
+details.layers { margin: 0 0 10px; }
+.half { max-width: 640px; }
+details.layers > summary { font-weight: 500; }
+svg.share { vertical-align: middle; }
+svg .share-bg { fill: #eef2ff; } svg .share-fg { fill: var(--accent); }
+td.bar-cell { white-space: nowrap; }
 footer { color: var(--muted); font-size: 12px; text-align: center; padding: 8px 0 24px; }
 `;
 
 export const REPORT_SCRIPT = `
 (() => {
   'use strict';
-  const table = document.getElementById('front-table');
-  if (table) {
+  // Sortable tables: the front's rows are tbodies (metrics row + design row), the trials' are rows.
+  const sortable = (table, groupsOf, append) => {
     const heads = Array.from(table.querySelectorAll('th[data-type]'));
     const sortBy = (th) => {
       const col = th.cellIndex;
       const num = th.getAttribute('data-type') === 'num';
       const dir = th.getAttribute('aria-sort') === 'ascending' ? -1 : 1;
-      // Each candidate is a tbody (metrics row + design row); the key sits in its first row.
-      const key = (group) => group.rows[0].cells[col].getAttribute('data-v');
-      const rows = Array.from(table.tBodies);
+      const key = (group) => (group.rows ? group.rows[0] : group).cells[col].getAttribute('data-v');
+      const rows = groupsOf();
       rows.sort((a, b) => {
         const va = key(a);
         const vb = key(b);
@@ -98,7 +131,7 @@ export const REPORT_SCRIPT = `
         } else c = va.localeCompare(vb);
         return c * dir || Number(a.dataset.i) - Number(b.dataset.i);
       });
-      for (const r of rows) table.appendChild(r);
+      for (const r of rows) append(r);
       for (const h of heads) h.setAttribute('aria-sort', 'none');
       th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
     };
@@ -111,11 +144,53 @@ export const REPORT_SCRIPT = `
         }
       });
     }
+  };
+  const table = document.getElementById('front-table');
+  if (table) sortable(table, () => Array.from(table.tBodies), (r) => table.appendChild(r));
+  const trials = document.getElementById('trials-table');
+  if (trials) {
+    const body = trials.tBodies[0];
+    sortable(trials, () => Array.from(body.rows), (r) => body.appendChild(r));
+  }
+  // The objective explorer: points carry their 0..1 position on every axis; show the chosen two.
+  const ex = document.getElementById('explorer-chart');
+  const sx = document.getElementById('explore-x');
+  const sy = document.getElementById('explore-y');
+  if (ex && sx && sy) {
+    const box = (k) => Number(ex.getAttribute('data-' + k));
+    const [L, R, T, B] = [box('l'), box('r'), box('t'), box('b')];
+    const draw = () => {
+      for (const c of ex.querySelectorAll('circle.pt')) {
+        const px = c.getAttribute('data-' + sx.value);
+        const py = c.getAttribute('data-' + sy.value);
+        if (px === null || py === null) {
+          c.setAttribute('display', 'none');
+          continue;
+        }
+        c.removeAttribute('display');
+        c.setAttribute('cx', (L + Number(px) * (R - L)).toFixed(1));
+        c.setAttribute('cy', (B - Number(py) * (B - T)).toFixed(1));
+      }
+      for (const g of ex.querySelectorAll('[data-axis]')) {
+        const chosen = g.getAttribute('data-axis') === 'x' ? sx.value : sy.value;
+        if (g.getAttribute('data-m') === chosen) g.removeAttribute('display');
+        else g.setAttribute('display', 'none');
+      }
+    };
+    sx.addEventListener('change', draw);
+    sy.addEventListener('change', draw);
+    draw();
   }
   // Hovering a mark highlights its table row and the other way round.
   const linked = Array.from(document.querySelectorAll('[data-cid]'));
+  const byCid = new Map();
+  for (const el of linked) {
+    const cid = el.getAttribute('data-cid');
+    if (!byCid.has(cid)) byCid.set(cid, []);
+    byCid.get(cid).push(el);
+  }
   const highlight = (cid, on) => {
-    for (const el of linked) if (el.getAttribute('data-cid') === cid) el.classList.toggle('hl', on);
+    for (const el of byCid.get(cid) || []) el.classList.toggle('hl', on);
   };
   for (const el of linked) {
     el.addEventListener('mouseenter', () => highlight(el.getAttribute('data-cid'), true));

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { isTrained } from '../search/outcome.js';
 import { lineChartSvg, type ScatterPoint, scatterSvg } from './charts.js';
+import { dashboardSections } from './dashboard.js';
 import { describeAccelerator, describeNetwork } from './describe.js';
 import {
   AREA_UNITS,
@@ -349,6 +350,7 @@ ${scatterSvg(plotted)}
 <p class="lead">Click a column header to sort. Links are relative to this report: the trained tfjs model, and for systolic accelerators a SCALE-Sim config and topology CSV. They reproduce the array (GEMM) part of the simulated latency; <code>latency.json</code> beside them gives both parts: those array cycles, and the vector-unit cycles (batch-norm, activations, pooling, residual adds) that SCALE-Sim does not model.${accuracyNote(r.accuracySource)}</p>
 ${frontTable(front, links, bestCid)}
 </section>
+${dashboardSections(input, frontCids, bestCid)}
 ${r.autohas ? autohasSection(r.autohas as AutohasResults, byCid) : ''}
 ${failedHtml}
 <section id="best">

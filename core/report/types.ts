@@ -52,6 +52,15 @@ export interface CandidateLinks {
   topologyCsv?: string;
 }
 
+/** One layer of a front member's simulation, as the report's per-layer breakdown shows it. */
+export interface ReportLayer {
+  name: string;
+  cycles: number;
+  stallCycles: number;
+  energyPJ: number;
+  utilizationPct?: number;
+}
+
 export interface ReportInput {
   results: ReportResults;
   /** The validated spec, shown as pretty JSON. */
@@ -64,4 +73,10 @@ export interface ReportInput {
    * and a systolic one links `configs/{cid}/scalesim.cfg` and `topology.csv`.
    */
   links?: Readonly<Record<string, CandidateLinks>>;
+  /** Training loss as [step, loss] per trained cid (TrainResult.lossCurve). */
+  lossCurves?: Readonly<Record<string, readonly (readonly [number, number])[]>>;
+  /** The simulator's layers per front cid. */
+  layers?: Readonly<Record<string, readonly ReportLayer[]>>;
+  /** The controller's mean normalized entropy after each iteration (policies with logits only). */
+  entropy?: readonly { iteration: number; entropy: number }[];
 }

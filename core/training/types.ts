@@ -15,6 +15,8 @@ export interface TrainResult {
   backend: string;
   /** The trained child after post-training quantization (core/quantize), scored on the same splits. */
   quantized?: QuantizedScore;
+  /** Training loss as [step, loss] at up to LOSS_CURVE_POINTS evenly spaced steps (for the report). */
+  lossCurve?: [number, number][];
 }
 
 export interface QuantizedScore {

@@ -1,6 +1,10 @@
 // The report in a real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
 // it loads with no console errors and no requests, shows one `.front` mark per front member,
-// and sorts its table when a header is clicked.
+// sorts its tables when a header is clicked, and every dashboard view is there and drawn: the
+// table of all trials, the reward history, the two-objective explorer (which moves its points
+// when an axis changes), parallel coordinates, decision importance, learning curves, the per-layer
+// breakdown of the front and the controller's entropy. A screenshot of the page is written to
+// $REPORT_SCREENSHOT when that is set, for a person to look at.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +14,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../core/engine/keys.js';
 import { writeReport } from '../../core/engine/report.js';
+import { loadEvaluations } from '../../core/engine/results.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { getJson } from '../../core/store/json.js';
 import { writeSyntheticSearch } from '../core/report/synthetic-search.js';
@@ -41,6 +46,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report.html in headless Chromium', ()
   let context: BrowserContext | undefined;
   let page: Page;
   let frontCids: string[];
+  let evaluated = 0;
   const problems: string[] = [];
   const requests: string[] = [];
 
@@ -49,8 +55,14 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report.html in headless Chromium', ()
       throw new Error(`CI=true but no Chromium at ${CHROMIUM}: .ci/run must apt-get install chromium`);
     dir = await mkdtemp(join(tmpdir(), 'cosearch-report-browser-'));
     const store = new FileStore(join(dir, 'store'));
-    await writeSyntheticSearch(store, 'browser-1', { iterations: 3, batch: 8, failEvery: 9 });
+    await writeSyntheticSearch(store, 'browser-1', {
+      iterations: 3,
+      batch: 8,
+      failEvery: 9,
+      spec: { strategy: { name: 'reinforce', iterations: 3, batchSize: 8, seed: 11 } },
+    });
     await writeReport(store, 'browser-1');
+    evaluated = (await loadEvaluations(store, 'browser-1', 3)).length;
     frontCids = (
       await getJson<{ paretoFront: { cid: string }[] }>(store, keys.results('browser-1'))
     ).paretoFront
@@ -130,5 +142,75 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report.html in headless Chromium', ()
     const cid = frontCids[0]!;
     await page.locator(`#pareto-scatter .front[data-cid="${cid}"]`).hover({ force: true });
     await expect.poll(() => page.locator(`#row-${cid}`).getAttribute('class')).toContain('hl');
+  });
+
+  /** Drawn: a positive on-screen box. */
+  const drawn = (sel: string) =>
+    page.locator(sel).evaluateAll(
+      (els) =>
+        els.filter((e) => {
+          const r = e.getBoundingClientRect();
+          return r.width > 0 && r.height > 0;
+        }).length,
+    );
+
+  it('shows every trial in a sortable table', async () => {
+    expect(await page.locator('#trials-table tbody tr').count()).toBe(evaluated);
+    // Decision columns are there (network, accelerator, hyper-parameters).
+    const heads = await page.locator('#trials-table th').allTextContents();
+    for (const h of ['stage1.kernel', 'rows', 'learningRate']) expect(heads.join('|')).toContain(h);
+    const rewards = () =>
+      page
+        .locator('#trials-table tbody tr')
+        .evaluateAll((els) =>
+          els.map((e) => e.querySelector('td:nth-child(5)')?.getAttribute('data-v') ?? ''),
+        );
+    await page.locator('#trials-table th', { hasText: 'Reward' }).click();
+    const asc = (await rewards()).filter((v) => v !== '').map(Number);
+    expect(asc.length).toBeGreaterThan(2);
+    expect(asc).toEqual(asc.slice().sort((a, b) => a - b));
+  });
+
+  it('draws the reward history, parallel coordinates, importance, learning curves and entropy', async () => {
+    const scored = evaluated - (await page.locator('#trials-table td[data-v="failed"]').count());
+    expect(await drawn('#reward-history circle.trial-dot')).toBe(scored);
+    expect(await drawn('#reward-history path.best-line')).toBe(1);
+    expect(await drawn('#parallel-coords path.pc')).toBeGreaterThan(2);
+    expect(await drawn('#importance-chart rect.imp-bar')).toBeGreaterThan(2);
+    expect(await drawn('#learning-curves path.curve')).toBeGreaterThan(2);
+    expect(await drawn('#learning-curves path.curve.front')).toBeGreaterThan(0);
+    // One point per iteration whose policy file has logits (the synthetic search writes iterations 1 to 3).
+    expect(await drawn('#entropy-chart circle.dot')).toBe(3);
+  });
+
+  it('lays out each front member layer by layer', async () => {
+    const members = page.locator('#layers details.layers');
+    expect((await members.evaluateAll((els) => els.map((e) => e.getAttribute('data-cid')))).sort()).toEqual(
+      frontCids,
+    );
+    expect(
+      await page.locator('#layers details.layers[open] table.layer-table tbody tr').count(),
+    ).toBeGreaterThan(3);
+  });
+
+  it('plots any two objectives: changing an axis moves the points and the ticks', async () => {
+    const points = page.locator('#explorer-chart circle.pt');
+    expect(await drawn('#explorer-chart circle.pt')).toBeGreaterThan(2);
+    const where = () =>
+      points.evaluateAll((els) => els.map((e) => [e.getAttribute('cx'), e.getAttribute('cy')].join(',')));
+    const before = await where();
+    await page.selectOption('#explore-y', 'reward');
+    await page.selectOption('#explore-x', 'area');
+    const after = await where();
+    expect(after).not.toEqual(before);
+    expect(
+      await page.locator('#explorer-chart [data-axis="x"][data-m="area"]').getAttribute('display'),
+    ).toBeNull();
+    expect(
+      await page.locator('#explorer-chart [data-axis="x"][data-m="latency"]').getAttribute('display'),
+    ).toBe('none');
+    expect(problems).toEqual([]);
+    if (process.env.REPORT_SCREENSHOT)
+      await page.screenshot({ path: process.env.REPORT_SCREENSHOT, fullPage: true });
   });
 });

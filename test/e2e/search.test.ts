@@ -140,15 +140,22 @@ describe('a 2-iteration × 3-candidate search', () => {
         store,
         keys.results(id),
       );
+      const curves = [];
+      for (const p of results.paretoFront)
+        curves.push((await getJson<{ lossCurve?: unknown }>(store, keys.training(id, 1, p.cid))).lossCurve);
       return {
         states,
         front: results.paretoFront.map((p) => [p.cid, p.metrics.accuracy]),
         all: await listAll(store, keys.root(id)),
+        curves,
       };
     };
     const whole = await run('e2e-whole');
     const chunked = await run('e2e-chunked', 5);
     expect(chunked.front).toEqual(whole.front);
+    // The loss curve kept for the report runs over every step, across the chunks too.
+    expect(whole.curves[0]).toHaveLength(12);
+    expect(chunked.curves).toEqual(whole.curves);
     // 12 steps in chunks of 5: three TrainChild invocations per feasible child.
     const trains = (s: string[]) => s.filter((n) => n === 'TrainChild').length;
     expect(trains(chunked.states)).toBe(3 * trains(whole.states));

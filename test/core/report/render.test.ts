@@ -12,6 +12,10 @@ import { FileStore } from '../../../core/store/file-store.js';
 import { getJson } from '../../../core/store/json.js';
 import { writeSyntheticSearch } from './synthetic-search.js';
 
+/** One <section id="..."> of the page. */
+const section = (html: string, id: string) =>
+  html.slice(html.indexOf(`<section id="${id}">`)).split('</section>')[0]!;
+
 const EVIL = `"><img src=x onerror=alert(1)><script>alert('x')</script>&`;
 
 function ev(cid: string, over: Partial<ReportEvaluation> = {}, metrics: ReportEvaluation['metrics'] = {}) {
@@ -103,7 +107,10 @@ describe('renderReport', () => {
     expect(frontMarkCids(html).sort()).toEqual(['aaaa', 'bbbb', 'cccc']);
     expect(count(html, /class="mark other"/g)).toBe(1);
     expect(html).toContain('class="mark other" data-cid="dddd"');
-    expect(html).not.toContain('data-cid="eeee"');
+    expect(section(html, 'pareto')).not.toContain('data-cid="eeee"');
+    // The table of all trials lists every evaluation, the failed one too.
+    expect(count(section(html, 'trials'), /<tr data-cid=/g)).toBe(6);
+    expect(section(html, 'trials')).toContain('<tr data-cid="eeee"');
   });
 
   it('lists one table row group per front member, best reward first', () => {
@@ -111,7 +118,7 @@ describe('renderReport', () => {
     expect(rowCids(html)).toEqual(['bbbb', 'cccc', 'aaaa']);
     // Every sortable header has a type; the reward column starts marked as the current order.
     expect(html).toMatch(/<th scope="col" class="num"[^>]*aria-sort="descending"[^>]*>Reward<\/th>/);
-    expect(count(html, /<th [^>]*data-type="(num|text)"/g)).toBe(13);
+    expect(count(section(html, 'front'), /<th [^>]*data-type="(num|text)"/g)).toBe(13);
   });
 
   it('shows fp32 and int8 accuracy side by side, says which one the search scored, and links int8.json', () => {

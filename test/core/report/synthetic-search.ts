@@ -86,6 +86,38 @@ export async function writeSyntheticSearch(store: Store, searchId: string, o: Sy
     }
     evaluations.sort((a, b) => (a.cid < b.cid ? -1 : 1));
     await putJson(store, keys.evaluations(searchId, k), { evaluations });
+    // What TrainChild and UpdatePolicy leave beside them: loss curves, and logits that sharpen.
+    for (const e of evaluations)
+      if (e.status === 'ok') {
+        const start = 2.3 + 0.1 * rng.normal();
+        const end = 0.1 + 0.4 * rng.next();
+        const lossCurve: [number, number][] = Array.from({ length: 20 }, (_, i) => [
+          (i + 1) * 3,
+          end + (start - end) * Math.exp(-i / 5) + 0.03 * rng.normal(),
+        ]);
+        await putJson(store, keys.training(searchId, k, e.cid), {
+          cid: e.cid,
+          status: 'ok',
+          testAccuracy: e.metrics.accuracy,
+          valAccuracy: e.metrics.valAccuracy,
+          trainSeconds: 1,
+          examplesPerSec: 100,
+          stepsDone: 60,
+          params: e.metrics.params,
+          macs: e.metrics.macs,
+          backend: 'cpu+js',
+          lossCurve,
+        });
+      }
+    await putJson(store, keys.policy(searchId, k), {
+      version: 1,
+      iteration: k,
+      strategy: {
+        logits: space.decisions.map((d) =>
+          d.choices.map((_, c) => (c === 0 ? 0.6 * k : 0) + 0.1 * rng.normal()),
+        ),
+      },
+    });
   }
   const state: SearchState = {
     ...newSearchState(spec, searchId, '2026-01-01T00:00:00.000Z'),
