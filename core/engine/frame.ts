@@ -2,7 +2,7 @@
 // from chance level to 1, each cost from 0 to 1.1x the worst of a seeded sample of the space.
 // A fixed absolute frame (say 100 ms) would put every small-image design at the ideal corner
 // and make the hypervolume track accuracy alone.
-import { simulateNetwork } from '../accelerator/index.js';
+import { SimulationInputError, simulateNetwork } from '../accelerator/index.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { Rng } from '../rng.js';
 import type { HypervolumeFrame } from '../search/pareto.js';
@@ -28,7 +28,14 @@ export function hypervolumeFrame(
     } catch {
       continue; // an infeasible sample says nothing about the cost range
     }
-    const m = simulateNetwork(summary, c.accelerator, SEARCH_SIMULATION_TIER);
+    let m: ReturnType<typeof simulateNetwork>;
+    try {
+      m = simulateNetwork(summary, c.accelerator, SEARCH_SIMULATION_TIER);
+    } catch (e) {
+      // Nor does one past the simulator's bounds (SimulateAccelerator marks it infeasible).
+      if (e instanceof SimulationInputError) continue;
+      throw e;
+    }
     worst.latencyMs = Math.max(worst.latencyMs, m.latencyMs);
     worst.energyMJ = Math.max(worst.energyMJ, m.energyMJ);
     worst.areaMM2 = Math.max(worst.areaMM2, m.areaMM2);

@@ -1,5 +1,5 @@
 // SimulateAccelerator: simulate the child on its accelerator and check the hard limits.
-import { simulateNetwork } from '../accelerator/index.js';
+import { SimulationInputError, simulateNetwork } from '../accelerator/index.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { checkHardLimits } from '../search/reward.js';
 import type { Candidate } from '../space/types.js';
@@ -39,7 +39,14 @@ export function acceleratorRecord(
   } catch (e) {
     return { cid, feasible: false, violations: [`network: ${(e as Error).message}`] };
   }
-  const m = simulateNetwork(summary, cand.accelerator, SEARCH_SIMULATION_TIER);
+  let m: ReturnType<typeof simulateNetwork>;
+  try {
+    m = simulateNetwork(summary, cand.accelerator, SEARCH_SIMULATION_TIER);
+  } catch (e) {
+    // Past the simulator's bounds (a layer too large to simulate): infeasible, never trained.
+    if (!(e instanceof SimulationInputError)) throw e;
+    return { cid, feasible: false, violations: [`accelerator: ${e.message}`] };
+  }
   const limits = checkHardLimits(
     { latencyMs: m.latencyMs, energyMJ: m.energyMJ, areaMM2: m.areaMM2 },
     spec.objectives,
