@@ -1,5 +1,6 @@
 // `npm run bench -- trainer [--quick]`: training speed of reference model R1 (batch 64) on every
-// local backend, and the default child on builtin:digits (test accuracy within its budget).
+// local backend, the default child on builtin:digits (test accuracy within its budget), and
+// fashionDefault: the default child under the default Fashion-MNIST recipe (bench/fashion-default.ts).
 // The kernel packs at 1 thread and on every core, and PyTorch-CPU likewise, run interleaved round
 // by round (other processes share the cores: each round sees the same load); figures are medians
 // of the rounds, ratios medians of the per-round ratios, with the share of each step V8 spent in
@@ -8,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { DatasetError } from '../core/data/dataset.js';
 import { loadDataset } from '../core/data/load.js';
 import { DEFAULT_ARCH, DEFAULT_HYPERPARAMETERS } from '../core/network/defaults.js';
 import { FastBatchNormalization } from '../core/network/fast-batchnorm.js';
@@ -17,6 +19,7 @@ import { median } from '../core/stats.js';
 import { type BackendChoice, initBackend, type KernelPack, tf } from '../core/training/backend.js';
 import { ChildOptimizer } from '../core/training/optimizer.js';
 import { trainables, trainChild, trainStep } from '../core/training/train.js';
+import { type FashionDefault, fashionDefault } from './fashion-default.js';
 
 const BATCH = 64;
 
@@ -422,6 +425,14 @@ export async function run(args: string[]): Promise<unknown> {
       }),
     );
   const first = results[0]!;
+  // The default child under the default Fashion-MNIST recipe (bench/fashion-default.ts).
+  let fashion: FashionDefault | undefined;
+  try {
+    fashion = await fashionDefault(quick ? 1 : 3, (line) => process.stderr.write(`${line}\n`));
+  } catch (e) {
+    if (!(e instanceof DatasetError)) throw e;
+    skipped.fashionDefault = e.message.split('\n')[0]!;
+  }
   return {
     R1,
     R1SpeedupVsCpu: speedupVsCpu,
@@ -441,5 +452,6 @@ export async function run(args: string[]): Promise<unknown> {
       params: first.params,
       backend: info.name,
     },
+    ...(fashion ? { fashionDefault: fashion } : {}),
   };
 }
