@@ -31,9 +31,12 @@ export const PRICES = {
 export const TRAINING_THROUGHPUT: Record<BackendName, { macsPerSecond: number; overheadSeconds: number }> = {
   tensorflow: { macsPerSecond: 8.7e9, overheadSeconds: 5 },
   'cpu+native': { macsPerSecond: 7e9, overheadSeconds: 3 },
-  // First measurement of the WebAssembly pack (R1, one thread, on a loaded machine: about 0.4x
-  // cpu+native's examples/s); the interleaved bench figure replaces it.
-  'cpu+wasm': { macsPerSecond: 2.5e9, overheadSeconds: 3 },
+  // The zip Lambda's, on 2 kernel threads (TrainChild at 2 vCPUs, STEP_PROFILE.trainerMemoryGB).
+  // bench trainer, medians of 5 interleaved rounds on the 2-core x86 VM (load average about 15):
+  // one thread 24.6 CPU-ms a step, so 2,600 examples per CPU-second (0.87x cpu+native in CPU
+  // time, 0.85x in wall time), and 2 threads 1.47x one thread. Lambda's arm64 runs the same
+  // module through V8's arm64 SIMD; that was not measured here.
+  'cpu+wasm': { macsPerSecond: 7.9e9, overheadSeconds: 3 },
   'cpu+js': { macsPerSecond: 5.4e8, overheadSeconds: 3 },
   cpu: { macsPerSecond: 9e6, overheadSeconds: 3 },
 };
@@ -43,7 +46,10 @@ export const DEFAULT_COST_BACKEND: BackendName = TRAINER_BACKEND[DEFAULT_TRAINER
 
 /** Memory and duration of the non-training steps, as deployed by infra/stack.ts. */
 export const STEP_PROFILE = {
-  trainerMemoryGB: 3008 / 1024,
+  // 2 vCPUs, TrainChild running 2 kernel threads: cpu+wasm trains 1.47x faster than on one, so
+  // a child costs 0.8x what 3,008 MB (1.7 vCPUs, of which one thread used one) cost; more vCPUs
+  // buy less (bench trainer's lambdaSizing: about 2x the cost per child at 6 for 1.5x the speed).
+  trainerMemoryGB: 3538 / 1024,
   simulateMemoryGB: 1,
   simulateSeconds: 0.5,
   loopStepMemoryGB: 0.5,
