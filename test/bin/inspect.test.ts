@@ -109,7 +109,11 @@ describe('inspecting a store', () => {
     const results = JSON.parse(
       (await mainInOneProcess([['results', 'inspect-me', '--store', `file://${dir}`, '--json']]))[0]!.stdout,
     ) as {
-      paretoFront: { cid: string; iteration: number; metrics: { accuracy: number; valAccuracy: number } }[];
+      paretoFront: {
+        cid: string;
+        iteration: number;
+        metrics: { fp32Accuracy: number; fp32ValAccuracy: number };
+      }[];
     };
     const e = results.paretoFront[0]!;
     const store = ['--store', `file://${dir}`];
@@ -125,8 +129,9 @@ describe('inspecting a store', () => {
       valAccuracy: number;
       from: { cid: string; sameAccuracy: boolean };
     };
-    expect(r.testAccuracy).toBe(e.metrics.accuracy);
-    expect(r.valAccuracy).toBe(e.metrics.valAccuracy);
+    // The trainer's own accuracies are the fp32 model's (the front ranks the quantized one).
+    expect(r.testAccuracy).toBe(e.metrics.fp32Accuracy);
+    expect(r.valAccuracy).toBe(e.metrics.fp32ValAccuracy);
     expect(r.from).toMatchObject({ cid: e.cid, sameAccuracy: true });
     // A unique prefix of the id is enough, and the text says whether it matched the search.
     expect(prefix!.code).toBe(0);
