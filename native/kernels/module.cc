@@ -235,8 +235,7 @@ napi_value BnGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// setThreads(n) -> the previous count (default: COSEARCH_THREADS, else 1). One thread by default:
-// children are trained in parallel by a worker pool, and other processes share the cores. Results
+// setThreads(n) -> the previous count (1 until set; the JS side applies COSEARCH_THREADS). Results
 // do not depend on it (see common.h).
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;

@@ -106,16 +106,6 @@ void work(Pool& P, bool helper) {
 }
 
 #if !defined(__wasm__)
-int32_t envThreads() {
-  const char* env = getenv("COSEARCH_THREADS");
-  const int t = env ? atoi(env) : 1;
-  return imax(1, imin(t, 64));
-}
-const bool gEnvRead = [] {
-  gPool.threads = envThreads();
-  return true;
-}();
-
 // Helpers are started when a job first needs them and live as long as the process.
 void ensureHelpers(int32_t n) {
   for (int32_t s = ld(&gPool.started); s < n; s = ld(&gPool.started))

@@ -43,10 +43,24 @@ export interface Binding {
     dGamma: Float32Array,
     dBeta: Float32Array,
   ): void;
-  /** Threads the kernels split work over (default: COSEARCH_THREADS, else 1); returns the previous. */
+  /** Threads the kernels split work over (1 until set); returns the previous count. */
   setThreads(n: number): number;
   /** Pieces of work the helper threads have run so far (0 while everything runs on the caller). */
   helperPieces(): number;
+}
+
+/**
+ * Kernel threads from COSEARCH_THREADS (default 1: locally, children train in parallel on a worker
+ * pool; a Lambda runs one child and sets it to its vCPUs). A bad value fails loudly: silently
+ * falling back would only make training slower.
+ */
+export function kernelThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env.COSEARCH_THREADS;
+  if (v === undefined || v === '') return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new Error(`COSEARCH_THREADS must be an integer from 1 to 64; got "${v}"`);
+  return n;
 }
 
 const geomArray = (g: ConvGeom): Int32Array =>

@@ -1,6 +1,6 @@
 // The fast kernel packs, best first; initBackend('auto') installs the first that loads.
 import { registerKernelPack } from '../backend.js';
-import { bindingConvImpl } from './binding.js';
+import { bindingConvImpl, kernelThreadsFromEnv } from './binding.js';
 import { jsConvImpl } from './conv-impl.js';
 import { loadNative } from './native.js';
 import { convKernelPack } from './register.js';
@@ -21,7 +21,9 @@ export const nativeKernels = convKernelPack(
   'native',
   once(() => {
     const { binding } = loadNative();
-    return binding ? bindingConvImpl('native', binding) : undefined;
+    if (!binding) return undefined;
+    binding.setThreads(kernelThreadsFromEnv());
+    return bindingConvImpl('native', binding);
   }),
   () => loadNative().error,
 );
@@ -31,7 +33,9 @@ export const wasmKernels = convKernelPack(
   'wasm',
   once(() => {
     const { kernels } = loadWasm();
-    return kernels ? bindingConvImpl('wasm', kernels.binding(), new WasmOutputPool(kernels)) : undefined;
+    if (!kernels) return undefined;
+    kernels.setThreads(kernelThreadsFromEnv());
+    return bindingConvImpl('wasm', kernels.binding(), new WasmOutputPool(kernels));
   }),
   () => loadWasm().error,
 );

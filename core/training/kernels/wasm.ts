@@ -88,7 +88,6 @@ export class WasmKernels {
       shared: true,
     });
     this.x = new WA.Instance(module, { env: { memory: this.memory } }).exports as unknown as Exports;
-    this.setThreads(threadsFromEnv());
   }
 
   /** Threads the kernels may use, this one included; returns the previous count. */
@@ -238,11 +237,6 @@ function output(out: Float32Array | undefined, n: number, message: string): Floa
   if (!out) return new Float32Array(n);
   if (out.length !== n) throw new TypeError(message);
   return out;
-}
-
-function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const t = Number.parseInt(env.COSEARCH_THREADS ?? '1', 10);
-  return Number.isFinite(t) && t >= 1 ? t : 1;
 }
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchNormGrad, batchNormTrain } from '../../../core/network/fast-batchnorm.js';
 import { initBackend, type KernelPack, tf } from '../../../core/training/backend.js';
 import { activeBatchNorm, bindingBatchNorm } from '../../../core/training/kernels/batchnorm.js';
-import type { Binding } from '../../../core/training/kernels/binding.js';
+import { type Binding, kernelThreadsFromEnv } from '../../../core/training/kernels/binding.js';
 import { jsKernels, nativeKernels, wasmKernels } from '../../../core/training/kernels/index.js';
 import { loadNative } from '../../../core/training/kernels/native.js';
 import { loadWasm } from '../../../core/training/kernels/wasm.js';
@@ -268,5 +268,17 @@ describe.each(packs)('%s kernels', (name, pack, b, error) => {
     const x = new Float32Array(8);
     expect(() => binding!.ew(0, x, new Float32Array(0), 1, new Float32Array(7))).toThrow(/out must be/);
     expect(() => binding!.channelSum(x, 2, 2, 2, false, new Float32Array(3))).toThrow(/out must be/);
+  });
+});
+
+describe('COSEARCH_THREADS', () => {
+  it('defaults to one thread and refuses anything but an integer from 1 to 64', () => {
+    expect(kernelThreadsFromEnv({})).toBe(1);
+    expect(kernelThreadsFromEnv({ COSEARCH_THREADS: '' })).toBe(1);
+    expect(kernelThreadsFromEnv({ COSEARCH_THREADS: '6' })).toBe(6);
+    for (const bad of ['0', '2.5', 'two', '65', '-1'])
+      expect(() => kernelThreadsFromEnv({ COSEARCH_THREADS: bad })).toThrow(
+        /COSEARCH_THREADS must be an integer/,
+      );
   });
 });
