@@ -13,6 +13,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: "Print a search's Pareto front or every candidate",
     load: async () => (await import('./inspect.js')).results,
   },
+  export: {
+    summary: 'Export every trial for a spreadsheet, Optuna or MLflow',
+    load: async () => (await import('./export.js')).command,
+  },
   serve: { summary: 'Serve the REST API locally', load: async () => (await import('./serve.js')).command },
   validate: { summary: 'Validate a search spec', load: async () => (await import('./validate.js')).command },
   space: { summary: "Print a spec's search space", load: async () => (await import('./space.js')).command },

@@ -1,16 +1,16 @@
 // writeReport: report.html next to results.json, plus the SCALE-Sim files its table links to.
 import { simulateNetwork } from '../accelerator/index.js';
 import { latencySplit, toScaleSimCfg, toTopologyCsv } from '../accelerator/scalesim-io.js';
+import { lossCurves } from '../export/collect.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { meanNormalizedEntropy } from '../report/entropy.js';
 import { type CandidateLinks, defaultLinks, type ReportResults, renderReport } from '../report/index.js';
 import type { ReportDataset, ReportEvaluation, ReportLayer } from '../report/types.js';
-import { isTrained } from '../search/outcome.js';
 import { getJson, tryGetJson } from '../store/json.js';
 import type { Store } from '../store/store.js';
 import { keys } from './keys.js';
 import { loadEvaluations } from './results.js';
-import type { AcceleratorRecord, DatasetInfo, TrainingRecord } from './state.js';
+import type { AcceleratorRecord, DatasetInfo } from './state.js';
 
 export interface WrittenReport {
   reportKey: string;
@@ -90,21 +90,6 @@ export async function writeReport(store: Store, searchId: string): Promise<Writt
   });
   await store.put(keys.report(searchId), html);
   return { reportKey: keys.report(searchId), configKeys };
-}
-
-/** The loss curve each trained candidate's training record kept (the first record of each cid). */
-async function lossCurves(
-  store: Store,
-  searchId: string,
-  evaluations: readonly ReportEvaluation[],
-): Promise<Record<string, [number, number][]>> {
-  const out: Record<string, [number, number][]> = {};
-  for (const e of evaluations) {
-    if (out[e.cid] || !isTrained(e.status)) continue;
-    const rec = await tryGetJson<TrainingRecord>(store, keys.training(searchId, e.iteration, e.cid));
-    if (rec?.lossCurve?.length) out[e.cid] = rec.lossCurve;
-  }
-  return out;
 }
 
 /** The controller's mean normalized entropy after each iteration, for strategies with logits. */
