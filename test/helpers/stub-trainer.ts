@@ -30,6 +30,14 @@ export function stubTrainer(store: Store, options: StubOptions = {}): LocalHandl
       params: 1000,
       macs: 1000,
       backend: 'stub',
+      // The accelerator's integer datapath: the reward reads the quantized accuracy by default.
+      quantized: {
+        weightBits: 8,
+        activationBits: 8,
+        calibrationExamples: 0,
+        valAccuracy: acc,
+        testAccuracy: acc + (options.testOffset ?? 0),
+      },
     });
     return { cid, status: 'ok' };
   };
