@@ -90,7 +90,7 @@ describe('cosearch serve', () => {
     };
     const { status, results } = await runPosted(spec);
     expect(status.json.supernet).toMatchObject({ step: 4, steps: 4, done: true });
-    expect(results.json.candidatesEvaluated).toBe(2);
+    expect(results.json.candidatesEvaluated).toBe(3); // the top 2 and the default-hp twin of the first
     expect((results.json.autohas as { topK: unknown[] }).topK).toHaveLength(2);
   }, 120_000);
 
