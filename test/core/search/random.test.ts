@@ -60,6 +60,6 @@ describe('random strategy', () => {
 
   it('has every strategy the spec names, and throws a clear error for any other', () => {
     for (const name of StrategyName.options) expect(getStrategy(name).name).toBe(name);
-    expect(() => getStrategy('tpe' as StrategyName)).toThrow(/tpe.*not available/);
+    expect(() => getStrategy('bohb' as StrategyName)).toThrow(/bohb.*not available/);
   });
 });
