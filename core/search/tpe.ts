@@ -1,19 +1,23 @@
 // Multivariate, multi-objective TPE over categorical decisions, after Optuna's TPESampler with
 // `multivariate=True` (Bergstra et al. 2011; Falkner et al. 2018 for the joint model; Ozaki et al.
-// 2020/2022 for MOTPE). After `startupTrials` random samples:
-// - the observed trials are split into a good set (the best ⌈γ·n⌉: whole non-domination fronts,
-//   the last one cut by greedy hypervolume subset selection; see front-split.ts) and the rest;
+// 2020/2022 for MOTPE), with Optuna 3.1's defaults. After `startupTrials` random samples:
+// - the observed trials are split into a good set (the best min(⌈γ·n⌉, 25): whole non-domination
+//   fronts, the last one cut by greedy hypervolume subset selection; see front-split.ts) and the
+//   rest;
 // - each set becomes a mixture of product kernels, one per trial plus a uniform prior, so the
 //   decisions are modelled jointly: a kernel puts mass 1 + a on its trial's choice and a on every
 //   choice (a = priorWeight / kernels), per decision (Aitchison–Aitken style);
 // - `candidates` draws from the good model l(x) are scored by log l(x) − log g(x), the best is taken.
-// Infeasible trials (objectives null) go to the bad set unless there are too few feasible ones;
-// failed ones (reward null) carry no information and are dropped. The bad set's older trials are
-// down-weighted by Optuna's ramp; the good set's weights are uniform, as in Optuna's MOTPE.
+// The good set's kernels are weighted by their hypervolume contributions (Optuna 3; Optuna 4 weighs
+// them equally: `goodWeights: "uniform"`), the bad set's older ones are down-weighted by Optuna's
+// ramp. Infeasible trials (objectives null) go to the bad set unless there are too few feasible
+// ones; failed ones (reward null) carry no information and are dropped.
 //
-// Batches: the constant liar. Every proposal still pending, and every one made earlier in the same
-// batch, is counted in the bad set, so the next pick moves away from it. On top of that, a draw
-// equal to a pending proposal is skipped when another draw is left, so one batch holds no repeats.
+// Batches: the constant liar (Optuna 3.1 ignores running trials in multi-objective studies, so it
+// would propose a batch from one unchanged model). Every proposal still pending, and every one made
+// earlier in the same batch, is counted in the bad set, so the next pick moves away from it. On top
+// of that, a draw equal to a pending proposal is skipped when another draw is left, so one batch
+// holds no repeats.
 import type { Rng } from '../rng.js';
 import type { StrategySpec } from '../spec/schema.js';
 import {
@@ -25,7 +29,8 @@ import {
   StrategyStateError,
   uniformTokens,
 } from './common.js';
-import { selectBelow } from './front-split.js';
+import { selectBelow, tieBreakReference } from './front-split.js';
+import { hvUnion } from './pareto.js';
 import type { InitOptions, Observation, Proposal, Strategy, StrategyState } from './strategy.js';
 
 export interface TpeParams {
@@ -35,16 +40,28 @@ export interface TpeParams {
   candidates: number;
   /** Weight of the uniform prior kernel, and the smoothing of every kernel. */
   priorWeight: number;
-  /** Share of the trials in the good set: ⌈γ·n⌉ (Optuna's multi-objective default, no cap). */
+  /** Share of the trials in the good set: min(⌈γ·n⌉, maxGood). */
   gamma: number;
+  maxGood: number;
+  /**
+   * Weights of the good set's kernels: each one's hypervolume contribution within the good set
+   * (Optuna 3.x MOTPE), or all equal (Optuna 4.x).
+   */
+  goodWeights: 'hypervolume' | 'uniform';
 }
 
-/** Optuna's defaults. */
+/**
+ * Optuna 3.1's defaults (the version Debian ships, and the one whose figures the issue quotes:
+ * about 65 samples one at a time on digits-bench, which our port reproduces). Optuna 4 dropped the
+ * cap on the good set and weighs it uniformly; that mode is slower here (see the README).
+ */
 export const TPE_DEFAULTS: Readonly<TpeParams> = {
   startupTrials: 10,
   candidates: 24,
   priorWeight: 1,
   gamma: 0.1,
+  maxGood: 25,
+  goodWeights: 'hypervolume',
 };
 
 export interface TpeTrial {
@@ -83,7 +100,10 @@ function checkParams(p: TpeParams): void {
     p.priorWeight > 0 &&
     Number.isFinite(p.gamma) &&
     p.gamma > 0 &&
-    p.gamma <= 1;
+    p.gamma <= 1 &&
+    Number.isInteger(p.maxGood) &&
+    p.maxGood >= 1 &&
+    (p.goodWeights === 'hypervolume' || p.goodWeights === 'uniform');
   if (!ok) throw new StrategyStateError(`strategy state: tpe params are invalid (${JSON.stringify(p)})`);
 }
 
@@ -151,8 +171,9 @@ export function insertTrials(trials: TpeTrial[], fresh: readonly TpeTrial[]): vo
 export function splitTrials(
   trials: readonly TpeTrial[],
   gamma: number,
+  maxGood = Number.POSITIVE_INFINITY,
 ): { below: number[]; above: number[] } {
-  const nBelow = Math.ceil(gamma * trials.length);
+  const nBelow = Math.min(Math.ceil(gamma * trials.length), maxGood);
   const feasible = trials.flatMap((t, i) => (t.objectives ? [i] : []));
   const picked = selectBelow(
     feasible.map((i) => trials[i]!.objectives!),
@@ -167,6 +188,39 @@ export function splitTrials(
     below: trials.flatMap((_, i) => (inBelow.has(i) ? [i] : [])),
     above: trials.flatMap((_, i) => (inBelow.has(i) ? [] : [i])),
   };
+}
+
+/**
+ * Optuna 3.x's weights of the good set: each feasible vector's hypervolume contribution (the
+ * hypervolume lost without it, above Optuna's reference point for the set), plus 1e-12, divided by
+ * the largest; infeasible members get 1e-12. A good member that another one dominates adds
+ * nothing, so its kernel has almost no weight.
+ */
+export function hypervolumeWeights(vectors: readonly (readonly number[] | null)[]): number[] {
+  const EPS = 1e-12;
+  const feasible = vectors.flatMap((v, i) => (v ? [i] : []));
+  const w = vectors.map(() => EPS);
+  if (feasible.length === 1) w[feasible[0]!] = 1;
+  if (feasible.length < 2) return w;
+  const points = feasible.map((i) => vectors[i]!);
+  const ref = tieBreakReference(points);
+  const d = ref.length;
+  const boxes = points.map((v) => v.map((x, k) => x - ref[k]!));
+  const total = hvUnion(boxes, d);
+  const contrib = boxes.map(
+    (_, i) =>
+      total -
+      hvUnion(
+        boxes.filter((_, j) => j !== i),
+        d,
+      ) +
+      EPS,
+  );
+  const max = Math.max(...contrib);
+  feasible.forEach((i, k) => {
+    w[i] = Math.min(1, Math.max(0, contrib[k]! / max));
+  });
+  return w;
 }
 
 /** Optuna's default_weights: 1 for the newest 25, a linear ramp up from 1/n for the older ones. */
@@ -276,6 +330,8 @@ export const tpeStrategy: Strategy<TpeState> = {
       candidates: spec.tpe?.candidates ?? TPE_DEFAULTS.candidates,
       priorWeight: spec.tpe?.priorWeight ?? TPE_DEFAULTS.priorWeight,
       gamma: spec.tpe?.gamma ?? TPE_DEFAULTS.gamma,
+      maxGood: spec.tpe?.maxGood ?? TPE_DEFAULTS.maxGood,
+      goodWeights: spec.tpe?.goodWeights ?? TPE_DEFAULTS.goodWeights,
     };
     checkParams(params);
     return { ...baseState('tpe', cardinalities, spec, options), params, trials: [] };
@@ -288,11 +344,13 @@ export const tpeStrategy: Strategy<TpeState> = {
     if (trials.length < params.startupTrials)
       tokens = Array.from({ length: n }, () => uniformTokens(cardinalities, rng));
     else {
-      const { below, above } = splitTrials(trials, params.gamma);
+      const { below, above } = splitTrials(trials, params.gamma, params.maxGood);
       const good = new CategoricalParzen(
         cardinalities,
         below.map((i) => trials[i]!.tokens),
-        below.map(() => 1),
+        params.goodWeights === 'hypervolume'
+          ? hypervolumeWeights(below.map((i) => trials[i]!.objectives))
+          : below.map(() => 1),
         params.priorWeight,
       );
       // The liar: pending proposals join the bad set, in trial order as Optuna's running trials.

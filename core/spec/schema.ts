@@ -332,8 +332,11 @@ export const StrategySpec = z.strictObject({
       candidates: int(1, 10_000).optional(),
       /** Weight of the uniform prior kernel, and the smoothing of every kernel. */
       priorWeight: z.number().gt(0).max(100).optional(),
-      /** Share of the results in the good set, ⌈gamma·n⌉. */
+      /** Share of the results in the good set, min(⌈gamma·n⌉, maxGood). */
       gamma: z.number().gt(0).max(1).optional(),
+      maxGood: int(1, 100_000).optional(),
+      /** Good-set kernel weights: hypervolume contributions (Optuna 3) or uniform (Optuna 4). */
+      goodWeights: z.enum(['hypervolume', 'uniform']).optional(),
     })
     .optional(),
 });

@@ -12,6 +12,7 @@ import { hvUnion } from '../../../core/search/pareto.js';
 import type { Observation, StrategyState } from '../../../core/search/strategy.js';
 import {
   CategoricalParzen,
+  hypervolumeWeights,
   rampWeights,
   splitTrials,
   type TpeState,
@@ -144,7 +145,17 @@ describe('tpe', () => {
 
   it('uses the spec settings and rejects bad ones', () => {
     const s = tpeStrategy.init(cards, spec({ tpe: { startupTrials: 4, candidates: 3, gamma: 0.25 } }));
-    expect(s.params).toEqual({ startupTrials: 4, candidates: 3, priorWeight: 1, gamma: 0.25 });
+    expect(s.params).toEqual({
+      startupTrials: 4,
+      candidates: 3,
+      priorWeight: 1,
+      gamma: 0.25,
+      maxGood: 25,
+      goodWeights: 'hypervolume',
+    });
+    const optuna4 = tpeStrategy.init(cards, spec({ tpe: { goodWeights: 'uniform', maxGood: 1000 } }));
+    expect(optuna4.params).toMatchObject({ goodWeights: 'uniform', maxGood: 1000 });
+    expect(() => spec({ tpe: { goodWeights: 'crowding' } })).toThrow();
     expect(() => spec({ tpe: { gamma: 0 } })).toThrow();
     expect(() => spec({ tpe: { cands: 3 } })).toThrow();
   });
@@ -282,6 +293,39 @@ describe('MOTPE split', () => {
     const trials = [t('0.0', null), t('0.1', [1, 1]), t('0.2', [0, 0]), t('0.3', null)];
     expect(splitTrials(trials, 0.25).below).toEqual([1]);
     expect(splitTrials(trials, 0.75)).toEqual({ below: [0, 1, 2], above: [3] });
+  });
+
+  it('the good set is capped at maxGood (Optuna 3: min(⌈0.1·n⌉, 25))', () => {
+    const many = Array.from({ length: 400 }, (_, i) => ({
+      id: `0.${i}`,
+      tokens: [0],
+      objectives: [i % 37, (i * 7) % 41],
+    }));
+    expect(splitTrials(many, 0.1).below).toHaveLength(40);
+    expect(splitTrials(many, 0.1, 25).below).toHaveLength(25);
+  });
+
+  it('hypervolume weights are Optuna 3’s: leave-one-out contributions over the largest, 1e-12 for the rest', () => {
+    // Optuna's reference: worst loss −1 on both axes -> max(1.1·−1, 0.9·−1) = −0.9, i.e. 0.9 here.
+    // Above it, [2, 2] alone covers (0.9, 2] × (0.9, 2] minus the strips the other two cover:
+    // 1 × 1; [3, 1] and [1, 3] add 1 × 0.1 each; [1, 1] adds nothing.
+    const vs = [[3, 1], [1, 3], [2, 2], [1, 1], null];
+    const w = hypervolumeWeights(vs);
+    expect(w[0]).toBeCloseTo(0.1, 9);
+    expect(w[1]).toBeCloseTo(0.1, 9);
+    expect(w[2]).toBe(1);
+    expect(w[3]).toBeLessThan(1e-9);
+    expect(w[4]).toBe(1e-12);
+    expect(hypervolumeWeights([[1, 1]])).toEqual([1]);
+    // Above (0.9, 0.9): [4, 1] adds 2 × 0.1, [1, 2] 0.1 × 0.5, [2, 1.5] 1 × 0.5.
+    const skew = hypervolumeWeights([
+      [4, 1],
+      [1, 2],
+      [2, 1.5],
+    ]);
+    expect(skew[0]).toBeCloseTo(0.4, 9);
+    expect(skew[1]).toBeCloseTo(0.1, 9);
+    expect(skew[2]).toBe(1);
   });
 
   it('ramp weights are Optuna’s default_weights', () => {
