@@ -23,9 +23,10 @@ EXPORT(cs_conv) int csConv(int op, const float* a, const float* b, const int32_t
   return runConv(op, a, b, out, g) ? 1 : 0;
 }
 
-// Elementwise op (native/kernels/elementwise.h) over n floats; c is the channel count of vector ops.
-EXPORT(cs_ew) void csEw(int op, const float* a, const float* b, float* out, int n, int c) {
-  elementwise(op, a, b, out, n, c);
+// Elementwise op (native/kernels/elementwise.h) over n floats; c is the channel count of vector
+// ops, nb the floats of b.
+EXPORT(cs_ew) void csEw(int op, const float* a, const float* b, float* out, int n, int c, int nb) {
+  elementwise(op, a, b, out, n, c, nb);
 }
 
 EXPORT(cs_channel_sum) void csChannelSum(const float* x, float* out, int outer, int inner, int c, int mean) {
