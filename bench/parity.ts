@@ -188,6 +188,11 @@ export interface TorchJobInput {
   threads: number;
   /** Also write the trained network's logits on the test split to test-logits.f32 (tests). */
   saveTestLogits?: boolean;
+  /**
+   * PyTorch's batch norm averages the unbiased batch variance into its moving variance, tfjs the
+   * biased one. 'unbiased' (default) is stock PyTorch; 'biased' follows tfjs (tests).
+   */
+  movingVariance?: 'biased' | 'unbiased';
 }
 
 /**
@@ -228,7 +233,7 @@ export function writeTorchJob(jobDir: string, j: TorchJobInput): { params: numbe
       model: j.model,
       inputShape: data.shape,
       numClasses: data.numClasses,
-      batchNorm,
+      batchNorm: { ...batchNorm, movingVariance: j.movingVariance ?? 'unbiased' },
       weights: manifest,
       dataDir: j.dataDir,
       normalization: data.normalization,

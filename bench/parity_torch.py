@@ -49,14 +49,31 @@ class SamePad(nn.Module):
         return F.pad(x, (left, right, top, bottom))
 
 
+class BiasedBatchNorm2d(nn.BatchNorm2d):
+    """Batch norm whose moving variance averages the biased batch variance, as tfjs's does.
+
+    Stock PyTorch averages the unbiased one (n/(n-1) times larger): the one rule in which the two
+    frameworks' batch norms differ. The tests use this to compare whole training runs bit-closely.
+    """
+
+    def forward(self, x):
+        if not self.training:
+            return super().forward(x)
+        with torch.no_grad():
+            self.running_mean.lerp_(x.mean((0, 2, 3)), self.momentum)
+            self.running_var.lerp_(x.var((0, 2, 3), unbiased=False), self.momentum)
+        return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+
+
 class Net(nn.Module):
     """A network as a list of named ops over named tensors; layers are registered under cosearch's names."""
 
-    def __init__(self, bn_eps, bn_momentum):
+    def __init__(self, bn_eps, bn_momentum, biased_variance=False):
         super().__init__()
         self.layers = nn.ModuleDict()
         self.ops = []  # (kind, out, inputs, layer name or activation)
         self.bn_eps, self.bn_momentum = bn_eps, bn_momentum
+        self.bn = BiasedBatchNorm2d if biased_variance else nn.BatchNorm2d
         self.count = 0
 
     def _out(self, kind, inputs, extra):
@@ -72,7 +89,7 @@ class Net(nn.Module):
         return self._out("layer", [x], name)
 
     def batchnorm(self, x, c, name):
-        self.layers[name] = nn.BatchNorm2d(c, eps=self.bn_eps, momentum=self.bn_momentum)
+        self.layers[name] = self.bn(c, eps=self.bn_eps, momentum=self.bn_momentum)
         return self._out("layer", [x], name)
 
     def act(self, x, fn):
@@ -113,9 +130,9 @@ def se_width(block_in):
     return max(1, block_in // 4)
 
 
-def build_mobile_cnn(arch, input_shape, num_classes, bn_eps, bn_momentum):
+def build_mobile_cnn(arch, input_shape, num_classes, bn_eps, bn_momentum, biased_variance=False):
     """The walk of core/network/mobile-cnn.ts, op for op, with the same layer names."""
-    net = Net(bn_eps, bn_momentum)
+    net = Net(bn_eps, bn_momentum, biased_variance)
 
     def conv_bn_act(x, c_in, name, k, stride, filters, act):
         y = net.conv(x, c_in, name + "_conv", k, stride, filters, False)
@@ -163,9 +180,9 @@ def build_mobile_cnn(arch, input_shape, num_classes, bn_eps, bn_momentum):
     return net
 
 
-def build_r1(input_shape, num_classes, bn_eps, bn_momentum):
-    """R1 (issue #5) as bench/parity.ts builds it: biased convs, batch norm only after the 1×1 conv."""
-    net = Net(bn_eps, bn_momentum)
+def build_r1(input_shape, num_classes, bn_eps, bn_momentum, biased_variance=False):
+    """R1 (issue #5) as bench/parity.ts builds it: convs with biases, batch norm only after the 1×1 conv."""
+    net = Net(bn_eps, bn_momentum, biased_variance)
     x = net.act(net.conv("input", input_shape[2], "r1_conv1", 3, 1, 16, True), "relu")
     x = net.act(net.conv(x, 16, "r1_dw", 3, 2, 16, True, groups=16), "relu")
     x = net.act(net.conv(x, 16, "r1_conv2", 1, 1, 32, True), "relu")
@@ -179,10 +196,11 @@ def build(job):
     bn = job.get("batchNorm", {"epsilon": 1e-3, "momentum": 0.9})
     # tfjs keeps moving = momentum·moving + (1-momentum)·batch; PyTorch's momentum is the other weight.
     eps, momentum = bn["epsilon"], 1 - bn["momentum"]
+    biased = bn.get("movingVariance", "unbiased") == "biased"
     m = job["model"]
     if m["kind"] == "r1":
-        return build_r1(job["inputShape"], job["numClasses"], eps, momentum)
-    return build_mobile_cnn(m["arch"], job["inputShape"], job["numClasses"], eps, momentum)
+        return build_r1(job["inputShape"], job["numClasses"], eps, momentum, biased)
+    return build_mobile_cnn(m["arch"], job["inputShape"], job["numClasses"], eps, momentum, biased)
 
 
 def count_params(net):

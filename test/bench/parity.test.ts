@@ -191,10 +191,20 @@ describe.skipIf(!python && !IN_CI)('PyTorch twin (bench/parity_torch.py)', () =>
     };
   }
 
+  // SGD steps agree to float rounding; Adam's first steps follow the sign of each gradient, so
+  // rounding in gradients near zero shows more. Batch norm's moving variance as tfjs keeps it.
   it.each([
-    { model: { kind: 'mobile-cnn', arch: DEFAULT_ARCH } as ParityModel, optimizer: 'adam' as const },
-    { model: { kind: 'mobile-cnn', arch: DEFAULT_ARCH } as ParityModel, optimizer: 'sgd' as const },
-    { model: { kind: 'r1' } as ParityModel, optimizer: 'adam' as const },
+    {
+      model: { kind: 'mobile-cnn', arch: DEFAULT_ARCH } as ParityModel,
+      optimizer: 'adam' as const,
+      tolerance: 1e-3,
+    },
+    {
+      model: { kind: 'mobile-cnn', arch: DEFAULT_ARCH } as ParityModel,
+      optimizer: 'sgd' as const,
+      tolerance: 1e-5,
+    },
+    { model: { kind: 'r1' } as ParityModel, optimizer: 'adam' as const, tolerance: 1e-3 },
   ])('$model.kind with $optimizer: 12 steps train to the same network as trainChild', async (c) => {
     const data = tinyData();
     const hp: Hyperparameters = {
@@ -220,6 +230,7 @@ describe.skipIf(!python && !IN_CI)('PyTorch twin (bench/parity_torch.py)', () =>
       dataDir: dir,
       threads: 1,
       saveTestLogits: true,
+      movingVariance: 'biased',
     });
     const store = new FileStore(join(dir, `store-${c.model.kind}-${c.optimizer}`));
     const r = await trainChild({
@@ -253,6 +264,6 @@ describe.skipIf(!python && !IN_CI)('PyTorch twin (bench/parity_torch.py)', () =>
     );
     disposeBuilt(init);
     expect(maxAbsDiff(ours, before)).toBeGreaterThan(20 * diff);
-    expect(diff).toBeLessThan(2e-3);
+    expect(diff).toBeLessThan(c.tolerance);
   });
 });
