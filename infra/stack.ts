@@ -21,7 +21,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { TRAINER_BACKEND } from '../core/training/backends.js';
+import { TRAINER_BACKEND, TRAINER_LAMBDA } from '../core/training/backends.js';
 import { ROUTES } from '../lambdas/lib/routes.js';
 import { readContext, type StackConfig } from './config.js';
 import { CosearchFunction, type CosearchFunctionProps } from './function-defaults.js';
@@ -90,6 +90,11 @@ export class CosearchStack extends Stack {
       handler: CosearchFunctionProps['handler'],
       extra: Partial<CosearchFunctionProps> = {},
     ) => new CosearchFunction(this, id, { handler, environment: env, ...extra }).fn;
+    // The trainers' size and kernel threads come from the one place the cost model prices them.
+    const trainer = {
+      memorySize: TRAINER_LAMBDA.memoryMB,
+      environment: { ...env, COSEARCH_THREADS: String(TRAINER_LAMBDA.threads) },
+    };
     const fns = {
       init: fn('Init', 'init', { memorySize: 1024, withData: true, reservedConcurrentExecutions: 10 }),
       sampleCandidates: fn('SampleCandidates', 'sampleCandidates', { reservedConcurrentExecutions: 10 }),
@@ -98,7 +103,7 @@ export class CosearchStack extends Stack {
         reservedConcurrentExecutions: CHILD_CONCURRENCY,
       }),
       trainChild: fn('TrainChild', 'trainChild', {
-        memorySize: 3008,
+        ...trainer,
         timeout: Duration.seconds(CHILD_TIMEOUT_SECONDS),
         withData: true,
         image: config.trainer === 'image',
@@ -108,7 +113,7 @@ export class CosearchStack extends Stack {
       finalize: fn('Finalize', 'finalize', { memorySize: 1024, reservedConcurrentExecutions: 10 }),
       // AutoHAS: one supernet chunk per invocation, on the trainer's runtime (native tfjs in the image).
       supernetChunk: fn('SupernetChunk', 'supernetChunk', {
-        memorySize: 3008,
+        ...trainer,
         timeout: Duration.minutes(15),
         withData: true,
         image: config.trainer === 'image',

@@ -7,7 +7,12 @@ import { Rng } from '../rng.js';
 import { SearchSpace } from '../space/encoding.js';
 import { childBudget, searchPlan } from '../spec/plan.js';
 import type { SearchSpec } from '../spec/schema.js';
-import { type BackendName, DEFAULT_TRAINER_PACKAGING, TRAINER_BACKEND } from '../training/backends.js';
+import {
+  type BackendName,
+  DEFAULT_TRAINER_PACKAGING,
+  TRAINER_BACKEND,
+  TRAINER_LAMBDA,
+} from '../training/backends.js';
 
 /** us-east-1 list prices (USD), Nov 2026. */
 export const PRICES = {
@@ -46,10 +51,8 @@ export const DEFAULT_COST_BACKEND: BackendName = TRAINER_BACKEND[DEFAULT_TRAINER
 
 /** Memory and duration of the non-training steps, as deployed by infra/stack.ts. */
 export const STEP_PROFILE = {
-  // 2 vCPUs, TrainChild running 2 kernel threads: cpu+wasm trains 1.47x faster than on one, so
-  // a child costs 0.8x what 3,008 MB (1.7 vCPUs, of which one thread used one) cost; more vCPUs
-  // buy less (bench trainer's lambdaSizing: about 2x the cost per child at 6 for 1.5x the speed).
-  trainerMemoryGB: 3538 / 1024,
+  // TrainChild as deployed: 2 vCPUs running 2 kernel threads (why: TRAINER_LAMBDA).
+  trainerMemoryGB: TRAINER_LAMBDA.memoryMB / 1024,
   simulateMemoryGB: 1,
   simulateSeconds: 0.5,
   loopStepMemoryGB: 0.5,

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STEP_PROFILE } from '../../core/cost/model.js';
 import { LOOP_LIMITS } from '../../core/engine/limits.js';
-import { TRAINER_BACKEND } from '../../core/training/backends.js';
+import { TRAINER_BACKEND, TRAINER_LAMBDA } from '../../core/training/backends.js';
 import { buildApp, STACK_NAME } from '../../infra/build.js';
 import { parseConfig } from '../../infra/config.js';
 import { LAMBDA_DATA_DIR, MAX_RESERVED_CONCURRENCY } from '../../infra/function-defaults.js';
@@ -318,7 +319,18 @@ describe('state machine', () => {
       (f) => f.Metadata?.['cosearch:handler'] === 'supernetChunk',
     )!;
     expect(byHandler.Properties.Timeout).toBe(900);
-    expect(byHandler.Properties.MemorySize).toBe(3008);
+    expect(byHandler.Properties.MemorySize).toBe(TRAINER_LAMBDA.memoryMB);
+  });
+
+  it('sizes both trainers as the cost model prices them: 2 vCPUs and 2 kernel threads', () => {
+    for (const handler of ['trainChild', 'supernetChunk']) {
+      const f = Object.values(zip.template.findResources('AWS::Lambda::Function')).find(
+        (r) => r.Metadata?.['cosearch:handler'] === handler,
+      )!;
+      expect(f.Properties.MemorySize).toBe(3538);
+      expect(f.Properties.Environment.Variables.COSEARCH_THREADS).toBe('2');
+    }
+    expect(STEP_PROFILE.trainerMemoryGB * 1024).toBe(TRAINER_LAMBDA.memoryMB);
   });
 
   it('waits throttles out on every Lambda task, longer than the longest child, then retries service errors', () => {
