@@ -15,7 +15,7 @@
 //  * os and ws folds whose key (row fold) had its whole footprint read in the current epoch read
 //    nothing new and are skipped.
 import type { Epochs } from './epoch.js';
-import type { Folds } from './folds.js';
+import { type Folds, usedRows } from './folds.js';
 import { type ConvShape, pairsBelow } from './layer.js';
 import type { SystolicArray } from './result.js';
 
@@ -25,14 +25,17 @@ function popcount(x: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-/** A bitset over the ifmap address space that remembers which words it touched (cheap to clear). */
+/**
+ * A bitset over the ifmap address space that remembers the range of words it set (cheap to clear:
+ * one fill over a range that, for these streams, is nearly all set words anyway).
+ */
 class Bits {
   w: Uint32Array;
-  private touched: Int32Array;
-  n = 0;
+  /** Words [lo, hi) may be non-zero; all others are zero. */
+  lo = 0;
+  hi = 0;
   constructor(space: number) {
     this.w = new Uint32Array(Math.ceil(space / 32) + 1);
-    this.touched = new Int32Array(256);
   }
   /** Ready for an address space of `space` (all clear: every user clears what it set). */
   resize(space: number): this {
@@ -41,31 +44,27 @@ class Bits {
     if (this.w.length < words) this.w = new Uint32Array(words);
     return this;
   }
-  private touch(i: number): void {
-    if (this.n === this.touched.length) {
-      const t = new Int32Array(this.touched.length * 2);
-      t.set(this.touched);
-      this.touched = t;
+  private cover(i: number, j: number): void {
+    if (this.hi === this.lo) {
+      this.lo = i;
+      this.hi = j;
+      return;
     }
-    this.touched[this.n++] = i;
+    if (i < this.lo) this.lo = i;
+    if (j > this.hi) this.hi = j;
   }
   /** Sets bits [lo, hi), lo < hi. */
   orRange(lo: number, hi: number): void {
     const w = this.w;
-    let i = lo >>> 5;
+    const i = lo >>> 5;
     const last = (hi - 1) >>> 5;
+    this.cover(i, last + 1);
     if (i === last) {
-      if (w[i] === 0) this.touch(i);
       w[i] = (w[i] as number) | ((0xffffffff >>> (32 - (hi - lo))) << (lo & 31));
       return;
     }
-    if (w[i] === 0) this.touch(i);
     w[i] = (w[i] as number) | (0xffffffff << (lo & 31));
-    for (i++; i < last; i++) {
-      if (w[i] === 0) this.touch(i);
-      w[i] = 0xffffffff;
-    }
-    if (w[last] === 0) this.touch(last);
+    if (last > i + 1) w.fill(0xffffffff, i + 1, last);
     w[last] = (w[last] as number) | (0xffffffff >>> (31 - ((hi - 1) & 31)));
   }
   /** Bits in [lo, hi) that are not set. */
@@ -85,7 +84,7 @@ class Bits {
   }
   set(a: number): void {
     const i = a >>> 5;
-    if (this.w[i] === 0) this.touch(i);
+    this.cover(i, i + 1);
     this.w[i] = (this.w[i] as number) | (1 << (a & 31));
   }
   /** Bits set here and in neither `x` nor `y`. */
@@ -94,26 +93,24 @@ class Bits {
     const w = this.w;
     const xw = x.w;
     const yw = y.w;
-    const t = this.touched;
-    for (let j = 0; j < this.n; j++) {
-      const i = t[j] as number;
-      n += popcount((w[i] as number) & ~((xw[i] as number) | (yw[i] as number)));
+    for (let i = this.lo; i < this.hi; i++) {
+      const v = w[i] as number;
+      if (v !== 0) n += popcount(v & ~((xw[i] as number) | (yw[i] as number)));
     }
     return n;
   }
   /** other |= this. */
   mergeInto(other: Bits): void {
+    if (this.hi === this.lo) return;
     const w = this.w;
     const ow = other.w;
-    for (let j = 0; j < this.n; j++) {
-      const i = this.touched[j] as number;
-      if (ow[i] === 0) other.touch(i);
-      ow[i] = (ow[i] as number) | (w[i] as number);
-    }
+    other.cover(this.lo, this.hi);
+    for (let i = this.lo; i < this.hi; i++) ow[i] = (ow[i] as number) | (w[i] as number);
   }
   clear(): void {
-    for (let j = 0; j < this.n; j++) this.w[this.touched[j] as number] = 0;
-    this.n = 0;
+    if (this.hi > this.lo) this.w.fill(0, this.lo, this.hi);
+    this.lo = 0;
+    this.hi = 0;
   }
 }
 
@@ -326,25 +323,25 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     if (sinkCount) counted += seen.zerosIn(lo, hi);
     else sinkBits.orRange(lo, hi);
   };
+  /** Output columns [u0, u1] of ifmap row y: one run when windows touch, else one per column. */
+  const cols = (y: number, u0: number, u1: number) => {
+    const base = y * W;
+    if (S >= sw) {
+      const x0 = Math.min(W, u0 * sw);
+      const x1 = Math.min(W, u1 * sw + S);
+      if (x1 > x0) sink((base + x0) * C, (base + x1) * C);
+      return;
+    }
+    for (let u = u0; u <= u1; u++) {
+      const x0 = u * sw;
+      if (x0 < W) sink((base + x0) * C, (base + Math.min(W, x0 + S)) * C);
+    }
+  };
   const footprint = (p0: number, p1: number) => {
     const ohA = Math.floor(p0 / F);
     const ohB = Math.floor((p1 - 1) / F);
     const owA = p0 - ohA * F;
     const owB = p1 - 1 - ohB * F;
-    /** Output columns [u0, u1] of ifmap row y: one run when windows touch, else one per column. */
-    const cols = (y: number, u0: number, u1: number) => {
-      const base = y * W;
-      if (S >= sw) {
-        const x0 = Math.min(W, u0 * sw);
-        const x1 = Math.min(W, u1 * sw + S);
-        if (x1 > x0) sink((base + x0) * C, (base + x1) * C);
-        return;
-      }
-      for (let u = u0; u <= u1; u++) {
-        const x0 = u * sw;
-        if (x0 < W) sink((base + x0) * C, (base + Math.min(W, x0 + S)) * C);
-      }
-    };
     for (let y = ohA * sh; y < Math.min(H, ohB * sh + R); y++) {
       const lo = Math.max(ohA, Math.ceil((y - R + 1) / sh));
       const hi = Math.min(ohB, Math.floor(y / sh));
@@ -527,19 +524,33 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
   /** Row t of the current fold: valid addresses in rowBuf, their columns in colBuf, in SCALE-Sim's order. */
   const readRow = (t: number): number => {
     let n = 0;
-    const put = (col: number, addr: number) => {
-      if (addr < 0) return;
-      rowBuf[n] = addr;
-      colBuf[n++] = col;
-    };
     if (df === 'os') {
-      for (let c = Math.max(0, t - K + 1); c <= Math.min(ru - 1, t); c++) put(c, address(ma + c, t - c));
+      for (let c = Math.max(0, t - K + 1); c <= Math.min(ru - 1, t); c++) {
+        const addr = address(ma + c, t - c);
+        if (addr >= 0) {
+          rowBuf[n] = addr;
+          colBuf[n++] = c;
+        }
+      }
     } else if (df === 'ws') {
       const x = t - Ra;
-      for (let c = Math.max(0, x - M + 1); c <= Math.min(ru - 1, x); c++) put(c, address(x - c, ka + c));
+      for (let c = Math.max(0, x - M + 1); c <= Math.min(ru - 1, x); c++) {
+        const addr = address(x - c, ka + c);
+        if (addr >= 0) {
+          rowBuf[n] = addr;
+          colBuf[n++] = c;
+        }
+      }
     } else {
       const i = Ra - 1 - t;
-      if (i >= 0 && i < ru) for (let j = 0; j < cu; j++) put(j, address(ma + j, ka + i));
+      if (i >= 0 && i < ru)
+        for (let j = 0; j < cu; j++) {
+          const addr = address(ma + j, ka + i);
+          if (addr >= 0) {
+            rowBuf[n] = addr;
+            colBuf[n++] = j;
+          }
+        }
     }
     return n;
   };
@@ -720,9 +731,8 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     let G = 1;
     let perFold = 0;
     let r = 0;
-    const rows = (x: number) => Math.min(Ra, folds.Sr - x * Ra);
     while (r < folds.rowFold) {
-      setFold(r, c, rows(r), cc, (c * folds.rowFold + r) * L);
+      setFold(r, c, usedRows(folds, r), cc, (c * folds.rowFold + r) * L);
       if (df !== 'is' && keyEpoch[r] === epoch) {
         r++;
         continue;
@@ -766,6 +776,38 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     }
   };
 
+  /**
+   * os and ws: every column fold reads the same ifmap stream (the pixels and elements depend on
+   * the row fold only), so the window's state entering a column fold is fixed by where the last
+   * epoch ended in the one before (its row within the sweep and the epoch's count: two reads of
+   * one row with the same count leave the same set). Once a state recurs, the sweeps between
+   * repeat to the end: their misses, epoch ends and last end row are added without reading.
+   */
+  const sweeps = (run: (c: number) => void) => {
+    const sweepRows = folds.rowFold * L;
+    const states = new Map<number, { c: number; misses: number; ended: number }>();
+    let endedBefore = ep.ended;
+    for (let c = 0; c < folds.colFold; c++) {
+      if (c > 0 && ep.ended > endedBefore) {
+        const key = (ep.lastEndRow - (c - 1) * sweepRows) * (ep.size + 1) + ep.count;
+        const prev = states.get(key);
+        if (prev === undefined) states.set(key, { c, misses: ep.misses, ended: ep.ended });
+        else {
+          const period = c - prev.c;
+          const k = Math.floor((folds.colFold - c) / period);
+          ep.misses += k * (ep.misses - prev.misses);
+          ep.ended += k * (ep.ended - prev.ended);
+          ep.lastEndRow += k * period * sweepRows;
+          c += k * period;
+          states.clear();
+          if (c >= folds.colFold) break;
+        }
+      }
+      endedBefore = ep.ended;
+      run(c);
+    }
+  };
+
   try {
     if (df === 'is') {
       // An is column fold reads its pixels' whole windows: column folds that add less than the
@@ -795,7 +837,7 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
           g = Math.ceil(g / 2);
         }
       }
-    } else for (let c = 0; c < folds.colFold; c++) columnFold(c, Math.min(a.cols, folds.Sc - c * a.cols));
+    } else sweeps((c) => columnFold(c, Math.min(a.cols, folds.Sc - c * a.cols)));
   } finally {
     seen.clear();
     scratch.clear();

@@ -44,8 +44,13 @@ export function inputSpan(n: number, k: number, s: number, size: number): number
 
 /** #{(x, y) : 0 ≤ x < A, 0 ≤ y < B, x + y < s}: entries of an A × B block on anti-diagonals before s. */
 export function pairsBelow(A: number, B: number, s: number): number {
-  const tri = (n: number) => (n > 0 ? (n * (n + 1)) / 2 : 0);
   return tri(s) - tri(s - A) - tri(s - B) + tri(s - A - B);
+}
+
+// Module level, not inside pairsBelow: a hot inner closure is re-created on every call (and
+// tsx/esbuild's keep-names wraps each creation in a defineProperty, which dominated the profile).
+function tri(n: number): number {
+  return n > 0 ? (n * (n + 1)) / 2 : 0;
 }
 
 /** Distinct valid ifmap addresses of a layer: the rows × columns its output map reads, × channels. */

@@ -55,15 +55,15 @@ export class OfmapSchedule {
   /** The demand row holding the x-th write (1-based): fold by division, then the row in the fold. */
   rowOf(x: number): number {
     const { L, rowFold, colFold, Ra, Ca, Sr } = this.f;
-    // Writes of a column fold with cu columns, and of one of its row folds with ru rows.
-    const perCol = (cu: number) => (this.os ? Sr * cu : rowFold * cu * this.T);
-    const perFold = (ru: number, cu: number) => (this.os ? ru * cu : cu * this.T);
-    const fc = Math.min(colFold - 1, Math.floor((x - 1) / perCol(Ca)));
+    // Writes of a full column fold, and of one row fold of column fold fc (full rows).
+    const perCol = this.os ? Sr * Ca : rowFold * Ca * this.T;
+    const fc = Math.min(colFold - 1, Math.floor((x - 1) / perCol));
     const cu = usedCols(this.f, fc);
-    const inCol = x - fc * perCol(Ca);
-    const fr = Math.min(rowFold - 1, Math.floor((inCol - 1) / perFold(Ra, cu)));
+    const inCol = x - fc * perCol;
+    const perFold = this.os ? Ra * cu : cu * this.T;
+    const fr = Math.min(rowFold - 1, Math.floor((inCol - 1) / perFold));
     const ru = usedRows(this.f, fr);
-    const inFold = inCol - fr * perFold(Ra, cu);
+    const inFold = inCol - fr * perFold;
     let lo = 0;
     let hi = L - 1;
     while (lo < hi) {
