@@ -295,7 +295,11 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
   ) => {
     for (let r = r0; r <= r1; r++) {
       const rLo = r * SC;
-      for (let m = m0; m < m1; m++) {
+      // os: pixel p's elements lie within [tA − p, tB − p], so only pixels in
+      // [tA − rLo − SC + 1, tB − rLo] can reach filter row r (the test below is exact).
+      const mA = df === 'os' ? Math.max(m0, ma + tA - rLo - SC + 1) : m0;
+      const mB = df === 'os' ? Math.min(m1, ma + tB - rLo + 1) : m1;
+      for (let m = mA; m < mB; m++) {
         pixelWindow(m - ma, tA, cA, tB, cB);
         const k0 = Math.max(wLo, rLo);
         const k1 = Math.min(wHi, rLo + SC);
@@ -663,15 +667,18 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
    * Reads of the current fold after (tA, cA) and before row tEnd: counted as runs when they do not
    * end the epoch, else halved until a few rows remain, which are walked.
    */
-  const scan = (tA: number, cA: number, tEnd: number) => {
+  const scan = (tA: number, cA: number, tEnd: number, known = -1) => {
     const t0 = Math.max(0, tA);
-    chunk.clear();
-    addWindow(tA, cA, tEnd, BEFORE_ROW, chunk);
-    const fresh = chunk.countNotIn(seen, scratch);
-    if (have + fresh < ep.room) {
-      chunk.mergeInto(scratch);
-      have += fresh;
-      return;
+    let fresh = known;
+    if (fresh < 0) {
+      chunk.clear();
+      addWindow(tA, cA, tEnd, BEFORE_ROW, chunk);
+      fresh = chunk.countNotIn(seen, scratch);
+      if (have + fresh < ep.room) {
+        chunk.mergeInto(scratch);
+        have += fresh;
+        return;
+      }
     }
     // A few rows are cheaper to read one address at a time than to split again.
     if (tEnd - t0 <= WALK_ROWS) {
@@ -687,11 +694,12 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
     scan(mid - 1, AFTER_ROW, tEnd);
   };
   /** The bits path for the current fold; returns whether no epoch ended inside it. */
-  const scanFold = (): boolean => {
+  /** `fresh`: the fold's addresses new to the epoch, when already counted (then they end it). */
+  const scanFold = (fresh = -1): boolean => {
     scratch.clear();
     have = 0;
     whole = true;
-    scan(-1, AFTER_ROW, L);
+    scan(-1, AFTER_ROW, L, fresh);
     ep.add(have);
     scratch.mergeInto(seen);
     markChannels();
@@ -766,7 +774,7 @@ export function ifmapReads(inp: IfmapInput, ep: Epochs): void {
           break;
         }
         if (g === 1) {
-          if (scanFold() && df !== 'is') keyEpoch[r] = epoch;
+          if (scanFold(fresh) && df !== 'is') keyEpoch[r] = epoch;
           r++;
           G = 1;
           break;
