@@ -14,7 +14,7 @@ import {
  * The simulator tier every search step uses (SimulateAccelerator, the hypervolume frame, the
  * AutoHAS reward), so their latencies are comparable.
  */
-export const SEARCH_SIMULATION_TIER = 'fast' as const;
+export const SEARCH_SIMULATION_TIER = 'exact' as const;
 
 export interface SupernetPlan extends AutohasSpec {
   /** SupernetChunk invocations needed. */
