@@ -1,12 +1,16 @@
-// `npm run bench -- simulator [--sizes 16,32,64] [--reps 5] [--user BW]`: the accelerator simulator
+// `npm run bench -- simulator [--sizes 16,32,64] [--reps 5] [--user BW] [--candidates 200]`: the accelerator simulator
 // on a ResNet-18-sized network (224×224, the 20 convs + fc of ResNet-18), across the three
 // dataflows and several square array sizes, 64 kB SRAMs, CALC mode (and USER with --user).
 // Reports the exact tier's time per layer (median over layers and configurations of each layer's
 // median over repetitions, wall and CPU), its layers/s and speedup over SCALE-Sim (its recorded
 // times on the golden cases, including full-size ResNet-18 layers), the fast tier's layer
-// evaluations per second and its error against the exact tier (cycles, DRAM).
+// evaluations per second and its error against the exact tier (cycles, DRAM), and, on the
+// candidates a search meets (`searchCandidates`), both tiers' time per candidate (what a
+// search's simulate step pays; searches use the exact tier) and the fast tier's error on latency
+// and energy (what a benchmark that keeps the fast tier for its millions of evaluations accepts).
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { simulateNetwork } from '../core/accelerator/index.js';
 import { type GemmWork, lowerNetwork } from '../core/accelerator/lowering.js';
 import { parseScaleSimCfg, parseTopologyCsv } from '../core/accelerator/scalesim-io.js';
 import { exactLayer } from '../core/accelerator/systolic/exact.js';
@@ -14,6 +18,10 @@ import { fastLayer } from '../core/accelerator/systolic/fast.js';
 import type { SystolicArray, SystolicLayerResult } from '../core/accelerator/systolic/result.js';
 import { systolicArray } from '../core/accelerator/systolic/template.js';
 import type { Layer, NetworkSummary } from '../core/network/layers.js';
+import { summarizeNetwork } from '../core/network/summary.js';
+import { Rng } from '../core/rng.js';
+import { SearchSpace } from '../core/space/encoding.js';
+import { SearchSpec } from '../core/spec/schema.js';
 import { median } from '../core/stats.js';
 
 /** ResNet-18 at 224×224 as a NetworkSummary (convs, batch-norms, ReLUs, adds, pools, fc). */
@@ -183,10 +191,70 @@ function scalesimComparison(reps: number) {
   return out;
 }
 
+/**
+ * Seeded candidates of a search space on both tiers: time per candidate (median and max, after a
+ * warm-up) and the fast tier's relative error on latency and energy against the exact tier.
+ */
+function searchCandidates(samples: number) {
+  const spaces: { name: string; spec: SearchSpec; shape: [number, number, number] }[] = [
+    { name: 'default space, 8x8x1 (digits)', spec: SearchSpec.parse({}), shape: [8, 8, 1] },
+    { name: 'default space, 28x28x1 (Fashion-MNIST)', spec: SearchSpec.parse({}), shape: [28, 28, 1] },
+    {
+      name: 'default space, 28x28x1, USER bandwidth 4 or 16 words/cycle',
+      spec: SearchSpec.parse({
+        space: { accelerator: { template: 'systolic', bandwidthWordsPerCycle: [4, 16] } },
+      }),
+      shape: [28, 28, 1],
+    },
+  ];
+  return spaces.map(({ name, spec, shape }) => {
+    const space = new SearchSpace(spec);
+    const rng = Rng.fromSeed('bench-simulator-candidates');
+    const cands: [NetworkSummary, ReturnType<SearchSpace['sample']>['accelerator']][] = [];
+    while (cands.length < samples) {
+      const c = space.sample(rng);
+      try {
+        cands.push([summarizeNetwork(c.network, shape, 10), c.accelerator]);
+      } catch {
+        // an infeasible network: a search never simulates it either
+      }
+    }
+    const perTier = (tier: 'fast' | 'exact') => {
+      for (const [n, a] of cands.slice(0, 10)) simulateNetwork(n, a, tier);
+      const ms: number[] = [];
+      const out = cands.map(([n, a]) => {
+        const t = timed(() => simulateNetwork(n, a, tier));
+        ms.push(t.wallMs);
+        return t.value;
+      });
+      return { out, ms };
+    };
+    const fast = perTier('fast');
+    const exact = perTier('exact');
+    const err = (pick: (m: (typeof fast.out)[number]) => number) => {
+      const e = fast.out.map((f, i) => relErr(pick(f), pick(exact.out[i] as (typeof fast.out)[number])));
+      const r4 = (x: number) => Number(x.toFixed(4));
+      return {
+        medianRel: r4(median(e)),
+        p90Rel: r4(e.sort((x, y) => x - y)[Math.floor(0.9 * (e.length - 1))] as number),
+        maxRel: r4(Math.max(...e)),
+      };
+    };
+    return {
+      space: name,
+      candidates: samples,
+      exactMsPerCandidate: { median: r3(median(exact.ms)), max: r3(Math.max(...exact.ms)) },
+      fastMsPerCandidate: { median: r3(median(fast.ms)), max: r3(Math.max(...fast.ms)) },
+      fastErrorVsExact: { latencyCycles: err((m) => m.latencyCycles), energy: err((m) => m.energyMJ) },
+    };
+  });
+}
+
 export async function run(args: string[]): Promise<unknown> {
   const sizes = (flag(args, 'sizes') ?? '16,32,64').split(',').map(Number);
   const reps = Number(flag(args, 'reps') ?? 5);
   const userBw = flag(args, 'user');
+  const candidates = Number(flag(args, 'candidates') ?? 200);
   const net = resnet18();
   const work = lowerNetwork(net).filter((w): w is GemmWork => w.kind === 'gemm');
   const configs: SystolicArray[] = [];
@@ -271,5 +339,6 @@ export async function run(args: string[]): Promise<unknown> {
     fastOverExactSpeedupMedian: Math.round((median(fastRates) * medianMs) / 1000),
     configs: perConfig,
     scalesimComparison: scalesimComparison(reps),
+    searchCandidates: searchCandidates(candidates),
   };
 }
