@@ -1,13 +1,18 @@
-// One place for what every function shares: runtime, architecture, bundling, logs, concurrency.
+// One place for what every function shares: runtime, architecture, bundling, logs, tracing,
+// concurrency.
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
+  ApplicationLogLevel,
   Architecture,
   type CfnFunction,
   DockerImageCode,
   DockerImageFunction,
   type Function as LambdaFunction,
+  LoggingFormat,
   Runtime,
+  SystemLogLevel,
+  Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -73,6 +78,15 @@ export class CosearchFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(60),
       logGroup,
+      // JSON lines (Powertools writes them, lambdas/lib/observability.ts); the application level is
+      // what the handlers' logger honours (AWS_LAMBDA_LOG_LEVEL); the platform's INFO keeps the
+      // REPORT line of each invocation (duration, memory used: how the trainer's size is checked).
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.INFO,
+      // X-Ray: CDK grants exactly xray:PutTraceSegments and xray:PutTelemetryRecords (on "*",
+      // which X-Ray requires; acknowledged in nag.ts).
+      tracing: Tracing.ACTIVE,
       environment,
       reservedConcurrentExecutions: clampConcurrency(props.reservedConcurrentExecutions),
     };

@@ -51,7 +51,12 @@ export function suppressNagFindings(
       `IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/*]`,
       `Read-only on the allow-listed dataset bucket ${b} (context cosearch:datasetBuckets), for Init, TrainChild and SupernetChunk.`,
     );
-  ack('IAM5[Resource::*]', 'X-Ray tracing (xray:PutTraceSegments and friends) supports no resource scoping.');
+  ack(
+    'IAM5[Resource::*]',
+    'X-Ray tracing of every function (xray:PutTraceSegments, PutTelemetryRecords) and of the state machine ' +
+      '(also GetSamplingRules, GetSamplingTargets): X-Ray actions support no resource scoping. The infra test ' +
+      'checks that no other action is granted on "*".',
+  );
   for (const f of functions)
     ack(
       `IAM5[Resource::<${ref(f.node.defaultChild)}.Arn>:*]`,

@@ -9,10 +9,13 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseS3Uri, trimPrefix } from '../../core/store/s3-uri.js';
 import { trainerBackendFromEnv } from '../../core/training/backends.js';
 import { createApiHandler, LINK_EXPIRY_SECONDS } from '../lib/api.js';
 import { s3Reader, stepContext, storeUri } from '../lib/context.js';
+import { observe, requestKeys } from '../lib/observability.js';
 import { parsePrincipals } from '../lib/tenancy.js';
 
 const sfn = new SFNClient({});
@@ -31,7 +34,7 @@ function stateMachineArn(): string {
   return arn;
 }
 
-export const handler = createApiHandler({
+const api = createApiHandler({
   store: () => stepContext().store,
   datasetBuckets: (process.env.COSEARCH_DATASET_BUCKETS ?? '').split(',').filter(Boolean),
   // The stack's AdminPrincipalArns parameter; every other caller sees only their own searches.
@@ -100,3 +103,11 @@ export const handler = createApiHandler({
     },
   }),
 });
+
+// One log line per request (route, search, status, duration), through the handlers' shared stack.
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>(api).use(
+  observe<APIGatewayProxyEvent, APIGatewayProxyResult>({
+    keys: requestKeys,
+    summary: (_event, response) => ({ status: response.statusCode }),
+  }),
+);

@@ -1,4 +1,3 @@
-import { stepHandler } from '../lib/step-handler.js';
-import { STEPS } from '../lib/steps-table.js';
+import { stepLambda } from '../lib/step-handler.js';
 
-export const handler = stepHandler(STEPS.supernetChunk.event, STEPS.supernetChunk.step);
+export const handler = stepLambda('supernetChunk');

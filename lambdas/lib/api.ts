@@ -23,6 +23,7 @@ import { listAll, putJson, tryGetJson } from '../../core/store/json.js';
 import { tryParseS3Uri } from '../../core/store/s3-uri.js';
 import { AlreadyExistsError, type Store } from '../../core/store/store.js';
 import { IdempotencyKey, ListQuery, SearchIdParam, StopQuery } from './api-schemas.js';
+import { reportError } from './observability.js';
 import { methodsOf, type RouteId, routeOf } from './routes.js';
 import { iamCaller, principalOf, type SearchOwner, tenantKeys } from './tenancy.js';
 
@@ -395,7 +396,7 @@ export function createApiHandler(deps: ApiDeps) {
     } catch (e) {
       if (e instanceof HttpError)
         return json(e.status, { error: e.message, ...(e.issues ? { issues: e.issues } : {}) }, e.headers);
-      console.error(e);
+      reportError('internal error', e);
       return json(500, { error: 'internal error' });
     }
   };

@@ -1,6 +1,6 @@
 // Deployed bundles must load and run: build handlers the way the stack bundles them (ESM, the
 // banner, the runtime's AWS SDK left external; infra/function-defaults.ts) and run them in a
-// plain Node process, as Lambda does.
+// plain Node process, as Lambda does, Powertools (and the X-Ray SDK it loads) included.
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -26,6 +26,8 @@ import { FileStore } from '../../core/store/file-store.js';
 import { getJson } from '../../core/store/json.js';
 import { BUILTIN_DATA_FILES, ESM_BANNER } from '../../infra/function-defaults.js';
 import { HANDLERS } from '../../infra/handlers.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/lib/observability.js';
+import { METRIC } from '../../lambdas/lib/step-metrics.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Inside the repo, so the externals resolve from its node_modules as /var/runtime's would.
@@ -132,7 +134,27 @@ it('the TrainChild zip bundle trains a child on cpu+wasm in plain Node, without 
     },
   });
   expect(r.stderr).toBe('');
-  expect(JSON.parse(r.stdout.trim())).toMatchObject({ cid, status: 'ok' });
+  // Lambda's stdout: the handler's JSON log line and its metrics (EMF), then the probe's result.
+  const out = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(out.at(-1)).toMatchObject({ cid, status: 'ok' });
+  expect(out.find((l) => l.message === 'done')).toMatchObject({
+    level: 'INFO',
+    service: SERVICE_NAME,
+    searchId,
+    candidateId: cid,
+    iteration: 1,
+    status: 'ok',
+  });
+  const emf = out.find((l) => l._aws) as Record<string, unknown> & {
+    _aws: { CloudWatchMetrics: { Namespace: string }[] };
+  };
+  expect(emf._aws.CloudWatchMetrics[0]!.Namespace).toBe(METRICS_NAMESPACE);
+  expect(emf).toMatchObject({ [METRIC.childrenTrained]: 1, candidateId: cid, backend: 'cpu+wasm' });
+  expect(emf[METRIC.trainSeconds]).toBeGreaterThan(0);
+  expect(out).toHaveLength(3);
   const record = await getJson<{ backend: string; status: string; stepsDone: number }>(
     store,
     keys.training(searchId, 1, cid),

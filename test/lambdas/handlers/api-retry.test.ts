@@ -11,7 +11,7 @@ import {
   SFNServiceException,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 
@@ -34,17 +34,20 @@ beforeEach(() => sfn.reset());
 
 const post = async (key: string, body: string) => {
   const { handler } = await import('../../../lambdas/handlers/api.js');
-  const r = await handler({
-    httpMethod: 'POST',
-    resource: '/searches',
-    path: '/searches',
-    headers: { 'Idempotency-Key': key },
-    body,
-    isBase64Encoded: false,
-    pathParameters: null,
-    queryStringParameters: null,
-    requestContext: { identity: { userArn: 'arn:aws:iam::123456789012:user/alice' } },
-  } as unknown as APIGatewayProxyEvent);
+  const r = await handler(
+    {
+      httpMethod: 'POST',
+      resource: '/searches',
+      path: '/searches',
+      headers: { 'Idempotency-Key': key },
+      body,
+      isBase64Encoded: false,
+      pathParameters: null,
+      queryStringParameters: null,
+      requestContext: { identity: { userArn: 'arn:aws:iam::123456789012:user/alice' } },
+    } as unknown as APIGatewayProxyEvent,
+    {} as Context,
+  );
   return { status: r.statusCode, body: JSON.parse(r.body) as Record<string, unknown> };
 };
 const spec = JSON.stringify({ strategy: { name: 'random', iterations: 1, batchSize: 2, seed: 4 } });
