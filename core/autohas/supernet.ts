@@ -7,6 +7,7 @@
 // depend on the sampled sub-network, so stored ones would be wrong for most of them.
 import { type Activation, type Emitter, walkMobileCnn } from '../network/mobile-cnn.js';
 import { Rng } from '../rng.js';
+import { stageChoices } from '../space/stage-choices.js';
 import type { NetworkArch, StageArch } from '../space/types.js';
 import type { NetworkSpace } from '../spec/schema.js';
 import { tf } from '../training/backend.js';
@@ -68,9 +69,10 @@ class BoundsEmitter implements Emitter<number[]> {
 }
 
 /**
- * Upper bounds of every weight over the space: one walk per block type with every choice at its
- * largest (channels, kernel, expansion, layers, squeeze-excite on). Channel counts only grow with
- * these choices, so each weight's maximum is reached in one of these walks.
+ * Upper bounds of every weight over the space: per width multiplier and block type, one walk with
+ * every stage's choices at their largest (channels, kernel, expansion, layers, squeeze-excite on,
+ * the largest stem kernel). Channel counts only grow with these choices, so each weight's maximum
+ * is reached in one of these walks. A stage that cannot take the block walks its first one.
  */
 export function supernetWeightSpecs(
   space: NetworkSpace,
@@ -79,29 +81,37 @@ export function supernetWeightSpecs(
 ): WeightSpec[] {
   const e = new BoundsEmitter();
   const maxOf = (xs: readonly number[]) => Math.max(...xs);
-  const exps = space.expansion as readonly number[];
-  for (const block of space.blockType) {
-    const stage: StageArch = {
-      block,
-      kernel: maxOf(space.kernel) as StageArch['kernel'],
-      filters: maxOf(space.filters),
-      layers: maxOf(space.layers),
-      squeezeExcite: space.squeezeExcite.includes(true),
-      stride: 1,
-    };
-    if (block !== 'conv') stage.expansion = maxOf(exps) as StageArch['expansion'];
-    const arch: NetworkArch = {
-      template: 'mobile-cnn',
-      stemFilters: maxOf(space.stemFilters),
-      stages: Array.from({ length: space.stages }, () => ({ ...stage })),
-    };
-    walkMobileCnn(e, arch, [inChannels], numClasses);
-    // fused-mbconv with expansion 1 convolves straight to `filters`, which can exceed c·exp.
-    if (block === 'fused-mbconv' && exps.includes(1)) {
-      const flat = arch.stages.map((s) => ({ ...s, expansion: 1 as const }));
-      walkMobileCnn(e, { ...arch, stages: flat }, [inChannels], numClasses);
+  const perStage = Array.from({ length: space.stages }, (_, s) => stageChoices(space, s));
+  const blocks = [...new Set(perStage.flatMap((c) => c.block))];
+  for (const m of space.widthMultiplier ?? [1])
+    for (const block of blocks) {
+      const stages = perStage.map((c) => {
+        const b = c.block.includes(block) ? block : c.block[0]!;
+        const stage: StageArch = {
+          block: b,
+          kernel: maxOf(c.kernel) as StageArch['kernel'],
+          filters: maxOf(c.filters),
+          layers: maxOf(c.layers),
+          squeezeExcite: c.squeezeExcite.includes(true),
+          stride: 1,
+        };
+        if (b !== 'conv') stage.expansion = maxOf(c.expansion) as StageArch['expansion'];
+        return stage;
+      });
+      const arch: NetworkArch = {
+        template: 'mobile-cnn',
+        stemFilters: maxOf(space.stemFilters),
+        stemKernel: maxOf(space.stemKernel ?? [3]) as NetworkArch['stemKernel'],
+        widthMultiplier: m,
+        stages,
+      };
+      walkMobileCnn(e, arch, [inChannels], numClasses);
+      // fused-mbconv with expansion 1 convolves straight to `filters`, which can exceed c·exp.
+      if (block === 'fused-mbconv' && perStage.some((c) => c.expansion.includes(1))) {
+        const flat = arch.stages.map((s) => (s.block === 'conv' ? s : { ...s, expansion: 1 as const }));
+        walkMobileCnn(e, { ...arch, stages: flat }, [inChannels], numClasses);
+      }
     }
-  }
   return [...e.specs.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

@@ -1,6 +1,7 @@
 // Validation of an architecture given as JSON (the CLI's --arch file, a candidate's network).
 import { z } from 'zod';
 import { BlockType } from '../spec/schema.js';
+import { MAX_WIDTH_MULTIPLIER } from './mobile-cnn.js';
 
 const lit = <T extends number>(...vs: T[]) =>
   z.union(vs.map((v) => z.literal(v)) as [z.ZodLiteral<T>, ...z.ZodLiteral<T>[]]);
@@ -18,6 +19,9 @@ export const StageArchSchema = z.strictObject({
 export const NetworkArchSchema = z.strictObject({
   template: z.literal('mobile-cnn'),
   stemFilters: z.number().int().min(1).max(4096),
+  stemKernel: lit(3, 5, 7).optional(),
+  stemStride: lit(1, 2).optional(),
+  widthMultiplier: z.number().gt(0).max(MAX_WIDTH_MULTIPLIER).optional(),
   stages: z.array(StageArchSchema).min(1).max(16),
 });
 

@@ -26,6 +26,29 @@ export interface Emitter<T> {
   channels(x: T): number;
 }
 
+/** What an arch's optional stem and width fields mean when absent: today's fixed 3×3 stride-1 stem, filters as given. */
+export const ARCH_DEFAULTS = { stemKernel: 3, stemStride: 1, widthMultiplier: 1 } as const;
+
+/** Largest width multiplier (the spec's and an arch file's bound). */
+export const MAX_WIDTH_MULTIPLIER = 4;
+
+/** Largest channel count of any layer (stemFilters and filters, after the width multiplier). */
+const MAX_CHANNELS = 4096;
+
+/**
+ * Channels of a layer of `channels` filters under a width multiplier, MobileNet's rule
+ * (`_make_divisible(c·m, 8)`): the nearest multiple of 8, at least 8, raised by 8 when rounding
+ * lost more than 10%. A multiplier of 1 keeps `channels` as given (even when not a multiple of 8),
+ * so an arch with multiplier 1 is the same network as one without it.
+ */
+export function scaledWidth(channels: number, multiplier: number): number {
+  if (multiplier === 1) return channels;
+  const v = channels * multiplier;
+  let out = Math.max(8, Math.floor((v + 4) / 8) * 8);
+  if (out < 0.9 * v) out += 8;
+  return out;
+}
+
 const KERNELS = new Set([3, 5, 7]);
 const EXPANSIONS = new Set([1, 3, 6]);
 const BLOCKS = new Set(['mbconv', 'fused-mbconv', 'conv']);
@@ -36,8 +59,15 @@ export function validateArch(arch: NetworkArch): void {
     throw new InfeasibleArchError(`network.${path}: ${msg}`);
   };
   if (arch.template !== 'mobile-cnn') bad('template', `unknown template "${String(arch.template)}"`);
-  if (!Number.isInteger(arch.stemFilters) || arch.stemFilters < 1 || arch.stemFilters > 4096)
-    bad('stemFilters', `must be a whole number from 1 to 4096, got ${arch.stemFilters}`);
+  if (!Number.isInteger(arch.stemFilters) || arch.stemFilters < 1 || arch.stemFilters > MAX_CHANNELS)
+    bad('stemFilters', `must be a whole number from 1 to ${MAX_CHANNELS}, got ${arch.stemFilters}`);
+  if (arch.stemKernel !== undefined && !KERNELS.has(arch.stemKernel))
+    bad('stemKernel', `must be 3, 5 or 7, got ${arch.stemKernel}`);
+  if (arch.stemStride !== undefined && arch.stemStride !== 1 && arch.stemStride !== 2)
+    bad('stemStride', `must be 1 or 2, got ${arch.stemStride}`);
+  const m = arch.widthMultiplier;
+  if (m !== undefined && !(typeof m === 'number' && m > 0 && m <= MAX_WIDTH_MULTIPLIER))
+    bad('widthMultiplier', `must be above 0 and at most ${MAX_WIDTH_MULTIPLIER}, got ${m}`);
   if (!Array.isArray(arch.stages) || arch.stages.length < 1 || arch.stages.length > 16)
     bad('stages', 'must list 1 to 16 stages');
   arch.stages.forEach((s, i) => {
@@ -46,13 +76,23 @@ export function validateArch(arch: NetworkArch): void {
     if (!KERNELS.has(s.kernel)) bad(`${p}.kernel`, `must be 3, 5 or 7, got ${s.kernel}`);
     if (s.expansion !== undefined && !EXPANSIONS.has(s.expansion))
       bad(`${p}.expansion`, `must be 1, 3 or 6, got ${s.expansion}`);
-    if (!Number.isInteger(s.filters) || s.filters < 1 || s.filters > 4096)
-      bad(`${p}.filters`, `must be a whole number from 1 to 4096, got ${s.filters}`);
+    if (!Number.isInteger(s.filters) || s.filters < 1 || s.filters > MAX_CHANNELS)
+      bad(`${p}.filters`, `must be a whole number from 1 to ${MAX_CHANNELS}, got ${s.filters}`);
     if (!Number.isInteger(s.layers) || s.layers < 1 || s.layers > 16)
       bad(`${p}.layers`, `must be a whole number from 1 to 16, got ${s.layers}`);
     if (s.stride !== 1 && s.stride !== 2) bad(`${p}.stride`, `must be 1 or 2, got ${s.stride}`);
     if (typeof s.squeezeExcite !== 'boolean') bad(`${p}.squeezeExcite`, 'must be true or false');
   });
+  const mult = m ?? ARCH_DEFAULTS.widthMultiplier;
+  for (const [path, c] of [
+    ['stemFilters', arch.stemFilters] as const,
+    ...arch.stages.map((s, i) => [`stages[${i}].filters`, s.filters] as const),
+  ])
+    if (scaledWidth(c, mult) > MAX_CHANNELS)
+      bad(
+        path,
+        `${c} × widthMultiplier ${mult} gives ${scaledWidth(c, mult)} channels, above ${MAX_CHANNELS}`,
+      );
 }
 
 /** Squeeze-excite bottleneck width: a quarter of the block's input channels (EfficientNet). */
@@ -114,11 +154,19 @@ function block<T>(e: Emitter<T>, x: T, name: string, st: StageArch, stride: numb
 export const HEAD_POOL = 'head_pool';
 export const HEAD_DENSE = 'head_dense';
 
-/** Stem conv, the stages (first layer of each carries its stride), global pool, dense, softmax. */
+/**
+ * Stem conv, the stages (first layer of each carries its stride), global pool, dense, softmax.
+ * The width multiplier is applied here, once, so the summary, the tfjs model and the supernet
+ * see the same channel counts.
+ */
 export function walkMobileCnn<T>(e: Emitter<T>, arch: NetworkArch, input: T, numClasses: number): T {
   validateArch(arch);
-  let x = convBnAct(e, input, 'stem', 3, 1, arch.stemFilters, true);
-  arch.stages.forEach((st, s) => {
+  const m = arch.widthMultiplier ?? ARCH_DEFAULTS.widthMultiplier;
+  const stemK = arch.stemKernel ?? ARCH_DEFAULTS.stemKernel;
+  const stemS = arch.stemStride ?? ARCH_DEFAULTS.stemStride;
+  let x = convBnAct(e, input, 'stem', stemK, stemS, scaledWidth(arch.stemFilters, m), true);
+  arch.stages.forEach((st0, s) => {
+    const st = m === 1 ? st0 : { ...st0, filters: scaledWidth(st0.filters, m) };
     for (let l = 0; l < st.layers; l++) x = block(e, x, `s${s + 1}_b${l + 1}`, st, l === 0 ? st.stride : 1);
   });
   x = e.globalAvgPool(x, HEAD_POOL);

@@ -1,9 +1,11 @@
 // A spec's space as an ordered list of decisions, and the map between token sequences and
 // candidates. Token i is an index into decisions[i].choices.
 import { hashOf } from '../hash.js';
+import { ARCH_DEFAULTS } from '../network/mobile-cnn.js';
 import type { Rng } from '../rng.js';
 import type { SearchSpec } from '../spec/schema.js';
 import { numericChoices } from './bases.js';
+import { stageChoices } from './stage-choices.js';
 import type {
   AcceleratorConfig,
   Candidate,
@@ -23,6 +25,9 @@ export const STAGE_FIELDS = [
   'squeezeExcite',
   'stride',
 ] as const;
+
+/** Stem and width fields a network space decides only when it lists them, in encoding order. */
+const OPTIONAL_NETWORK = ['stemKernel', 'stemStride', 'widthMultiplier'] as const;
 
 /** Recipe hyper-parameters a space may decide, in encoding order. */
 const RECIPE_HP = ['schedule', 'warmupFraction', 'labelSmoothing', 'dropout', 'augment'] as const;
@@ -91,21 +96,26 @@ export class SearchSpace {
       if (block !== 'conv') stage.expansion = v(`${p}expansion`) as StageArch['expansion'];
       stages.push(stage);
     }
-    const network: NetworkArch = {
+    const decided = OPTIONAL_NETWORK.flatMap((f) =>
+      this.index.has(`network.${f}`) ? [[f, v(`network.${f}`)] as const] : [],
+    );
+    const network = {
       template: 'mobile-cnn',
       stemFilters: v('network.stemFilters') as number,
+      ...Object.fromEntries(decided),
       stages,
-    };
+    } as NetworkArch;
     const acc = this.spec.space.accelerator;
     const accelDecisions = Object.fromEntries(
       this.decisions.flatMap((d, i) =>
         d.group === 'accelerator' ? [[d.name.slice(12), d.choices[canon[i]!]]] : [],
       ),
     );
+    // A fixed clock is part of the space, a listed one a decision.
     const accelerator = {
       template: acc.template,
       ...accelDecisions,
-      clockMHz: acc.clockMHz,
+      clockMHz: fixedClock(acc) ?? accelDecisions.clockMHz,
     } as AcceleratorConfig;
     const hyperparameters: Hyperparameters = {
       learningRate: v('hyperparameters.learningRate') as number,
@@ -127,6 +137,12 @@ export class SearchSpace {
     if (c.network.template !== this.spec.space.network.template)
       throw new Error(`network template ${JSON.stringify(c.network.template)} is not this space's`);
     values.set('network.stemFilters', c.network.stemFilters);
+    // An absent stem or width field means its default, which a space deciding it may list.
+    for (const f of OPTIONAL_NETWORK)
+      values.set(
+        `network.${f}`,
+        c.network[f] ?? (this.index.has(`network.${f}`) ? ARCH_DEFAULTS[f] : undefined),
+      );
     if (c.network.stages.length !== this.spec.space.network.stages)
       throw new Error(
         `network has ${c.network.stages.length} stages, space has ${this.spec.space.network.stages}`,
@@ -143,12 +159,13 @@ export class SearchSpace {
       if (extra.length > 0) throw new Error(`network.stage${s}: unknown field(s) ${extra.join(', ')}`);
     });
     const acc = this.spec.space.accelerator;
-    if (c.accelerator.template !== acc.template || c.accelerator.clockMHz !== acc.clockMHz)
+    const clock = fixedClock(acc);
+    if (c.accelerator.template !== acc.template || (clock !== undefined && c.accelerator.clockMHz !== clock))
       throw new Error(
-        `accelerator ${c.accelerator.template} at ${c.accelerator.clockMHz} MHz is not this space's (${acc.template} at ${acc.clockMHz} MHz)`,
+        `accelerator ${c.accelerator.template} at ${c.accelerator.clockMHz} MHz is not this space's (${acc.template} at ${String(acc.clockMHz)} MHz)`,
       );
     for (const [k, x] of Object.entries(c.accelerator))
-      if (k !== 'template' && k !== 'clockMHz') values.set(`accelerator.${k}`, x);
+      if (k !== 'template' && (k !== 'clockMHz' || clock === undefined)) values.set(`accelerator.${k}`, x);
     for (const [k, x] of Object.entries(c.hyperparameters)) values.set(`hyperparameters.${k}`, x);
     // Every field must be consumed by a decision: a silently dropped value would change the
     // candidate without changing its id.
@@ -171,7 +188,9 @@ export class SearchSpace {
       if (!this.isInactive(canon, d.name)) named[d.name] = d.choices[canon[i]!]!;
     });
     const acc = this.spec.space.accelerator;
-    return hashOf({ t: [this.spec.space.network.template, acc.template, acc.clockMHz], d: named });
+    // A listed clock is hashed as a decision (by value), so reordering the list keeps ids.
+    const clock = fixedClock(acc) ?? null;
+    return hashOf({ t: [this.spec.space.network.template, acc.template, clock], d: named });
   }
 
   sample(rng: Rng): Candidate {
@@ -195,14 +214,13 @@ function buildDecisions(spec: SearchSpec): Decision[] {
     out.push({ name: `${group}.${name}`, group, choices: [...choices] });
   const net = spec.space.network;
   add('network', 'stemFilters', net.stemFilters);
+  for (const f of OPTIONAL_NETWORK) {
+    const c = net[f];
+    if (c) add('network', f, c);
+  }
   for (let s = 0; s < net.stages; s++) {
-    add('network', `stage${s}.block`, net.blockType);
-    add('network', `stage${s}.kernel`, net.kernel);
-    add('network', `stage${s}.expansion`, net.expansion);
-    add('network', `stage${s}.filters`, net.filters);
-    add('network', `stage${s}.layers`, net.layers);
-    add('network', `stage${s}.squeezeExcite`, net.squeezeExcite);
-    add('network', `stage${s}.stride`, net.stride);
+    const c = stageChoices(net, s);
+    for (const f of STAGE_FIELDS) add('network', `stage${s}.${f}`, c[f]);
   }
   const acc = spec.space.accelerator;
   if (acc.template === 'systolic') {
@@ -223,6 +241,7 @@ function buildDecisions(spec: SearchSpec): Decision[] {
     add('accelerator', 'ioBandwidthGBps', acc.ioBandwidthGBps);
   }
   if (acc.weightBits) add('accelerator', 'weightBits', acc.weightBits);
+  if (fixedClock(acc) === undefined) add('accelerator', 'clockMHz', acc.clockMHz as number[]);
   const hp = spec.space.hyperparameters;
   add('hyperparameters', 'learningRate', numericChoices(hp.learningRate));
   add('hyperparameters', 'weightDecay', numericChoices(hp.weightDecay));
@@ -234,4 +253,9 @@ function buildDecisions(spec: SearchSpec): Decision[] {
     if (c) add('hyperparameters', name, c);
   }
   return out;
+}
+
+/** The space's clock when it is one value; undefined when the clock is a decision. */
+function fixedClock(acc: SearchSpec['space']['accelerator']): number | undefined {
+  return typeof acc.clockMHz === 'number' ? acc.clockMHz : undefined;
 }

@@ -25,6 +25,12 @@ export interface StageArch {
 export interface NetworkArch {
   template: 'mobile-cnn';
   stemFilters: number;
+  /** Stem conv kernel; absent means 3 (ARCH_DEFAULTS in core/network/mobile-cnn.ts). */
+  stemKernel?: 3 | 5 | 7;
+  /** Stem conv stride; absent means 1. */
+  stemStride?: 1 | 2;
+  /** Scales stemFilters and every stage's filters (scaledWidth); absent means 1, filters as given. */
+  widthMultiplier?: number;
   stages: StageArch[];
 }
 

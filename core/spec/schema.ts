@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { BUILTIN_DATASETS, builtinDataset } from '../data/builtins.js';
 import { LOOP_LIMITS } from '../engine/limits.js';
+import { MAX_WIDTH_MULTIPLIER } from '../network/mobile-cnn.js';
 
 export const SPEC_VERSION = 1;
 
@@ -115,18 +116,76 @@ export const DatasetSpec = z
 export const BlockType = z.enum(['mbconv', 'fused-mbconv', 'conv']);
 export type BlockType = z.infer<typeof BlockType>;
 
-export const NetworkSpace = z.strictObject({
-  template: z.literal('mobile-cnn').default('mobile-cnn'),
-  stages: int(1, 8).default(2),
-  stemFilters: choices(int(1, 512)).default([16]),
-  blockType: choices(BlockType).default(['mbconv', 'fused-mbconv', 'conv']),
-  kernel: choices(z.union([z.literal(3), z.literal(5), z.literal(7)])).default([3, 5]),
-  expansion: choices(z.union([z.literal(1), z.literal(3), z.literal(6)])).default([1, 3, 6]),
-  filters: choices(int(1, 1024)).default([16, 24, 32]),
-  layers: choices(int(1, 8)).default([1, 2]),
-  squeezeExcite: choices(z.boolean()).default([false, true]),
-  stride: choices(z.union([z.literal(1), z.literal(2)])).default([1, 2]),
+const KernelChoices = choices(z.union([z.literal(3), z.literal(5), z.literal(7)]));
+const StrideChoices = choices(z.union([z.literal(1), z.literal(2)]));
+
+/** The per-stage fields, one schema each, shared by the space-wide lists and the perStage overrides. */
+const stageFields = {
+  blockType: choices(BlockType),
+  kernel: KernelChoices,
+  expansion: choices(z.union([z.literal(1), z.literal(3), z.literal(6)])),
+  filters: choices(int(1, 1024)),
+  layers: choices(int(1, 8)),
+  squeezeExcite: choices(z.boolean()),
+  stride: StrideChoices,
+};
+
+/** One stage's own choices; a field it leaves out takes the space-wide list of the same name. */
+export const StageSpace = z.strictObject({
+  blockType: stageFields.blockType.optional(),
+  kernel: stageFields.kernel.optional(),
+  expansion: stageFields.expansion.optional(),
+  filters: stageFields.filters.optional(),
+  layers: stageFields.layers.optional(),
+  squeezeExcite: stageFields.squeezeExcite.optional(),
+  stride: stageFields.stride.optional(),
 });
+
+/**
+ * The mobile-cnn space: a stem conv, `stages` stages of repeated blocks, a pooled classifier.
+ * Each stage field (blockType ... stride) is one list every stage chooses from; `perStage` gives
+ * stages their own lists (NAHAS/MnasNet-style per-stage spaces), one entry per stage, `{}` for a
+ * stage that keeps the shared lists. The stem and width fields are decisions only when given.
+ */
+export const NetworkSpace = z
+  .strictObject({
+    template: z.literal('mobile-cnn').default('mobile-cnn'),
+    stages: int(1, 8).default(2),
+    stemFilters: choices(int(1, 512)).default([16]),
+    /** Stem conv kernel; omitted means 3 and is no decision. */
+    stemKernel: KernelChoices.optional(),
+    /** Stem conv stride; omitted means 1 and is no decision. */
+    stemStride: StrideChoices.optional(),
+    /**
+     * Scales the stem's and every stage's filters, MobileNet-style: a multiplier other than 1 gives
+     * the nearest multiple of 8 at or above 90% of filters × multiplier, and at least 8
+     * (core/network/mobile-cnn.ts scaledWidth); 1 keeps the filters as given. Omitted: no decision.
+     */
+    widthMultiplier: choices(z.number().gt(0).max(MAX_WIDTH_MULTIPLIER)).optional(),
+    blockType: stageFields.blockType.default(['mbconv', 'fused-mbconv', 'conv']),
+    kernel: stageFields.kernel.default([3, 5]),
+    expansion: stageFields.expansion.default([1, 3, 6]),
+    filters: stageFields.filters.default([16, 24, 32]),
+    layers: stageFields.layers.default([1, 2]),
+    squeezeExcite: stageFields.squeezeExcite.default([false, true]),
+    stride: stageFields.stride.default([1, 2]),
+    /** Per-stage choices, exactly one entry per stage (`{}` keeps the shared lists for that stage). */
+    perStage: z.array(StageSpace).min(1).max(8).optional(),
+  })
+  // A bad stages already has its own issue.
+  .refine(
+    (n) =>
+      n.perStage === undefined ||
+      !(Number.isInteger(n.stages) && n.stages >= 1 && n.stages <= 8) ||
+      n.perStage.length === n.stages,
+    {
+      path: ['perStage'],
+      error: (iss) => {
+        const n = iss.input as { stages: number; perStage: unknown[] };
+        return `perStage lists ${n.perStage.length} stage(s) but stages is ${n.stages}: give one entry per stage ({} keeps the shared choices)`;
+      },
+    },
+  );
 
 // ---------- accelerator space ----------
 
@@ -154,21 +213,35 @@ export const SystolicSpace = z.strictObject({
   clockMHz: int(10, 10_000).default(1000),
 });
 
+const PeGrid = choices(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)]));
+
+/**
+ * The NAHAS template. The bounds are the NAHAS paper's grid, and the defaults span all of it: from
+ * one PE with 16 MACs (16 MACs/cycle) to 8×8 PEs of 8 lanes × 128 (65,536 MACs/cycle), so a
+ * Fashion-MNIST-sized child meets both compute-bound and over-provisioned chips, and the register
+ * file (8–128 KB) straddles the weight tiles simd·k²·c of such children. Local memory is priced
+ * in area; it pays off only when weights or activations would otherwise spill to DRAM. I/O
+ * bandwidth and the clock stay single values by default: the technology table prices neither in
+ * area nor energy, so a search over them would always pick the largest; list them (the clock as
+ * choices) when they are priced or fixed by the target.
+ */
 export const PeArraySpace = z.strictObject({
   template: z.literal('pe-array'),
-  pesX: choices(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)])).default([
-    1, 2, 4,
-  ]),
-  pesY: choices(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)])).default([
-    1, 2, 4,
-  ]),
-  simdUnits: choices(int(16, 128)).default([16, 32, 64]),
-  computeLanes: choices(int(1, 8)).default([1, 2, 4]),
-  localMemoryMB: choices(z.number().min(0.5).max(4)).default([0.5, 1, 2]),
-  registerFileKB: choices(int(8, 128)).default([16, 32, 64]),
+  pesX: PeGrid.default([1, 2, 4, 6, 8]),
+  pesY: PeGrid.default([1, 2, 4, 6, 8]),
+  simdUnits: choices(int(16, 128)).default([16, 32, 64, 128]),
+  computeLanes: choices(int(1, 8)).default([1, 2, 4, 8]),
+  localMemoryMB: choices(z.number().min(0.5).max(4)).default([0.5, 1, 2, 3, 4]),
+  registerFileKB: choices(int(8, 128)).default([8, 16, 32, 64, 128]),
   ioBandwidthGBps: choices(z.number().min(1).max(1024)).default([16]),
   weightBits: WeightBitsChoices,
-  clockMHz: int(10, 10_000).default(800),
+  /** One clock (no decision), or a list of clocks to search (decision `accelerator.clockMHz`). */
+  clockMHz: z
+    .union([int(10, 10_000), choices(int(10, 10_000))], {
+      error: (iss) =>
+        iss.code === 'invalid_union' ? 'expected a clock in MHz (10 to 10000) or a list of them' : undefined,
+    })
+    .default(800),
 });
 
 export const AcceleratorSpace = z.discriminatedUnion('template', [SystolicSpace, PeArraySpace], {

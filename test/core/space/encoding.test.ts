@@ -34,6 +34,20 @@ const SPACES: Record<string, SearchSpace> = {
   'pe-array with 8- or 4-bit weights': new SearchSpace(
     specOf({ space: { accelerator: { template: 'pe-array', weightBits: [8, 4] } } }),
   ),
+  'per-stage, stem, width and a searched clock': new SearchSpace(
+    specOf({
+      space: {
+        network: {
+          stages: 3,
+          stemKernel: [3, 5],
+          stemStride: [1, 2],
+          widthMultiplier: [0.5, 1],
+          perStage: [{ blockType: ['conv', 'mbconv'] }, { filters: [32, 48] }, { blockType: ['conv'] }],
+        },
+        accelerator: { template: 'pe-array', clockMHz: [500, 1000] },
+      },
+    }),
+  ),
 };
 
 function randomTokens(space: SearchSpace, rng: Rng): number[] {
