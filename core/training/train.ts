@@ -410,6 +410,8 @@ async function trainLoop(
   else result.status = 'ok';
   result.valAccuracy = evaluateAccuracy(model, data.val, data.shape);
   result.testAccuracy = evaluateAccuracy(model, data.test, data.shape);
+  result.valExamples = data.val.n;
+  result.testExamples = data.test.n;
   // Scored as the integer accelerator would run it (int8 activations, per-channel weights).
   const quantized = quantizeChild(model, data, {
     weightBits: input.weightBits ?? 8,

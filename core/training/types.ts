@@ -7,6 +7,9 @@ export interface TrainResult {
   reason?: string;
   testAccuracy: number;
   valAccuracy: number;
+  /** How many examples each accuracy was measured on: the whole split, in batches. */
+  testExamples?: number;
+  valExamples?: number;
   trainSeconds: number;
   examplesPerSec: number;
   stepsDone: number;
