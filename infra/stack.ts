@@ -22,7 +22,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { TRAINER_BACKEND, TRAINER_LAMBDA } from '../core/training/backends.js';
-import { ROUTES } from '../lambdas/lib/routes.js';
+import { API_STAGE, ROUTES } from '../lambdas/lib/routes.js';
 import { readContext, type StackConfig } from './config.js';
 import { CosearchFunction, type CosearchFunctionProps } from './function-defaults.js';
 import { CHILD_CONCURRENCY, CHILD_TIMEOUT_SECONDS, SearchStateMachine } from './state-machine.js';
@@ -202,7 +202,7 @@ export class CosearchStack extends Stack {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
       deployOptions: {
-        stageName: 'v1',
+        stageName: API_STAGE,
         tracingEnabled: true,
         loggingLevel: MethodLoggingLevel.ERROR,
         accessLogDestination: new LogGroupLogDestination(accessLog),

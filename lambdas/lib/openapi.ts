@@ -19,7 +19,7 @@ import {
   SearchStatusResponse,
   StopResponse,
 } from './api-schemas.js';
-import { ROUTES, type RouteId } from './routes.js';
+import { API_STAGE, LOCAL_API_PORT, ROUTES, type RouteId } from './routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,7 +47,30 @@ function components(): Json {
     uri: (id) => `#/components/schemas/${id}`,
   }) as { schemas: Record<string, Json> };
   for (const s of Object.values(out.schemas)) delete s.$id;
-  return out.schemas;
+  return dedupeAnyOf(out.schemas) as Record<string, Json>;
+}
+
+/**
+ * OpenAPI 3.0 has no tuples: zod writes a tuple's items as `anyOf` over its positions, which
+ * repeats a schema when two positions agree (the spec's image shape [h, w, c]). Equal members
+ * are dropped, and a single one left replaces its anyOf; the document then says the same thing.
+ */
+export function dedupeAnyOf(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(dedupeAnyOf);
+  if (!node || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) out[k] = dedupeAnyOf(v);
+  if (!Array.isArray(out.anyOf)) return out;
+  const seen = new Set<string>();
+  const members = out.anyOf.filter((m) => {
+    const key = JSON.stringify(m);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const { anyOf: _, ...rest } = out;
+  if (members.length === 1 && typeof members[0] === 'object') return { ...rest, ...(members[0] as Json) };
+  return { ...rest, anyOf: members };
 }
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -166,7 +189,23 @@ export function buildOpenApi(): Json {
         'Start, watch, stop and collect joint network/hyper-parameter/accelerator searches. Every method is ' +
         'AWS_IAM-authorized: sign requests with SigV4 (service execute-api), e.g. with `cosearch remote`. ' +
         'Every error is a JSON body {error, issues?} naming the problem.',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
+    servers: [
+      {
+        url: `https://{apiId}.execute-api.{region}.amazonaws.com/${API_STAGE}`,
+        description: 'The deployed stack: its ApiUrl output',
+        variables: {
+          apiId: { default: 'API_ID', description: 'The REST API id (the first label of ApiUrl)' },
+          region: { default: 'us-east-1', description: 'The region the stack is deployed in' },
+        },
+      },
+      {
+        url: 'http://127.0.0.1:{port}',
+        description: '`cosearch serve`: the same routes on a local store, without IAM',
+        variables: { port: { default: String(LOCAL_API_PORT) } },
+      },
+    ],
     security: iam,
     paths: paths(),
     components: {

@@ -25,6 +25,11 @@ export const ROUTES = [
   },
 ] as const;
 
+/** The API Gateway stage the stack deploys the routes to: the last segment of its URL. */
+export const API_STAGE = 'v1';
+/** The port `cosearch serve` listens on by default (127.0.0.1). */
+export const LOCAL_API_PORT = 8787;
+
 export type Route = (typeof ROUTES)[number];
 export type RouteId = Route['id'];
 
