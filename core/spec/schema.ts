@@ -216,14 +216,14 @@ export const SystolicSpace = z.strictObject({
 const PeGrid = choices(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)]));
 
 /**
- * The NAHAS template. The bounds are the NAHAS paper's grid, and the defaults span all of it: from
- * one PE with 16 MACs (16 MACs/cycle) to 8×8 PEs of 8 lanes × 128 (65,536 MACs/cycle), so a
- * Fashion-MNIST-sized child meets both compute-bound and over-provisioned chips, and the register
- * file (8–128 KB) straddles the weight tiles simd·k²·c of such children. Local memory is priced
- * in area; it pays off only when weights or activations would otherwise spill to DRAM. I/O
+ * The NAHAS template. The defaults span every value the bounds allow (the NAHAS template's
+ * ranges): from one PE of 16 MACs (16 MACs/cycle) to 8×8 PEs of 8 lanes × 128 (65,536 MACs/cycle),
+ * so a Fashion-MNIST-sized child meets both compute-bound and over-provisioned chips, and the
+ * register file (8–128 KB) straddles the weight tiles simd·k²·c of such children. Local memory
+ * costs area and pays off only when weights or activations would otherwise spill to DRAM. I/O
  * bandwidth and the clock stay single values by default: the technology table prices neither in
  * area nor energy, so a search over them would always pick the largest; list them (the clock as
- * choices) when they are priced or fixed by the target.
+ * choices) when they are priced or fixed by the target. core/accelerator/README.md has the why.
  */
 export const PeArraySpace = z.strictObject({
   template: z.literal('pe-array'),
