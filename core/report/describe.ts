@@ -11,7 +11,10 @@ export function describeNetwork(net: Cand['network'] | undefined): string {
     (s) =>
       `${s.block} k${s.kernel}${s.expansion !== undefined ? ` e${s.expansion}` : ''} ×${s.layers} f${s.filters}${s.stride === 2 ? ' /2' : ''}${s.squeezeExcite ? ' +SE' : ''}`,
   );
-  return [`stem ${net.stemFilters}`, ...stages].join(' → ');
+  // Stem and width fields only when the candidate has them (absent: 3×3 stride-1 stem, width 1).
+  const stem = `stem ${net.stemFilters}${net.stemKernel !== undefined ? ` k${net.stemKernel}` : ''}${net.stemStride === 2 ? ' /2' : ''}`;
+  const width = net.widthMultiplier !== undefined ? ` (width ×${net.widthMultiplier})` : '';
+  return [stem, ...stages].join(' → ') + width;
 }
 
 export function describeAccelerator(acc: Cand['accelerator'] | undefined): string {
