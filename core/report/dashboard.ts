@@ -518,7 +518,7 @@ ${explorerSection(rows)}
 <section id="parallel">
 <h2>Decisions of every scored candidate</h2>
 <p class="lead">Parallel coordinates: one line per candidate through its value of each decision that varied, ending at its reward (colour: reward, yellow best). Decisions the search never varied are left out. Hover a line for its candidate.</p>
-${parallelCoordinatesSvg(rows)}
+<div class="scroll-x">${parallelCoordinatesSvg(rows)}</div>
 </section>
 <section id="importance">
 <h2>Which decisions matter</h2>

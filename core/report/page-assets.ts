@@ -77,6 +77,8 @@ table.trials tr.hl td, table.layer-table tr.hl td { background: var(--hl); }
 .controls { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; margin: 0 0 8px; font-size: 14px; }
 .controls select { font: inherit; padding: 2px 6px; }
 svg.chart.wide { width: auto; max-width: none; }
+/* Wider than the card with many decisions: scroll sideways instead of being cut off. */
+.scroll-x { overflow-x: auto; }
 svg .bands rect { fill: #f1f5f9; }
 svg .best-line { fill: none; stroke: #dc2626; stroke-width: 1.6; }
 svg .trial-dot { fill: var(--accent); fill-opacity: .55; }

@@ -113,15 +113,33 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report.html in headless Chromium', ()
       expect(Math.min(...box)).toBeGreaterThan(0);
   });
 
+  it('shows fp32 and int8 accuracy side by side for every front member', async () => {
+    const heads = await page.locator('#front-table thead th').allTextContents();
+    for (const label of ['fp32 acc.', 'int8 acc.']) {
+      const n = heads.findIndex((h) => h.startsWith(label)) + 1;
+      expect(n).toBeGreaterThan(0);
+      const cells = await page
+        .locator(`#front-table tbody tr:first-child > td:nth-child(${n})`)
+        .allTextContents();
+      expect(cells.length).toBe(frontCids.length);
+      for (const c of cells) expect(c).toMatch(/^\d+(\.\d)?%$/);
+    }
+  });
+
   it('sorts the front table when a header is clicked', async () => {
     const order = () =>
       page.locator('#front-table tbody').evaluateAll((els) => els.map((e) => e.dataset.cid));
-    // Latency is the fifth column of each candidate's metrics row.
+    // The Latency column, found by its header.
+    const heads = await page.locator('#front-table thead th').allTextContents();
+    const col = heads.findIndex((h) => h.startsWith('Latency')) + 1;
+    expect(col).toBeGreaterThan(0);
     const latencies = () =>
       page
         .locator('#front-table tbody')
-        .evaluateAll((els) =>
-          els.map((e) => Number(e.querySelector('tr > td:nth-child(5)')?.getAttribute('data-v'))),
+        .evaluateAll(
+          (els, n) =>
+            els.map((e) => Number(e.querySelector(`tr > td:nth-child(${n})`)?.getAttribute('data-v'))),
+          col,
         );
     const before = await order();
     expect(before.slice().sort()).toEqual(frontCids);
@@ -176,6 +194,17 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report.html in headless Chromium', ()
     expect(await drawn('#reward-history circle.trial-dot')).toBe(scored);
     expect(await drawn('#reward-history path.best-line')).toBe(1);
     expect(await drawn('#parallel-coords path.pc')).toBeGreaterThan(2);
+    // Wider than its card with this many decisions: its box scrolls to the last axis instead of cutting it.
+    const box = await page.locator('#parallel-coords').evaluate((svg) => {
+      const wrap = svg.parentElement!;
+      return {
+        overflow: getComputedStyle(wrap).overflowX,
+        inner: svg.getBoundingClientRect().width,
+        scroll: wrap.scrollWidth,
+      };
+    });
+    expect(box.overflow).toBe('auto');
+    expect(box.scroll).toBeGreaterThanOrEqual(Math.floor(box.inner));
     expect(await drawn('#importance-chart rect.imp-bar')).toBeGreaterThan(2);
     expect(await drawn('#learning-curves path.curve')).toBeGreaterThan(2);
     expect(await drawn('#learning-curves path.curve.front')).toBeGreaterThan(0);

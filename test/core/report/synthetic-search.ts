@@ -73,7 +73,16 @@ export async function writeSyntheticSearch(store: Store, searchId: string, o: Sy
           utilizationPct: hw.utilizationPct,
           params: summary.params,
           macs: summary.macs,
-          ...(failed ? {} : { accuracy: acc, valAccuracy: acc - 0.01 }),
+          // As a real search scores them: the reward reads the int8 model, the fp32 one beside it.
+          ...(failed
+            ? {}
+            : {
+                accuracy: acc,
+                valAccuracy: acc - 0.01,
+                quantizedAccuracy: acc,
+                fp32Accuracy: Math.min(1, acc + 0.004),
+                weightBits: 8,
+              }),
         },
         reward: failed ? null : acc * (hw.latencyMs / 0.05) ** -0.07,
         ...(failed
