@@ -54,8 +54,9 @@ export function suppressNagFindings(
   ack(
     'IAM5[Resource::*]',
     'X-Ray tracing of every function (xray:PutTraceSegments, PutTelemetryRecords) and of the state machine ' +
-      '(also GetSamplingRules, GetSamplingTargets): X-Ray actions support no resource scoping. The infra test ' +
-      'checks that no other action is granted on "*".',
+      '(also GetSamplingRules, GetSamplingTargets), and the state machine log delivery to CloudWatch Logs ' +
+      '(logs:*LogDelivery, PutResourcePolicy, Describe*): these actions support no resource scoping. The infra ' +
+      'test checks that no other action is granted on "*".',
   );
   for (const f of functions)
     ack(
