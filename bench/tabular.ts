@@ -3,9 +3,11 @@
 // training, as in NAS-Bench; the accelerator metrics still come live from the simulator.
 import { z } from 'zod';
 import { builtinDataset } from '../core/data/builtins.js';
-import type { SearchSpace } from '../core/space/encoding.js';
+import { SearchSpace } from '../core/space/encoding.js';
 import type { NetworkArch } from '../core/space/types.js';
 import { parseWith } from '../core/spec/parse.js';
+import { SearchSpec } from '../core/spec/schema.js';
+import { quantile } from '../core/stats.js';
 
 /** The network space of the table (one stage); hyper-parameters fixed to one choice each. */
 export const TABLE_SPACE = {
@@ -59,6 +61,94 @@ export const TableFile = z.strictObject({
   archs: z.array(Entry).min(1),
 });
 export type TableFile = z.infer<typeof TableFile>;
+
+/**
+ * One training run of a runs table (version 2, e.g. fashion-bench): one network under one seed,
+ * with where and when it ran. Runs are keyed by (arch, seed), so a generator that stops can
+ * resume anywhere by skipping the keys already there.
+ */
+export const TableRun = z.strictObject({
+  arch: z.string().min(1),
+  seed: z.number().int().min(0),
+  tokens: z.array(z.number().int().min(0)),
+  testAccuracy: z.number().min(0).max(1),
+  valAccuracy: z.number().min(0).max(1),
+  /** The same trained network after 8-bit post-training quantization (core/quantize). */
+  int8TestAccuracy: z.number().min(0).max(1),
+  testExamples: z.number().int().min(1),
+  valExamples: z.number().int().min(1),
+  steps: z.number().int().min(1),
+  examples: z.number().int().min(1),
+  params: z.number().int().min(0),
+  macs: z.number().int().min(0),
+  trainSeconds: z.number().min(0),
+  started: z.iso.datetime(),
+  finished: z.iso.datetime(),
+  commit: z.string().min(1),
+  backend: z.string().min(1),
+  node: z.string().min(1),
+});
+export type TableRun = z.infer<typeof TableRun>;
+
+/**
+ * A table written run by run (version 2): the plan (how many networks, drawn how; how many seeds)
+ * and the runs done so far, in any order. Only networks with every seed done are looked up.
+ */
+export const RunsTableFile = z.strictObject({
+  version: z.literal(2),
+  name: z.string(),
+  space: z.record(z.string(), z.unknown()),
+  training: z.record(z.string(), z.unknown()),
+  seeds: z.number().int().min(1),
+  sampling: z.strictObject({ archs: z.number().int().min(1), seed: z.string(), note: z.string() }),
+  runs: z.array(TableRun),
+});
+export type RunsTableFile = z.infer<typeof RunsTableFile>;
+
+/** A runs table's complete networks (all seeds done) as version-1 entries, in first-run order. */
+export function runsToTable(file: RunsTableFile, source: string): TableFile {
+  const space = new SearchSpace(SearchSpec.parse({ space: file.space }));
+  const byArch = new Map<string, TableRun[]>();
+  file.runs.forEach((r, i) => {
+    if (r.seed >= file.seeds)
+      throw new Error(`${source}: runs[${i}]: seed ${r.seed}, table says ${file.seeds} seeds (0-based)`);
+    const rs = byArch.get(r.arch) ?? [];
+    if (rs.some((x) => x.seed === r.seed))
+      throw new Error(`${source}: runs[${i}]: ${r.arch} seed ${r.seed} twice`);
+    const id = tableNetworkId(space, r.tokens);
+    if (id !== r.arch) throw new Error(`${source}: runs[${i}]: tokens are network ${id}, not ${r.arch}`);
+    rs.push(r);
+    byArch.set(r.arch, rs);
+  });
+  const archs: TableEntry[] = [];
+  for (const [id, rs] of byArch) {
+    if (rs.length < file.seeds) continue;
+    rs.sort((a, b) => a.seed - b.seed);
+    const acc = rs.map((r) => r.testAccuracy);
+    archs.push({
+      id,
+      tokens: rs[0]!.tokens,
+      network: space.decode(rs[0]!.tokens).network,
+      testAccuracy: acc,
+      meanTestAccuracy: acc.reduce((a, b) => a + b, 0) / acc.length,
+      cost: { steps: rs[0]!.steps, examples: rs[0]!.examples, trainSeconds: rs.map((r) => r.trainSeconds) },
+      params: rs[0]!.params,
+      macs: rs[0]!.macs,
+    });
+  }
+  if (archs.length === 0) throw new Error(`${source}: no network has all ${file.seeds} seeds yet`);
+  const means = archs.map((a) => a.meanTestAccuracy);
+  return {
+    version: 1,
+    name: file.name,
+    space: file.space,
+    training: file.training,
+    seeds: file.seeds,
+    generation: { seconds: file.runs.reduce((a, r) => a + r.trainSeconds, 0), workers: 1 },
+    spread: { p10: quantile(means, 0.1), p50: quantile(means, 0.5), p90: quantile(means, 0.9) },
+    archs,
+  };
+}
 
 /**
  * What a benchmark needs to know of a table's task, read from the table itself so any table works
@@ -145,11 +235,13 @@ export class AccuracyTable {
     } catch (e) {
       throw new Error(`${source}: not JSON (${(e as Error).message})`);
     }
-    const r = parseWith(TableFile, raw);
+    const isRuns = typeof raw === 'object' && raw !== null && (raw as { version?: unknown }).version === 2;
+    const r = isRuns ? parseWith(RunsTableFile, raw) : parseWith(TableFile, raw);
     if (!r.ok)
       throw new Error(`${source}: ${r.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
+    const file = isRuns ? runsToTable(r.value as RunsTableFile, source) : (r.value as TableFile);
     try {
-      return new AccuracyTable(r.value);
+      return new AccuracyTable(file);
     } catch (e) {
       throw new Error(`${source}: ${(e as Error).message}`);
     }
@@ -168,6 +260,31 @@ export class AccuracyTable {
     const e = this.byId.get(id);
     if (!e) throw new Error(`${this.file.name}: unknown architecture id ${id}`);
     return e;
+  }
+
+  /**
+   * The tokens with their network replaced by the table's nearest network, for tables that sample
+   * their space instead of listing all of it (fashion-bench): a tabulated network is kept as it
+   * is; another one becomes the tabulated network with the fewest differing canonical network
+   * decisions, the first in table order on a tie. Other decisions are kept.
+   */
+  snap(space: SearchSpace, tokens: readonly number[]): number[] {
+    if (this.byId.has(tableNetworkId(space, tokens))) return [...tokens];
+    const net = networkDecisions(space);
+    const canon = space.canonicalize(tokens);
+    let best = this.file.archs[0]!;
+    let bestD = Number.POSITIVE_INFINITY;
+    for (const a of this.file.archs) {
+      let d = 0;
+      for (const i of net) if (a.tokens[i] !== canon[i]) d++;
+      if (d < bestD) {
+        best = a;
+        bestD = d;
+      }
+    }
+    const out = [...tokens];
+    for (const i of net) out[i] = best.tokens[i]!;
+    return out;
   }
 
   /** Mean test accuracy over seeds, or one seed's (seed index modulo the table's seeds). */

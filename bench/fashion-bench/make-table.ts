@@ -1,0 +1,154 @@
+// Builds bench/fashion-bench/table.json run by run: the first ARCHS networks of a seeded sample of
+// the NAHAS-like space (space.ts), each trained SEEDS times under one proxy budget (1 epoch on a
+// seeded 10,000-image subset of Fashion-MNIST's training set, Adam, cosine), scored on the official
+// 10,000-image test set and the 6,000-image validation split.
+//
+//   npx tsx bench/fashion-bench/make-table.ts [--chunk N] [--archs 500] [--out bench/fashion-bench/table.json]
+//
+// Resumable anywhere, on any machine: runs are keyed by (network id, seed) and done in a fixed
+// order (network by network, seed 0 then 1); every finished run is appended to the table with an
+// atomic write (temporary file, then rename), and a rerun skips the keys already in the file.
+// `--chunk N` stops after N new runs. SIGINT/SIGTERM stop at once: the file on disk is always a
+// complete table (the current run is lost and redone next time). Each run records its own
+// provenance (start/end time, seed, git commit, backend, node version).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { loadDataset } from '../../core/data/load.js';
+import { DatasetSpec, TrainingSpec } from '../../core/spec/schema.js';
+import { trainChild } from '../../core/training/train.js';
+import { RunsTableFile, type TableRun } from '../tabular.js';
+import {
+  ARCHS,
+  FASHION_SPACE,
+  FASHION_TRAINING,
+  fashionSpace,
+  SAMPLING_SEED,
+  SEEDS,
+  sampleArchs,
+} from './space.js';
+
+function arg(args: string[], k: string, d: string): string {
+  const i = args.indexOf(`--${k}`);
+  return i >= 0 ? (args[i + 1] ?? d) : d;
+}
+
+function positive(args: string[], k: string, d: number): number {
+  const v = Number(arg(args, k, String(d)));
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} needs a positive integer`);
+  return v;
+}
+
+/** The table as it is on disk, or a new empty one; a file of another plan is refused. */
+export function readOrCreate(out: string, archs: number): RunsTableFile {
+  const fresh: RunsTableFile = {
+    version: 2,
+    name: 'fashion-bench',
+    space: FASHION_SPACE as unknown as Record<string, unknown>,
+    training: FASHION_TRAINING as unknown as Record<string, unknown>,
+    seeds: SEEDS,
+    sampling: {
+      archs,
+      seed: SAMPLING_SEED,
+      note: 'the first `archs` distinct networks of a uniform stream over the space seeded by `seed` (bench/fashion-bench/space.ts sampleArchs)',
+    },
+    runs: [],
+  };
+  if (!existsSync(out)) return fresh;
+  const r = RunsTableFile.safeParse(JSON.parse(readFileSync(out, 'utf8')));
+  if (!r.success)
+    throw new Error(`${out}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  for (const k of ['name', 'space', 'training', 'seeds'] as const)
+    if (!same(r.data[k], fresh[k]))
+      throw new Error(`${out}: its ${k} is not this generator's; use another --out`);
+  if (r.data.sampling.seed !== SAMPLING_SEED) throw new Error(`${out}: sampled with another seed`);
+  // A longer plan extends a shorter one (the draw order is fixed).
+  return { ...r.data, sampling: { ...r.data.sampling, archs: Math.max(archs, r.data.sampling.archs) } };
+}
+
+/** Writes the table formatted as the project formats JSON, atomically (temporary file + rename). */
+export function writeTable(out: string, table: RunsTableFile, format = true): void {
+  let text = `${JSON.stringify(table)}\n`;
+  if (format)
+    text = execFileSync('npx', ['biome', 'format', `--stdin-file-path=${out}`], {
+      input: text,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, out);
+}
+
+async function main(args: string[]): Promise<void> {
+  const out = arg(args, 'out', 'bench/fashion-bench/table.json');
+  const chunk = positive(args, 'chunk', Number.MAX_SAFE_INTEGER);
+  const table = readOrCreate(out, positive(args, 'archs', ARCHS));
+  const space = fashionSpace();
+  const plan = sampleArchs(space, table.sampling.archs);
+  const done = new Set(table.runs.map((r) => `${r.arch}:${r.seed}`));
+  const todo = plan.flatMap((a) =>
+    Array.from({ length: table.seeds }, (_, seed) => ({ ...a, seed })).filter(
+      (x) => !done.has(`${x.id}:${x.seed}`),
+    ),
+  );
+  process.stderr.write(
+    `${out}: ${table.runs.length} runs done, ${todo.length} to go; this chunk: ${Math.min(chunk, todo.length)}\n`,
+  );
+  if (todo.length === 0) return;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => {
+      process.stderr.write(`${sig}: stopping; ${out} holds ${table.runs.length} runs\n`);
+      process.exit(0);
+    });
+  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  const data = await loadDataset(DatasetSpec.parse(FASHION_TRAINING.dataset), {
+    seed: FASHION_TRAINING.dataSeed,
+  });
+  // One process, not one Lambda invocation: no wall-clock guard cuts a run short here.
+  const training = {
+    ...TrainingSpec.parse({ epochs: FASHION_TRAINING.epochs, schedule: FASHION_TRAINING.schedule }),
+    maxSeconds: Number.POSITIVE_INFINITY,
+  };
+  for (const [n, a] of todo.slice(0, chunk).entries()) {
+    const c = space.decode(a.tokens);
+    const started = new Date();
+    const r = await trainChild({
+      arch: c.network,
+      hyperparameters: c.hyperparameters,
+      dataset: data,
+      training,
+      seed: a.seed,
+    });
+    if (r.status !== 'ok') throw new Error(`${a.id} seed ${a.seed}: ${r.status} ${r.reason ?? ''}`);
+    const run: TableRun = {
+      arch: a.id,
+      seed: a.seed,
+      tokens: a.tokens,
+      testAccuracy: r.testAccuracy,
+      valAccuracy: r.valAccuracy,
+      int8TestAccuracy: r.quantized?.testAccuracy ?? Number.NaN,
+      testExamples: r.testExamples ?? data.test.n,
+      valExamples: r.valExamples ?? data.val.n,
+      steps: r.stepsDone,
+      examples: r.stepsDone * c.hyperparameters.batchSize,
+      params: r.params,
+      macs: r.macs,
+      trainSeconds: r.trainSeconds,
+      started: started.toISOString(),
+      finished: new Date().toISOString(),
+      commit,
+      backend: r.backend,
+      node: process.version,
+    };
+    table.runs.push(run);
+    writeTable(out, table);
+    const secs = (Date.parse(run.finished) - started.getTime()) / 1000;
+    process.stderr.write(
+      `${table.runs.length}/${plan.length * table.seeds} ${a.id} seed ${a.seed}: test ${r.testAccuracy.toFixed(4)} val ${r.valAccuracy.toFixed(4)} ${secs.toFixed(1)} s (${n + 1} this chunk)\n`,
+    );
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(basename(process.argv[1]))) await main(process.argv.slice(2));
