@@ -4,10 +4,24 @@ import type { AcceleratorConfig } from '../space/types.js';
 import { peArrayArea, peArrayTemplate, simulatePeArray } from './pe-array.js';
 import { simulateSystolic, systolicArea, systolicTemplate } from './systolic/template.js';
 import { DEFAULT_TECHNOLOGY, type TechnologyTable } from './technology.js';
-import type { AcceleratorMetrics, AcceleratorTemplate, SimulationTier } from './types.js';
+import type {
+  AcceleratorMetrics,
+  AcceleratorTemplate,
+  DesignFile,
+  DesignRun,
+  SimulationTier,
+} from './types.js';
 
 export type { GemmWork, VectorWork, Work } from './lowering.js';
 export { lowerLayer, lowerNetwork } from './lowering.js';
+export {
+  PE_ARRAY_FIELDS,
+  type PeArrayBreakdown,
+  type PeArrayConfigFile,
+  peArrayBreakdown,
+  peArrayDerived,
+  toPeArrayConfigFile,
+} from './pe-array-io.js';
 export {
   type LatencySplit,
   latencySplit,
@@ -18,7 +32,7 @@ export {
   toScaleSimCfg,
   toTopologyCsv,
 } from './scalesim-io.js';
-export { SIMULATOR_LIMITS, SimulationInputError } from './schema.js';
+export { AcceleratorConfigSchema, SIMULATOR_LIMITS, SimulationInputError } from './schema.js';
 export { type ExactLayerResult, type ExactOptions, exactLayer } from './systolic/exact.js';
 export { fastLayer } from './systolic/fast.js';
 export type { ConvShape } from './systolic/layer.js';
@@ -27,7 +41,14 @@ export {
   DEFAULT_TECHNOLOGY,
   MULTIPLIER_SHARE,
   macAt,
+  resolveTechnology,
+  TECH_22NM,
+  TECH_45NM,
+  TECHNOLOGY_NODES,
+  type TechnologyNode,
+  TechnologySpec,
   type TechnologyTable,
+  technologyOfSpec,
   technologyTable,
   technologyTableHash,
   weightBitsOf,
@@ -50,6 +71,22 @@ export function simulateNetwork(
   return config.template === 'systolic'
     ? simulateSystolic(network, config, tier, tech)
     : simulatePeArray(network, config, tier, tech);
+}
+
+/**
+ * The files a template exports for one design (SCALE-Sim's .cfg and topology for systolic, a
+ * documented JSON config and per-layer breakdown for pe-array); `run` is the network and the
+ * simulation the search recorded for it.
+ */
+export function designFiles(
+  config: AcceleratorConfig,
+  runName: string,
+  run?: DesignRun,
+  technology: TechnologyTable = DEFAULT_TECHNOLOGY,
+): DesignFile[] {
+  return config.template === 'systolic'
+    ? systolicTemplate.exportFiles(config, runName, run, technology)
+    : peArrayTemplate.exportFiles(config, runName, run, technology);
 }
 
 /** Area in mm² alone (cheap): hard area limits are checked before anything is trained. */

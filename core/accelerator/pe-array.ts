@@ -31,6 +31,7 @@
 import type { NetworkSummary } from '../network/layers.js';
 import type { PeArrayConfig } from '../space/types.js';
 import { lowerNetwork } from './lowering.js';
+import { peArrayDesignFiles } from './pe-array-io.js';
 import { PeArrayConfigSchema, SimulationInputError } from './schema.js';
 import { outputDims } from './systolic/layer.js';
 import {
@@ -50,18 +51,63 @@ export function peArrayArea(c: PeArrayConfig, tech: TechnologyTable = DEFAULT_TE
   return c.pesX * c.pesY * (macs + mem) + tech.fixedAreaMM2;
 }
 
-/** Both tiers use the same closed form: the template has no cycle-level reference to be exact against. */
-export function simulatePeArray(
-  network: NetworkSummary,
-  c: PeArrayConfig,
-  tier: SimulationTier,
-  tech: TechnologyTable = DEFAULT_TECHNOLOGY,
-): AcceleratorMetrics {
+/**
+ * One layer of the pe-array model with every part its latency and energy are made of (the
+ * formulas at the top of this file): what simulatePeArray sums and what the exported per-layer
+ * breakdown (pe-array-io.ts) lists.
+ */
+export interface PeArrayLayer {
+  name: string;
+  kind: 'gemm' | 'vector';
+  /** Identical copies (a depthwise layer's channels), already multiplied in. */
+  count: number;
+  /** MACs (gemm) or element-wise ops (vector). */
+  ops: number;
+  /** cycles = max(computeCycles, localMemoryCycles, dramCycles) + fillCycles + drainCycles. */
+  cycles: number;
+  computeCycles: number;
+  /** Local-memory port cycles when the weight tile misses the register file, else 0. */
+  localMemoryCycles: number;
+  /** Off-chip bytes over the I/O bandwidth. */
+  dramCycles: number;
+  fillCycles: number;
+  drainCycles: number;
+  /** Which of the three terms sets the layer's steady-state time. */
+  bound: 'compute' | 'local-memory' | 'dram';
+  /** energyPJ = macPJ + vectorPJ + localMemoryPJ + dramPJ (in that order of addition). */
+  energyPJ: number;
+  /** MACs with their register-file accesses (gemm), else 0. */
+  macPJ: number;
+  /** Element-wise ops (vector), else 0. */
+  vectorPJ: number;
+  localMemoryPJ: number;
+  dramPJ: number;
+  /** MACs over (cycles × peak MACs/cycle), %; 0 for vector layers. */
+  utilizationPct: number;
+  /** Local-memory words: inputs, weights (weightBits/8 of a byte each), outputs. */
+  localWords: { inputs: number; weights: number; outputs: number };
+  /** Off-chip bytes: activations in, weights, activations out. */
+  dramBytes: { inputs: number; weights: number; outputs: number };
+}
+
+const boundOf = (compute: number, local: number, memory: number): PeArrayLayer['bound'] =>
+  compute >= local && compute >= memory ? 'compute' : local >= memory ? 'local-memory' : 'dram';
+
+function checkedConfig(c: PeArrayConfig): void {
   const checked = PeArrayConfigSchema.safeParse(c);
   if (!checked.success)
     throw new SimulationInputError(
       checked.error.issues.map((i) => `pe-array.${i.path.join('.')}: ${i.message}`).join('; '),
     );
+}
+
+/** Every layer of `network` on `c`, part by part (both tiers: the template has one closed form). */
+export function peArrayLayers(
+  network: NetworkSummary,
+  c: PeArrayConfig,
+  tech: TechnologyTable = DEFAULT_TECHNOLOGY,
+): PeArrayLayer[] {
+  checkedConfig(c);
   const P = c.pesX * c.pesY;
   const lanes = c.computeLanes;
   const simd = c.simdUnits;
@@ -80,28 +126,36 @@ export function simulatePeArray(
   for (const w of work) if (w.kind === 'gemm') netWeights += w.weights;
   const weightsResident = netWeights * wb <= onChip / 2;
 
-  const layers: LayerMetrics[] = [];
-  let cycles = 0;
-  let energy = 0;
-  let utilMacs = 0;
-  let allMacs = 0;
+  const layers: PeArrayLayer[] = [];
   for (const w of work) {
     if (w.kind === 'vector') {
       const spill = w.reads + w.writes > onChip / 2 ? w.reads + w.writes : 0;
-      const cyc = Math.max(Math.ceil(w.ops / peak), Math.ceil(spill / bytesPerCycle)) + grid;
-      const e = w.ops * tech.vectorOpPJ + (w.reads + w.writes) * eLocal + spill * tech.dramPJPerWord;
+      const compute = Math.ceil(w.ops / peak);
+      const memory = Math.ceil(spill / bytesPerCycle);
+      const vectorPJ = w.ops * tech.vectorOpPJ;
+      const localMemoryPJ = (w.reads + w.writes) * eLocal;
+      const dramPJ = spill * tech.dramPJPerWord;
       layers.push({
         name: w.name,
         kind: 'vector',
         count: 1,
-        cycles: cyc,
-        stallCycles: 0,
-        energyPJ: e,
-        utilizationPct: 0,
         ops: w.ops,
+        cycles: Math.max(compute, memory) + grid,
+        computeCycles: compute,
+        localMemoryCycles: 0,
+        dramCycles: memory,
+        fillCycles: grid,
+        drainCycles: 0,
+        bound: boundOf(compute, 0, memory),
+        energyPJ: vectorPJ + localMemoryPJ + dramPJ,
+        macPJ: 0,
+        vectorPJ,
+        localMemoryPJ,
+        dramPJ,
+        utilizationPct: 0,
+        localWords: { inputs: w.reads, weights: 0, outputs: w.writes },
+        dramBytes: { inputs: spill > 0 ? w.reads : 0, weights: 0, outputs: spill > 0 ? w.writes : 0 },
       });
-      cycles += cyc;
-      energy += e;
       continue;
     }
     const s = w.shape;
@@ -130,24 +184,84 @@ export function simulatePeArray(
     const inputReads = M * K * (depthwise ? 1 : Math.ceil(N / simd));
     const weightReads = (tileFits ? P * weights : Math.ceil(M / (P * lanes)) * weights * P) * wb;
     const localWords = inputReads + weightReads + actOut;
-    const e = macs * eMac + localWords * eLocal + offChip * tech.dramPJPerWord;
-    const util = (100 * macs) / (cyc * peak);
+    const macPJ = macs * eMac;
+    const localMemoryPJ = localWords * eLocal;
+    const dramPJ = offChip * tech.dramPJPerWord;
     layers.push({
       name: w.name,
       kind: 'gemm',
       count: w.count,
-      cycles: cyc,
-      stallCycles: Math.max(0, Math.max(local, memory) - compute),
-      energyPJ: e,
-      utilizationPct: util,
       ops: macs,
-      sram: { ifmapReads: inputReads, filterReads: weightReads, ofmapWrites: actOut },
-      dram: { ifmapReads: actSpill ? actIn : 0, filterReads: offWeights, ofmapWrites: actSpill ? actOut : 0 },
+      cycles: cyc,
+      computeCycles: compute,
+      localMemoryCycles: local,
+      dramCycles: memory,
+      fillCycles: fill,
+      drainCycles: drain,
+      bound: boundOf(compute, local, memory),
+      energyPJ: macPJ + localMemoryPJ + dramPJ,
+      macPJ,
+      vectorPJ: 0,
+      localMemoryPJ,
+      dramPJ,
+      utilizationPct: (100 * macs) / (cyc * peak),
+      localWords: { inputs: inputReads, weights: weightReads, outputs: actOut },
+      dramBytes: { inputs: actSpill ? actIn : 0, weights: offWeights, outputs: actSpill ? actOut : 0 },
     });
-    cycles += cyc;
-    energy += e;
-    utilMacs += util * macs;
-    allMacs += macs;
+  }
+  return layers;
+}
+
+/** Both tiers use the same closed form: the template has no cycle-level reference to be exact against. */
+export function simulatePeArray(
+  network: NetworkSummary,
+  c: PeArrayConfig,
+  tier: SimulationTier,
+  tech: TechnologyTable = DEFAULT_TECHNOLOGY,
+): AcceleratorMetrics {
+  const layers: LayerMetrics[] = [];
+  let cycles = 0;
+  let energy = 0;
+  let utilMacs = 0;
+  let allMacs = 0;
+  for (const l of peArrayLayers(network, c, tech)) {
+    cycles += l.cycles;
+    energy += l.energyPJ;
+    if (l.kind === 'vector') {
+      layers.push({
+        name: l.name,
+        kind: 'vector',
+        count: 1,
+        cycles: l.cycles,
+        stallCycles: 0,
+        energyPJ: l.energyPJ,
+        utilizationPct: 0,
+        ops: l.ops,
+      });
+      continue;
+    }
+    layers.push({
+      name: l.name,
+      kind: 'gemm',
+      count: l.count,
+      cycles: l.cycles,
+      stallCycles: Math.max(0, Math.max(l.localMemoryCycles, l.dramCycles) - l.computeCycles),
+      energyPJ: l.energyPJ,
+      utilizationPct: l.utilizationPct,
+      ops: l.ops,
+      sram: {
+        ifmapReads: l.localWords.inputs,
+        filterReads: l.localWords.weights,
+        ofmapWrites: l.localWords.outputs,
+      },
+      dram: {
+        ifmapReads: l.dramBytes.inputs,
+        filterReads: l.dramBytes.weights,
+        ofmapWrites: l.dramBytes.outputs,
+      },
+    });
+    utilMacs += l.utilizationPct * l.ops;
+    allMacs += l.ops;
   }
   return networkMetrics(
     c,
@@ -163,4 +277,5 @@ export const peArrayTemplate: AcceleratorTemplate<PeArrayConfig> = {
   name: 'pe-array',
   area: (c) => peArrayArea(c),
   simulate: (network, c, tier) => simulatePeArray(network, c, tier),
+  exportFiles: (c, runName, run, tech) => peArrayDesignFiles(c, runName, run, tech),
 };

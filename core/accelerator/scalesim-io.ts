@@ -16,7 +16,7 @@ import { lowerNetwork } from './lowering.js';
 import { ConvShapeSchema, SystolicConfigSchema } from './schema.js';
 import { type ConvShape, gemmAsConv } from './systolic/layer.js';
 import { weightBitsOf } from './technology.js';
-import type { AcceleratorMetrics, SimulationTier } from './types.js';
+import type { AcceleratorMetrics, DesignFile, DesignRun, SimulationTier } from './types.js';
 
 /** Bad SCALE-Sim input: names the file, the line (1-based) and the field. */
 export class ScaleSimInputError extends Error {
@@ -340,4 +340,28 @@ export function latencySplit(m: AcceleratorMetrics, clockMHz: number): LatencySp
       .map((l) => ({ name: l.name, cycles: l.cycles })),
     note: `latencyCycles = scaleSimCycles (array work in topology.csv) + vectorCycles (vector-unit work, which SCALE-Sim does not model). ${tierNote}`,
   };
+}
+
+/**
+ * The systolic template's export: scalesim.cfg always; with the network, topology.csv (its array
+ * work) and latency.json (the recorded latency split into what those files give and the rest).
+ */
+export function systolicDesignFiles(config: SystolicConfig, runName: string, run?: DesignRun): DesignFile[] {
+  const files: DesignFile[] = [
+    {
+      name: 'scalesim.cfg',
+      content: toScaleSimCfg(config, runName),
+      title: 'SCALE-Sim architecture config (.cfg)',
+    },
+  ];
+  if (!run) return files;
+  files.push(
+    { name: 'topology.csv', content: toTopologyCsv(run.network), title: 'SCALE-Sim topology CSV' },
+    {
+      name: 'latency.json',
+      content: `${JSON.stringify(latencySplit(run.metrics, config.clockMHz), null, 1)}\n`,
+      title: 'latency split: SCALE-Sim cycles + vector cycles',
+    },
+  );
+  return files;
 }

@@ -2,6 +2,7 @@
 
 import type { NetworkSummary } from '../network/layers.js';
 import type { AcceleratorConfig } from '../space/types.js';
+import type { TechnologyTable } from './technology.js';
 
 export type SimulationTier = 'fast' | 'exact';
 
@@ -51,10 +52,29 @@ export interface AcceleratorMetrics {
   technologyHash?: string;
 }
 
+/** One file a template exports for a design (the report writes it as configs/{cid}/{name}). */
+export interface DesignFile {
+  name: string;
+  content: string;
+  /** What the file is, for a link's title. */
+  title: string;
+}
+
+/** A network and its simulation on the design (the one the search recorded). */
+export interface DesignRun {
+  network: NetworkSummary;
+  metrics: AcceleratorMetrics;
+}
+
 /** One accelerator template (systolic, pe-array, ...). Pure and deterministic. */
 export interface AcceleratorTemplate<C extends AcceleratorConfig = AcceleratorConfig> {
   readonly name: C['template'];
   /** Area alone: hard area limits are checked before anything else. */
   area(config: C): number;
   simulate(network: NetworkSummary, config: C, tier: SimulationTier): AcceleratorMetrics;
+  /**
+   * What a hardware engineer takes away for one design: its configuration file(s), and with `run`
+   * the files that describe the network on it (topology, per-layer latency and energy).
+   */
+  exportFiles(config: C, runName: string, run?: DesignRun, technology?: TechnologyTable): DesignFile[];
 }

@@ -1,7 +1,7 @@
 // One AutoHAS step: a weight step on the shared weights, then a controller step scored on
 // temporary weights (one trial step of the shared optimizer) and on the simulator's metrics for
 // the sampled accelerator.
-import { simulateNetwork } from '../accelerator/index.js';
+import { simulateNetwork, technologyOfSpec } from '../accelerator/index.js';
 import type { LoadedDataset } from '../data/dataset.js';
 import { hashOf } from '../hash.js';
 import type { NetworkSummary } from '../network/layers.js';
@@ -209,7 +209,9 @@ function scoreDraw(s: AutohasState, d: Draw, learn: boolean) {
   const summary = trySummary(s, c.network);
   if (typeof summary === 'string')
     return { scores: { accuracy: 0 }, reward: s.spec.reward.floor, feasible: false, hpGain: null };
-  const sim = simulateNetwork(summary, c.accelerator, SEARCH_SIMULATION_TIER);
+  const sim = simulateNetwork(summary, c.accelerator, SEARCH_SIMULATION_TIER, {
+    technology: technologyOfSpec(s.spec),
+  });
   const metrics = { latencyMs: sim.latencyMs, energyMJ: sim.energyMJ, areaMM2: sim.areaMM2 };
   const { before, after } = trialAccuracy(s, d, learn);
   const score = (accuracy: number) =>

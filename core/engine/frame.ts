@@ -2,7 +2,7 @@
 // from chance level to 1, each cost from 0 to 1.1x the worst of a seeded sample of the space.
 // A fixed absolute frame (say 100 ms) would put every small-image design at the ideal corner
 // and make the hypervolume track accuracy alone.
-import { SimulationInputError, simulateNetwork } from '../accelerator/index.js';
+import { SimulationInputError, simulateNetwork, technologyOfSpec } from '../accelerator/index.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { Rng } from '../rng.js';
 import type { HypervolumeFrame } from '../search/pareto.js';
@@ -20,6 +20,7 @@ export function hypervolumeFrame(
   const space = new SearchSpace(spec);
   const rng = Rng.fromSeed(`hv-frame:${spec.strategy.seed}`);
   const worst = { latencyMs: 0, energyMJ: 0, areaMM2: 0 };
+  const technology = technologyOfSpec(spec);
   for (let i = 0; i < FRAME_SAMPLES; i++) {
     const c = space.sample(rng);
     let summary: ReturnType<typeof summarizeNetwork>;
@@ -30,7 +31,7 @@ export function hypervolumeFrame(
     }
     let m: ReturnType<typeof simulateNetwork>;
     try {
-      m = simulateNetwork(summary, c.accelerator, SEARCH_SIMULATION_TIER);
+      m = simulateNetwork(summary, c.accelerator, SEARCH_SIMULATION_TIER, { technology });
     } catch (e) {
       // Nor does one past the simulator's bounds (SimulateAccelerator marks it infeasible).
       if (e instanceof SimulationInputError) continue;

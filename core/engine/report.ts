@@ -1,6 +1,5 @@
-// writeReport: report.html next to results.json, plus the SCALE-Sim files its table links to.
-import { simulateNetwork } from '../accelerator/index.js';
-import { latencySplit, toScaleSimCfg, toTopologyCsv } from '../accelerator/scalesim-io.js';
+// writeReport: report.html next to results.json, plus the design files its table links to.
+import { designFiles, simulateNetwork, technologyOfSpec } from '../accelerator/index.js';
 import { lossCurves } from '../export/collect.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { meanNormalizedEntropy } from '../report/entropy.js';
@@ -18,17 +17,21 @@ export interface WrittenReport {
   configKeys: string[];
 }
 
-/** Where a front member's SCALE-Sim files go, relative to the search root and as store keys. */
+/** Where a front member's exported files go (core/accelerator designFiles names them), as store keys. */
 export const configFiles = (searchId: string, cid: string) => ({
   cfg: `${keys.root(searchId)}configs/${cid}/scalesim.cfg`,
   topology: `${keys.root(searchId)}configs/${cid}/topology.csv`,
   latency: `${keys.root(searchId)}configs/${cid}/latency.json`,
+  peArray: `${keys.root(searchId)}configs/${cid}/pe-array.json`,
+  layers: `${keys.root(searchId)}configs/${cid}/layers.json`,
 });
 
 /**
  * Reads results.json, spec.json and dataset.json of a finished search and writes report.html and,
- * for each systolic front member, configs/{cid}/scalesim.cfg, topology.csv and latency.json (the
- * latency split into the array part SCALE-Sim reproduces and the vector part it does not). Idempotent.
+ * for each front member, its template's files under configs/{cid}/: scalesim.cfg, topology.csv
+ * and latency.json (the latency split into the array part SCALE-Sim reproduces and the vector
+ * part it does not) for systolic; pe-array.json (the documented configuration) and layers.json
+ * (per-layer latency and energy) for pe-array. Idempotent.
  */
 export async function writeReport(store: Store, searchId: string): Promise<WrittenReport> {
   const results = await getJson<ReportResults>(store, keys.results(searchId));
@@ -39,6 +42,7 @@ export async function writeReport(store: Store, searchId: string): Promise<Writt
   const links: Record<string, CandidateLinks> = {};
   const layers: Record<string, ReportLayer[]> = {};
   const configKeys: string[] = [];
+  const technology = technologyOfSpec(spec);
   for (const e of results.paretoFront) {
     const all = defaultLinks(e);
     const l: CandidateLinks = all.model ? { model: all.model } : {};
@@ -51,7 +55,7 @@ export async function writeReport(store: Store, searchId: string): Promise<Writt
     let sim: ReturnType<typeof simulateNetwork> | undefined;
     if (summary && acc) {
       const rec = await tryGetJson<AcceleratorRecord>(store, keys.accelerator(searchId, e.iteration, e.cid));
-      sim = simulateNetwork(summary, acc, rec?.metrics?.tier === 'exact' ? 'exact' : 'fast');
+      sim = simulateNetwork(summary, acc, rec?.metrics?.tier === 'exact' ? 'exact' : 'fast', { technology });
       layers[e.cid] = sim.layers.map((x) => ({
         name: x.name,
         cycles: x.cycles,
@@ -60,19 +64,20 @@ export async function writeReport(store: Store, searchId: string): Promise<Writt
         ...(x.utilizationPct === undefined ? {} : { utilizationPct: x.utilizationPct }),
       }));
     }
-    if (acc?.template === 'systolic') {
-      const files = configFiles(searchId, e.cid);
-      await store.put(files.cfg, toScaleSimCfg(acc, `${searchId}-${e.cid}`));
-      configKeys.push(files.cfg);
-      l.scaleSimCfg = all.scaleSimCfg;
-      // Without dataset.json only the .cfg is linked.
-      if (summary && sim) {
-        await store.put(files.topology, toTopologyCsv(summary));
-        configKeys.push(files.topology);
-        const split = latencySplit(sim, acc.clockMHz);
-        await store.put(files.latency, `${JSON.stringify(split, null, 1)}\n`);
-        configKeys.push(files.latency);
-        l.topologyCsv = all.topologyCsv;
+    if (acc) {
+      // Without dataset.json only the configuration is written (and linked).
+      const run = summary && sim ? { network: summary, metrics: sim } : undefined;
+      for (const f of designFiles(acc, `${searchId}-${e.cid}`, run, technology)) {
+        const key = `${keys.root(searchId)}configs/${e.cid}/${f.name}`;
+        await store.put(key, f.content);
+        configKeys.push(key);
+      }
+      if (acc.template === 'systolic') {
+        l.scaleSimCfg = all.scaleSimCfg;
+        if (run) l.topologyCsv = all.topologyCsv;
+      } else {
+        l.peArrayConfig = all.peArrayConfig;
+        if (run) l.layerBreakdown = all.layerBreakdown;
       }
     }
     links[e.cid] = l;

@@ -1,5 +1,5 @@
 // SimulateAccelerator: simulate the child on its accelerator and check the hard limits.
-import { SimulationInputError, simulateNetwork } from '../accelerator/index.js';
+import { SimulationInputError, simulateNetwork, technologyOfSpec } from '../accelerator/index.js';
 import { summarizeNetwork } from '../network/summary.js';
 import { checkHardLimits } from '../search/reward.js';
 import type { Candidate } from '../space/types.js';
@@ -31,7 +31,7 @@ export function acceleratorRecord(
   cid: string,
   cand: Pick<Candidate, 'network' | 'accelerator'>,
   data: Pick<DatasetInfo, 'shape' | 'numClasses'>,
-  spec: Pick<SearchSpec, 'objectives'>,
+  spec: Pick<SearchSpec, 'objectives'> & Partial<Pick<SearchSpec, 'space'>>,
 ): AcceleratorRecord {
   let summary: ReturnType<typeof summarizeNetwork>;
   try {
@@ -41,7 +41,9 @@ export function acceleratorRecord(
   }
   let m: ReturnType<typeof simulateNetwork>;
   try {
-    m = simulateNetwork(summary, cand.accelerator, SEARCH_SIMULATION_TIER);
+    m = simulateNetwork(summary, cand.accelerator, SEARCH_SIMULATION_TIER, {
+      technology: technologyOfSpec(spec),
+    });
   } catch (e) {
     // Past the simulator's bounds (a layer too large to simulate): infeasible, never trained.
     if (!(e instanceof SimulationInputError)) throw e;

@@ -127,6 +127,9 @@ export function defaultLinks(e: ReportEvaluation): CandidateLinks {
   if (e.candidate.accelerator?.template === 'systolic') {
     out.scaleSimCfg = relUrl('configs', e.cid, 'scalesim.cfg');
     out.topologyCsv = relUrl('configs', e.cid, 'topology.csv');
+  } else if (e.candidate.accelerator?.template === 'pe-array') {
+    out.peArrayConfig = relUrl('configs', e.cid, 'pe-array.json');
+    out.layerBreakdown = relUrl('configs', e.cid, 'layers.json');
   }
   return out;
 }

@@ -145,6 +145,8 @@ export function frontTable(
             ),
             a(l.scaleSimCfg, 'cfg', 'SCALE-Sim architecture config (.cfg)'),
             a(l.topologyCsv, 'csv', 'SCALE-Sim topology CSV'),
+            a(l.peArrayConfig, 'cfg', 'PE-array configuration, documented (pe-array.json)'),
+            a(l.layerBreakdown, 'layers', 'per-layer latency and energy (layers.json)'),
           ]
             .filter(Boolean)
             .join(' ') || '<span class="muted">–</span>'

@@ -50,6 +50,9 @@ export interface CandidateLinks {
   model?: string;
   scaleSimCfg?: string;
   topologyCsv?: string;
+  /** pe-array: the documented configuration and the per-layer latency and energy. */
+  peArrayConfig?: string;
+  layerBreakdown?: string;
 }
 
 /** One layer of a front member's simulation, as the report's per-layer breakdown shows it. */

@@ -1,6 +1,7 @@
 // The one schema for a search. Every external input that describes a search goes through it.
 // Objects are strict (unknown fields rejected) and every number is bounded.
 import { z } from 'zod';
+import { TechnologySpec } from '../accelerator/technology.js';
 import { BUILTIN_DATASETS, builtinDataset } from '../data/builtins.js';
 import { LOOP_LIMITS } from '../engine/limits.js';
 import { MAX_WIDTH_MULTIPLIER } from '../network/mobile-cnn.js';
@@ -199,6 +200,13 @@ export type Dataflow = z.infer<typeof Dataflow>;
  */
 const WeightBitsChoices = choices(z.union([z.literal(8), z.literal(4)])).optional();
 
+/**
+ * The energy and area table (core/accelerator/technology.ts): "45nm" (Horowitz; the default when
+ * omitted), "22nm" (scaled, sources in the table), or {base, ...fields to override}. Not a
+ * decision: one table for the whole search.
+ */
+const TechnologyChoice = TechnologySpec.optional();
+
 export const SystolicSpace = z.strictObject({
   template: z.literal('systolic'),
   rows: choices(int(1, 1024)).default([8, 16, 32]),
@@ -211,6 +219,7 @@ export const SystolicSpace = z.strictObject({
   bandwidthWordsPerCycle: choices(int(1, 4096)).optional(),
   weightBits: WeightBitsChoices,
   clockMHz: int(10, 10_000).default(1000),
+  technology: TechnologyChoice,
 });
 
 const PeGrid = choices(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)]));
@@ -242,6 +251,7 @@ export const PeArraySpace = z.strictObject({
         iss.code === 'invalid_union' ? 'expected a clock in MHz (10 to 10000) or a list of them' : undefined,
     })
     .default(800),
+  technology: TechnologyChoice,
 });
 
 export const AcceleratorSpace = z.discriminatedUnion('template', [SystolicSpace, PeArraySpace], {

@@ -5,6 +5,7 @@
 import type { NetworkSummary } from '../../network/layers.js';
 import type { SystolicConfig } from '../../space/types.js';
 import { type GemmWork, lowerNetwork, type VectorWork } from '../lowering.js';
+import { systolicDesignFiles } from '../scalesim-io.js';
 import { SimulationInputError, SystolicConfigSchema } from '../schema.js';
 import {
   DEFAULT_TECHNOLOGY,
@@ -199,4 +200,5 @@ export const systolicTemplate: AcceleratorTemplate<SystolicConfig> = {
   name: 'systolic',
   area: (c) => systolicArea(c),
   simulate: (network, c, tier) => simulateSystolic(network, c, tier),
+  exportFiles: (c, runName, run) => systolicDesignFiles(c, runName, run),
 };

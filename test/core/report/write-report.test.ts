@@ -3,11 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulateNetwork } from '../../../core/accelerator/index.js';
+import {
+  AcceleratorConfigSchema,
+  type PeArrayBreakdown,
+  type PeArrayConfigFile,
+  simulateNetwork,
+} from '../../../core/accelerator/index.js';
 import { parseScaleSimCfg, parseTopologyCsv } from '../../../core/accelerator/scalesim-io.js';
 import type { Evaluation } from '../../../core/engine/evaluation.js';
 import { keys } from '../../../core/engine/keys.js';
-import { writeReport } from '../../../core/engine/report.js';
+import { configFiles, writeReport } from '../../../core/engine/report.js';
 import { summarizeNetwork } from '../../../core/network/summary.js';
 import type { SystolicConfig } from '../../../core/space/types.js';
 import { FileStore } from '../../../core/store/file-store.js';
@@ -56,16 +61,43 @@ describe('writeReport', () => {
     expect(await text(keys.report('wr-1'))).toBe(first);
   });
 
-  it('writes no SCALE-Sim files for a pe-array search, and links none', async () => {
+  it('writes a documented pe-array.json and layers.json per pe-array front member (no SCALE-Sim files), and links them', async () => {
     await writeSyntheticSearch(store, 'pe-1', {
       iterations: 1,
       batch: 5,
       spec: { space: { accelerator: { template: 'pe-array' } } },
     });
     const out = await writeReport(store, 'pe-1');
-    expect(out.configKeys).toEqual([]);
-    expect(await listAll(store, `${keys.root('pe-1')}configs/`)).toEqual([]);
+    const { paretoFront } = await getJson<{ paretoFront: Evaluation[] }>(store, keys.results('pe-1'));
+    expect(paretoFront.length).toBeGreaterThan(0);
+    const configs = (await listAll(store, `${keys.root('pe-1')}configs/`)).sort();
+    expect(configs).toEqual(out.configKeys.slice().sort());
+    expect(configs).toHaveLength(2 * paretoFront.length);
     const html = await text(keys.report('pe-1'));
+    for (const e of paretoFront) {
+      const files = configFiles('pe-1', e.cid);
+      const cfg = JSON.parse(await text(files.peArray)) as PeArrayConfigFile;
+      // The configuration round-trips: what `cosearch simulate --accelerator` takes.
+      expect(AcceleratorConfigSchema.parse(cfg.accelerator)).toEqual(e.candidate.accelerator);
+      expect(Object.keys(cfg.fields).sort()).toEqual(
+        Object.keys(e.candidate.accelerator as object)
+          .filter((k) => k !== 'template')
+          .concat('weightBits')
+          .filter((k, i, a) => a.indexOf(k) === i)
+          .sort(),
+      );
+      expect(cfg.derived.areaMM2).toBe(e.metrics.areaMM2);
+      const b = JSON.parse(await text(files.layers)) as PeArrayBreakdown;
+      expect(b.totals.latencyMs).toBe(e.metrics.latencyMs);
+      expect(b.layers.reduce((s, l) => s + l.cycles, 0)).toBe(b.totals.latencyCycles);
+      const parts = b.totals.energyPJ;
+      expect((parts.mac + parts.vector + parts.localMemory + parts.dram) * 1e-9).toBeCloseTo(
+        e.metrics.energyMJ as number,
+        12,
+      );
+      expect(html).toContain(`href="configs/${e.cid}/pe-array.json"`);
+      expect(html).toContain(`href="configs/${e.cid}/layers.json"`);
+    }
     expect(html).toContain('PE array');
     expect(html).toContain('model.json');
     expect(html).not.toContain('scalesim.cfg');
