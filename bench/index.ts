@@ -1,5 +1,5 @@
 // `npm run bench -- <name> [args]`: each benchmark module exports run(args) and returns JSON figures.
-const names = ['simulator', 'trainer', 'search', 'autohas', 'data', 'quantize', 'parity'] as const;
+const names = ['simulator', 'trainer', 'search', 'autohas', 'data', 'quantize', 'parity', 'study'] as const;
 
 const [name, ...args] = process.argv.slice(2);
 if (!name || !(names as readonly string[]).includes(name)) {

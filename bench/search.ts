@@ -39,13 +39,13 @@ import { type ObjectiveName, SearchSpec, type StrategyName } from '../core/spec/
 import { median, quantile } from '../core/stats.js';
 import { AccuracyTable, tableNetworkId, tableTask } from './tabular.js';
 
-interface Curve {
+export interface Curve {
   hv: number[];
   best: number[];
   distinct: number[];
 }
 
-interface Eval {
+export interface Eval {
   id: string;
   feasible: boolean;
   reward: number;
@@ -126,14 +126,14 @@ function makeAccuracy(space: SearchSpace) {
   };
 }
 
-function bootstrapCI(stat: (rng: Rng) => number, rng: Rng, reps = 2000): [number, number] {
+export function bootstrapCI(stat: (rng: Rng) => number, rng: Rng, reps = 2000): [number, number] {
   const vals = Array.from({ length: reps }, () => stat(rng));
   return [quantile(vals, 0.025), quantile(vals, 0.975)];
 }
-const resample = (xs: readonly number[], rng: Rng) => xs.map(() => xs[rng.int(xs.length)]!);
+export const resample = (xs: readonly number[], rng: Rng) => xs.map(() => xs[rng.int(xs.length)]!);
 
 /** 2-D front kept incrementally; its hypervolume after every sample. */
-class FrontTracker {
+export class FrontTracker {
   private front: number[][] = [];
   hv = 0;
   add(v: number[]): void {
@@ -239,6 +239,8 @@ export interface BenchSetup {
   frame: HypervolumeFrame;
   latTarget: number;
   areaLimit: number;
+  /** Latencies of the 2000 reference samples the target, limit and frame were fixed from. */
+  referenceLatencies: number[];
   table: AccuracyTable | null;
   /** Memoized by candidate id; `size` is the number of distinct candidates evaluated. */
   evaluate(tokens: number[]): Eval;
@@ -260,10 +262,13 @@ export async function setupBench(opt: {
   const accuracyOf = table
     ? (c: Candidate) => table.accuracy(tableNetworkId(space, c.tokens))
     : makeAccuracy(space);
+  // A table that samples its space answers for its nearest network (identity on digits-bench's
+  // full enumeration): the candidate evaluated, simulated and cached is the snapped one.
+  const snap = (tokens: readonly number[]) => (table ? table.snap(space, tokens) : tokens);
 
   const refRng = Rng.fromSeed('reference');
   const ref = Array.from({ length: 2000 }, () => {
-    const c = space.sample(refRng);
+    const c = space.decode(snap(space.sample(refRng).tokens));
     const m = sim.simulate(c);
     return { ...m, accuracy: accuracyOf(c, m.macs, m.params) };
   });
@@ -285,7 +290,7 @@ export async function setupBench(opt: {
 
   const memo = new Map<string, Eval>();
   const evaluate = (tokens: number[]): Eval => {
-    const c = space.decode(tokens);
+    const c = space.decode(snap(tokens));
     const hit = memo.get(c.id);
     if (hit) return hit;
     const m = sim.simulate(c);
@@ -323,6 +328,7 @@ export async function setupBench(opt: {
     frame,
     latTarget,
     areaLimit,
+    referenceLatencies: ref.map((r) => r.latencyMs),
     table,
     evaluate,
     evaluated: () => memo.size,
@@ -331,32 +337,66 @@ export async function setupBench(opt: {
 
 const HV_NAMES: ObjectiveName[] = ['accuracy', 'latencyMs'];
 
-/** One strategy run of `budget` samples in batches through the spec-bound ask/tell loop. */
+/**
+ * A strategy's view of the space when some decisions are fixed (bench/study.ts's arms): it searches
+ * `free` (indices into the space's decisions) and every other decision keeps its `fixed` token.
+ */
+export interface SearchView {
+  free: number[];
+  fixed: readonly number[];
+}
+
+/**
+ * One strategy run of `budget` samples in batches through the spec-bound ask/tell loop. `view`
+ * restricts it to some decisions; `front`/`bestReward` continue the curves of an earlier run
+ * (a two-phase search's second phase); `onEval` sees every sample.
+ */
 export function runStrategy(
   b: BenchSetup,
   row: Partial<SearchSpec['strategy']>,
   seed: number,
-  opt: { budget: number; batch: number; split?: number; rngLabel: string },
+  opt: {
+    budget: number;
+    batch: number;
+    split?: number;
+    rngLabel: string;
+    view?: SearchView;
+    front?: FrontTracker;
+    bestReward?: number;
+    onEval?: (e: Eval, tokens: number[]) => void;
+  },
 ): Curve {
-  const ctl = new SpecBoundStrategy({ ...b.spec.strategy, ...row, seed }, b.space.cardinalities, b.specHash, {
-    groups: b.groups,
+  const view = opt.view;
+  const expand = (t: readonly number[]): number[] => {
+    if (!view) return [...t];
+    const full = [...view.fixed];
+    view.free.forEach((d, k) => {
+      full[d] = t[k]!;
+    });
+    return full;
+  };
+  const cards = view ? view.free.map((d) => b.space.cardinalities[d]!) : b.space.cardinalities;
+  const ctl = new SpecBoundStrategy({ ...b.spec.strategy, ...row, seed }, cards, b.specHash, {
+    groups: view ? view.free.map((d) => b.groups[d]!) : b.groups,
     totalSamples: opt.budget,
     ...(opt.split !== undefined ? { phase1Fraction: opt.split } : {}),
   });
   let state = ctl.init();
   const rng = Rng.fromSeed(opt.rngLabel);
-  const front = new FrontTracker();
+  const front = opt.front ?? new FrontTracker();
   const hv: number[] = [];
   const best: number[] = [];
   // Distinct candidates among the samples so far: a repeat costs no training (cache).
   const seen = new Set<string>();
   const distinct: number[] = [];
-  let bestR = Number.NEGATIVE_INFINITY;
+  let bestR = opt.bestReward ?? Number.NEGATIVE_INFINITY;
   while (hv.length < opt.budget) {
     const n = Math.min(opt.batch, opt.budget - hv.length);
     const p = ctl.propose(state, n, rng);
     const obs = p.tokens.map((t, k) => {
-      const e = b.evaluate(t);
+      const full = expand(t);
+      const e = b.evaluate(full);
+      opt.onEval?.(e, full);
       if (e.accuracy !== null)
         front.add(
           normalize(
@@ -562,15 +602,20 @@ const COLORS: Record<string, string> = {
   'reinforce-lstm': '#a6761d',
   tpe: '#66a61e',
   mobo: '#e6ab02',
+  // bench/study.ts's arms (its two-phase arm keeps the colour above).
+  joint: '#1f78b4',
+  'network-only': '#1b9e77',
+  'accelerator-only': '#d95f02',
 };
 
 /** Median (and 25–75% band) of a per-sample series against samples, one line per strategy. */
-function plot(
+export function plot(
   curves: Record<string, Curve[]>,
   key: 'hv' | 'best',
   title: string,
   target: number,
   budget: number,
+  targetLabel = 'random@500',
 ): string {
   const W = 750;
   const H = 440;
@@ -599,7 +644,7 @@ function plot(
   }
   parts.push(
     `<line x1="${m.l}" y1="${y(target)}" x2="${W - m.r}" y2="${y(target)}" stroke="black" stroke-dasharray="4 3"/>`,
-    `<text x="${m.l + 4}" y="${y(target) - 4}">random@500</text>`,
+    `<text x="${m.l + 4}" y="${y(target) - 4}">${targetLabel}</text>`,
   );
   Object.entries(curves).forEach(([name, cs], li) => {
     const col = COLORS[name] ?? 'black';

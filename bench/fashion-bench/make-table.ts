@@ -81,18 +81,26 @@ export function writeTable(out: string, table: RunsTableFile, format = true): vo
   renameSync(tmp, out);
 }
 
+/** The runs of the plan not in the table yet, in the fixed order: network by network, seeds ascending. */
+export function pendingRuns(
+  table: Pick<RunsTableFile, 'runs' | 'seeds'>,
+  plan: readonly { id: string; tokens: number[] }[],
+): { id: string; tokens: number[]; seed: number }[] {
+  const done = new Set(table.runs.map((r) => `${r.arch}:${r.seed}`));
+  return plan.flatMap((a) =>
+    Array.from({ length: table.seeds }, (_, seed) => ({ ...a, seed })).filter(
+      (x) => !done.has(`${x.id}:${x.seed}`),
+    ),
+  );
+}
+
 async function main(args: string[]): Promise<void> {
   const out = arg(args, 'out', 'bench/fashion-bench/table.json');
   const chunk = positive(args, 'chunk', Number.MAX_SAFE_INTEGER);
   const table = readOrCreate(out, positive(args, 'archs', ARCHS));
   const space = fashionSpace();
   const plan = sampleArchs(space, table.sampling.archs);
-  const done = new Set(table.runs.map((r) => `${r.arch}:${r.seed}`));
-  const todo = plan.flatMap((a) =>
-    Array.from({ length: table.seeds }, (_, seed) => ({ ...a, seed })).filter(
-      (x) => !done.has(`${x.id}:${x.seed}`),
-    ),
-  );
+  const todo = pendingRuns(table, plan);
   process.stderr.write(
     `${out}: ${table.runs.length} runs done, ${todo.length} to go; this chunk: ${Math.min(chunk, todo.length)}\n`,
   );
