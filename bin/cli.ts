@@ -68,10 +68,8 @@ type FlagValue<F extends Flag> = F['type'] extends 'boolean'
     ? string
     : string | undefined;
 
-export type FlagValues<O extends Flags> = { -readonly [K in keyof O]: FlagValue<O[K]> } & {
-  /** Always false here: --help throws HelpRequested before values exist. */
-  help?: boolean;
-};
+/** The parsed flags (--help never shows here: it throws HelpRequested first). */
+export type FlagValues<O extends Flags> = { -readonly [K in keyof O]: FlagValue<O[K]> };
 
 function optionOf(name: string, f: Flag): Option {
   const short = f.short ? `-${f.short}, ` : '';
@@ -151,9 +149,4 @@ export function helpText(cmd: Command, flags: Flags = cmd.flags ?? {}): string {
     : '';
   const details = cmd.details ? `\n${cmd.details.trimEnd()}\n` : '';
   return `${c.helpInformation({ error: false })}${details}${examples}`;
-}
-
-/** Prints a command's help page (for commands that still check values.help themselves). */
-export function printUsage(cmd: Command): void {
-  process.stdout.write(helpText(cmd));
 }

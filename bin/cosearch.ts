@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command as Commander, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, HelpRequested, helpText, UsageError } from './cli.js';
-import { commands, withFallbackDocs } from './commands/index.js';
+import { commands } from './commands/index.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(args);
   } catch (e) {
     if (e instanceof HelpRequested) {
-      process.stdout.write(helpText(withFallbackDocs(cmd, e.flags)));
+      process.stdout.write(helpText(cmd, e.flags));
       return EXIT_OK;
     }
     if (e instanceof UsageError) {

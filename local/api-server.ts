@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Store } from '../core/store/store.js';
 import { createApiHandler } from '../lambdas/lib/api.js';
-import { matchResource, methodsOf, routeOf } from '../lambdas/lib/routes.js';
+import { LOCAL_API_PORT, matchResource, methodsOf, routeOf } from '../lambdas/lib/routes.js';
 import { runSession } from './session.js';
 
 /** The one caller of the local server (no IAM on loopback). */
@@ -165,7 +165,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 8787, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? LOCAL_API_PORT, '127.0.0.1', () => resolve());
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : options.port;

@@ -6,6 +6,8 @@ import { HANDLER_METADATA_KEY, type HandlerName } from '../infra/handlers.js';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
+/** What Lambda gives a function whose template sets no Timeout. */
+export const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -30,6 +32,11 @@ export interface LocalDefinition {
   tasks: Record<string, HandlerName>;
   /** Task states that start a fresh execution of the loop (continue-as-new). */
   continueAsNew: string[];
+  /**
+   * Lambda Task state name -> its function's timeout in seconds: what bounds the Task in the
+   * cloud, where the definition sets no TimeoutSeconds (the local runtime would apply 60 s).
+   */
+  timeouts: Record<string, number>;
 }
 
 /** The Step Functions integration the continue-as-new Task uses. */
@@ -76,7 +83,7 @@ export function resolveIntrinsics(value: Json): Json {
   return Object.fromEntries(keys.map((k) => [k, resolveIntrinsics(value[k]!)]));
 }
 
-function walkStates(
+export function walkStates(
   states: Record<string, Record<string, Json>>,
   visit: (name: string, s: Record<string, Json>) => void,
 ) {
@@ -109,13 +116,19 @@ export function localDefinition(template: CfnTemplate = synthTemplate()): LocalD
   const text = resolveIntrinsics(sm.Properties!.DefinitionString!);
   if (typeof text !== 'string') throw new Error('DefinitionString did not resolve to a string');
   const definition = JSON.parse(text) as StateMachineDefinition;
-  const handlerByArn = new Map<string, HandlerName>();
+  const handlerByArn = new Map<string, { handler: HandlerName; timeout: number }>();
   for (const [id, r] of Object.entries(template.Resources)) {
     const h = r.Metadata?.[HANDLER_METADATA_KEY];
-    if (r.Type === 'AWS::Lambda::Function' && typeof h === 'string')
-      handlerByArn.set(lambdaArn(id), h as HandlerName);
+    if (r.Type !== 'AWS::Lambda::Function' || typeof h !== 'string') continue;
+    const timeout = r.Properties?.Timeout;
+    // Lambda's own default when a function names none.
+    handlerByArn.set(lambdaArn(id), {
+      handler: h as HandlerName,
+      timeout: typeof timeout === 'number' ? timeout : LAMBDA_DEFAULT_TIMEOUT_SECONDS,
+    });
   }
   const tasks: Record<string, HandlerName> = {};
+  const timeouts: Record<string, number> = {};
   const continueAsNew: string[] = [];
   for (const [name, s] of Object.entries(taskStates(definition))) {
     if (s.Resource === START_EXECUTION_RESOURCE) {
@@ -124,7 +137,8 @@ export function localDefinition(template: CfnTemplate = synthTemplate()): LocalD
     }
     const h = handlerByArn.get(String(s.Resource));
     if (!h) throw new Error(`Task ${name} invokes ${String(s.Resource)}, which is no cosearch handler`);
-    tasks[name] = h;
+    tasks[name] = h.handler;
+    timeouts[name] = h.timeout;
   }
-  return { template, stateMachineLogicalId, definition, tasks, continueAsNew };
+  return { template, stateMachineLogicalId, definition, tasks, continueAsNew, timeouts };
 }

@@ -8,7 +8,12 @@ import { getJson } from '../core/store/json.js';
 import type { HandlerName } from '../infra/handlers.js';
 import { stepHandler } from '../lambdas/lib/step-handler.js';
 import { STEPS, type StepName } from '../lambdas/lib/steps-table.js';
-import { type LocalDefinition, localDefinition, type StateMachineDefinition } from './definition.js';
+import {
+  type LocalDefinition,
+  localDefinition,
+  type StateMachineDefinition,
+  walkStates,
+} from './definition.js';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 export type LocalHandler = (input: JsonValue) => Promise<JsonValue>;
@@ -32,15 +37,63 @@ export function localHandlers(ctx: StepContext): Record<StepName, LocalHandler> 
   return out;
 }
 
-/** Overrides for every Task state; throws if one has no local handler. */
+/** A Task ran past its function's timeout: the bound the cloud puts on it, kept locally. */
+export class TaskTimeoutError extends Error {
+  constructor(state: string, seconds: number) {
+    super(`${state} ran past its function's timeout of ${seconds} s`);
+    this.name = 'States.Timeout';
+  }
+}
+
+function withTimeout(state: string, h: LocalHandler, seconds: number): LocalHandler {
+  return (input) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TaskTimeoutError(state, seconds)), seconds * 1000);
+      h(input).then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+}
+
+/**
+ * Overrides for every Task state, each bounded by its function's timeout as in the cloud; throws
+ * if one has no local handler.
+ */
 export function taskOverrides(def: LocalDefinition, handlers: Record<string, LocalHandler>) {
   const overrides: Record<string, LocalHandler> = {};
   for (const [state, handler] of Object.entries(def.tasks) as [string, HandlerName][]) {
     const h = handlers[handler];
     if (!h) throw new Error(`no local handler for Task ${state} (${handler})`);
-    overrides[state] = h;
+    const seconds = def.timeouts[state];
+    overrides[state] = seconds === undefined ? h : withTimeout(state, h, seconds);
   }
   return overrides;
+}
+
+/**
+ * aws-local-stepfunctions gives a Task with no TimeoutSeconds 60 s (the States Language's
+ * default); Step Functions sets none, and a Lambda Task runs until its function's timeout. Past
+ * 60 s every local child failed as "States.Timeout". Each Lambda Task here gets a second more
+ * than its function's timeout, so taskOverrides' own timer (which names the Task) ends it first.
+ */
+export function withFunctionTimeouts(
+  def: StateMachineDefinition,
+  timeouts: Readonly<Record<string, number>>,
+): StateMachineDefinition {
+  const copy = structuredClone(def);
+  walkStates(copy.States, (name, s) => {
+    const seconds = timeouts[name];
+    if (s.Type === 'Task' && seconds !== undefined && s.TimeoutSeconds === undefined)
+      s.TimeoutSeconds = seconds + 1;
+  });
+  return copy;
 }
 
 let cachedDefinition: LocalDefinition | undefined;
@@ -125,9 +178,12 @@ export async function runLocalExecution(
 ): Promise<LocalExecution> {
   cachedDefinition ??= options.definition ?? localDefinition();
   const def = options.definition ?? cachedDefinition;
-  const machine = new StateMachine(inlineDistributedMaps(def.definition) as never, {
-    validationOptions: { checkArn: false },
-  });
+  const machine = new StateMachine(
+    withFunctionTimeouts(inlineDistributedMaps(def.definition), def.timeouts) as never,
+    {
+      validationOptions: { checkArn: false },
+    },
+  );
   const base = { ...localHandlers(ctx), ...options.handlers };
   const handlers = taskOverrides(def, {
     ...base,

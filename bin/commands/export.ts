@@ -55,7 +55,7 @@ export const command: Command = {
     'starts when the search started and lasts its training time.',
   async run(argv) {
     const { values, positionals } = parseFlags(argv, FLAGS);
-    const store = openStoreFlag(values.store);
+    const store = await openStoreFlag(values.store, 'read');
     const id = searchIdArg(positionals);
     if (!(await store.tryGet(keys.spec(id)))) throw new UsageError(`no search ${id} in ${store.uri}`);
     const x = await collectSearch(store, id);

@@ -1,5 +1,5 @@
 // Every CLI subcommand, loaded lazily so `cosearch validate` does not load tfjs.
-import type { Command, Flags } from '../cli.js';
+import type { Command } from '../cli.js';
 
 export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: { summary: 'Run a search locally', load: async () => (await import('./run.js')).command },
@@ -37,65 +37,3 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     load: async () => (await import('./remote.js')).command,
   },
 };
-
-/**
- * Help text for commands whose module declares flags without descriptions (simulate's flags live in
- * its own module, kept by the simulator's owner): used only where the command gives none.
- */
-const FALLBACK_DOCS: Record<string, { flags: Flags; examples: readonly (readonly [string, string])[] }> = {
-  simulate: {
-    flags: {
-      config: { type: 'string', value: 'FILE.cfg', description: 'a SCALE-Sim architecture config (.cfg)' },
-      topology: {
-        type: 'string',
-        value: 'FILE.csv',
-        description: 'a SCALE-Sim topology CSV (conv layers; GEMM rows with --gemm)',
-      },
-      gemm: { type: 'boolean', description: 'read --topology as GEMM rows (M, N, K) instead of conv layers' },
-      fast: {
-        type: 'boolean',
-        description: 'the closed-form fast tier (what a search uses for screening) instead of the exact one',
-      },
-      json: { type: 'boolean', description: 'print the per-layer report as JSON instead of a table' },
-      accelerator: {
-        type: 'string',
-        value: 'JSON|FILE',
-        description: "an accelerator config (inline JSON or a file); default: the --network candidate's own",
-      },
-      network: {
-        type: 'string',
-        value: 'JSON|FILE',
-        description: 'a layer summary, an architecture, a candidate or a results.json entry',
-      },
-      shape: {
-        type: 'string',
-        value: 'H,W,C',
-        defaultText: '8,8,1 (builtin:digits)',
-        description: 'input shape an architecture is laid out on',
-      },
-      classes: {
-        type: 'string',
-        value: 'N',
-        defaultText: '10',
-        description: 'number of outputs of an architecture',
-      },
-    },
-    examples: [
-      ['cosearch simulate --config arch.cfg --topology net.csv', 'a SCALE-Sim pair, exact tier'],
-      ['cosearch simulate --network cand.json --fast --json', 'a results.json entry on its own accelerator'],
-    ],
-  },
-};
-
-/** The command with descriptions filled in from FALLBACK_DOCS where its own flags have none. */
-export function withFallbackDocs(cmd: Command, flags: Flags = cmd.flags ?? {}): Command & { flags: Flags } {
-  const docs = FALLBACK_DOCS[cmd.name];
-  const merged: Record<string, Flags[string]> = {};
-  for (const [name, f] of Object.entries(flags))
-    merged[name] = f.description ? f : { ...f, ...docs?.flags[name], type: f.type };
-  return {
-    ...cmd,
-    flags: merged,
-    ...(cmd.examples === undefined && docs ? { examples: docs.examples } : {}),
-  } as Command & { flags: Flags };
-}

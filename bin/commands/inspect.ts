@@ -39,7 +39,7 @@ export const ls: Command = {
   ],
   async run(argv) {
     const { values } = parseFlags(argv, LS_FLAGS, false);
-    const store = openStoreFlag(values.store);
+    const store = await openStoreFlag(values.store, 'read');
     const rows: SearchState[] = [];
     // One unreadable search (corrupt or missing state.json) must not hide the others.
     for (const id of await searchIds(store))
@@ -82,7 +82,7 @@ export const status: Command = {
   ],
   async run(argv) {
     const { values, positionals } = parseFlags(argv, STATUS_FLAGS);
-    const store = openStoreFlag(values.store);
+    const store = await openStoreFlag(values.store, 'read');
     const id = searchIdArg(positionals);
     const s = await stateOf(store, id);
     const hasResults = (await store.tryGet(keys.results(id))) !== undefined;
@@ -159,7 +159,7 @@ export const results: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(argv, RESULTS_FLAGS);
     if (values.json && values.csv) throw new UsageError('give --json or --csv, not both');
-    const store = openStoreFlag(values.store);
+    const store = await openStoreFlag(values.store, 'read');
     const id = searchIdArg(positionals);
     const s = await stateOf(store, id);
     const raw = await store.tryGet(keys.results(id));

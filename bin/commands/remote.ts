@@ -192,10 +192,6 @@ export const command: Command = {
   ],
   async run(argv) {
     const { values, positionals } = parseFlags(argv, REMOTE_FLAGS);
-    if (values.help) {
-      process.stdout.write(`${this.summary}\n\nUsage: ${USAGE}\n`);
-      return EXIT_OK;
-    }
     const [action, arg, ...extra] = positionals;
     if (!action) throw new UsageError(`missing action\nUsage: ${USAGE}`);
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);

@@ -18,7 +18,7 @@ export const command: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(argv, DRIVE_OPTIONS);
     const id = searchIdArg(positionals);
-    const store = openStoreFlag(values.store);
+    const store = await openStoreFlag(values.store, 'read');
     if (!(await store.tryGet(keys.spec(id)))) throw new UsageError(`no search ${id} in ${store.uri}`);
     // A resumed search is wanted again: clear a stop flag left by Ctrl-C.
     await store.delete(keys.stop(id));

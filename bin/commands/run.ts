@@ -8,6 +8,7 @@ import type { SearchSpec } from '../../core/spec/schema.js';
 import { getJson } from '../../core/store/json.js';
 import type { Store } from '../../core/store/store.js';
 import { loadNative, nativeBinaryPath } from '../../core/training/kernels/native.js';
+import { HANG_GRACE_SECONDS } from '../../local/hang.js';
 import { runSession } from '../../local/session.js';
 import { type Command, parseFlags, positiveInt, UsageError } from '../cli.js';
 import { progressPrinter } from '../progress.js';
@@ -146,8 +147,12 @@ export const command: Command = {
     ['cosearch run examples/autohas.json --workers 2', 'a spec, children trained on 2 threads'],
     ['cosearch run spec.json --store s3://bucket/runs --json', 'results in S3, a JSON summary at the end'],
   ],
-  details:
-    'Ctrl-C stops cleanly after the current iteration (results are still written); a second Ctrl-C aborts.\nContinue a stopped search with `cosearch resume SEARCH_ID`.',
+  details: `Ctrl-C stops cleanly after the current iteration (results are still written); a second Ctrl-C aborts.
+Continue a stopped search with \`cosearch resume SEARCH_ID\`.
+
+The spec's training.maxSeconds is checked between training steps: a child is cut short at the first
+step that ends past it, so one long step (a big batch on a slow backend) overruns it. A child on a
+worker thread still running ${HANG_GRACE_SECONDS} s past training.maxSeconds is stopped and recorded as hung.`,
   async run(argv) {
     const { values, positionals } = parseFlags(argv, DRIVE_OPTIONS);
     if (positionals.length > 1)
@@ -156,7 +161,7 @@ export const command: Command = {
     const workers = workersFlag(values.workers);
     // A bad dataset stops here, before the search exists in the store.
     const checked = await checkSearchForCli(spec);
-    const store = openStoreFlag(values.store);
+    const store = await openStoreFlag(values.store, 'write');
     const searchId = newSearchId(Date.now());
     await createSearch(store, spec, searchId, { checked });
     if (!values.json) process.stdout.write(searchHeader(spec, searchId, store));

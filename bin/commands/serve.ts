@@ -1,10 +1,11 @@
+import { LOCAL_API_PORT } from '../../lambdas/lib/routes.js';
 import { DEFAULT_MAX_SEARCHES, serve } from '../../local/api-server.js';
 import { type Command, parseFlags, positiveInt } from '../cli.js';
 import { openStoreFlag, storeOption } from './store-flag.js';
 
 const SERVE_FLAGS = {
   ...storeOption,
-  port: { type: 'string', value: 'N', default: '8787', description: 'TCP port on 127.0.0.1' },
+  port: { type: 'string', value: 'N', default: String(LOCAL_API_PORT), description: 'TCP port on 127.0.0.1' },
   workers: {
     type: 'string',
     value: 'N',
@@ -22,19 +23,21 @@ const SERVE_FLAGS = {
 export const command: Command = {
   name: 'serve',
   summary: 'Serve the REST API on 127.0.0.1, running searches locally (no SigV4: loopback only).',
-  usage: `cosearch serve [--port N] [--store URI] [--workers N] [--max-searches N]
-  --max-searches N  searches run at once (default ${DEFAULT_MAX_SEARCHES}); more POST /searches answer 429`,
+  usage: 'cosearch serve [--port N] [--store URI] [--workers N] [--max-searches N]',
   flags: SERVE_FLAGS,
   examples: [
-    ['cosearch serve', 'the API on http://127.0.0.1:8787 over ./runs'],
-    ["curl -X POST http://127.0.0.1:8787/searches -d '{}'", 'then start a search from another shell'],
+    ['cosearch serve', `the API on http://127.0.0.1:${LOCAL_API_PORT} over ./runs`],
+    [
+      `curl -X POST http://127.0.0.1:${LOCAL_API_PORT}/searches -d '{}'`,
+      'then start a search from another shell',
+    ],
   ],
   async run(argv) {
     const { values } = parseFlags(argv, SERVE_FLAGS, false);
-    const port = positiveInt('port', values.port, 65_535) ?? 8787;
+    const port = positiveInt('port', values.port, 65_535) ?? LOCAL_API_PORT;
     const workers = positiveInt('workers', values.workers, 64);
     const maxSearches = positiveInt('max-searches', values['max-searches'], 64);
-    const store = openStoreFlag(values.store);
+    const store = await openStoreFlag(values.store, 'write');
     const s = await serve({
       store,
       port,

@@ -20,13 +20,14 @@ import {
   systolicLayerEnergyPJ,
 } from '../../core/accelerator/systolic/template.js';
 import type { OperandCounts } from '../../core/accelerator/types.js';
+import { builtinDataset } from '../../core/data/builtins.js';
 import { archFileSchema } from '../../core/network/arch-schema.js';
 import type { NetworkSummary } from '../../core/network/layers.js';
 import { InfeasibleArchError } from '../../core/network/mobile-cnn.js';
 import { summarizeNetwork } from '../../core/network/summary.js';
 import type { AcceleratorConfig } from '../../core/space/types.js';
 import { formatIssues, parseWith } from '../../core/spec/parse.js';
-import { type Command, parseFlags, printUsage, UsageError } from '../cli.js';
+import { type Command, parseFlags, UsageError } from '../cli.js';
 
 interface JsonLayer {
   name: string;
@@ -269,15 +270,21 @@ function table(r: JsonReport): string {
   return `${[line(head), ...rows.map(line)].join('\n')}${split}\narea ${r.totals.areaMM2.toFixed(4)} mm²\n`;
 }
 
-/** --shape H,W,C and --classes N, with the built-in digits set's 8×8×1 and 10 as defaults. */
+/** What --network architectures are laid out on when --shape and --classes are not given. */
+const DEFAULT_INPUT = builtinDataset('builtin:digits')!;
+
+/** --shape H,W,C and --classes N, with the built-in digits set's as defaults. */
 function inputFlags(
   shape: string | undefined,
   classes: string | undefined,
 ): { shape: [number, number, number]; classes: number } {
   const raw = {
     shape:
-      shape === undefined ? [8, 8, 1] : shape.split(',').map((v) => (/^\s*\d+\s*$/.test(v) ? Number(v) : v)),
-    classes: classes === undefined ? 10 : /^\d+$/.test(classes) ? Number(classes) : classes,
+      shape === undefined
+        ? DEFAULT_INPUT.shape
+        : shape.split(',').map((v) => (/^\s*\d+\s*$/.test(v) ? Number(v) : v)),
+    classes:
+      classes === undefined ? DEFAULT_INPUT.numClasses : /^\d+$/.test(classes) ? Number(classes) : classes,
   };
   const r = InputSchema.safeParse(raw);
   if (!r.success)
@@ -291,36 +298,62 @@ function inputFlags(
   return r.data;
 }
 
+const FLAGS = {
+  config: { type: 'string', value: 'FILE.cfg', description: 'a SCALE-Sim architecture config (.cfg)' },
+  topology: {
+    type: 'string',
+    value: 'FILE.csv',
+    description: 'a SCALE-Sim topology CSV (conv layers; GEMM rows with --gemm)',
+  },
+  gemm: { type: 'boolean', description: 'read --topology as GEMM rows (M, N, K) instead of conv layers' },
+  fast: {
+    type: 'boolean',
+    description: 'the closed-form fast tier (what a search uses for screening) instead of the exact one',
+  },
+  json: { type: 'boolean', description: 'print the per-layer report as JSON instead of a table' },
+  accelerator: {
+    type: 'string',
+    value: 'JSON|FILE',
+    defaultText: "the --network candidate's own",
+    description: 'an accelerator config (inline JSON or a file)',
+  },
+  network: {
+    type: 'string',
+    value: 'JSON|FILE',
+    description: 'a layer summary, an architecture, a candidate or a results.json entry',
+  },
+  shape: {
+    type: 'string',
+    value: 'H,W,C',
+    defaultText: `builtin:digits' ${DEFAULT_INPUT.shape.join(',')}`,
+    description: 'input shape an architecture is laid out on',
+  },
+  classes: {
+    type: 'string',
+    value: 'N',
+    defaultText: `builtin:digits' ${DEFAULT_INPUT.numClasses}`,
+    description: 'number of outputs of an architecture',
+  },
+} as const;
+
 export const command: Command = {
   name: 'simulate',
   summary: 'Simulate an accelerator: SCALE-Sim .cfg + topology CSV, or our accelerator + network JSON',
   usage:
     'cosearch simulate --config FILE.cfg --topology FILE.csv [--gemm] [--fast] [--json]\n' +
-    '       cosearch simulate [--accelerator JSON|FILE] --network JSON|FILE [--shape H,W,C] [--classes N] [--fast] [--json]\n' +
-    '  --network takes a layer summary, or an architecture as `cosearch train --arch` and results.json hold\n' +
-    '  it (a NetworkArch, a candidate {network, accelerator, ...}, or a results.json entry {candidate});\n' +
-    '  an architecture is laid out on --shape (default 8,8,1, the built-in digits) with --classes outputs\n' +
-    "  (default 10). A candidate's own accelerator is used when --accelerator is not given.",
+    '       cosearch simulate [--accelerator JSON|FILE] --network JSON|FILE [--shape H,W,C] [--classes N] [--fast] [--json]',
+  flags: FLAGS,
+  examples: [
+    ['cosearch simulate --config arch.cfg --topology net.csv', 'a SCALE-Sim pair, exact tier'],
+    ['cosearch simulate --network cand.json --fast --json', 'a results.json entry on its own accelerator'],
+  ],
+  details:
+    '--network takes a layer summary, or an architecture as `cosearch train --arch` and results.json hold\n' +
+    'it (a NetworkArch, a candidate {network, accelerator, ...}, or a results.json entry {candidate});\n' +
+    "an architecture is laid out on --shape with --classes outputs. A candidate's own accelerator is\n" +
+    'used when --accelerator is not given.',
   async run(argv) {
-    const { values } = parseFlags(
-      argv,
-      {
-        config: { type: 'string' },
-        topology: { type: 'string' },
-        gemm: { type: 'boolean' },
-        fast: { type: 'boolean' },
-        json: { type: 'boolean' },
-        accelerator: { type: 'string' },
-        network: { type: 'string' },
-        shape: { type: 'string' },
-        classes: { type: 'string' },
-      },
-      false,
-    );
-    if (values.help) {
-      printUsage(this);
-      return 0;
-    }
+    const { values } = parseFlags(argv, FLAGS, false);
     const fast = values.fast === true;
     let report: JsonReport;
     if (values.config !== undefined || values.topology !== undefined) {

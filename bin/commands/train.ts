@@ -16,7 +16,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../core/training/backend
 import { trainChild } from '../../core/training/train.js';
 import { type Command, type FlagValues, parseFlags, positiveInt, UsageError } from '../cli.js';
 import { datasetReader } from './dataset-check.js';
-import { openStoreFlag, storeOption } from './store-flag.js';
+import { openStoreFlag, storeOption, usableDir } from './store-flag.js';
 
 async function readArch(path: string): Promise<{ network: NetworkArch; hyperparameters?: Hyperparameters }> {
   let raw: unknown;
@@ -134,7 +134,8 @@ const FLAGS = {
     type: 'string',
     value: 'S',
     defaultText: 'the training spec default',
-    description: 'wall-clock guard: the child is cut short after S seconds',
+    description:
+      'wall-clock guard, checked between training steps: training stops at the first step that ends after S seconds (a single long step is not interrupted)',
   },
   backend: {
     type: 'string',
@@ -267,6 +268,8 @@ async function fromStored(store: Store, ref: string) {
     seed: childSeed(spec, cid),
     // The search splits its data with the strategy seed, for every child alike.
     dataSeed: spec.strategy.seed,
+    // Its quantized copy was scored at the accelerator's weight width (8 when it names none).
+    ...(cand.accelerator.weightBits !== undefined ? { weightBits: cand.accelerator.weightBits } : {}),
   };
 }
 
@@ -291,13 +294,14 @@ export const command: Command = {
       training: TrainingSpec;
       seed: number;
       dataSeed: number;
+      weightBits?: number;
     };
     let stored: { searchId: string; cid: string; record?: TrainingRecord } | undefined;
     if (values.from !== undefined) {
       const clash = FIXED_BY_FROM.find((f) => argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)));
       if (clash)
         throw new UsageError(`--${clash} cannot be combined with --from: the stored candidate fixes it`);
-      const store = openStoreFlag(values.store);
+      const store = await openStoreFlag(values.store, 'read');
       const f = await fromStored(store, values.from);
       job = f;
       const record = await storedTraining(store, f.searchId, f.cid);
@@ -307,6 +311,8 @@ export const command: Command = {
           `retraining ${f.cid} of ${f.searchId} (seed ${f.seed}, data split seed ${f.dataSeed})\n`,
         );
     } else job = await manualJob(values);
+    // Checked before training: a --save path that cannot be written fails now, not after the run.
+    if (values.save !== undefined) await usableDir('save', values.save, values.save, 'write');
 
     const ctl = new AbortController();
     const onSigint = () => ctl.abort();
@@ -331,8 +337,12 @@ export const command: Command = {
       process.off('SIGINT', onSigint);
     }
     const was = stored?.record;
+    // The quantized copy too: the search's reward reads it, and it depends on the weight width.
     const same = was
-      ? was.testAccuracy === result.testAccuracy && was.valAccuracy === result.valAccuracy
+      ? was.testAccuracy === result.testAccuracy &&
+        was.valAccuracy === result.valAccuracy &&
+        was.quantized?.testAccuracy === result.quantized?.testAccuracy &&
+        was.quantized?.valAccuracy === result.quantized?.valAccuracy
       : undefined;
     if (values.json)
       process.stdout.write(
@@ -340,13 +350,18 @@ export const command: Command = {
       );
     else {
       const r = result;
+      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+      const q = r.quantized;
       process.stdout.write(
         `${r.status}${r.reason ? ` (${r.reason})` : ''}: test accuracy ${(r.testAccuracy * 100).toFixed(2)}%, ` +
           `validation ${(r.valAccuracy * 100).toFixed(2)}%, ${r.stepsDone} steps in ${r.trainSeconds.toFixed(1)}s ` +
           `(${r.examplesPerSec.toFixed(0)} examples/s on ${r.backend}), ${r.params} params, ${r.macs} MACs\n` +
+          (q
+            ? `quantized (${q.weightBits}-bit weights, ${q.activationBits}-bit activations): test accuracy ${pct(q.testAccuracy)}, validation ${pct(q.valAccuracy)}\n`
+            : '') +
           (values.save && r.status === 'ok' ? `model saved to ${values.save}/model/model.json\n` : '') +
           (was
-            ? `the search recorded test accuracy ${(was.testAccuracy * 100).toFixed(2)}%, validation ${(was.valAccuracy * 100).toFixed(2)}%: ${same ? 'the same' : 'different (another backend, or a changed trainer)'}\n`
+            ? `the search recorded test accuracy ${pct(was.testAccuracy)}, validation ${pct(was.valAccuracy)}${was.quantized ? `; quantized ${pct(was.quantized.testAccuracy)}, ${pct(was.quantized.valAccuracy)}` : ''}: ${same ? 'the same' : 'different (another backend, or a changed trainer)'}\n`
             : ''),
       );
     }

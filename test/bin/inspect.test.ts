@@ -26,9 +26,14 @@ const cli = async (...args: string[]) => {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cosearch-inspect-'));
   const store = new FileStore(dir);
+  const tiny = tinySpec();
   await createSearch(
     store,
-    tinySpec({ strategy: { name: 'random', iterations: 1, batchSize: 2, seed: 2 } }),
+    tinySpec({
+      strategy: { name: 'random', iterations: 1, batchSize: 2, seed: 2 },
+      // 4-bit weights: train --from must score the quantized copy at the candidate's width.
+      space: { ...tiny.space, accelerator: { ...tiny.space.accelerator, weightBits: [4] } },
+    }),
     'inspect-me',
   );
   await runSession(store, 'inspect-me', { workers: 0 });
@@ -112,7 +117,8 @@ describe('inspecting a store', () => {
       paretoFront: {
         cid: string;
         iteration: number;
-        metrics: { fp32Accuracy: number; fp32ValAccuracy: number };
+        candidate: { accelerator: { weightBits?: number } };
+        metrics: { fp32Accuracy: number; fp32ValAccuracy: number; accuracy: number; weightBits?: number };
       }[];
     };
     const e = results.paretoFront[0]!;
@@ -127,16 +133,24 @@ describe('inspecting a store', () => {
     const r = JSON.parse(again!.stdout) as {
       testAccuracy: number;
       valAccuracy: number;
+      quantized: { weightBits: number; testAccuracy: number };
       from: { cid: string; sameAccuracy: boolean };
     };
     // The trainer's own accuracies are the fp32 model's (the front ranks the quantized one).
     expect(r.testAccuracy).toBe(e.metrics.fp32Accuracy);
     expect(r.valAccuracy).toBe(e.metrics.fp32ValAccuracy);
+    // The quantized copy at the candidate's 4-bit weights, as the search scored it.
+    expect(e.candidate.accelerator.weightBits).toBe(4);
+    expect(r.quantized.weightBits).toBe(4);
+    expect(r.quantized.testAccuracy).toBe(e.metrics.accuracy);
     expect(r.from).toMatchObject({ cid: e.cid, sameAccuracy: true });
     // A unique prefix of the id is enough, and the text says whether it matched the search.
     expect(prefix!.code).toBe(0);
     expect(prefix!.stderr).toContain(`retraining ${e.cid} of inspect-me`);
-    expect(prefix!.stdout).toMatch(/the search recorded test accuracy [\d.]+%, validation [\d.]+%: the same/);
+    expect(prefix!.stdout).toMatch(/\nquantized \(4-bit weights, 8-bit activations\): test accuracy [\d.]+%/);
+    expect(prefix!.stdout).toMatch(
+      /the search recorded test accuracy [\d.]+%, validation [\d.]+%; quantized [\d.]+%, [\d.]+%: the same/,
+    );
     expect(clash!.code).toBe(2);
     expect(clash!.stderr).toMatch(/--lr cannot be combined with --from/);
     expect(none!.code).toBe(2);

@@ -3,9 +3,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../core/store/file-store.js';
 import { HANDLERS } from '../../infra/handlers.js';
-import { AT_SCALE_SUFFIX, STATE } from '../../infra/state-machine.js';
-import { type LocalDefinition, localDefinition, taskStates } from '../../local/definition.js';
-import { localHandlers, taskOverrides } from '../../local/runner.js';
+import { AT_SCALE_SUFFIX, CHILD_TIMEOUT_SECONDS, STATE } from '../../infra/state-machine.js';
+import { type LocalDefinition, lambdaArn, localDefinition, taskStates } from '../../local/definition.js';
+import { type LocalHandler, localHandlers, taskOverrides, withFunctionTimeouts } from '../../local/runner.js';
 
 let def: LocalDefinition;
 beforeAll(() => {
@@ -76,6 +76,42 @@ describe('local definition', () => {
     const overrides = taskOverrides(def, localHandlers({ store: new FileStore('/tmp/unused') }));
     expect(Object.keys(overrides).sort()).toEqual(Object.keys(def.tasks).sort());
     for (const h of Object.values(def.tasks)) expect(Object.keys(HANDLERS)).toContain(h);
+  });
+
+  it("bounds each Lambda Task by its function's timeout, not the local runtime's 60 s default", () => {
+    // Function ARN -> the Timeout the template gives it.
+    const timeoutOf = new Map(
+      Object.entries(def.template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+        .map(([id, r]) => [lambdaArn(id), r.Properties?.Timeout]),
+    );
+    const states = taskStates(def.definition);
+    for (const name of Object.keys(def.tasks)) {
+      const t = timeoutOf.get(String(states[name]!.Resource));
+      expect([name, def.timeouts[name]]).toEqual([name, t]);
+    }
+    expect(def.timeouts[STATE.train]).toBe(CHILD_TIMEOUT_SECONDS);
+    expect(CHILD_TIMEOUT_SECONDS).toBeGreaterThan(60);
+    // The definition sets none (as Step Functions needs none); the local copy sets every Lambda
+    // Task's, a second past the function's so the overrides' own timer, which names it, ends it.
+    const local = taskStates(withFunctionTimeouts(def.definition, def.timeouts));
+    for (const [name, s] of Object.entries(states)) {
+      expect(s.TimeoutSeconds).toBeUndefined();
+      if (!def.continueAsNew.includes(name))
+        expect([name, local[name]!.TimeoutSeconds]).toEqual([name, def.timeouts[name]! + 1]);
+    }
+  });
+
+  it('a Task past its timeout fails with a cause that names it', async () => {
+    const slow: LocalHandler = () => new Promise((r) => setTimeout(() => r({}), 1_000));
+    const overrides = taskOverrides(
+      { ...def, timeouts: { ...def.timeouts, [STATE.train]: 0.05 } },
+      { ...localHandlers({ store: new FileStore('/tmp/unused') }), trainChild: slow },
+    );
+    await expect(overrides[STATE.train]!({})).rejects.toMatchObject({
+      name: 'States.Timeout',
+      message: `${STATE.train} ran past its function's timeout of 0.05 s`,
+    });
   });
 
   it('fails loudly when a Task has no local handler', () => {
