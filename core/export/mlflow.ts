@@ -4,7 +4,8 @@
 //   {experiment}/meta.yaml                    the experiment (name: cosearch-{searchId})
 //   {experiment}/{run}/meta.yaml              status FINISHED (trained) or FAILED, start and end time
 //   {experiment}/{run}/params/{decision}      each decision of the network, accelerator and hyper-parameters
-//   {experiment}/{run}/metrics/{metric}       "timestamp value step" lines; training_loss per step
+//   {experiment}/{run}/metrics/{metric}       "timestamp value step" lines (accuracy, fp32Accuracy,
+//                                             quantizedAccuracy, ... latencyMs); training_loss per step
 //   {experiment}/{run}/tags/{tag}             mlflow.runName, cosearch.cid, status, iteration, reason
 //   {experiment}/{run}/artifacts/candidate.json   the candidate's design and outcome
 // cosearch does not record when each child ran: runs start when the search started and end their
@@ -119,6 +120,7 @@ export function mlflowRuns(x: SearchExport, rootUri: string): ExportFile[] {
       'cosearch.status': r.status,
       'cosearch.onFront': String(r.onFront),
       'cosearch.cached': String(r.cached),
+      ...(r.accuracySource ? { 'cosearch.accuracySource': r.accuracySource } : {}),
       ...(r.reason ? { 'cosearch.reason': r.reason } : {}),
     };
     for (const [k, v] of Object.entries(tags)) files.push({ path: `${dir}/tags/${k}`, content: v });

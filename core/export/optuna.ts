@@ -2,7 +2,8 @@
 // `optuna.load_study(storage=JournalStorage(JournalFileStorage(path)))` and optuna-dashboard read.
 //
 // One study, multi-objective like the search's Pareto front: values are [accuracy, latencyMs,
-// energyMJ, areaMM2] with directions maximize, minimize, minimize, minimize. Each evaluation is a
+// energyMJ, areaMM2] with directions maximize, minimize, minimize, minimize (accuracy is the one the
+// search ranked; the fp32 and quantized accuracies are user attributes beside it). Each evaluation is a
 // trial, numbered as `cosearch results --csv --all` numbers them: trained children COMPLETE, failed
 // and infeasible ones FAIL (their reason in user_attrs). Every decision is a categorical parameter
 // over the values the search tried; the loss curve is the trial's intermediate values. cosearch
@@ -93,6 +94,7 @@ export function optunaJournal(x: SearchExport, studyName = x.searchId): string {
       ...Object.fromEntries(
         METRIC_COLUMNS.flatMap((m) => (r.metrics[m] === undefined ? [] : [[m, r.metrics[m]]])),
       ),
+      ...(r.accuracySource ? { accuracy_source: r.accuracySource } : {}),
       ...(r.trainSeconds === undefined ? {} : { train_seconds: r.trainSeconds }),
       ...(r.backend ? { backend: r.backend } : {}),
       ...(r.reason ? { reason: r.reason } : {}),

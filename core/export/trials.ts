@@ -5,10 +5,20 @@ import type { Evaluation } from '../engine/evaluation.js';
 
 export type Cell = string | number | boolean;
 
-/** The metric columns, in order; a row has those its evaluation measured. */
+/**
+ * The metric columns, in order; a row has those its evaluation measured. `accuracy` and
+ * `valAccuracy` are the ones the search ranked (`accuracySource` says which model's); the fp32
+ * and post-training quantized ones follow, side by side, for every trained child that has them,
+ * with the weight bit width the quantized model used.
+ */
 export const METRIC_COLUMNS = [
   'accuracy',
   'valAccuracy',
+  'fp32Accuracy',
+  'fp32ValAccuracy',
+  'quantizedAccuracy',
+  'quantizedValAccuracy',
+  'weightBits',
   'latencyMs',
   'energyMJ',
   'areaMM2',
@@ -32,14 +42,14 @@ export const OUTCOME_COLUMNS = [
 ] as const;
 
 /** The columns after the decisions. */
-export const TAIL_COLUMNS = ['trainSeconds', 'stepsDone', 'backend', 'reason'] as const;
+export const TAIL_COLUMNS = ['accuracySource', 'trainSeconds', 'stepsDone', 'backend', 'reason'] as const;
 
 /** What a row is made from: an evaluation as results.json and evaluations/iter-k.json store it. */
 export type TrialSource = Pick<
   Evaluation,
   'cid' | 'iteration' | 'status' | 'reward' | 'metrics' | 'candidate'
 > &
-  Partial<Pick<Evaluation, 'cached' | 'training' | 'reason'>>;
+  Partial<Pick<Evaluation, 'cached' | 'training' | 'reason' | 'accuracySource'>>;
 
 export interface TrialRow {
   /** Position in the search: iterations in order, then candidate ids in order (0-based, as Optuna). */
@@ -53,6 +63,8 @@ export interface TrialRow {
   metrics: Partial<Record<MetricName, number>>;
   /** `network.stage1.kernel`, `accelerator.rows`, `hyperparameters.learningRate`, ... */
   params: Record<string, Cell>;
+  /** Which model `accuracy` and `valAccuracy` are: 'fp32' or 'quantized' (trained children). */
+  accuracySource?: string;
   trainSeconds?: number;
   stepsDone?: number;
   backend?: string;
@@ -111,6 +123,7 @@ export function trialRows(evaluations: readonly TrialSource[], frontCids: Readon
       cached: e.cached === true,
       metrics,
       params: flattenCandidate(e.candidate),
+      ...(e.accuracySource ? { accuracySource: e.accuracySource } : {}),
       ...(e.training?.trainSeconds !== undefined ? { trainSeconds: e.training.trainSeconds } : {}),
       ...(e.training?.stepsDone !== undefined ? { stepsDone: e.training.stepsDone } : {}),
       ...(e.training?.backend ? { backend: e.training.backend } : {}),
@@ -149,6 +162,7 @@ export function trialsCsv(rows: readonly TrialRow[]): string {
       r.cached,
       ...METRIC_COLUMNS.map((m) => r.metrics[m]),
       ...params.map((p) => r.params[p]),
+      r.accuracySource,
       r.trainSeconds,
       r.stepsDone,
       r.backend,
