@@ -11,7 +11,8 @@
 //   networks, hyper-parameters fixed) × the default accelerator space when the table has none; the
 //   simulator sees the table dataset's input shape. A candidate's accuracy is the table's MEAN test
 //   accuracy over its seeds (the same for every run seed, so a candidate's reward never depends on
-//   which run asks);
+//   which run asks). A table that samples its space (fashion-bench) answers for the tabulated
+//   network nearest to the proposed one (bench/tabular.ts snap): that network is what is evaluated;
 // - `synthetic`: a fixed, seeded, structured function of the network and hyper-parameters over the
 //   default example spec's space (capacity from MACs plus main effects and pairwise interactions).
 // Latency, energy and area come live from core/accelerator's simulateNetwork (fast tier) on the
