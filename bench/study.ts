@@ -271,7 +271,7 @@ export async function run(args: string[]): Promise<unknown> {
     plot(
       accCurves,
       'best',
-      `Best accuracy at latency <= ${targets[mid]!.toPrecision(3)} ms, area <= ${b.areaLimit.toPrecision(3)} mm2`,
+      `Best accuracy at latency ≤ ${targets[mid]!.toPrecision(3)} ms, area ≤ ${b.areaLimit.toPrecision(3)} mm²`,
       median(stats.joint.acc[mid]!),
       opt.budget,
       `joint@${opt.budget}`,
