@@ -369,8 +369,10 @@ class UserReadBuffer implements ReadBuffer {
   private readonly prefetchSets: number;
   private readonly linesPerPrefetch: number;
   private readonly initialLines: number;
-  private start = 0;
-  private prefetches = 0;
+  /** First set of the active window; it moves only on a miss. */
+  start = 0;
+  /** Prefetches so far: unchanged over a fold means the fold missed nothing. */
+  prefetches = 0;
   private lastFetch = -1;
 
   constructor(
@@ -702,32 +704,91 @@ function calcMode(ops: Operands, f: Folds, a: SystolicArray) {
   };
 }
 
+/**
+ * One read operand in USER mode, fold by fold. A fold whose reads all hit leaves the window where
+ * it was; a later fold reading the same addresses (same key) from the same window start hits
+ * everywhere too, so its reads are not walked: only its last row with a valid read is marked.
+ */
+class UserOperand {
+  /** Key → the window start at which a fold of that key missed nothing, and its last valid row. */
+  private readonly clean = new Map<number, { start: number; tLast: number }>();
+  private skip: { start: number; tLast: number } | undefined;
+  private key = -1;
+  private prefetchesBefore = 0;
+  private tLast = -1;
+  readonly span = new Span();
+
+  constructor(
+    readonly buf: UserReadBuffer,
+    private readonly fill: RowFiller,
+    private readonly keyOf: (fr: number, fc: number) => number,
+  ) {}
+
+  beginFold(fr: number, fc: number, walkAll: boolean): void {
+    this.key = walkAll ? -1 : this.keyOf(fr, fc);
+    const c = this.key >= 0 ? this.clean.get(this.key) : undefined;
+    this.skip = c && c.start === this.buf.start ? c : undefined;
+    this.prefetchesBefore = this.buf.prefetches;
+    this.tLast = -1;
+  }
+
+  /** The stall of row t at `cycle`. */
+  row(fr: number, fc: number, ru: number, cu: number, t: number, cycle: number, scratch: Int32Array): number {
+    if (this.skip) {
+      if (t === this.skip.tLast) this.span.mark(cycle + 1);
+      return 0;
+    }
+    const n = this.fill(fr, fc, ru, cu, t, scratch);
+    const stall = this.buf.serve(scratch, n, cycle);
+    if (n > 0) {
+      this.span.mark(cycle + 1 + stall);
+      this.tLast = t;
+    }
+    return stall;
+  }
+
+  endFold(): void {
+    if (!this.skip && this.key >= 0 && this.buf.prefetches === this.prefetchesBefore)
+      this.clean.set(this.key, { start: this.buf.start, tLast: this.tLast });
+  }
+}
+
 /** USER mode: reads stall, so the three operands advance together row by row. */
-function userMode(ops: Operands, f: Folds, a: SystolicArray, bw: number) {
-  const ifBuf = new UserReadBuffer(a.ifmapSramKB, ops.ifmapSpace, ops.ifmapPrefetch(), bw);
-  const fiBuf = new UserReadBuffer(a.filterSramKB, ops.filterSpace, ops.filterPrefetch(), bw);
+function userMode(ops: Operands, f: Folds, a: SystolicArray, bw: number, walkAll: boolean) {
+  const ifOp = new UserOperand(
+    new UserReadBuffer(a.ifmapSramKB, ops.ifmapSpace, ops.ifmapPrefetch(), bw),
+    ops.ifmap,
+    ops.ifmapKey,
+  );
+  const fiOp = new UserOperand(
+    new UserReadBuffer(a.filterSramKB, ops.filterSpace, ops.filterPrefetch(), bw),
+    ops.filter,
+    ops.filterKey,
+  );
+  const ifBuf = ifOp.buf;
+  const fiBuf = fiOp.buf;
   const ofBuf = new WriteBuffer(a.ofmapSramKB, bw);
   const buf = new Int32Array(ops.rowWidth);
-  const sIf = new Span();
-  const sFi = new Span();
+  const sIf = ifOp.span;
+  const sFi = fiOp.span;
   const sOf = new Span();
   let stalls = 0;
   let lastOut = 0;
   eachFold(f, (fr, fc, ru, cu, row0) => {
+    ifOp.beginFold(fr, fc, walkAll);
+    fiOp.beginFold(fr, fc, walkAll);
     for (let t = 0; t < f.L; t++) {
       const cycle = row0 + t + stalls;
-      let n = ops.ifmap(fr, fc, ru, cu, t, buf);
-      const ifStall = ifBuf.serve(buf, n, cycle);
-      if (n > 0) sIf.mark(cycle + 1 + ifStall);
-      n = ops.filter(fr, fc, ru, cu, t, buf);
-      const fiStall = fiBuf.serve(buf, n, cycle);
-      if (n > 0) sFi.mark(cycle + 1 + fiStall);
-      n = ops.ofmapCount(ru, cu, t);
+      const ifStall = ifOp.row(fr, fc, ru, cu, t, cycle, buf);
+      const fiStall = fiOp.row(fr, fc, ru, cu, t, cycle, buf);
+      const n = ops.ofmapCount(ru, cu, t);
       const out = ofBuf.serve(n, cycle);
       if (n > 0) sOf.mark(out);
       lastOut = out;
       stalls += Math.max(ifStall, fiStall, out - cycle);
     }
+    ifOp.endFold();
+    fiOp.endFold();
   });
   ofBuf.finish(lastOut);
   return {
@@ -741,15 +802,23 @@ function userMode(ops: Operands, f: Folds, a: SystolicArray, bw: number) {
   };
 }
 
-/** One layer, demand row by demand row (CALC or USER mode). */
-export function traceLayer(l: ConvShape, a: SystolicArray, options: ExactOptions = {}): ExactLayerResult {
+/**
+ * One layer, demand row by demand row (CALC or USER mode). `walkAll` walks the reads of every
+ * USER-mode fold, even those the clean-fold rule skips (the reference the rule is tested against).
+ */
+export function traceLayer(
+  l: ConvShape,
+  a: SystolicArray,
+  options: ExactOptions = {},
+  walkAll = false,
+): ExactLayerResult {
   const rep = computeReport(l, a);
   const { M } = rep.gemm;
   const E = Math.ceil((l.ifmapH - l.filterH + l.strideH) / l.strideH);
   const ops = operands(l, a, E, M / E);
   const f = foldsOf(rep, a);
   const util = foldUtilizations(rep, a, options);
-  const r = a.bandwidth === undefined ? calcMode(ops, f, a) : userMode(ops, f, a, a.bandwidth);
+  const r = a.bandwidth === undefined ? calcMode(ops, f, a) : userMode(ops, f, a, a.bandwidth, walkAll);
   return {
     name: l.name,
     totalCycles: r.total,

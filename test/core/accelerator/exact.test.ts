@@ -3,7 +3,7 @@
 // golden files. Small SRAMs make the tumbling window end many epochs, inside folds too.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exactLayer } from '../../../core/accelerator/systolic/exact.js';
+import { exactLayer, userReadsInWindow } from '../../../core/accelerator/systolic/exact.js';
 import { foldsOf } from '../../../core/accelerator/systolic/folds.js';
 import { type ConvShape, computeReport } from '../../../core/accelerator/systolic/layer.js';
 import { OfmapSchedule, runOfmap } from '../../../core/accelerator/systolic/ofmap.js';
@@ -101,6 +101,42 @@ describe('exact tier = trace model (CALC)', () => {
       ofmapSramKB: 5,
     };
     expect(exactLayer(l, a)).toEqual(traceLayer(l, a));
+  });
+});
+
+describe('exact tier = trace model (USER)', () => {
+  it('on every field, whether the read operands fit their active windows (no row walk) or not', () => {
+    let fit = 0;
+    let walked = 0;
+    fc.assert(
+      fc.property(
+        layerArb(16, 24),
+        arrayArb,
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer({ min: 1, max: 64 }),
+        (l, a0, bw, kB) => {
+          // SRAMs from 1 to 64 kB: small layers often fit half of one (the closed-form path).
+          const a = { ...a0, ifmapSramKB: kB, filterSramKB: kB, bandwidth: bw };
+          if (userReadsInWindow(l, a)) fit++;
+          else walked++;
+          expect(exactLayer(l, a)).toEqual(traceLayer(l, a));
+        },
+      ),
+      { numRuns: 300, seed: 9 },
+    );
+    // Both paths ran.
+    expect(fit).toBeGreaterThan(50);
+    expect(walked).toBeGreaterThan(20);
+  });
+
+  it('the trace skips only folds whose reads all hit: the same as walking every fold', () => {
+    fc.assert(
+      fc.property(layerArb(20, 32), arrayArb, fc.integer({ min: 1, max: 24 }), (l, a0, bw) => {
+        const a = { ...a0, bandwidth: bw };
+        expect(traceLayer(l, a)).toEqual(traceLayer(l, a, {}, true));
+      }),
+      { numRuns: 300, seed: 11 },
+    );
   });
 });
 
