@@ -364,6 +364,8 @@ class EstimateReadBuffer implements ReadBuffer {
 class UserReadBuffer implements ReadBuffer {
   private readonly offsets: Int32Array;
   private readonly setIds: Int32Array;
+  /** Per address, a set holding it that was in the window at its last hit (−1: none yet). */
+  private readonly lastHit: Int32Array;
   private readonly numSets: number;
   private readonly activeSets: number;
   private readonly prefetchSets: number;
@@ -417,6 +419,7 @@ class UserReadBuffer implements ReadBuffer {
     }
     this.offsets = count;
     this.setIds = ids;
+    this.lastHit = lastSetOf.fill(-1);
     this.numSets = Math.floor(valid / perSet) + 1;
     this.activeSets = Math.min(this.numSets, Math.ceil(active / perSet));
     this.prefetchSets = Math.min(this.numSets - this.activeSets, Math.ceil(prefetch / perSet));
@@ -426,10 +429,13 @@ class UserReadBuffer implements ReadBuffer {
 
   private hit(a: number): boolean {
     if (this.activeSets >= this.numSets) return true;
+    const s = this.start;
+    // The set that held `a` last time, while the window still covers it (it moves only forward).
+    const c = this.lastHit[a] as number;
+    if (c >= 0 && (c - s + this.numSets) % this.numSets < this.activeSets) return true;
     const lo0 = this.offsets[a] as number;
     const hi0 = this.offsets[a + 1] as number;
     if (lo0 === hi0) throw new Error(`address ${a} is never prefetched (SCALE-Sim would loop forever)`);
-    const s = this.start;
     const end = s + this.activeSets;
     let lo = lo0;
     let hi = hi0;
@@ -438,8 +444,15 @@ class UserReadBuffer implements ReadBuffer {
       if ((this.setIds[mid] as number) < s) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < hi0 && (this.setIds[lo] as number) < end) return true;
-    return end > this.numSets && (this.setIds[lo0] as number) < end - this.numSets;
+    if (lo < hi0 && (this.setIds[lo] as number) < end) {
+      this.lastHit[a] = this.setIds[lo] as number;
+      return true;
+    }
+    if (end > this.numSets && (this.setIds[lo0] as number) < end - this.numSets) {
+      this.lastHit[a] = this.setIds[lo0] as number;
+      return true;
+    }
+    return false;
   }
 
   serve(addrs: Int32Array, n: number, cycle: number): number {
