@@ -5,10 +5,8 @@ import type { LocalHandler } from './runner.js';
 export const HANG_GRACE_SECONDS = 120;
 
 export class ChildTimeoutError extends Error {
-  constructor(seconds: number) {
-    super(
-      `child did not finish within ${seconds} s (training.maxSeconds plus a grace period): treated as hung`,
-    );
+  constructor(seconds: number, limit = 'training.maxSeconds plus a grace period') {
+    super(`child did not finish within ${seconds} s (${limit}): treated as hung`);
     this.name = 'States.Timeout';
   }
 }

@@ -63,40 +63,50 @@ function withTimeout(state: string, h: LocalHandler, seconds: number): LocalHand
 }
 
 /**
- * Overrides for every Task state, each bounded by its function's timeout as in the cloud; throws
- * if one has no local handler.
+ * Overrides for every Task state; throws if one has no local handler. Each is bounded by its
+ * function's timeout as in the cloud, except the handlers named in `selfBounded`, which time
+ * themselves (a worker pool counts from when a job starts, not while it waits for a worker).
  */
-export function taskOverrides(def: LocalDefinition, handlers: Record<string, LocalHandler>) {
+export function taskOverrides(
+  def: LocalDefinition,
+  handlers: Record<string, LocalHandler>,
+  selfBounded: ReadonlySet<string> = new Set(),
+) {
   const overrides: Record<string, LocalHandler> = {};
   for (const [state, handler] of Object.entries(def.tasks) as [string, HandlerName][]) {
     const h = handlers[handler];
     if (!h) throw new Error(`no local handler for Task ${state} (${handler})`);
     const seconds = def.timeouts[state];
-    overrides[state] = seconds === undefined ? h : withTimeout(state, h, seconds);
+    overrides[state] = seconds === undefined || selfBounded.has(handler) ? h : withTimeout(state, h, seconds);
   }
   return overrides;
 }
 
+/** The longest a Node timer waits (2^31 - 1 ms): a longer delay would fire at once. */
+export const NO_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /**
  * aws-local-stepfunctions gives a Task with no TimeoutSeconds 60 s (the States Language's
- * default); Step Functions sets none, and a Lambda Task runs until its function's timeout. Past
- * 60 s every local child failed as "States.Timeout". Each Lambda Task here gets a second more
- * than its function's timeout, so taskOverrides' own timer (which names the Task) ends it first.
+ * default), where Step Functions sets none and a Lambda Task runs until its function's timeout:
+ * past 60 s every local child failed as "States.Timeout: States.Timeout". Locally the Tasks get
+ * no such limit; taskOverrides bounds them instead, naming the Task when one runs too long.
  */
-export function withFunctionTimeouts(
-  def: StateMachineDefinition,
-  timeouts: Readonly<Record<string, number>>,
-): StateMachineDefinition {
+export function withoutDefaultTimeouts(def: StateMachineDefinition): StateMachineDefinition {
   const copy = structuredClone(def);
-  walkStates(copy.States, (name, s) => {
-    const seconds = timeouts[name];
-    if (s.Type === 'Task' && seconds !== undefined && s.TimeoutSeconds === undefined)
-      s.TimeoutSeconds = seconds + 1;
+  walkStates(copy.States, (_, s) => {
+    if (s.Type === 'Task' && s.TimeoutSeconds === undefined && s.TimeoutSecondsPath === undefined)
+      s.TimeoutSeconds = NO_TIMEOUT_SECONDS;
   });
   return copy;
 }
 
 let cachedDefinition: LocalDefinition | undefined;
+
+/** The synthesized loop, built once per process. */
+export function loopDefinition(): LocalDefinition {
+  cachedDefinition ??= localDefinition();
+  return cachedDefinition;
+}
 
 /**
  * The local runtime cannot execute a Distributed Map (no ItemReader, no child executions), so
@@ -152,7 +162,10 @@ export class SearchFailedError extends Error {
 
 export interface RunOptions {
   definition?: LocalDefinition;
-  /** Replaces the in-process handler of some steps (e.g. trainChild on a worker pool). */
+  /**
+   * Replaces the in-process handler of some steps (e.g. trainChild on a worker pool). These bound
+   * their own time: the function timeouts apply to the in-process handlers only.
+   */
   handlers?: Partial<Record<StepName, LocalHandler>>;
   onEvent?: (e: EventLog) => void;
 }
@@ -176,19 +189,16 @@ export async function runLocalExecution(
   searchId: string,
   options: RunOptions = {},
 ): Promise<LocalExecution> {
-  cachedDefinition ??= options.definition ?? localDefinition();
-  const def = options.definition ?? cachedDefinition;
-  const machine = new StateMachine(
-    withFunctionTimeouts(inlineDistributedMaps(def.definition), def.timeouts) as never,
-    {
-      validationOptions: { checkArn: false },
-    },
-  );
-  const base = { ...localHandlers(ctx), ...options.handlers };
-  const handlers = taskOverrides(def, {
-    ...base,
-    sampleCandidates: withFullList(ctx, base.sampleCandidates),
+  const def = options.definition ?? loopDefinition();
+  const machine = new StateMachine(withoutDefaultTimeouts(inlineDistributedMaps(def.definition)) as never, {
+    validationOptions: { checkArn: false },
   });
+  const base = { ...localHandlers(ctx), ...options.handlers };
+  const handlers = taskOverrides(
+    def,
+    { ...base, sampleCandidates: withFullList(ctx, base.sampleCandidates) },
+    new Set(Object.keys(options.handlers ?? {})),
+  );
   let next: { searchId: string; iteration?: number } | undefined = { searchId };
   const executions: LocalExecution['executions'] = [];
   let output: JsonValue = null;

@@ -14,7 +14,7 @@ import { s3Reader } from '../lambdas/lib/context.js';
 import { CandidateEvent, InitEvent } from '../lambdas/lib/events.js';
 import type { StepName } from '../lambdas/lib/steps-table.js';
 import { HANG_GRACE_SECONDS, withHangGuard } from './hang.js';
-import { type LocalHandler, localHandlers, runLocalExecution } from './runner.js';
+import { type LocalHandler, localHandlers, loopDefinition, runLocalExecution } from './runner.js';
 import { TrainPool } from './train-pool.js';
 
 export interface Progress {
@@ -91,11 +91,12 @@ export async function runSession(
 
   if (pool && !handlers.supernetChunk)
     handlers.supernetChunk = async (input) =>
-      (await pool.run({
-        storeUri: store.uri,
-        step: 'supernetChunk',
-        input: InitEvent.parse(input),
-      })) as never;
+      (await pool.run(
+        { storeUri: store.uri, step: 'supernetChunk', input: InitEvent.parse(input) },
+        // The function's timeout, counted from when a worker takes the chunk.
+        loopDefinition().timeouts[STATE.supernet],
+        `${STATE.supernet}'s function timeout`,
+      )) as never;
 
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;

@@ -11,6 +11,8 @@ export type TrainJob =
 interface Pending {
   job: TrainJob;
   timeoutSeconds?: number;
+  /** What the timeout is, for the error. */
+  limit?: string;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
@@ -27,11 +29,20 @@ export class TrainPool {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be ≥ 1, got ${size}`);
   }
 
-  /** Run one job; past timeoutSeconds its worker is terminated and the job fails as hung. */
-  run(job: TrainJob, timeoutSeconds?: number): Promise<unknown> {
+  /**
+   * Run one job; past timeoutSeconds (counted from when a worker takes it) its worker is
+   * terminated and the job fails as hung.
+   */
+  run(job: TrainJob, timeoutSeconds?: number, limit?: string): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('train pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject, ...(timeoutSeconds ? { timeoutSeconds } : {}) });
+      this.queue.push({
+        job,
+        resolve,
+        reject,
+        ...(timeoutSeconds ? { timeoutSeconds } : {}),
+        ...(limit ? { limit } : {}),
+      });
       this.pump();
     });
   }
@@ -86,7 +97,7 @@ export class TrainPool {
       this.retire(w);
       p.reject(
         hung
-          ? new ChildTimeoutError(p.timeoutSeconds!)
+          ? new ChildTimeoutError(p.timeoutSeconds!, p.limit)
           : new Error(`training worker exited with code ${code}`),
       );
       this.pump();

@@ -5,7 +5,13 @@ import { FileStore } from '../../core/store/file-store.js';
 import { HANDLERS } from '../../infra/handlers.js';
 import { AT_SCALE_SUFFIX, CHILD_TIMEOUT_SECONDS, STATE } from '../../infra/state-machine.js';
 import { type LocalDefinition, lambdaArn, localDefinition, taskStates } from '../../local/definition.js';
-import { type LocalHandler, localHandlers, taskOverrides, withFunctionTimeouts } from '../../local/runner.js';
+import {
+  type LocalHandler,
+  localHandlers,
+  NO_TIMEOUT_SECONDS,
+  taskOverrides,
+  withoutDefaultTimeouts,
+} from '../../local/runner.js';
 
 let def: LocalDefinition;
 beforeAll(() => {
@@ -92,13 +98,15 @@ describe('local definition', () => {
     }
     expect(def.timeouts[STATE.train]).toBe(CHILD_TIMEOUT_SECONDS);
     expect(CHILD_TIMEOUT_SECONDS).toBeGreaterThan(60);
-    // The definition sets none (as Step Functions needs none); the local copy sets every Lambda
-    // Task's, a second past the function's so the overrides' own timer, which names it, ends it.
-    const local = taskStates(withFunctionTimeouts(def.definition, def.timeouts));
+    // The definition sets no TimeoutSeconds (Step Functions needs none); the local copy gives every
+    // Task one so large that aws-local-stepfunctions' 60 s default never applies (and that a
+    // Node timer can still hold: past 2^31 - 1 ms it would fire at once).
+    expect(NO_TIMEOUT_SECONDS * 1000).toBeLessThan(2 ** 31);
+    expect(NO_TIMEOUT_SECONDS).toBeGreaterThan(7 * 86_400);
+    const local = taskStates(withoutDefaultTimeouts(def.definition));
     for (const [name, s] of Object.entries(states)) {
       expect(s.TimeoutSeconds).toBeUndefined();
-      if (!def.continueAsNew.includes(name))
-        expect([name, local[name]!.TimeoutSeconds]).toEqual([name, def.timeouts[name]! + 1]);
+      expect([name, local[name]!.TimeoutSeconds]).toEqual([name, NO_TIMEOUT_SECONDS]);
     }
   });
 
@@ -112,6 +120,20 @@ describe('local definition', () => {
       name: 'States.Timeout',
       message: `${STATE.train} ran past its function's timeout of 0.05 s`,
     });
+    // A handler that times itself (a worker pool, from when a worker takes the job) is left alone.
+    const own = taskOverrides(
+      { ...def, timeouts: { ...def.timeouts, [STATE.train]: 0.05 } },
+      { ...localHandlers({ store: new FileStore('/tmp/unused') }), trainChild: async () => 'done' },
+      new Set(['trainChild']),
+    );
+    const late: LocalHandler = () => new Promise((r) => setTimeout(() => r('late'), 200));
+    expect(await own[STATE.train]!({})).toBe('done');
+    const ownLate = taskOverrides(
+      { ...def, timeouts: { ...def.timeouts, [STATE.train]: 0.05 } },
+      { ...localHandlers({ store: new FileStore('/tmp/unused') }), trainChild: late },
+      new Set(['trainChild']),
+    );
+    expect(await ownLate[STATE.train]!({})).toBe('late');
   });
 
   it('fails loudly when a Task has no local handler', () => {
