@@ -156,7 +156,8 @@ describe('fp32 and quantized accuracy in the exports', () => {
     const files = mlflowRuns(exported(), 'file:///tmp/mlruns');
     const runOf = (cid: string) => {
       const tag = files.find((f) => f.path.endsWith('/tags/cosearch.cid') && f.content === cid);
-      return (tag?.path as string).replace(/\/tags\/cosearch\.cid$/, '');
+      if (!tag) throw new Error(`no run for ${cid}`);
+      return tag.path.replace(/\/tags\/cosearch\.cid$/, '');
     };
     const has = (cid: string, rel: string) => files.find((f) => f.path === `${runOf(cid)}/${rel}`);
     for (const m of [
