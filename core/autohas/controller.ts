@@ -15,9 +15,14 @@ import type { SearchSpace } from '../space/encoding.js';
 import type { Candidate, Decision } from '../space/types.js';
 import { type HpBases, type HpMode, mixBasis, mixGradient } from './hp-bases.js';
 
-/** Hyper-parameters given as bases; the others (optimizer, batch size, epochs) stay at choice 0. */
+/** Hyper-parameters given as bases (sampled, or mixed in `mix` mode). */
 export const HP_BASIS_NAMES = ['learningRate', 'weightDecay'] as const;
 export type HpBasisName = (typeof HP_BASIS_NAMES)[number];
+/**
+ * Hyper-parameters the controller samples in every mode (the supernet's loss uses them); the
+ * others (optimizer, batch size, epochs, the rest of the recipe) stay at choice 0.
+ */
+export const HP_SAMPLED_NAMES = ['labelSmoothing'] as const;
 
 export interface ControllerOptions {
   /** Adam step size of the REINFORCE ascent. */
@@ -34,13 +39,15 @@ export interface ControllerState {
   /** Moving average of the hp decisions' reward gain (see `reinforce`). */
   hpBaseline: number | null;
   updates: number;
+  /** Running mean square of the validation-loss drop per learning-rate basis (`scaledGain`). */
+  gainSquares?: (number | null)[];
 }
 
 /** One draw: tokens for the whole space (uncontrolled decisions 0) and the hp values used. */
 export interface Draw {
   tokens: number[];
   candidate: Candidate;
-  hp: Record<HpBasisName, number>;
+  hp: Record<HpBasisName, number> & { labelSmoothing: number };
 }
 
 export class AutohasController {
@@ -51,17 +58,20 @@ export class AutohasController {
   baseline: number | undefined;
   hpBaseline: number | undefined;
   updates = 0;
+  gainSquares: (number | null)[];
 
   constructor(
     readonly space: SearchSpace,
     readonly options: ControllerOptions,
   ) {
     this.controlled = space.decisions.flatMap((d, i) =>
-      d.group !== 'hyperparameters' || isBasis(d) ? [i] : [],
+      d.group !== 'hyperparameters' || isHp(d) ? [i] : [],
     );
     const sizes = this.controlled.map((i) => space.decisions[i]!.choices.length);
     this.logits = zeros(sizes);
     this.adam = { m: zeros(sizes), v: zeros(sizes), t: 0 };
+    const lr = space.decisions[space.indexOf('hyperparameters.learningRate')];
+    this.gainSquares = Array.from({ length: lr?.choices.length ?? 1 }, () => null);
   }
 
   private decision(j: number): Decision {
@@ -94,7 +104,7 @@ export class AutohasController {
   /** The candidate of given tokens, with the hp values this mode uses. */
   draw(tokens: readonly number[]): Draw {
     const candidate = this.space.decode(tokens);
-    const hp = {} as Record<HpBasisName, number>;
+    const hp = { labelSmoothing: candidate.hyperparameters.labelSmoothing ?? 0 } as Draw['hp'];
     for (const name of HP_BASIS_NAMES)
       hp[name] =
         this.options.hpMode === 'mix'
@@ -124,7 +134,7 @@ export class AutohasController {
         g.fill(0);
         return;
       }
-      const scale = isBasis(this.decision(j)) ? hpAdv : adv;
+      const scale = isHp(this.decision(j)) ? hpAdv : adv;
       const p = probs[j]!;
       for (let k = 0; k < p.length; k++) g[k]! += scale * ((k === tokens[i] ? 1 : 0) - p[k]!);
     });
@@ -148,6 +158,21 @@ export class AutohasController {
     const bh = this.hpBaseline ?? hpGain;
     this.hpBaseline = decay * bh + (1 - decay) * hpGain;
     return { adv, hpAdv: hpGain - bh };
+  }
+
+  /**
+   * A validation-loss drop of learning-rate basis `basis`, divided by the running RMS of that
+   * basis's drops (decay = baselineDecay; the first drop of a basis sets it). Bases are then
+   * compared by signal-to-noise: a large rate's drops are large but erratic.
+   */
+  scaledGain(basis: number, drop: number): number {
+    if (basis < 0 || basis >= this.gainSquares.length || !Number.isFinite(drop))
+      throw new Error(`scaledGain: basis ${basis} of ${this.gainSquares.length}, drop ${drop}`);
+    const decay = this.options.baselineDecay;
+    const old = this.gainSquares[basis] ?? drop * drop;
+    const sq = decay * old + (1 - decay) * drop * drop;
+    this.gainSquares[basis] = sq;
+    return sq > 0 ? drop / Math.sqrt(sq) : 0;
   }
 
   /** `mix` mode: gradient descent on a loss through the mixed value (dLoss/dValue given). */
@@ -204,6 +229,7 @@ export class AutohasController {
       baseline: this.baseline ?? null,
       hpBaseline: this.hpBaseline ?? null,
       updates: this.updates,
+      gainSquares: [...this.gainSquares],
     };
   }
 
@@ -228,6 +254,9 @@ export class AutohasController {
     this.baseline = s.baseline ?? undefined;
     this.hpBaseline = s.hpBaseline ?? undefined;
     this.updates = s.updates;
+    const sq = s.gainSquares;
+    this.gainSquares =
+      Array.isArray(sq) && sq.length === this.gainSquares.length ? [...sq] : this.gainSquares.map(() => null);
   }
 }
 
@@ -235,6 +264,14 @@ function isBasis(d: Decision): boolean {
   return (
     d.group === 'hyperparameters' &&
     (HP_BASIS_NAMES as readonly string[]).includes(d.name.slice('hyperparameters.'.length))
+  );
+}
+
+/** A hyper-parameter decision the controller learns (a basis or a sampled recipe setting). */
+function isHp(d: Decision): boolean {
+  const name = d.name.slice('hyperparameters.'.length);
+  return (
+    isBasis(d) || (d.group === 'hyperparameters' && (HP_SAMPLED_NAMES as readonly string[]).includes(name))
   );
 }
 

@@ -12,8 +12,9 @@ import { computeReward } from '../search/reward.js';
 import { SearchSpace } from '../space/encoding.js';
 import type { NetworkArch } from '../space/types.js';
 import { SEARCH_SIMULATION_TIER } from '../spec/plan.js';
-import type { SearchSpec } from '../spec/schema.js';
+import { AutohasSpec, type SearchSpec } from '../spec/schema.js';
 import { tf } from '../training/backend.js';
+import { learningRateAt } from '../training/schedule.js';
 import { Batcher } from './batches.js';
 import { AutohasController, type Draw } from './controller.js';
 import type { HpMode } from './hp-bases.js';
@@ -35,6 +36,26 @@ export interface AutohasOptions {
   warmupSteps?: number;
   /** Examples per validation batch that scores the temporary weights. Default: batchSize. */
   valBatchSize?: number;
+  /**
+   * `constant`: a learning-rate basis is the rate of every weight and trial step. `cosine`: the
+   * basis is the peak of a cosine decay over `scheduleSteps` (as a child's schedule), so the
+   * rate at step t is basis × ½(1 + cos(π·t/T)). Default constant.
+   */
+  hpSchedule?: 'constant' | 'cosine';
+  /** T of the cosine schedule. Default: the spec's autohas.steps. */
+  scheduleSteps?: number;
+  /**
+   * Optimizer steps of the temporary weights (on that many train batches) before they are scored;
+   * then the shared weights and slots are restored. Default 1 (AutoHAS's one trial step).
+   */
+  lookahead?: number;
+  /**
+   * What credits the hp decisions: `accuracy`, the trial's gain in validation accuracy (and in the
+   * reward); `loss`, its drop in validation cross-entropy divided by the running RMS of the drops
+   * of the same learning-rate basis (a large rate's gains are large and noisy, a small one's small
+   * and steady: per-basis scaling compares them by their signal-to-noise ratio). Default accuracy.
+   */
+  hpReward?: 'accuracy' | 'loss';
 }
 
 export type ResolvedAutohasOptions = Required<AutohasOptions>;
@@ -89,6 +110,10 @@ export function autohasOptions(spec: SearchSpec, over: Partial<AutohasOptions> =
     hpStep: over.hpStep ?? 1,
     warmupSteps: over.warmupSteps ?? 0,
     valBatchSize: over.valBatchSize ?? batchSize,
+    hpSchedule: over.hpSchedule ?? 'constant',
+    scheduleSteps: over.scheduleSteps ?? AutohasSpec.parse(spec.autohas ?? {}).steps,
+    lookahead: over.lookahead ?? 1,
+    hpReward: over.hpReward ?? 'accuracy',
   };
   if (o.hpMode !== 'sample' && o.hpMode !== 'mix') throw new Error(`autohas: hpMode must be sample or mix`);
   for (const k of ['batchSize', 'valBatchSize'] as const)
@@ -97,6 +122,15 @@ export function autohasOptions(spec: SearchSpec, over: Partial<AutohasOptions> =
   if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0)
     throw new Error(`autohas: warmupSteps must be a whole number >= 0, got ${o.warmupSteps}`);
   if (!(o.hpStep > 0)) throw new Error(`autohas: hpStep must be > 0, got ${o.hpStep}`);
+  if (o.hpSchedule !== 'constant' && o.hpSchedule !== 'cosine')
+    throw new Error(`autohas: hpSchedule must be constant or cosine, got ${o.hpSchedule}`);
+  if (o.hpReward !== 'accuracy' && o.hpReward !== 'loss')
+    throw new Error(`autohas: hpReward must be accuracy or loss, got ${o.hpReward}`);
+  for (const k of ['scheduleSteps', 'lookahead'] as const)
+    if (!Number.isInteger(o[k]) || o[k] < 1)
+      throw new Error(`autohas: ${k} must be a whole number >= 1, got ${o[k]}`);
+  if (o.hpMode === 'mix' && o.lookahead > 1)
+    throw new Error('autohas: mix mode differentiates one trial step; lookahead must be 1');
   return o;
 }
 
@@ -157,11 +191,19 @@ function trySummary(s: AutohasState, arch: NetworkArch): NetworkSummary | string
   }
 }
 
+/** The learning rate of a draw at the current step: its basis, times the schedule's factor. */
+export function scheduledRate(s: AutohasState, basis: number): number {
+  const o = s.options;
+  if (o.hpSchedule === 'constant') return basis;
+  const recipe = { schedule: 'cosine' as const, warmupFraction: 0, milestones: [], gamma: 1 };
+  return learningRateAt(basis, Math.min(s.step, o.scheduleSteps), o.scheduleSteps, recipe);
+}
+
 /** Loss and gradients of `arch` on a batch w.r.t. the shared weights it touches. */
-function gradsOn(s: AutohasState, arch: NetworkArch, x: tf.Tensor, y: tf.Tensor) {
+function gradsOn(s: AutohasState, arch: NetworkArch, x: tf.Tensor, y: tf.Tensor, smoothing = 0) {
   const vars = s.supernet.vars as tf.Variable[];
   const { value, grads } = tf.variableGrads(
-    () => crossEntropy(s.supernet.forward(arch, x).logits, y, s.data.numClasses),
+    () => crossEntropy(s.supernet.forward(arch, x).logits, y, s.data.numClasses, smoothing),
     vars,
   );
   const indices = vars.flatMap((v, i) => (grads[v.name] ? [i] : []));
@@ -176,8 +218,8 @@ export function weightStep(s: AutohasState, d: Draw): StepLog['weight'] {
   const summary = trySummary(s, d.candidate.network);
   if (typeof summary === 'string') return { archId, skipped: summary };
   const b = s.train.next();
-  const g = gradsOn(s, d.candidate.network, b.x, b.y);
-  s.optimizer.apply(g.indices, g.grads, d.hp.learningRate, d.hp.weightDecay);
+  const g = gradsOn(s, d.candidate.network, b.x, b.y, d.hp.labelSmoothing);
+  s.optimizer.apply(g.indices, g.grads, scheduledRate(s, d.hp.learningRate), d.hp.weightDecay);
   tf.dispose([b.x, b.y, ...g.grads]);
   s.trainExamples += b.n;
   return { archId, loss: g.loss };
@@ -213,41 +255,57 @@ function scoreDraw(s: AutohasState, d: Draw, learn: boolean) {
     technology: technologyOfSpec(s.spec),
   });
   const metrics = { latencyMs: sim.latencyMs, energyMJ: sim.energyMJ, areaMM2: sim.areaMM2 };
-  const { before, after } = trialAccuracy(s, d, learn);
+  const t = trialScores(s, d, learn);
   const score = (accuracy: number) =>
     computeReward({ accuracy, ...metrics }, s.spec.objectives, s.spec.reward);
-  const r = score(after);
+  const r = score(t.after);
+  const lrToken = d.tokens[s.space.indexOf('hyperparameters.learningRate')] ?? 0;
   return {
-    scores: { accuracy: after, accuracyBefore: before, ...metrics },
+    scores: { accuracy: t.after, accuracyBefore: t.before, ...metrics },
     reward: r.reward,
     feasible: r.feasible,
-    hpGain: r.reward - score(before).reward,
+    hpGain:
+      s.options.hpReward === 'loss'
+        ? s.controller.scaledGain(lrToken, t.lossBefore - t.lossAfter)
+        : r.reward - score(t.before).reward,
   };
 }
 
 /**
- * The temporary weights: one step of the shared weights' own optimizer (Adam or SGD with momentum,
- * from its current slots) with the drawn hp, on a train batch, applied to copies of the touched
- * weights; then their accuracy on a validation batch. The shared weights and slots do not change.
- * In `mix` mode (`learn`) the validation loss is also differentiated through that step to the
- * mixed learning rate and weight decay, and the hp logits descend it.
+ * The temporary weights: `lookahead` steps of the shared weights' own optimizer (Adam or SGD with
+ * momentum, from its current slots) with the drawn hp, on train batches; then their accuracy and
+ * loss on a validation batch, beside the shared weights' own on the same batch. The shared weights
+ * and slots do not change: one step is `preview`ed on copies (as in AutoHAS), several are applied
+ * and rolled back. In `mix` mode (`learn`) the validation loss is also differentiated through
+ * that one step to the mixed learning rate and weight decay, and the hp logits descend it.
  */
-function trialAccuracy(s: AutohasState, d: Draw, learn: boolean): { before: number; after: number } {
+function trialScores(
+  s: AutohasState,
+  d: Draw,
+  learn: boolean,
+): { before: number; after: number; lossBefore: number; lossAfter: number } {
   const arch = d.candidate.network;
-  const { learningRate: lr, weightDecay: wd } = d.hp;
+  const { weightDecay: wd, labelSmoothing: ls } = d.hp;
+  const lr = scheduledRate(s, d.hp.learningRate);
   const b = s.train.next();
-  const g = gradsOn(s, arch, b.x, b.y);
+  const g = gradsOn(s, arch, b.x, b.y, ls);
   s.trainExamples += b.n;
   const names = g.indices.map((i) => s.supernet.specs[i]!.name);
   const withTemps = (ts: readonly tf.Tensor[]) => new Map(names.map((n, j) => [n, ts[j]!]));
   const v = s.val.next();
-  const correct = (logits: tf.Tensor) =>
-    tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), v.y), 'int32')).dataSync()[0]!;
-  const before = tf.tidy(() => correct(s.supernet.forward(arch, v.x).logits));
-  const after = tf.tidy(() => {
-    const temps = s.optimizer.preview(g.indices, g.grads, lr, wd);
-    return correct(s.supernet.forwardWith(withTemps(temps), arch, v.x).logits);
-  });
+  const scored = (logits: tf.Tensor) => {
+    const correct = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), v.y), 'int32')).dataSync()[0]!;
+    const loss = crossEntropy(logits, v.y, s.data.numClasses).dataSync()[0]!;
+    return { correct, loss };
+  };
+  const before = tf.tidy(() => scored(s.supernet.forward(arch, v.x).logits));
+  let after: { correct: number; loss: number };
+  if (s.options.lookahead === 1)
+    after = tf.tidy(() => {
+      const temps = s.optimizer.preview(g.indices, g.grads, lr, wd);
+      return scored(s.supernet.forwardWith(withTemps(temps), arch, v.x).logits);
+    });
+  else after = lookahead(s, d, g, lr, () => tf.tidy(() => scored(s.supernet.forward(arch, v.x).logits)));
   s.evalExamples += 2 * v.n;
   if (s.options.hpMode === 'mix' && learn) {
     const [dLr, dWd] = tf.tidy(() => {
@@ -264,11 +322,73 @@ function trialAccuracy(s: AutohasState, d: Draw, learn: boolean): { before: numb
         .map((t) => t.dataSync()[0]!);
     });
     s.trainExamples += v.n;
-    s.controller.descendMixed('learningRate', dLr!, s.options.hpStep);
+    // The rate is the basis times the schedule's factor: chain rule back to the basis.
+    const factor = d.hp.learningRate > 0 ? lr / d.hp.learningRate : 1;
+    s.controller.descendMixed('learningRate', dLr! * factor, s.options.hpStep);
     s.controller.descendMixed('weightDecay', dWd!, s.options.hpStep);
   }
   tf.dispose([b.x, b.y, v.x, v.y, ...g.grads]);
-  return { before: before / v.n, after: after / v.n };
+  return {
+    before: before.correct / v.n,
+    after: after.correct / v.n,
+    lossBefore: before.loss,
+    lossAfter: after.loss,
+  };
+}
+
+/**
+ * k real optimizer steps of the drawn sub-network (the first from the gradients already taken,
+ * the others on fresh train batches), scored by `score`, then rolled back: the touched weights,
+ * their optimizer slots and step counts are restored exactly.
+ */
+function lookahead<T>(
+  s: AutohasState,
+  d: Draw,
+  first: { indices: number[]; grads: tf.Tensor[] },
+  lr: number,
+  score: () => T,
+): T {
+  const opt = s.optimizer;
+  const n = opt.vars.length;
+  const idx = first.indices;
+  const copies = opt.slots.length / n;
+  const slotIdx = idx.flatMap((i) => Array.from({ length: copies }, (_, c) => c * n + i));
+  const saved = {
+    vars: idx.map((i) => tf.clone(opt.vars[i]!)),
+    slots: slotIdx.map((c) => tf.clone(opt.slots[c]!)),
+    steps: [...opt.steps],
+  };
+  try {
+    opt.apply(idx, first.grads, lr, d.hp.weightDecay);
+    for (let k = 1; k < s.options.lookahead; k++) {
+      const b = s.train.next();
+      const g = gradsOn(s, d.candidate.network, b.x, b.y, d.hp.labelSmoothing);
+      opt.apply(g.indices, g.grads, lr, d.hp.weightDecay);
+      tf.dispose([b.x, b.y, ...g.grads]);
+      s.trainExamples += b.n;
+    }
+    return score();
+  } finally {
+    idx.forEach((i, j) => {
+      opt.vars[i]!.assign(saved.vars[j]!);
+    });
+    slotIdx.forEach((c, j) => {
+      opt.slots[c]!.assign(saved.slots[j]!);
+    });
+    opt.steps = saved.steps;
+    tf.dispose([...saved.vars, ...saved.slots]);
+  }
+}
+
+/**
+ * A warm-up step that only trains the shared weights (no trial step, no controller step): a
+ * third or a quarter of a full step's cost, for a driver that spends a warm-up budget on weights
+ * alone. The controller is untouched; its baselines start at the first full step.
+ */
+export function warmupStep(s: AutohasState): StepLog['weight'] {
+  const weight = weightStep(s, s.controller.sample(s.rng));
+  s.step++;
+  return weight;
 }
 
 /** One step: weight step, then controller step; all randomness from the state's stream. */

@@ -240,6 +240,12 @@ export class Supernet {
 }
 
 /** Mean softmax cross-entropy of logits [n, classes] against int labels. */
-export function crossEntropy(logits: Tensor, labels: Tensor, numClasses: number): tf.Scalar {
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels as tf.Tensor1D, numClasses), logits) as tf.Scalar;
+export function crossEntropy(
+  logits: Tensor,
+  labels: Tensor,
+  numClasses: number,
+  labelSmoothing = 0,
+): tf.Scalar {
+  const onehot = tf.oneHot(labels as tf.Tensor1D, numClasses);
+  return tf.losses.softmaxCrossEntropy(onehot, logits, undefined, labelSmoothing) as tf.Scalar;
 }

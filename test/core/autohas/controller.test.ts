@@ -21,6 +21,18 @@ describe('AutohasController', () => {
     expect(names).not.toContain('hyperparameters.batchSize');
   });
 
+  it('scaledGain divides a drop by its basis running RMS; bases are scaled apart', () => {
+    const c = new AutohasController(space, opts);
+    expect(c.scaledGain(0, 0.5)).toBeCloseTo(1, 12);
+    expect(c.scaledGain(2, -0.01)).toBeCloseTo(-1, 12);
+    // decay 0.5: mean square 0.5·0.25 + 0.5·0.01 = 0.13 for basis 0.
+    expect(c.scaledGain(0, 0.1)).toBeCloseTo(0.1 / Math.sqrt(0.13), 12);
+    expect(() => c.scaledGain(9, 0.1)).toThrow(/basis 9/);
+    const back = new AutohasController(space, opts);
+    back.setState(c.state());
+    expect(back.gainSquares).toEqual(c.gainSquares);
+  });
+
   it('REINFORCE raises the probability of rewarded choices and lowers unrewarded ones', () => {
     const c = new AutohasController(space, opts);
     const k = space.indexOf('network.stage0.kernel');

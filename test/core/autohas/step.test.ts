@@ -4,6 +4,7 @@ import {
   controllerStep,
   createAutohasState,
   disposeAutohasState,
+  scheduledRate,
 } from '../../../core/autohas/step.js';
 import type { LoadedDataset } from '../../../core/data/dataset.js';
 import { Rng } from '../../../core/rng.js';
@@ -77,6 +78,61 @@ describe('autohasStep', () => {
   it('rejects bad options', () => {
     expect(() => createAutohasState(microSpec(), data, { warmupSteps: -1 })).toThrow(/warmupSteps/);
     expect(() => createAutohasState(microSpec(), data, { valBatchSize: 0 })).toThrow(/valBatchSize/);
+    expect(() => createAutohasState(microSpec(), data, { lookahead: 0 })).toThrow(/lookahead/);
+    expect(() => createAutohasState(microSpec(), data, { hpMode: 'mix', lookahead: 2 })).toThrow(
+      /lookahead must be 1/,
+    );
+    expect(() =>
+      createAutohasState(microSpec(), data, { hpSchedule: 'linear' as unknown as 'cosine' }),
+    ).toThrow(/hpSchedule/);
+  });
+
+  it('cosine schedule: a basis is the peak of a cosine decay over scheduleSteps', () => {
+    const s = createAutohasState(microSpec(), data, { hpSchedule: 'cosine', scheduleSteps: 10 });
+    expect(scheduledRate(s, 0.02)).toBeCloseTo(0.02, 12);
+    s.step = 5;
+    expect(scheduledRate(s, 0.02)).toBeCloseTo(0.01, 12);
+    s.step = 10;
+    expect(scheduledRate(s, 0.02)).toBeCloseTo(0, 12);
+    disposeAutohasState(s);
+    const c = createAutohasState(microSpec(), data, { scheduleSteps: 10 });
+    c.step = 5;
+    expect(scheduledRate(c, 0.02)).toBe(0.02);
+    disposeAutohasState(c);
+  });
+
+  it('lookahead: k real trial steps are rolled back exactly, and cost k train batches', () => {
+    const s = createAutohasState(tinySpec(), data, { batchSize: 16, lookahead: 3 });
+    autohasStep(s);
+    const weights = s.supernet.vars.map((v) => [...v.dataSync()]);
+    const slots = s.optimizer.slots.map((v) => [...v.dataSync()]);
+    const steps = [...s.optimizer.steps];
+    const train = s.trainExamples;
+    const r = controllerStep(s, s.controller.sample(Rng.fromSeed(4)));
+    expect(r.feasible).toBe(true);
+    expect(s.supernet.vars.map((v) => [...v.dataSync()])).toEqual(weights);
+    expect(s.optimizer.slots.map((v) => [...v.dataSync()])).toEqual(slots);
+    expect(s.optimizer.steps).toEqual(steps);
+    expect(s.trainExamples - train).toBe(3 * 16);
+    disposeAutohasState(s);
+  });
+
+  it('loss reward: the hp decisions learn from per-basis scaled drops in validation loss', () => {
+    const s = createAutohasState(microSpec(), data, { batchSize: 8, hpReward: 'loss' });
+    for (let i = 0; i < 3; i++) autohasStep(s);
+    expect(s.controller.gainSquares.some((x) => x !== null && x > 0)).toBe(true);
+    disposeAutohasState(s);
+  });
+
+  it('label smoothing is sampled by the controller and used by the supernet loss', () => {
+    const spec = microSpec();
+    spec.space.hyperparameters.labelSmoothing = [0, 0.2];
+    const s = createAutohasState(spec, data, { batchSize: 8 });
+    const names = s.controller.controlled.map((i) => s.space.decisions[i]!.name);
+    expect(names).toContain('hyperparameters.labelSmoothing');
+    const seen = new Set(Array.from({ length: 6 }, () => autohasStep(s).controller.hp.labelSmoothing));
+    expect(seen).toEqual(new Set([0, 0.2]));
+    disposeAutohasState(s);
   });
 
   it('rejects bad hp bases before allocating anything', () => {
