@@ -6,6 +6,7 @@ import type { Store } from '../core/store/store.js';
 import { createApiHandler } from '../lambdas/lib/api.js';
 import { LOCAL_API_PORT, matchResource, methodsOf, routeOf } from '../lambdas/lib/routes.js';
 import { runSession } from './session.js';
+import { TrainPool } from './train-pool.js';
 
 /** The one caller of the local server (no IAM on loopback). */
 export const LOCAL_CALLER = 'local';
@@ -29,15 +30,20 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Searches running at once by default: each trains on its own workers and holds its dataset. */
+/** Searches running at once by default: each runs its loop and holds its dataset. */
 export const DEFAULT_MAX_SEARCHES = 4;
+/**
+ * Training threads the server's searches share by default. Each holds tfjs and a dataset (about
+ * 250 MB with digits), so memory follows the workers, not the number of searches.
+ */
+export const DEFAULT_SERVE_WORKERS = 2;
 /** Seconds a refused POST is told to wait (Retry-After). */
 export const RETRY_AFTER_SECONDS = 30;
 
 export interface ServeOptions {
   store: Store;
   port?: number;
-  /** Training workers per search. */
+  /** Training threads shared by every running search (default DEFAULT_SERVE_WORKERS; 0 in-process). */
   workers?: number;
   /** At most this many searches run at once; further POST /searches answer 429. */
   maxSearches?: number;
@@ -52,6 +58,8 @@ export interface RunningServer {
   url: string;
   /** Executions started by this server; tests await them. */
   executions: Map<string, Promise<unknown>>;
+  /** The training workers every search shares (none when training in-process or runSearch is given). */
+  pool: TrainPool | undefined;
   close(): Promise<void>;
 }
 
@@ -62,12 +70,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // Admission: searches running plus POSTs being handled (which may start one) stay under the cap.
   const running = new Set<string>();
   let admitting = 0;
+  const workers = options.workers ?? DEFAULT_SERVE_WORKERS;
+  // One pool for all searches, its workers started on first use.
+  const pool = workers > 0 && !options.runSearch ? new TrainPool(workers) : undefined;
   const runSearch =
     options.runSearch ??
     ((store: Store, searchId: string) =>
-      runSession(store, searchId, {
-        ...(options.workers !== undefined ? { workers: options.workers } : {}),
-      }).then((r) => log(`search ${searchId} ${r.status} in ${r.seconds.toFixed(1)} s`)));
+      runSession(store, searchId, pool ? { pool } : { workers: 0 }).then((r) =>
+        log(`search ${searchId} ${r.status} in ${r.seconds.toFixed(1)} s`),
+      ));
   const api = createApiHandler({
     store: () => options.store,
     // Loopback only, one user: that user is the admin of the store.
@@ -173,6 +184,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     server,
     url: `http://127.0.0.1:${port}`,
     executions,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    pool,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool?.close();
+    },
   };
 }

@@ -47,6 +47,11 @@ export type ProgressEvent = 'phase' | 'supernet' | 'child' | 'iteration' | 'done
 export interface SessionOptions {
   /** Training workers; default the spec's strategy.concurrency. 0 trains in-process. */
   workers?: number;
+  /**
+   * Workers shared with other searches (`cosearch serve`), used instead of a pool of this
+   * session's own, and left open at the end.
+   */
+  pool?: TrainPool;
   onProgress?: (p: Progress, event: ProgressEvent) => void;
   /** Stop cleanly when this signal aborts (Ctrl-C): the loop ends through Finalize. */
   signal?: AbortSignal;
@@ -75,8 +80,9 @@ export async function runSession(
   const spec = await loadSpec(store, searchId);
   const plan = searchPlan(spec);
   const iterations = plan.iterations;
-  const workers = options.workers ?? spec.strategy.concurrency;
-  const pool = workers > 0 ? new TrainPool(workers) : undefined;
+  const workers = options.pool?.size ?? options.workers ?? spec.strategy.concurrency;
+  const ownPool = !options.pool && workers > 0 ? new TrainPool(workers) : undefined;
+  const pool = options.pool ?? ownPool;
   const hangSeconds = spec.training.maxSeconds + (options.hangGraceSeconds ?? HANG_GRACE_SECONDS);
   const handlers: Partial<Record<StepName, LocalHandler>> = { ...options.handlers };
   if (handlers.trainChild) handlers.trainChild = withHangGuard(handlers.trainChild, hangSeconds);
@@ -236,7 +242,7 @@ export async function runSession(
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await pool?.close();
+    await ownPool?.close();
   }
 }
 

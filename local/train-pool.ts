@@ -24,6 +24,8 @@ export class TrainPool {
   private all: Worker[] = [];
   private queue: Pending[] = [];
   private closed = false;
+  /** The most workers alive at once: the pool's memory is about this many tfjs instances. */
+  peakWorkers = 0;
 
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be ≥ 1, got ${size}`);
@@ -54,6 +56,7 @@ export class TrainPool {
         w = new Worker(WORKER_URL);
         w.unref();
         this.all.push(w);
+        this.peakWorkers = Math.max(this.peakWorkers, this.all.length);
       }
       if (!w) return;
       this.dispatch(w, this.queue.shift()!);

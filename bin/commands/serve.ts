@@ -1,6 +1,7 @@
 import { LOCAL_API_PORT } from '../../lambdas/lib/routes.js';
-import { DEFAULT_MAX_SEARCHES, serve } from '../../local/api-server.js';
+import { DEFAULT_MAX_SEARCHES, DEFAULT_SERVE_WORKERS, serve } from '../../local/api-server.js';
 import { type Command, parseFlags, positiveInt } from '../cli.js';
+import { workersFlag } from './run.js';
 import { openStoreFlag, storeOption } from './store-flag.js';
 
 const SERVE_FLAGS = {
@@ -9,8 +10,9 @@ const SERVE_FLAGS = {
   workers: {
     type: 'string',
     value: 'N',
-    defaultText: "each spec's strategy.concurrency",
-    description: 'training threads per running search',
+    default: String(DEFAULT_SERVE_WORKERS),
+    description:
+      'training threads shared by all running searches (each holds tfjs and a dataset); 0 trains in the server',
   },
   'max-searches': {
     type: 'string',
@@ -35,7 +37,7 @@ export const command: Command = {
   async run(argv) {
     const { values } = parseFlags(argv, SERVE_FLAGS, false);
     const port = positiveInt('port', values.port, 65_535) ?? LOCAL_API_PORT;
-    const workers = positiveInt('workers', values.workers, 64);
+    const workers = workersFlag(values.workers);
     const maxSearches = positiveInt('max-searches', values['max-searches'], 64);
     const store = await openStoreFlag(values.store, 'write');
     const s = await serve({

@@ -81,6 +81,17 @@ describe('cosearch serve', () => {
     expect(list.json.searches).toContain(id);
   });
 
+  it("searches running at once share the server's workers: memory follows --workers, not the searches", async () => {
+    const specs = [11, 12].map((seed) =>
+      tinySpec({ strategy: { name: 'random', iterations: 1, batchSize: 2, seed } }),
+    );
+    const ran = await Promise.all(specs.map(runPosted));
+    for (const { results } of ran) expect(results.json.trained).toBe(2);
+    // One pool of the server's one worker trained all four children (a pool per search had two).
+    expect(server.pool?.size).toBe(1);
+    expect(server.pool?.peakWorkers).toBe(1);
+  }, 120_000);
+
   it('runs an autohas search posted over HTTP: supernet on the worker pool, then its top-k', async () => {
     const base = tinySpec();
     const spec = {
