@@ -8,10 +8,15 @@
 //    words per cycle.
 //  * USER mode: the read buffers walk a circular window of address sets cut from the operand's
 //    prefetch order; each miss fetches the next prefetch half at `bandwidth` words/cycle and the
-//    row stalls until it arrives. The write buffer drains `bandwidth` words per cycle.
+//    row stalls until it arrives. The write buffer drains `bandwidth` words per cycle. Reads that
+//    cannot miss are not looked up: a row whose prefetch line lies inside the window, and a fold
+//    whose reads already all hit from the same window start (UserOperand).
+// The write buffer is ofmap.ts's (it keeps only the lines a drain closed short); exact.test.ts
+// checks it against a write-by-write model.
 // The model is written out in README.md in this directory; this file holds no SCALE-Sim code.
 import { eachFold, type Folds, foldsOf, foldUtilizations } from './folds.js';
 import { type ConvShape, computeReport, ifmapFootprint, overallUtilPct } from './layer.js';
+import { WriteBuffer } from './ofmap.js';
 import type { AccessWindow, ExactLayerResult, ExactOptions, SystolicArray } from './result.js';
 
 /** Fills `out` with the valid addresses of one demand row of one fold; returns how many. */
@@ -39,8 +44,14 @@ export interface Operands {
   /** Distinct valid addresses of each read operand (closed form). */
   ifmapDistinct: number;
   /** Prefetch order (USER mode): rows × cols of addresses (−1 = none), read along anti-diagonals when rolled. */
-  ifmapPrefetch: () => Int32Array;
-  filterPrefetch: () => Int32Array;
+  ifmapPrefetch: () => PrefetchOrder;
+  filterPrefetch: () => PrefetchOrder;
+  /**
+   * The line (anti-diagonal when rolled, else row) of the prefetch order that demand row t of a
+   * fold reads from: every read of that row is one of the line's entries. −1: no line.
+   */
+  ifmapLine: (fr: number, fc: number, t: number) => number;
+  filterLine: (fr: number, fc: number, t: number) => number;
   ifmapSpace: number;
   filterSpace: number;
   rowWidth: number;
@@ -87,25 +98,40 @@ function ifmapAddressing(l: ConvShape, E: number, F: number) {
   return { at, holes, mBase, kOff };
 }
 
+/** A prefetch order and where each of its lines (rows, or anti-diagonals when rolled) starts. */
+export interface PrefetchOrder {
+  order: Int32Array;
+  /** Line ℓ is order[lineStart[ℓ] .. lineStart[ℓ + 1]). */
+  lineStart: Int32Array;
+}
+
 /** A rows × cols matrix in row-major order, or read along anti-diagonals (row descending within one). */
 function prefetchOrder(
   rows: number,
   cols: number,
   rolled: boolean,
   at: (r: number, c: number) => number,
-): Int32Array {
+): PrefetchOrder {
   const out = new Int32Array(rows * cols);
   let i = 0;
   if (!rolled) {
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[i++] = at(r, c);
-    return out;
+    const lineStart = new Int32Array(rows + 1);
+    for (let r = 0; r < rows; r++) {
+      lineStart[r] = i;
+      for (let c = 0; c < cols; c++) out[i++] = at(r, c);
+    }
+    lineStart[rows] = i;
+    return { order: out, lineStart };
   }
+  const lineStart = new Int32Array(rows + cols);
   for (let d = 0; d < rows + cols - 1; d++) {
+    lineStart[d] = i;
     const hi = Math.min(d, rows - 1);
     const lo = Math.max(0, d - cols + 1);
     for (let r = hi; r >= lo; r--) out[i++] = at(r, d - r);
   }
-  return out;
+  lineStart[rows + cols - 1] = i;
+  return { order: out, lineStart };
 }
 
 export function operands(l: ConvShape, a: SystolicArray, E: number, F: number): Operands {
@@ -181,6 +207,9 @@ export function operands(l: ConvShape, a: SystolicArray, E: number, F: number): 
           const m = fr * Ra + c;
           return m < M ? IF(m, r - fr * T) : -1;
         }),
+      // Row t of fold fr reads (pixel fr·Ra + c, element t − c): prefetch entry (fr·T + t − c, c).
+      ifmapLine: (fr, _fc, t) => fr * T + t,
+      filterLine: (_fr, fc, t) => fc * T + t,
       filterPrefetch: () =>
         prefetchOrder(colFold(N) * T, Ca, true, (r, c) => {
           const fc = Math.floor(r / T);
@@ -233,6 +262,10 @@ export function operands(l: ConvShape, a: SystolicArray, E: number, F: number): 
           const k = fr * Ra + c;
           return k < K ? IF(r - fr * M, k) : -1;
         }),
+      // Row t reads (pixel t − Ra − c, element fr·Ra + c): entry (fr·M + t − Ra − c, c).
+      ifmapLine: (fr, _fc, t) => (t >= Ra ? fr * M + t - Ra : -1),
+      // Row t < Ra reads weight row fr·Ra + Ra − 1 − t of every filter: prefetch row fc·K + that.
+      filterLine: (fr, fc, t) => (t < Ra ? fc * K + fr * Ra + Ra - 1 - t : -1),
       filterPrefetch: () =>
         prefetchOrder(colFold(N) * K, Ca, false, (r, c) => {
           const fc = Math.floor(r / K);
@@ -285,6 +318,10 @@ export function operands(l: ConvShape, a: SystolicArray, E: number, F: number): 
         const m = fc * Ca + c;
         return m < M ? IF(m, r - fc * K) : -1;
       }),
+    // Row t < Ra reads element fr·Ra + Ra − 1 − t of the column fold's pixels: prefetch row fc·K + that.
+    ifmapLine: (fr, fc, t) => (t < Ra ? fc * K + fr * Ra + Ra - 1 - t : -1),
+    // Row t reads (filter t − Ra − c, element fr·Ra + c): entry (fr·N + t − Ra − c, c).
+    filterLine: (fr, _fc, t) => (t >= Ra ? fr * N + t - Ra : -1),
     filterPrefetch: () =>
       prefetchOrder(rowFold(K) * N, Ra, true, (r, c) => {
         const fr = Math.floor(r / N);
@@ -377,12 +414,17 @@ class UserReadBuffer implements ReadBuffer {
   prefetches = 0;
   private lastFetch = -1;
 
+  /** Per prefetch line, the first and last set holding its valid entries (−1: none). */
+  private readonly lineFirstSet: Int32Array;
+  private readonly lineLastSet: Int32Array;
+
   constructor(
     kB: number,
     space: number,
-    order: Int32Array,
+    source: PrefetchOrder,
     private readonly bw: number,
   ) {
+    const order = source.order;
     const Z = kB * 1024;
     const active = Math.ceil(Z * 0.5);
     const prefetch = Z - active;
@@ -420,6 +462,21 @@ class UserReadBuffer implements ReadBuffer {
     this.offsets = count;
     this.setIds = ids;
     this.lastHit = lastSetOf.fill(-1);
+    const lineStart = source.lineStart;
+    const lines = lineStart.length - 1;
+    this.lineFirstSet = new Int32Array(lines).fill(-1);
+    this.lineLastSet = new Int32Array(lines).fill(-1);
+    valid = 0;
+    for (let l = 0; l < lines; l++) {
+      const end = lineStart[l + 1] as number;
+      for (let i = lineStart[l] as number; i < end; i++) {
+        if ((order[i] as number) < 0) continue;
+        const set = Math.floor(valid / perSet);
+        valid++;
+        if (this.lineFirstSet[l] === -1) this.lineFirstSet[l] = set;
+        this.lineLastSet[l] = set;
+      }
+    }
     this.numSets = Math.floor(valid / perSet) + 1;
     this.activeSets = Math.min(this.numSets, Math.ceil(active / perSet));
     this.prefetchSets = Math.min(this.numSets - this.activeSets, Math.ceil(prefetch / perSet));
@@ -455,6 +512,20 @@ class UserReadBuffer implements ReadBuffer {
     return false;
   }
 
+  /**
+   * Whether every set holding line ℓ's entries is in the active window: then any read from the
+   * line hits (its own set is one of them), whatever its address.
+   */
+  lineHits(l: number): boolean {
+    if (this.activeSets >= this.numSets) return true;
+    if (l < 0 || l >= this.lineFirstSet.length) return false;
+    const first = this.lineFirstSet[l] as number;
+    if (first < 0) return false;
+    const a = (first - this.start + this.numSets) % this.numSets;
+    const b = ((this.lineLastSet[l] as number) - this.start + this.numSets) % this.numSets;
+    return a <= b && b < this.activeSets;
+  }
+
   serve(addrs: Int32Array, n: number, cycle: number): number {
     let fetched = false;
     for (let i = 0; i < n; i++) {
@@ -480,119 +551,28 @@ class UserReadBuffer implements ReadBuffer {
   }
 }
 
-/** The OFMAP write buffer: lines of `bw` words, drained half a buffer at a time, one line per cycle. */
-class WriteBuffer {
-  private readonly total: number;
-  private readonly activeSize: number;
-  private readonly linesPerDrain: number;
-  private free: number;
-  private lineFill = 0;
-  private lines = new Int32Array(1024);
-  private numLines = 0;
-  private drainFrom = 0;
-  private drainEnd = 0;
-  private writes = 0;
-  private firstDrain = Number.NaN;
-  private lastDrain = Number.NaN;
-
-  constructor(
-    kB: number,
-    private readonly bw: number,
-  ) {
-    this.total = kB * 1024;
-    this.activeSize = Math.ceil(this.total * 0.5);
-    this.linesPerDrain = Math.ceil((this.total - this.activeSize) / bw);
-    this.free = this.total;
-  }
-
-  private pushLine(count: number): void {
-    if (this.numLines === this.lines.length) {
-      const grown = new Int32Array(this.lines.length * 2);
-      grown.set(this.lines);
-      this.lines = grown;
+/**
+ * Stores one row's `n` valid writes at `cycle` in the OFMAP write buffer (README §8; the buffer
+ * itself is ofmap.ts's, which keeps only the lines a drain closed short); returns the cycle the
+ * row completes. Writes are taken in runs up to the next event (a stall on a full buffer, or the
+ * start of a drain), which gives the same state as SCALE-Sim's one-write-at-a-time loop.
+ */
+function serveWrites(wb: WriteBuffer, n: number, cycle: number): number {
+  let current = cycle;
+  let rem = n;
+  while (rem > 0) {
+    const draining = current < wb.drainEnd;
+    const k = wb.untilEvent(draining);
+    if (rem < k) {
+      wb.store(rem);
+      break;
     }
-    this.lines[this.numLines++] = count;
+    wb.store(k);
+    rem -= k;
+    if (draining) current = wb.drainEnd;
+    else wb.drain(current);
   }
-
-  private closeLine(): void {
-    if (this.lineFill > 0) {
-      this.pushLine(this.lineFill);
-      this.lineFill = 0;
-    }
-  }
-
-  private drain(startCycle: number): number {
-    const n = Math.min(this.linesPerDrain, this.numLines - this.drainFrom);
-    const lastCount = this.lines[this.drainFrom + n - 1] as number;
-    const data = (n - 1) * this.bw + lastCount;
-    this.writes += data;
-    this.free += data;
-    this.drainFrom += n;
-    if (Number.isNaN(this.firstDrain)) this.firstDrain = startCycle;
-    this.lastDrain = startCycle + n - 1;
-    return this.lastDrain;
-  }
-
-  private store(k: number): void {
-    this.free -= k;
-    this.lineFill += k;
-    while (this.lineFill >= this.bw) {
-      this.pushLine(this.bw);
-      this.lineFill -= this.bw;
-    }
-  }
-
-  /**
-   * Stores one row's `n` valid writes at `cycle`; returns the cycle the row completes. Writes are
-   * taken in runs up to the next event (a stall on a full buffer, or the start of a drain), which
-   * gives the same state as SCALE-Sim's one-write-at-a-time loop.
-   */
-  serve(n: number, cycle: number): number {
-    let current = cycle;
-    let rem = n;
-    while (rem > 0) {
-      if (current < this.drainEnd) {
-        const k = Math.max(1, this.free);
-        if (rem < k) {
-          this.store(rem);
-          rem = 0;
-        } else {
-          this.store(k);
-          rem -= k;
-          current = this.drainEnd;
-        }
-      } else {
-        const k = Math.max(1, this.free - this.activeSize + 1);
-        if (rem < k) {
-          this.store(rem);
-          rem = 0;
-        } else {
-          this.store(k);
-          rem -= k;
-          this.closeLine();
-          this.drainEnd = this.drain(current);
-        }
-      }
-    }
-    return current;
-  }
-
-  finish(cycle: number): void {
-    this.closeLine();
-    let c = cycle;
-    while (this.drainFrom < this.numLines) {
-      this.drainEnd = this.drain(c);
-      c = this.drainEnd + 1;
-    }
-  }
-
-  dramWrites(): number {
-    return this.writes;
-  }
-
-  dramWindow(): AccessWindow {
-    return { start: this.firstDrain, stop: this.lastDrain };
-  }
+  return current;
 }
 
 class Span {
@@ -639,7 +619,7 @@ function calcMode(ops: Operands, f: Folds, a: SystolicArray) {
     for (let t = 0; t < f.L; t++) {
       const cycle = row0 + t + total;
       const n = ops.ofmapCount(ru, cu, t);
-      const out = n > 0 ? of.serve(n, cycle) : cycle;
+      const out = n > 0 ? serveWrites(of, n, cycle) : cycle;
       if (n > 0) sOf.mark(out);
       lastOut = out;
       if (out > cycle) {
@@ -729,15 +709,18 @@ class UserOperand {
   private key = -1;
   private prefetchesBefore = 0;
   private tLast = -1;
+  private walkAll = false;
   readonly span = new Span();
 
   constructor(
     readonly buf: UserReadBuffer,
     private readonly fill: RowFiller,
     private readonly keyOf: (fr: number, fc: number) => number,
+    private readonly lineOf: (fr: number, fc: number, t: number) => number,
   ) {}
 
   beginFold(fr: number, fc: number, walkAll: boolean): void {
+    this.walkAll = walkAll;
     this.key = walkAll ? -1 : this.keyOf(fr, fc);
     const c = this.key >= 0 ? this.clean.get(this.key) : undefined;
     this.skip = c && c.start === this.buf.start ? c : undefined;
@@ -752,7 +735,11 @@ class UserOperand {
       return 0;
     }
     const n = this.fill(fr, fc, ru, cu, t, scratch);
-    const stall = this.buf.serve(scratch, n, cycle);
+    // A row whose prefetch line lies inside the window hits everywhere: nothing to look up.
+    const stall =
+      n > 0 && !this.walkAll && this.buf.lineHits(this.lineOf(fr, fc, t))
+        ? 0
+        : this.buf.serve(scratch, n, cycle);
     if (n > 0) {
       this.span.mark(cycle + 1 + stall);
       this.tLast = t;
@@ -772,11 +759,13 @@ function userMode(ops: Operands, f: Folds, a: SystolicArray, bw: number, walkAll
     new UserReadBuffer(a.ifmapSramKB, ops.ifmapSpace, ops.ifmapPrefetch(), bw),
     ops.ifmap,
     ops.ifmapKey,
+    ops.ifmapLine,
   );
   const fiOp = new UserOperand(
     new UserReadBuffer(a.filterSramKB, ops.filterSpace, ops.filterPrefetch(), bw),
     ops.filter,
     ops.filterKey,
+    ops.filterLine,
   );
   const ifBuf = ifOp.buf;
   const fiBuf = fiOp.buf;
@@ -795,7 +784,7 @@ function userMode(ops: Operands, f: Folds, a: SystolicArray, bw: number, walkAll
       const ifStall = ifOp.row(fr, fc, ru, cu, t, cycle, buf);
       const fiStall = fiOp.row(fr, fc, ru, cu, t, cycle, buf);
       const n = ops.ofmapCount(ru, cu, t);
-      const out = ofBuf.serve(n, cycle);
+      const out = serveWrites(ofBuf, n, cycle);
       if (n > 0) sOf.mark(out);
       lastOut = out;
       stalls += Math.max(ifStall, fiStall, out - cycle);
