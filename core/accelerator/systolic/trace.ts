@@ -805,8 +805,8 @@ function userMode(ops: Operands, f: Folds, a: SystolicArray, bw: number, walkAll
 }
 
 /**
- * One layer, demand row by demand row (CALC or USER mode). `walkAll` walks the reads of every
- * USER-mode fold, even those the clean-fold rule skips (the reference the rule is tested against).
+ * One layer, demand row by demand row (CALC or USER mode). `walkAll` looks up every USER-mode
+ * read, even those the two shortcuts skip (the reference they are tested against).
  */
 export function traceLayer(
   l: ConvShape,
