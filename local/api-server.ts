@@ -5,6 +5,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { Store } from '../core/store/store.js';
 import { createApiHandler } from '../lambdas/lib/api.js';
 import { LOCAL_API_PORT, matchResource, methodsOf, routeOf } from '../lambdas/lib/routes.js';
+import { loopDefinition } from './runner.js';
 import { runSession } from './session.js';
 import { TrainPool } from './train-pool.js';
 
@@ -174,6 +175,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     send(res, out.statusCode, out.body, (out.headers ?? {}) as Record<string, string>);
   }
 
+  // The CDK synth of the loop blocks the event loop for seconds (30 s on a busy machine): done
+  // before listening, not when the first search starts, so no request ever waits behind it.
+  if (!options.runSearch) loopDefinition();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? LOCAL_API_PORT, '127.0.0.1', () => resolve());

@@ -102,10 +102,15 @@ export function withoutDefaultTimeouts(def: StateMachineDefinition): StateMachin
 
 let cachedDefinition: LocalDefinition | undefined;
 
-/** The synthesized loop, built once per process. */
+/** The synthesized loop, built once per process (a CDK synth: seconds of synchronous work). */
 export function loopDefinition(): LocalDefinition {
   cachedDefinition ??= localDefinition();
   return cachedDefinition;
+}
+
+/** Whether loopDefinition has been built in this process. */
+export function loopDefinitionBuilt(): boolean {
+  return cachedDefinition !== undefined;
 }
 
 /**

@@ -6,13 +6,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../core/store/file-store.js';
 import { MAX_BODY_BYTES, type RunningServer, serve } from '../../local/api-server.js';
+import { loopDefinitionBuilt } from '../../local/runner.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
 let dir: string;
 let server: RunningServer;
 
+let builtBefore: boolean;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cosearch-serve-'));
+  builtBefore = loopDefinitionBuilt();
   server = await serve({ store: new FileStore(dir), port: 0, workers: 1 });
 });
 afterAll(async () => {
@@ -70,6 +73,11 @@ async function runPosted(spec: unknown) {
 }
 
 describe('cosearch serve', () => {
+  it('synthesizes the loop before listening: no request waits behind the synth when a search starts', () => {
+    expect(builtBefore).toBe(false);
+    expect(loopDefinitionBuilt()).toBe(true);
+  });
+
   it('runs a search posted over HTTP and serves its results', async () => {
     const spec = tinySpec({ strategy: { name: 'random', iterations: 1, batchSize: 2, seed: 5 } });
     const { id, results } = await runPosted(spec);
