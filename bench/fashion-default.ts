@@ -18,6 +18,9 @@ export interface FashionDefault {
   epochs: number;
   testAccuracyBySeed: number[];
   valAccuracy: number;
+  /** The same children after post-training int8 quantization (what the accelerator computes). */
+  int8TestAccuracy: number;
+  int8DropPoints: number;
   steps: number;
   batchSize: number;
   params: number;
@@ -58,6 +61,8 @@ export async function fashionDefault(
     epochs: budget.epochs ?? budget.steps / budget.stepsPerEpoch,
     testAccuracyBySeed: results.map((r) => Number(r.testAccuracy.toFixed(4))),
     valAccuracy: med((r) => r.valAccuracy, 4),
+    int8TestAccuracy: med((r) => r.quantized?.testAccuracy ?? Number.NaN, 4),
+    int8DropPoints: med((r) => 100 * (r.testAccuracy - (r.quantized?.testAccuracy ?? Number.NaN)), 2),
     steps: budget.steps,
     batchSize: budget.batchSize,
     params: results[0]!.params,
