@@ -18,6 +18,7 @@
 // (supernet weight and trial steps, mix-mode validation gradients, children) plus forward-only
 // validation examples (supernet scoring, each child's validation split). Test passes are not counted.
 
+import { readFile } from 'node:fs/promises';
 import { deriveTopK } from '../core/autohas/run.js';
 import {
   type AutohasOptions,
@@ -103,10 +104,27 @@ function datasetSpec(dataset: BenchDataset, trainSamples: number): DatasetSpec {
   );
 }
 
-interface Child {
+export interface Child {
   valAccuracy: number;
   testAccuracy: number;
   examples: number;
+}
+
+/** One seed of AutoHAS: its pick, the default-hp twin, and their costs. */
+export interface SeedRecord {
+  seed: number;
+  examples: number;
+  examplesWithTwin: number;
+  supernetExamples: number;
+  supernetValAccuracy: number;
+  val: number;
+  test: number;
+  defaultHpVal: number;
+  defaultHpTest: number;
+  /** The better of the pick and the twin by validation accuracy: what a user should keep. */
+  safeguardedTest: number;
+  lrProbabilities: number[];
+  top: unknown;
 }
 
 async function train(
@@ -168,9 +186,30 @@ export function supernetSteps(
   return { warmup, steps: warmup + rest };
 }
 
+/** Pieces of a run (seeds, pool children) from several processes, summarized as one. */
+async function merge(files: string[]): Promise<unknown> {
+  const parts = await Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as ReturnType<typeof summarize>),
+  );
+  const config = parts[0]!.config;
+  for (const [i, p] of parts.entries())
+    if (JSON.stringify(p.config) !== JSON.stringify(config))
+      throw new Error(`--merge: ${files[i]} was run with another config than ${files[0]}`);
+  return summarize(
+    config,
+    parts.flatMap((p) => p.autohas.perSeed),
+    parts.flatMap((p) => p.random.pool.perChild),
+  );
+}
+
 export async function run(args: string[]): Promise<unknown> {
+  const m = args.indexOf('--merge');
+  if (m >= 0) return merge(args.slice(m + 1));
   const dataset = choice(args, 'dataset', ['fashion', 'digits'] as const, 'fashion');
   const seeds = arg(args, 'seeds', 5);
+  // Several processes can share a run: seeds firstSeed.., pool children firstPool.. (--merge joins them).
+  const firstSeed = arg(args, 'first-seed', 0);
+  const firstPool = arg(args, 'first-pool', 0);
   const epochs = arg(args, 'epochs', dataset === 'fashion' ? 2 : 3);
   const trainSamples = arg(args, 'train-samples', 5000);
   // Every child scores its validation and test splits in fp32 and int8: capped, they cost less.
@@ -219,21 +258,8 @@ export async function run(args: string[]): Promise<unknown> {
   };
   const defaultHp = (): Hyperparameters => ({ ...DEFAULT_HYPERPARAMETERS, batchSize: batch });
 
-  const autohas: {
-    examples: number;
-    examplesWithTwin: number;
-    supernetExamples: number;
-    supernetValAccuracy: number;
-    val: number;
-    test: number;
-    defaultHpVal: number;
-    defaultHpTest: number;
-    /** The better of the pick and the twin by validation accuracy: what a user should keep. */
-    safeguardedTest: number;
-    lrProbabilities: number[];
-    top: unknown;
-  }[] = [];
-  for (let seed = 0; seed < seeds; seed++) {
+  const autohas: SeedRecord[] = [];
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const spec = benchSpec(dataset, seed, batch, objectives);
     const s = createAutohasState(spec, data, options);
     // The supernet's own validation accuracy (shared weights, sampled sub-networks), last quarter.
@@ -265,6 +291,7 @@ export async function run(args: string[]): Promise<unknown> {
       `seed ${seed}: pick lr ${pick.hp.learningRate} wd ${pick.hp.weightDecay} ls ${pick.hp.labelSmoothing} test ${best!.testAccuracy.toFixed(4)}, default hp ${twin.testAccuracy.toFixed(4)}`,
     );
     autohas.push({
+      seed,
       examples,
       examplesWithTwin: examples + twin.examples,
       supernetExamples,
@@ -278,71 +305,87 @@ export async function run(args: string[]): Promise<unknown> {
       top: { network: pick.candidate.network, hp: pick.hp, accelerator: pick.candidate.accelerator },
     });
   }
-  const target = median(autohas.map((a) => a.test));
-  const safeTarget = median(autohas.map((a) => a.safeguardedTest));
-  const autoEx = median(autohas.map((a) => a.examples));
-  const autoExTwin = median(autohas.map((a) => a.examplesWithTwin));
-
   // The random pool: independent (arch, hp) children, each with its own training seed.
   const pool: Child[] = [];
   const poolRng = Rng.fromSeed('bench-random-pool');
   const poolSpace = new SearchSpace(benchSpec(dataset, 0, batch, objectives));
-  for (let i = 0; i < poolSize; i++) {
+  for (let i = 0; i < firstPool + poolSize; i++) {
     const c = poolSpace.sample(poolRng);
+    if (i < firstPool) continue;
     pool.push(await train(data, c.network, c.hyperparameters, epochs, i));
-    log(`random child ${i + 1}/${poolSize}: test ${pool[i]!.testAccuracy.toFixed(4)}`);
-  }
-  const perChild = pool.length ? mean(pool.map((c) => c.examples)) : childExamples;
-  const share = (a: number) => pool.filter((c) => c.testAccuracy >= a).length / Math.max(1, pool.length);
-  /** Random search at a compute: per seed a seeded draw of as many children as it buys, and the expectation. */
-  const atCompute = (examples: number) => {
-    if (!pool.length) return null;
-    const m = Math.max(1, Math.floor(examples / perChild));
-    const perSeed = autohas.map(
-      (_, seed) => bestOf(pool, m, Rng.fromSeed(`bench-random:${seed}`)).testAccuracy,
+    log(
+      `random child ${i + 1}/${firstPool + poolSize}: test ${pool[pool.length - 1]!.testAccuracy.toFixed(4)}`,
     );
+  }
+  const config = {
+    dataset,
+    epochs,
+    trainSamples: data.train.n,
+    valSamples: data.val.n,
+    testSamples: data.test.n,
+    batch,
+    valBatch,
+    childExamples,
+    supernetSteps: steps,
+    warmupSteps: warmup,
+    supernetChildren,
+    topK: topk,
+    hpMode,
+    hpSchedule,
+    hpReward,
+    lookahead,
+    objectives,
+  };
+  return {
+    backend: backend.name,
+    ...summarize(config, autohas, pool),
+    wallSeconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * The bench's figures from AutoHAS's seeds and the random pool. Random search at a compute keeps
+ * the best of as many pool children as it buys (by validation; per seed a seeded draw, and the
+ * expectation over 2,000 draws); its examples to reach an accuracy are one child's examples over
+ * the pool's share at or above it (geometric). Seeds and pool children may be empty.
+ */
+export function summarize(config: { childExamples: number }, autohas: SeedRecord[], pool: Child[]) {
+  const med = (xs: number[]) => (xs.length ? median(xs) : null);
+  const target = med(autohas.map((a) => a.test));
+  const safeTarget = med(autohas.map((a) => a.safeguardedTest));
+  const autoEx = med(autohas.map((a) => a.examples));
+  const autoExTwin = med(autohas.map((a) => a.examplesWithTwin));
+  const perChild = pool.length ? mean(pool.map((c) => c.examples)) : config.childExamples;
+  const share = (a: number) => pool.filter((c) => c.testAccuracy >= a).length / Math.max(1, pool.length);
+  const atCompute = (examples: number | null) => {
+    if (!pool.length || examples === null) return null;
+    const m = Math.max(1, Math.floor(examples / perChild));
+    const perSeed = autohas.map((a) => bestOf(pool, m, Rng.fromSeed(`bench-random:${a.seed}`)).testAccuracy);
     const draws = Array.from(
       { length: 2000 },
       (_, i) => bestOf(pool, m, Rng.fromSeed(`bench-random-expect:${i}`)).testAccuracy,
     );
-    return { children: m, median: median(perSeed), perSeed, expected: mean(draws) };
+    return { children: m, median: med(perSeed), perSeed, expected: mean(draws) };
   };
-  const toReach = (a: number) => (share(a) > 0 ? perChild / share(a) : null);
+  const toReach = (a: number | null) =>
+    a !== null && pool.length && share(a) > 0 ? perChild / share(a) : null;
+  const ratio = (r: number | null, a: number | null) => (r === null || a === null ? null : r / a);
   const randEx = toReach(target);
   const randExSafe = toReach(safeTarget);
-  const children = (x: number) => Number((x / childExamples).toFixed(2));
+  const children = (x: number | null) => (x === null ? null : Number((x / config.childExamples).toFixed(2)));
   return {
-    backend: backend.name,
-    dataset,
-    seeds,
-    config: {
-      epochs,
-      trainSamples: data.train.n,
-      valSamples: data.val.n,
-      testSamples: data.test.n,
-      batch,
-      valBatch,
-      childExamples,
-      supernetSteps: steps,
-      warmupSteps: warmup,
-      supernetChildren,
-      topK: topk,
-      hpMode,
-      hpSchedule,
-      hpReward,
-      lookahead,
-      objectives,
-    },
+    config,
+    seeds: autohas.map((a) => a.seed),
     autohas: {
       testAccuracy: { median: target },
       trainingExamples: { median: autoEx },
       trainingChildren: { median: children(autoEx) },
-      supernetExamples: { median: median(autohas.map((a) => a.supernetExamples)) },
-      supernetValAccuracy: { median: median(autohas.map((a) => a.supernetValAccuracy)) },
+      supernetExamples: { median: med(autohas.map((a) => a.supernetExamples)) },
+      supernetValAccuracy: { median: med(autohas.map((a) => a.supernetValAccuracy)) },
       perSeed: autohas,
     },
     defaultHp: {
-      testAccuracy: { median: median(autohas.map((a) => a.defaultHpTest)) },
+      testAccuracy: { median: med(autohas.map((a) => a.defaultHpTest)) },
       autohasAtLeastDefaultSeeds: autohas.filter((a) => a.test >= a.defaultHpTest).length,
     },
     safeguarded: {
@@ -350,28 +393,29 @@ export async function run(args: string[]): Promise<unknown> {
       testAccuracy: { median: safeTarget },
       trainingExamples: { median: autoExTwin },
       trainingChildren: { median: children(autoExTwin) },
+      atLeastDefaultSeeds: autohas.filter((a) => a.safeguardedTest >= a.defaultHpTest).length,
       random: {
         testAccuracyAtEqualCompute: atCompute(autoExTwin),
         trainingExamplesToReachAccuracy: { median: randExSafe },
       },
-      computeRatioRandomOverAutohas: randExSafe === null ? null : randExSafe / autoExTwin,
+      computeRatioRandomOverAutohas: ratio(randExSafe, autoExTwin),
     },
     random: {
       testAccuracyAtEqualCompute: atCompute(autoEx),
       trainingExamplesToReachAutohasAccuracy: { median: randEx },
       note:
-        randEx === null
+        pool.length && randEx === null
           ? "no child of the pool reached AutoHAS's median accuracy: random's cost is above the pool's"
           : undefined,
       pool: {
         children: pool.length,
         examplesPerChild: perChild,
-        testAccuracy: quantiles(pool.map((c) => c.testAccuracy)),
-        shareAtOrAboveAutohasAccuracy: share(target),
+        testAccuracy: pool.length ? quantiles(pool.map((c) => c.testAccuracy)) : null,
+        shareAtOrAboveAutohasAccuracy: target === null ? null : share(target),
+        perChild: pool,
       },
     },
-    computeRatioRandomOverAutohas: randEx === null ? null : randEx / autoEx,
-    searchCostAtMostThreeChildren: autoExTwin <= 3 * childExamples,
-    wallSeconds: (performance.now() - t0) / 1000,
+    computeRatioRandomOverAutohas: ratio(randEx, autoEx),
+    searchCostAtMostThreeChildren: autoExTwin === null ? null : autoExTwin <= 3 * config.childExamples,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchSpec, supernetSteps } from '../../bench/autohas.js';
+import { benchSpec, summarize, supernetSteps } from '../../bench/autohas.js';
 import { SearchSpace } from '../../core/space/encoding.js';
 
 describe('autohas bench', () => {
@@ -26,5 +26,51 @@ describe('autohas bench', () => {
     expect(Math.max(...lr) / Math.min(...lr)).toBeGreaterThanOrEqual(100);
     expect(choices('weightDecay').length).toBeGreaterThan(1);
     expect(choices('labelSmoothing')).toEqual([0, 0.1]);
+  });
+});
+
+describe('autohas bench summary', () => {
+  const seed = (s: number, test: number, defaultHpTest: number, defaultHpVal: number) => ({
+    seed: s,
+    examples: 20_000,
+    examplesWithTwin: 30_000,
+    supernetExamples: 10_000,
+    supernetValAccuracy: 0.5,
+    val: test,
+    test,
+    defaultHpVal,
+    defaultHpTest,
+    safeguardedTest: defaultHpVal > test ? defaultHpTest : test,
+    lrProbabilities: [0.5, 0.5],
+    top: null,
+  });
+  const child = (acc: number) => ({ valAccuracy: acc, testAccuracy: acc, examples: 10_000 });
+
+  it('compares AutoHAS with the default twin and with random search from the pool', () => {
+    const r = summarize(
+      { childExamples: 10_000 },
+      [seed(0, 0.8, 0.85, 0.85), seed(1, 0.9, 0.8, 0.8), seed(2, 0.7, 0.75, 0.75)],
+      [child(0.5), child(0.6), child(0.85), child(0.95)],
+    );
+    expect(r.autohas.testAccuracy.median).toBe(0.8);
+    expect(r.defaultHp.testAccuracy.median).toBe(0.8);
+    expect(r.defaultHp.autohasAtLeastDefaultSeeds).toBe(1);
+    expect(r.safeguarded.testAccuracy.median).toBe(0.85);
+    // Half the pool reaches 0.8: two children's examples expected, 1x AutoHAS's 20,000.
+    expect(r.random.trainingExamplesToReachAutohasAccuracy.median).toBe(20_000);
+    expect(r.computeRatioRandomOverAutohas).toBe(1);
+    // 20,000 examples buy 2 children; 30,000 (with the twin) buy 3.
+    expect(r.random.testAccuracyAtEqualCompute?.children).toBe(2);
+    expect(r.safeguarded.random.testAccuracyAtEqualCompute?.children).toBe(3);
+    expect(r.searchCostAtMostThreeChildren).toBe(true);
+  });
+
+  it('no pool child reaching AutoHAS gives no ratio; no seeds gives no medians', () => {
+    const r = summarize({ childExamples: 10_000 }, [seed(0, 0.99, 0.5, 0.5)], [child(0.5)]);
+    expect(r.computeRatioRandomOverAutohas).toBeNull();
+    expect(r.random.note).toMatch(/above the pool/);
+    const e = summarize({ childExamples: 10_000 }, [], [child(0.5)]);
+    expect(e.autohas.testAccuracy.median).toBeNull();
+    expect(e.searchCostAtMostThreeChildren).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import {
   createAutohasState,
   disposeAutohasState,
   scheduledRate,
+  warmupStep,
 } from '../../../core/autohas/step.js';
 import type { LoadedDataset } from '../../../core/data/dataset.js';
 import { Rng } from '../../../core/rng.js';
@@ -85,6 +86,19 @@ describe('autohasStep', () => {
     expect(() =>
       createAutohasState(microSpec(), data, { hpSchedule: 'linear' as unknown as 'cosine' }),
     ).toThrow(/hpSchedule/);
+  });
+
+  it('warmupStep trains the shared weights only: the controller and the eval counter stay', () => {
+    const s = createAutohasState(microSpec(), data, { batchSize: 8 });
+    const logits = s.controller.state();
+    const head = [...s.supernet.weight('head_dense/kernel').dataSync()];
+    warmupStep(s);
+    expect(s.step).toBe(1);
+    expect(s.trainExamples).toBe(8);
+    expect(s.evalExamples).toBe(0);
+    expect(s.controller.state()).toEqual(logits);
+    expect([...s.supernet.weight('head_dense/kernel').dataSync()]).not.toEqual(head);
+    disposeAutohasState(s);
   });
 
   it('cosine schedule: a basis is the peak of a cosine decay over scheduleSteps', () => {
