@@ -496,7 +496,10 @@ export const TrainingSpec = z
      * checkpointed to the store in between (bit-identical to one run). Absent: one invocation.
      */
     stepsPerChunk: int(1, 10_000_000).optional(),
-    /** Guards one TrainChild invocation against hangs (the child is then cut short); never a budget. */
+    /**
+     * Guards one TrainChild invocation against hangs (the child is then cut short); never a budget.
+     * Checked between training steps, so one long step overruns it.
+     */
     maxSeconds: z
       .number()
       .gt(0)

@@ -211,7 +211,7 @@ export class FileStore implements Store {
     const tmp = join(dir, name);
     for (let attempt = 0; ; attempt++) {
       try {
-        await mkdir(dir, { recursive: true });
+        await mkdirLevels(dir);
         const fh = await open(tmp, 'wx');
         try {
           await fh.writeFile(body);
@@ -252,5 +252,29 @@ export class FileStore implements Store {
       }
       dir = dirname(dir);
     }
+  }
+}
+
+/**
+ * mkdir -p one level at a time. Node's recursive mkdir spins forever where a parent exists but
+ * refuses children (under /proc, or below a symbolic link to nothing); here that ENOENT is final.
+ */
+export async function mkdirLevels(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (e) {
+    const code = errno(e);
+    if (code === 'EEXIST') return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw e;
+    const parentExisted = await lstat(parent).then(
+      () => true,
+      () => false,
+    );
+    if (parentExisted) throw e;
+    await mkdirLevels(parent);
+    await mkdir(dir).catch((again: unknown) => {
+      if (errno(again) !== 'EEXIST') throw again;
+    });
   }
 }

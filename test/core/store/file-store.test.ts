@@ -134,6 +134,16 @@ describe('FileStore', () => {
     expect((await allFiles(store.root)).length).toBe(1);
   });
 
+  it.runIf(process.platform === 'linux')(
+    'fails, instead of spinning, where a parent exists but refuses new directories (/proc)',
+    async () => {
+      // Node's recursive mkdir loops forever here; one level at a time, the ENOENT is final.
+      const store = new FileStore('/proc/cosearch-no-such-dir/runs');
+      await expect(store.put('searches/a/state.json', '{}')).rejects.toThrow(/ENOENT/);
+    },
+    10_000,
+  );
+
   it('never touches files outside its root', async () => {
     const parent = await freshDir();
     await writeFile(join(parent, 'secret'), 'keep');
