@@ -12,9 +12,14 @@ export class ChildTimeoutError extends Error {
 }
 
 export function withHangGuard(h: LocalHandler, seconds: number): LocalHandler {
+  return boundedBy(h, seconds, () => new ChildTimeoutError(seconds));
+}
+
+/** `h`, failing with `timedOut()` if it has not settled within `seconds` (it keeps running). */
+export function boundedBy(h: LocalHandler, seconds: number, timedOut: () => Error): LocalHandler {
   return (input) =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ChildTimeoutError(seconds)), seconds * 1000);
+      const timer = setTimeout(() => reject(timedOut()), seconds * 1000);
       h(input).then(
         (v) => {
           clearTimeout(timer);

@@ -14,6 +14,7 @@ import {
   type StateMachineDefinition,
   walkStates,
 } from './definition.js';
+import { boundedBy } from './hang.js';
 
 type JsonValue = Parameters<StateMachine['run']>[0];
 export type LocalHandler = (input: JsonValue) => Promise<JsonValue>;
@@ -45,23 +46,6 @@ export class TaskTimeoutError extends Error {
   }
 }
 
-function withTimeout(state: string, h: LocalHandler, seconds: number): LocalHandler {
-  return (input) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TaskTimeoutError(state, seconds)), seconds * 1000);
-      h(input).then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
-    });
-}
-
 /**
  * Overrides for every Task state; throws if one has no local handler. Each is bounded by its
  * function's timeout as in the cloud, except the handlers named in `selfBounded`, which time
@@ -77,7 +61,10 @@ export function taskOverrides(
     const h = handlers[handler];
     if (!h) throw new Error(`no local handler for Task ${state} (${handler})`);
     const seconds = def.timeouts[state];
-    overrides[state] = seconds === undefined || selfBounded.has(handler) ? h : withTimeout(state, h, seconds);
+    overrides[state] =
+      seconds === undefined || selfBounded.has(handler)
+        ? h
+        : boundedBy(h, seconds, () => new TaskTimeoutError(state, seconds));
   }
   return overrides;
 }

@@ -4,17 +4,8 @@ import { InfeasibleArchError } from '../../../core/network/mobile-cnn.js';
 import { summarizeNetwork } from '../../../core/network/summary.js';
 import type { NetworkArch, StageArch } from '../../../core/space/types.js';
 import { initBackend } from '../../../core/training/backend.js';
+import { stage } from '../../helpers/arch.js';
 
-const stage = (s: Partial<StageArch>): StageArch => ({
-  block: 'mbconv',
-  kernel: 3,
-  expansion: 3,
-  filters: 16,
-  layers: 1,
-  squeezeExcite: false,
-  stride: 1,
-  ...s,
-});
 const arch = (stages: StageArch[], stemFilters = 8): NetworkArch => ({
   template: 'mobile-cnn',
   stemFilters,

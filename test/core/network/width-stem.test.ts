@@ -4,19 +4,9 @@ import { NetworkArchSchema } from '../../../core/network/arch-schema.js';
 import { buildModel } from '../../../core/network/build.js';
 import { InfeasibleArchError, scaledWidth } from '../../../core/network/mobile-cnn.js';
 import { summarizeNetwork } from '../../../core/network/summary.js';
-import type { NetworkArch, StageArch } from '../../../core/space/types.js';
+import type { NetworkArch } from '../../../core/space/types.js';
 import { initBackend } from '../../../core/training/backend.js';
-
-const stage = (s: Partial<StageArch>): StageArch => ({
-  block: 'mbconv',
-  kernel: 3,
-  expansion: 3,
-  filters: 16,
-  layers: 1,
-  squeezeExcite: false,
-  stride: 1,
-  ...s,
-});
+import { stage } from '../../helpers/arch.js';
 
 const BASE: NetworkArch = {
   template: 'mobile-cnn',
