@@ -211,7 +211,11 @@ export async function runSession(
         // A caught TrainChild still exits, then ChildFailed counts the child.
         if (e.type === 'StateCaught' && name === STATE.train) caughtTrains++;
         if (e.type !== 'StateExited') return;
+        // A long child leaves TrainChild once per chunk; only its last chunk finishes it.
+        const unfinished =
+          name === STATE.train && (e.state as { output?: { done?: boolean } }).output?.done === false;
         if (name === STATE.train && caughtTrains > 0) caughtTrains--;
+        else if (unfinished) return;
         else if (name === STATE.train || name === STATE.infeasible || name === STATE.childFailed) {
           childrenDone++;
           phase = undefined;

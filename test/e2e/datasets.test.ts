@@ -1,5 +1,5 @@
 // A search on a user's dataset with a test set of its own and the whole training recipe, through
-// the synthesized state machine: the official test file is what children are scored on.
+// the synthesized state machine (as `cosearch run` runs it): the official test file is what children are scored on.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,7 @@ import { createSearch } from '../../core/engine/create.js';
 import { keys } from '../../core/engine/keys.js';
 import { FileStore } from '../../core/store/file-store.js';
 import { getJson, listAll } from '../../core/store/json.js';
-import { localDefinition } from '../../local/definition.js';
-import { runLocalExecution } from '../../local/runner.js';
+import { type Progress, runSession } from '../../local/session.js';
 import { idx, tempDir } from '../core/data/files.js';
 import { tinySpec } from '../helpers/tiny-spec.js';
 
@@ -56,8 +55,16 @@ describe('a dataset with its own test split', () => {
       },
     });
     await createSearch(store, spec, 'own-test');
-    const exec = await runLocalExecution({ store }, 'own-test', { definition: localDefinition() });
-    expect(exec.output).toMatchObject({ status: 'succeeded' });
+    let last: Progress | undefined;
+    const run = await runSession(store, 'own-test', {
+      workers: 0,
+      onProgress: (p) => {
+        last = p;
+      },
+    });
+    expect(run.status).toBe('succeeded');
+    // Each child left TrainChild three times (24 steps in chunks of 10), and counts once.
+    expect(last?.childrenDone).toBe(2);
 
     const all = await listAll(store, keys.root('own-test'));
     const records = all.filter((k) => k.endsWith('/training.json'));
