@@ -189,7 +189,12 @@ export function supernetSteps(
 /** Pieces of a run (seeds, pool children) from several processes, summarized as one. */
 async function merge(files: string[]): Promise<unknown> {
   const parts = await Promise.all(
-    files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as ReturnType<typeof summarize>),
+    files.map(async (f) => {
+      // `npm run` may have written its banner before the JSON: start at the top-level brace.
+      const text = await readFile(f, 'utf8');
+      const at = text.startsWith('{') ? 0 : text.indexOf('\n{') + 1;
+      return JSON.parse(text.slice(at)) as ReturnType<typeof summarize>;
+    }),
   );
   const config = parts[0]!.config;
   for (const [i, p] of parts.entries())
