@@ -2,6 +2,8 @@
 //   [--val-samples 1000] [--test-samples 3000] [--batch 64] [--supernet-children 1] [--warmup-fraction 0.5] [--val-batch 32] [--topk 1]
 //   [--hp-mode sample|mix] [--hp-schedule cosine|constant] [--hp-reward accuracy|loss]
 //   [--lookahead 1] [--random-pool 8] [--objectives accuracy|default]`
+// Split across processes: `--first-seed N --seeds k`, `--seeds 0 --first-pool N --random-pool k`,
+// then `npm run bench -- autohas --merge a.json b.json ...` (same config) joins their figures.
 //
 // Per seed: AutoHAS (a supernet trained for about `--supernet-children` children's training
 // examples, then its top-k retrained from scratch as children, the best by validation accuracy
