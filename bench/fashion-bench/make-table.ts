@@ -8,8 +8,9 @@
 // Resumable anywhere, on any machine: runs are keyed by (network id, seed) and done in a fixed
 // order (network by network, seed 0 then 1); every finished run is appended to the table with an
 // atomic write (temporary file, then rename), and a rerun skips the keys already in the file.
-// `--chunk N` stops after N new runs. SIGINT/SIGTERM stop at once: the file on disk is always a
-// complete table (the current run is lost and redone next time). Each run records its own
+// `--chunk N` stops after N new runs. Any kill (SIGINT, SIGTERM, even SIGKILL) is a clean stop: no
+// handler is installed, since training need not yield to one, and the file on disk is always a
+// complete table (the current run is lost and redone next time; a stray dot-file may stay). Each run records its own
 // provenance (start/end time, seed, git commit, backend, node version).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -105,11 +106,6 @@ async function main(args: string[]): Promise<void> {
     `${out}: ${table.runs.length} runs done, ${todo.length} to go; this chunk: ${Math.min(chunk, todo.length)}\n`,
   );
   if (todo.length === 0) return;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    process.on(sig, () => {
-      process.stderr.write(`${sig}: stopping; ${out} holds ${table.runs.length} runs\n`);
-      process.exit(0);
-    });
   const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
   const data = await loadDataset(DatasetSpec.parse(FASHION_TRAINING.dataset), {
     seed: FASHION_TRAINING.dataSeed,
