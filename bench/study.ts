@@ -306,6 +306,7 @@ function studyDoc(d: {
   setup: Record<string, unknown> & {
     table: string;
     tableSpread: string;
+    seeds: number;
     latencyTargetsMs: Record<string, number>;
     areaLimitMM2: number;
   };
