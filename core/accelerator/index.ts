@@ -1,7 +1,8 @@
 // Public entry of the accelerator simulator.
 import type { NetworkSummary } from '../network/layers.js';
 import type { AcceleratorConfig } from '../space/types.js';
-import { peArrayArea, peArrayTemplate, simulatePeArray } from './pe-array.js';
+import { peArrayArea, simulatePeArray } from './pe-array.js';
+import { peArrayTemplate } from './pe-array-template.js';
 import { simulateSystolic, systolicArea, systolicTemplate } from './systolic/template.js';
 import { DEFAULT_TECHNOLOGY, type TechnologyTable } from './technology.js';
 import type {

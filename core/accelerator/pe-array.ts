@@ -31,7 +31,6 @@
 import type { NetworkSummary } from '../network/layers.js';
 import type { PeArrayConfig } from '../space/types.js';
 import { lowerNetwork } from './lowering.js';
-import { peArrayDesignFiles } from './pe-array-io.js';
 import { PeArrayConfigSchema, SimulationInputError } from './schema.js';
 import { outputDims } from './systolic/layer.js';
 import {
@@ -42,7 +41,7 @@ import {
   weightBitsOf,
 } from './technology.js';
 import { networkMetrics } from './totals.js';
-import type { AcceleratorMetrics, AcceleratorTemplate, LayerMetrics, SimulationTier } from './types.js';
+import type { AcceleratorMetrics, LayerMetrics, SimulationTier } from './types.js';
 
 export function peArrayArea(c: PeArrayConfig, tech: TechnologyTable = DEFAULT_TECHNOLOGY): number {
   const macs =
@@ -272,10 +271,3 @@ export function simulatePeArray(
     tech,
   );
 }
-
-export const peArrayTemplate: AcceleratorTemplate<PeArrayConfig> = {
-  name: 'pe-array',
-  area: (c) => peArrayArea(c),
-  simulate: (network, c, tier) => simulatePeArray(network, c, tier),
-  exportFiles: (c, runName, run, tech) => peArrayDesignFiles(c, runName, run, tech),
-};
