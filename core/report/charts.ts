@@ -191,13 +191,8 @@ export function lineChartSvg(
   const y = makeScale(ys, B, T, false);
   const out: string[] = [
     `<svg id="${esc(id)}" class="chart small" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(title)}">`,
-    '<g class="grid">',
+    ...gridAndFrame(y.ticks, y, { L, R, T, B }),
   ];
-  for (const t of y.ticks) out.push(`<line x1="${L}" y1="${n(y(t))}" x2="${R}" y2="${n(y(t))}"/>`);
-  out.push(
-    '</g><g class="axis">',
-    `<rect class="frame" x="${L}" y="${T}" width="${R - L}" height="${B - T}"/>`,
-  );
   for (const t of x.ticks)
     out.push(`<text x="${n(x(t))}" y="${B + 17}" text-anchor="middle">${esc(fmt(t))}</text>`);
   const yLabels = tickLabels(y.ticks);
@@ -226,4 +221,19 @@ export function lineChartSvg(
       );
   out.push('</svg>');
   return out.join('');
+}
+
+/** A line chart's horizontal grid at the y ticks and its frame, opening the axis group. */
+export function gridAndFrame(
+  ticks: readonly number[],
+  y: (t: number) => number,
+  box: { L: number; R: number; T: number; B: number },
+): string[] {
+  const { L, R, T, B } = box;
+  return [
+    '<g class="grid">',
+    ...ticks.map((t) => `<line x1="${L}" y1="${n(y(t))}" x2="${R}" y2="${n(y(t))}"/>`),
+    '</g><g class="axis">',
+    `<rect class="frame" x="${L}" y="${T}" width="${R - L}" height="${B - T}"/>`,
+  ];
 }

@@ -3,7 +3,7 @@
 // curves, per-layer simulation of the front, and the controller's entropy. Inline SVG only; the
 // page script (page-assets.ts) reads data-* attributes, so it stays free of data.
 import { type Cell, paramColumns, type TrialRow, trialRows } from '../export/trials.js';
-import { lineChartSvg } from './charts.js';
+import { gridAndFrame, lineChartSvg } from './charts.js';
 import {
   chooseUnit,
   type DisplayUnit,
@@ -149,13 +149,8 @@ export function rewardHistorySvg(rows: readonly TrialRow[]): string {
   );
   const out = [
     `<svg id="reward-history" class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Reward of each trial in the order they were made">`,
-    '<g class="grid">',
+    ...gridAndFrame(y.ticks, y, { L, R, T, B }),
   ];
-  for (const t of y.ticks) out.push(`<line x1="${L}" y1="${n1(y(t))}" x2="${R}" y2="${n1(y(t))}"/>`);
-  out.push(
-    '</g><g class="axis">',
-    `<rect class="frame" x="${L}" y="${T}" width="${R - L}" height="${B - T}"/>`,
-  );
   for (const t of x.ticks.filter((t) => Number.isInteger(t) && t >= 0))
     out.push(`<text x="${n1(x(t))}" y="${B + 17}" text-anchor="middle">${esc(fmt(t))}</text>`);
   const yl = tickLabels(y.ticks);
@@ -407,13 +402,8 @@ export function learningCurvesSvg(
   const y = makeScale(losses, B, T, wantsLogLoss(losses), 6);
   const out = [
     `<svg id="learning-curves" class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Training loss of each trained candidate">`,
-    '<g class="grid">',
+    ...gridAndFrame(y.ticks, y, { L, R, T, B }),
   ];
-  for (const t of y.ticks) out.push(`<line x1="${L}" y1="${n1(y(t))}" x2="${R}" y2="${n1(y(t))}"/>`);
-  out.push(
-    '</g><g class="axis">',
-    `<rect class="frame" x="${L}" y="${T}" width="${R - L}" height="${B - T}"/>`,
-  );
   for (const t of x.ticks)
     out.push(`<text x="${n1(x(t))}" y="${B + 17}" text-anchor="middle">${esc(fmt(t))}</text>`);
   for (const t of y.ticks)
