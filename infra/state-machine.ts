@@ -1,4 +1,4 @@
-// The search loop of ARCHITECTURE.md, JSONPath only. Payloads carry ids and keys, never data.
+// The search loop (infra/README.md), JSONPath only. Payloads carry ids and keys, never data.
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';

@@ -10,6 +10,8 @@
 // workers only split the list; timings are recorded but never used.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../../core/rng.js';
 import { SearchSpace } from '../../core/space/encoding.js';
@@ -115,7 +117,7 @@ async function main(args: string[]): Promise<void> {
     // Warm up in this process first, so the native kernels are built once, not by two workers at once.
     await trainAll(all.slice(0, 1), 1, () => {});
     const workers = Number(arg(args, 'workers', '2'));
-    const parts = Array.from({ length: workers }, (_, k) => `/tmp/digits-bench-part${k}.json`);
+    const parts = Array.from({ length: workers }, (_, k) => join(tmpdir(), `digits-bench-part${k}.json`));
     await Promise.all(parts.map((f, k) => runWorker(k, workers, seeds, f)));
     const byId = new Map(
       parts.flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as TableEntry[]).map((r) => [r.id, r])),

@@ -1,4 +1,4 @@
-// The S3/file layout of one search (ARCHITECTURE.md). Every key is derived here and nowhere else.
+// The S3/file layout of one search (listed in the README). Every key is derived here and nowhere else.
 export const SEARCH_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
 
 export function assertSearchId(id: string): string {
