@@ -1,14 +1,18 @@
 // `npm run bench -- autohas [--dataset fashion|digits] [--seeds 5] [--epochs 2] [--train-samples 10000]
 //   [--val-samples 1000] [--test-samples 3000] [--batch 64] [--supernet-children 1] [--warmup-fraction 0.5] [--val-batch 32] [--topk 1]
 //   [--hp-mode sample|mix] [--hp-schedule cosine|constant] [--hp-reward accuracy|loss]
-//   [--lookahead 1] [--random-pool 8] [--objectives accuracy|default]`
+//   [--lookahead 1] [--sandwich 0|1] [--final retrain|finetune] [--twin 1|0] [--random-pool 8]
+//   [--objectives accuracy|default]`
 // Split across processes: `--first-seed N --seeds k`, `--seeds 0 --first-pool N --random-pool k`,
 // then `npm run bench -- autohas --merge a.json b.json ...` (same config) joins their figures.
 //
 // Per seed: AutoHAS (a supernet trained for about `--supernet-children` children's training
-// examples, then its top-k retrained from scratch as children, the best by validation accuracy
-// reported on test) and its picked architecture retrained with the default hyper-parameters
-// (the twin). Children train `--epochs` epochs with a cosine schedule (Fashion-MNIST: on a
+// examples, then its top-k trained as children, retrained from scratch or fine-tuned from the
+// supernet's weights (`--final`), the best by validation accuracy is the pick) and the pick's
+// architecture trained from scratch with the default hyper-parameters (the twin). The search's
+// output is whichever of the pick and the twin validates better: `autohas` reports it, with the
+// twin's cost; `autohasPick` reports the pick alone (`--twin 0` skips the twin: output = pick).
+// Children train `--epochs` epochs with a cosine schedule (Fashion-MNIST: on a
 // `--train-samples` subset, scored on the official test set).
 // Random search is measured on a pool of independent random (arch, hp) children trained the same
 // way: at AutoHAS's compute it keeps the best of as many children as that compute buys (by
@@ -21,6 +25,7 @@
 // validation examples (supernet scoring, each child's validation split). Test passes are not counted.
 
 import { readFile } from 'node:fs/promises';
+import { fineTuneBuilder, type SubnetWeights, subnetWeights } from '../core/autohas/finetune.js';
 import { deriveTopK } from '../core/autohas/run.js';
 import {
   type AutohasOptions,
@@ -112,19 +117,23 @@ export interface Child {
   examples: number;
 }
 
-/** One seed of AutoHAS: its pick, the default-hp twin, and their costs. */
+/** One seed of AutoHAS: its pick, the default-hp twin, the search's output and their costs. */
 export interface SeedRecord {
   seed: number;
+  /** Supernet and the top-k's training: the pick alone. */
   examples: number;
+  /** The whole search: with the twin when it was trained. */
   examplesWithTwin: number;
   supernetExamples: number;
   supernetValAccuracy: number;
+  /** The pick's validation and test accuracy. */
   val: number;
   test: number;
-  defaultHpVal: number;
-  defaultHpTest: number;
-  /** The better of the pick and the twin by validation accuracy: what a user should keep. */
-  safeguardedTest: number;
+  defaultHpVal: number | null;
+  defaultHpTest: number | null;
+  /** The search's output: the better of the pick and the twin by validation accuracy. */
+  output: 'pick' | 'defaultHp';
+  outputTest: number;
   lrProbabilities: number[];
   top: unknown;
 }
@@ -135,9 +144,11 @@ async function train(
   hp: Hyperparameters,
   epochs: number,
   seed: number,
+  init?: SubnetWeights,
 ): Promise<Child> {
   const r = await trainChild({
     arch,
+    ...(init ? { buildNetwork: fineTuneBuilder(arch, init) } : {}),
     hyperparameters: hp,
     dataset: data,
     // One process, not one Lambda invocation: no wall-clock guard cuts a child short here.
@@ -179,14 +190,27 @@ function bestOf(pool: readonly Child[], m: number, rng: Rng): Child {
 export function supernetSteps(
   childTrainExamples: number,
   children: number,
-  o: { batch: number; valBatch: number; lookahead: number; warmupFraction: number },
+  o: { batch: number; valBatch: number; lookahead: number; warmupFraction: number; sandwich?: boolean },
 ): { warmup: number; steps: number } {
   const budget = children * childTrainExamples;
-  const warmup = Math.round((o.warmupFraction * budget) / o.batch);
-  const full = o.batch * (1 + o.lookahead) + 2 * o.valBatch;
+  // The sandwich rule trains up to three sub-networks per weight step.
+  const weight = o.batch * (o.sandwich ? 3 : 1);
+  const warmup = Math.round((o.warmupFraction * budget) / weight);
+  const full = weight + o.batch * o.lookahead + 2 * o.valBatch;
   const rest = Math.max(2, Math.round(((1 - o.warmupFraction) * budget) / full));
   return { warmup, steps: warmup + rest };
 }
+
+/** The config keys that fix how a child trains (and so what a random pool child is). */
+const CHILD_CONFIG_KEYS = [
+  'dataset',
+  'epochs',
+  'trainSamples',
+  'valSamples',
+  'testSamples',
+  'batch',
+  'childExamples',
+] as const;
 
 /** Pieces of a run (seeds, pool children) from several processes, summarized as one. */
 async function merge(files: string[]): Promise<unknown> {
@@ -198,10 +222,16 @@ async function merge(files: string[]): Promise<unknown> {
       return JSON.parse(text.slice(at)) as ReturnType<typeof summarize>;
     }),
   );
-  const config = parts[0]!.config;
-  for (const [i, p] of parts.entries())
-    if (JSON.stringify(p.config) !== JSON.stringify(config))
-      throw new Error(`--merge: ${files[i]} was run with another config than ${files[0]}`);
+  // Pool children depend only on how a child trains; AutoHAS seeds also on the search's settings.
+  const childConfig = (c: Record<string, unknown>) => JSON.stringify(CHILD_CONFIG_KEYS.map((k) => c[k]));
+  const withSeeds = parts.filter((p) => p.autohas.perSeed.length > 0);
+  const config = (withSeeds[0] ?? parts[0]!).config;
+  for (const [i, p] of parts.entries()) {
+    const same = p.autohas.perSeed.length
+      ? JSON.stringify(p.config) === JSON.stringify(config)
+      : childConfig(p.config) === childConfig(config);
+    if (!same) throw new Error(`--merge: ${files[i]} was run with another config than the others`);
+  }
   return summarize(
     config,
     parts.flatMap((p) => p.autohas.perSeed),
@@ -232,6 +262,9 @@ export async function run(args: string[]): Promise<unknown> {
   const hpSchedule = choice(args, 'hp-schedule', ['constant', 'cosine'] as const, 'cosine');
   const hpReward = choice(args, 'hp-reward', ['accuracy', 'loss'] as const, 'accuracy');
   const lookahead = arg(args, 'lookahead', 1);
+  const sandwich = arg(args, 'sandwich', 0) === 1;
+  const final = choice(args, 'final', ['retrain', 'finetune'] as const, 'retrain');
+  const withTwin = arg(args, 'twin', 1) === 1;
   const objectives = choice(args, 'objectives', ['accuracy', 'default'] as const, 'accuracy');
   const backend = await initBackend();
   const full = await loadDataset(datasetSpec(dataset, trainSamples), { seed: 0 });
@@ -251,6 +284,7 @@ export async function run(args: string[]): Promise<unknown> {
     valBatch,
     lookahead,
     warmupFraction,
+    sandwich,
   });
   const options: Partial<AutohasOptions> = {
     batchSize: batch,
@@ -262,6 +296,7 @@ export async function run(args: string[]): Promise<unknown> {
     scheduleSteps: steps,
     hpReward,
     lookahead,
+    sandwich,
   };
   const defaultHp = (): Hyperparameters => ({ ...DEFAULT_HYPERPARAMETERS, batchSize: batch });
 
@@ -282,32 +317,38 @@ export async function run(args: string[]): Promise<unknown> {
     const lrProbabilities = softmax(s.controller.logits[lrAt]!).map((p) => Number(p.toFixed(3)));
     const supernetExamples = s.trainExamples + s.evalExamples;
     let examples = supernetExamples;
+    const inits = top.map((t) =>
+      final === 'finetune' ? subnetWeights(s.supernet, t.candidate.network) : undefined,
+    );
     disposeAutohasState(s);
     log(
       `seed ${seed}: supernet ${steps} steps, val acc ${supernetValAccuracy.toFixed(3)}, p(lr) ${lrProbabilities}`,
     );
     let best: (Child & { i: number }) | undefined;
     for (const [i, t] of top.entries()) {
-      const c = await train(data, t.candidate.network, t.candidate.hyperparameters, epochs, seed);
+      const c = await train(data, t.candidate.network, t.candidate.hyperparameters, epochs, seed, inits[i]);
       examples += c.examples;
       if (!best || c.valAccuracy > best.valAccuracy) best = { ...c, i };
     }
     const pick = top[best!.i]!;
-    const twin = await train(data, pick.candidate.network, defaultHp(), epochs, seed);
+    const twin = withTwin ? await train(data, pick.candidate.network, defaultHp(), epochs, seed) : undefined;
+    // Ties go to the pick: the twin must validate strictly better to replace it.
+    const output = twin && twin.valAccuracy > best!.valAccuracy ? 'defaultHp' : 'pick';
     log(
-      `seed ${seed}: pick lr ${pick.hp.learningRate} wd ${pick.hp.weightDecay} ls ${pick.hp.labelSmoothing} test ${best!.testAccuracy.toFixed(4)}, default hp ${twin.testAccuracy.toFixed(4)}`,
+      `seed ${seed}: pick lr ${pick.hp.learningRate} wd ${pick.hp.weightDecay} ls ${pick.hp.labelSmoothing} val ${best!.valAccuracy.toFixed(4)} test ${best!.testAccuracy.toFixed(4)}, default hp val ${twin?.valAccuracy.toFixed(4)} test ${twin?.testAccuracy.toFixed(4)}, output ${output}`,
     );
     autohas.push({
       seed,
       examples,
-      examplesWithTwin: examples + twin.examples,
+      examplesWithTwin: examples + (twin?.examples ?? 0),
       supernetExamples,
       supernetValAccuracy,
       val: best!.valAccuracy,
       test: best!.testAccuracy,
-      defaultHpVal: twin.valAccuracy,
-      defaultHpTest: twin.testAccuracy,
-      safeguardedTest: twin.valAccuracy > best!.valAccuracy ? twin.testAccuracy : best!.testAccuracy,
+      defaultHpVal: twin?.valAccuracy ?? null,
+      defaultHpTest: twin?.testAccuracy ?? null,
+      output,
+      outputTest: output === 'defaultHp' ? twin!.testAccuracy : best!.testAccuracy,
       lrProbabilities,
       top: { network: pick.candidate.network, hp: pick.hp, accelerator: pick.candidate.accelerator },
     });
@@ -341,6 +382,9 @@ export async function run(args: string[]): Promise<unknown> {
     hpSchedule,
     hpReward,
     lookahead,
+    sandwich,
+    final,
+    twin: withTwin,
     objectives,
   };
   return {
@@ -351,17 +395,15 @@ export async function run(args: string[]): Promise<unknown> {
 }
 
 /**
- * The bench's figures from AutoHAS's seeds and the random pool. Random search at a compute keeps
- * the best of as many pool children as it buys (by validation; per seed a seeded draw, and the
- * expectation over 2,000 draws); its examples to reach an accuracy are one child's examples over
- * the pool's share at or above it (geometric). Seeds and pool children may be empty.
+ * The bench's figures from AutoHAS's seeds and the random pool. `autohas` is the search's output
+ * (the better of the pick and the default-hp twin by validation, at the cost of both), as the
+ * issue's keys ask; `autohasPick` is the controller's pick alone, at its own cost. Random search
+ * at a compute keeps the best of as many pool children as it buys (by validation; per seed a
+ * seeded draw, and the expectation over 2,000 draws); its examples to reach an accuracy are one
+ * child's examples over the pool's share at or above it (geometric). Seeds and pool may be empty.
  */
 export function summarize(config: { childExamples: number }, autohas: SeedRecord[], pool: Child[]) {
   const med = (xs: number[]) => (xs.length ? median(xs) : null);
-  const target = med(autohas.map((a) => a.test));
-  const safeTarget = med(autohas.map((a) => a.safeguardedTest));
-  const autoEx = med(autohas.map((a) => a.examples));
-  const autoExTwin = med(autohas.map((a) => a.examplesWithTwin));
   const perChild = pool.length ? mean(pool.map((c) => c.examples)) : config.childExamples;
   const share = (a: number) => pool.filter((c) => c.testAccuracy >= a).length / Math.max(1, pool.length);
   const atCompute = (examples: number | null) => {
@@ -377,52 +419,77 @@ export function summarize(config: { childExamples: number }, autohas: SeedRecord
   const toReach = (a: number | null) =>
     a !== null && pool.length && share(a) > 0 ? perChild / share(a) : null;
   const ratio = (r: number | null, a: number | null) => (r === null || a === null ? null : r / a);
-  const randEx = toReach(target);
-  const randExSafe = toReach(safeTarget);
   const children = (x: number | null) => (x === null ? null : Number((x / config.childExamples).toFixed(2)));
+  const withDefault = autohas.filter((a) => a.defaultHpTest !== null);
+  const atLeastDefault = (acc: (a: SeedRecord) => number) =>
+    withDefault.filter((a) => acc(a) >= a.defaultHpTest!).length;
+  // One search's figures at its accuracy and cost.
+  const figures = (acc: (a: SeedRecord) => number, cost: (a: SeedRecord) => number) => {
+    const target = med(autohas.map(acc));
+    const examples = med(autohas.map(cost));
+    const randEx = toReach(target);
+    return {
+      testAccuracy: { median: target, perSeed: autohas.map(acc) },
+      trainingExamples: { median: examples },
+      trainingChildren: { median: children(examples) },
+      atLeastDefaultHpSeeds: atLeastDefault(acc),
+      random: {
+        testAccuracyAtEqualCompute: atCompute(examples),
+        trainingExamplesToReachAutohasAccuracy: { median: randEx },
+      },
+      computeRatioRandomOverAutohas: ratio(randEx, examples),
+      target,
+      randEx,
+    };
+  };
+  const out = figures(
+    (a) => a.outputTest,
+    (a) => a.examplesWithTwin,
+  );
+  const pick = figures(
+    (a) => a.test,
+    (a) => a.examples,
+  );
+  const { target, randEx, ...pickFigures } = pick;
   return {
     config,
     seeds: autohas.map((a) => a.seed),
     autohas: {
-      testAccuracy: { median: target },
-      trainingExamples: { median: autoEx },
-      trainingChildren: { median: children(autoEx) },
+      note: "the search's output: the controller's pick or its default-hp twin, whichever validates better; the cost includes both",
+      testAccuracy: out.testAccuracy,
+      trainingExamples: out.trainingExamples,
+      trainingChildren: out.trainingChildren,
+      atLeastDefaultHpSeeds: out.atLeastDefaultHpSeeds,
+      outputIsPickSeeds: autohas.filter((a) => a.output === 'pick').length,
       supernetExamples: { median: med(autohas.map((a) => a.supernetExamples)) },
       supernetValAccuracy: { median: med(autohas.map((a) => a.supernetValAccuracy)) },
       perSeed: autohas,
     },
-    defaultHp: {
-      testAccuracy: { median: med(autohas.map((a) => a.defaultHpTest)) },
-      autohasAtLeastDefaultSeeds: autohas.filter((a) => a.test >= a.defaultHpTest).length,
+    autohasPick: {
+      note: "the controller's pick alone, at its own cost (supernet and the top-k's training)",
+      ...pickFigures,
     },
-    safeguarded: {
-      note: "AutoHAS's pick or its default-hp twin, whichever validates better; the cost includes the twin",
-      testAccuracy: { median: safeTarget },
-      trainingExamples: { median: autoExTwin },
-      trainingChildren: { median: children(autoExTwin) },
-      atLeastDefaultSeeds: autohas.filter((a) => a.safeguardedTest >= a.defaultHpTest).length,
-      random: {
-        testAccuracyAtEqualCompute: atCompute(autoExTwin),
-        trainingExamplesToReachAccuracy: { median: randExSafe },
-      },
-      computeRatioRandomOverAutohas: ratio(randExSafe, autoExTwin),
+    defaultHp: {
+      testAccuracy: { median: med(withDefault.map((a) => a.defaultHpTest!)) },
     },
     random: {
-      testAccuracyAtEqualCompute: atCompute(autoEx),
-      trainingExamplesToReachAutohasAccuracy: { median: randEx },
+      testAccuracyAtEqualCompute: out.random.testAccuracyAtEqualCompute,
+      trainingExamplesToReachAutohasAccuracy: out.random.trainingExamplesToReachAutohasAccuracy,
       note:
-        pool.length && randEx === null
+        pool.length && out.randEx === null
           ? "no child of the pool reached AutoHAS's median accuracy: random's cost is above the pool's"
           : undefined,
       pool: {
         children: pool.length,
         examplesPerChild: perChild,
         testAccuracy: pool.length ? quantiles(pool.map((c) => c.testAccuracy)) : null,
-        shareAtOrAboveAutohasAccuracy: target === null ? null : share(target),
+        shareAtOrAboveAutohasAccuracy: out.target === null ? null : share(out.target),
+        shareAtOrAbovePickAccuracy: target === null ? null : share(target),
         perChild: pool,
       },
     },
-    computeRatioRandomOverAutohas: ratio(randEx, autoEx),
-    searchCostAtMostThreeChildren: autoExTwin === null ? null : autoExTwin <= 3 * config.childExamples,
+    computeRatioRandomOverAutohas: out.computeRatioRandomOverAutohas,
+    searchCostAtMostThreeChildren:
+      out.trainingExamples.median === null ? null : out.trainingExamples.median <= 3 * config.childExamples,
   };
 }

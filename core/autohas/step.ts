@@ -10,9 +10,10 @@ import { summarizeNetwork } from '../network/summary.js';
 import { Rng } from '../rng.js';
 import { computeReward } from '../search/reward.js';
 import { SearchSpace } from '../space/encoding.js';
-import type { NetworkArch } from '../space/types.js';
+import { stageChoices } from '../space/stage-choices.js';
+import type { NetworkArch, StageArch } from '../space/types.js';
 import { SEARCH_SIMULATION_TIER } from '../spec/plan.js';
-import { AutohasSpec, type SearchSpec } from '../spec/schema.js';
+import { AutohasSpec, type NetworkSpace, type SearchSpec } from '../spec/schema.js';
 import { tf } from '../training/backend.js';
 import { learningRateAt } from '../training/schedule.js';
 import { Batcher } from './batches.js';
@@ -56,6 +57,13 @@ export interface AutohasOptions {
    * and steady: per-basis scaling compares them by their signal-to-noise ratio). Default accuracy.
    */
   hpReward?: 'accuracy' | 'loss';
+  /**
+   * The sandwich rule (BigNAS): every weight step also trains the largest and the smallest
+   * sub-network of the drawn one's block types and strides on the same batch, one update from
+   * the summed gradients, so the shared weights every path slices from train on every step.
+   * A weight step then costs up to three batches. Default false.
+   */
+  sandwich?: boolean;
 }
 
 export type ResolvedAutohasOptions = Required<AutohasOptions>;
@@ -114,6 +122,7 @@ export function autohasOptions(spec: SearchSpec, over: Partial<AutohasOptions> =
     scheduleSteps: over.scheduleSteps ?? AutohasSpec.parse(spec.autohas ?? {}).steps,
     lookahead: over.lookahead ?? 1,
     hpReward: over.hpReward ?? 'accuracy',
+    sandwich: over.sandwich ?? false,
   };
   if (o.hpMode !== 'sample' && o.hpMode !== 'mix') throw new Error(`autohas: hpMode must be sample or mix`);
   for (const k of ['batchSize', 'valBatchSize'] as const)
@@ -162,7 +171,14 @@ export function createAutohasState(
   return {
     spec,
     options,
-    specHash: hashOf({ spec, options, shape: data.shape, classes: data.numClasses, uri: data.uri }),
+    specHash: hashOf({
+      spec,
+      // Without the sandwich rule the hash is the one checkpoints had before the option existed.
+      options: options.sandwich ? options : { ...options, sandwich: undefined },
+      shape: data.shape,
+      classes: data.numClasses,
+      uri: data.uri,
+    }),
     space,
     supernet,
     optimizer,
@@ -213,16 +229,62 @@ function gradsOn(s: AutohasState, arch: NetworkArch, x: tf.Tensor, y: tf.Tensor,
   return { loss, indices, grads: list };
 }
 
+/**
+ * The largest (`max`) or smallest (`min`) sub-network with `arch`'s block types, strides and
+ * squeeze-excite: every stage's kernel, expansion, filters and layers, the stem's filters and the
+ * width multiplier at the extreme of the space's choices.
+ */
+export function extremeArch(net: NetworkSpace, arch: NetworkArch, which: 'max' | 'min'): NetworkArch {
+  const pick = <T extends number>(xs: readonly T[]): T =>
+    xs.reduce((a, b) => ((which === 'max' ? b > a : b < a) ? b : a));
+  const stages = arch.stages.map((st, i): StageArch => {
+    const c = stageChoices(net, i);
+    const out: StageArch = {
+      ...st,
+      kernel: pick(c.kernel),
+      filters: pick(c.filters),
+      layers: pick(c.layers),
+    };
+    if (st.expansion !== undefined) out.expansion = pick(c.expansion);
+    return out;
+  });
+  const width = net.widthMultiplier ? { widthMultiplier: pick(net.widthMultiplier) } : {};
+  return { ...arch, stemFilters: pick(net.stemFilters), ...width, stages };
+}
+
+/** The sub-networks a weight step trains: the drawn one, and with the sandwich rule its extremes. */
+function weightArchs(s: AutohasState, arch: NetworkArch): NetworkArch[] {
+  if (!s.options.sandwich) return [arch];
+  const net = s.spec.space.network;
+  const all = [extremeArch(net, arch, 'max'), extremeArch(net, arch, 'min'), arch];
+  const distinct = all.filter((a, i) => all.findIndex((b) => JSON.stringify(b) === JSON.stringify(a)) === i);
+  // An extreme that does not fit the input is left out; the drawn arch was checked by the caller.
+  return distinct.filter((a) => a === arch || typeof trySummary(s, a) !== 'string');
+}
+
 export function weightStep(s: AutohasState, d: Draw): StepLog['weight'] {
   const archId = d.candidate.id;
   const summary = trySummary(s, d.candidate.network);
   if (typeof summary === 'string') return { archId, skipped: summary };
   const b = s.train.next();
-  const g = gradsOn(s, d.candidate.network, b.x, b.y, d.hp.labelSmoothing);
-  s.optimizer.apply(g.indices, g.grads, scheduledRate(s, d.hp.learningRate), d.hp.weightDecay);
-  tf.dispose([b.x, b.y, ...g.grads]);
-  s.trainExamples += b.n;
-  return { archId, loss: g.loss };
+  const summed = new Map<number, tf.Tensor>();
+  let loss = 0;
+  for (const arch of weightArchs(s, d.candidate.network)) {
+    const g = gradsOn(s, arch, b.x, b.y, d.hp.labelSmoothing);
+    g.indices.forEach((i, j) => {
+      const old = summed.get(i);
+      summed.set(i, old ? tf.add(old, g.grads[j]!) : g.grads[j]!);
+      if (old) tf.dispose([old, g.grads[j]!]);
+    });
+    // The drawn arch comes last: its loss is the one logged.
+    loss = g.loss;
+    s.trainExamples += b.n;
+  }
+  const indices = [...summed.keys()].sort((x, y) => x - y);
+  const grads = indices.map((i) => summed.get(i)!);
+  s.optimizer.apply(indices, grads, scheduledRate(s, d.hp.learningRate), d.hp.weightDecay);
+  tf.dispose([b.x, b.y, ...grads]);
+  return { archId, loss };
 }
 
 export function controllerStep(s: AutohasState, d: Draw): StepLog['controller'] {

@@ -115,10 +115,19 @@ export function supernetWeightSpecs(
   return [...e.specs.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** A shared weight's slice of `shape`: kernels their centred spatial window, channels the first ones. */
+function sliceTo(v: Tensor, shape: readonly number[]): Tensor {
+  if (v.shape.every((d, i) => d === shape[i])) return v;
+  const begin = v.shape.map((d, i) => (v.rank === 4 && i < 2 ? (d - shape[i]!) / 2 : 0));
+  return tf.slice(v, begin, [...shape]);
+}
+
 /** Runs a sub-network on real tensors, slicing each shared weight to the shape it needs. */
 class SliceEmitter implements Emitter<Tensor> {
   logits: Tensor | undefined;
   readonly touched = new Set<string>();
+  /** The shape each weight was sliced to. */
+  readonly shapes = new Map<string, readonly number[]>();
 
   constructor(private readonly w: ReadonlyMap<string, Tensor>) {}
 
@@ -126,10 +135,8 @@ class SliceEmitter implements Emitter<Tensor> {
     const v = this.w.get(name);
     if (!v) throw new Error(`supernet has no weight ${name}`);
     this.touched.add(name);
-    if (v.shape.every((d, i) => d === shape[i])) return v;
-    // Kernels: centred spatial window; channels: the first ones.
-    const begin = v.shape.map((d, i) => (v.rank === 4 && i < 2 ? (d - shape[i]!) / 2 : 0));
-    return tf.slice(v, begin, [...shape]);
+    this.shapes.set(name, shape);
+    return sliceTo(v, shape);
   }
 
   conv(x: Tensor, name: string, k: number, stride: number, filters: number): Tensor {
@@ -226,6 +233,23 @@ export class Supernet {
     walkMobileCnn(e, arch, x, this.numClasses);
     if (!e.logits) throw new Error('mobile-cnn walk produced no logits');
     return { logits: e.logits, touched: e.touched };
+  }
+
+  /**
+   * The shared weights `arch` reads, each sliced to the shape it reads, by name: the starting
+   * point of a sub-network fine-tuned on its own. New tensors; the caller disposes them.
+   */
+  weightsFor(arch: NetworkArch): Map<string, Tensor> {
+    const e = new SliceEmitter(this.byName);
+    tf.tidy(() => {
+      walkMobileCnn(e, arch, tf.zeros([1, ...this.inputShape]), this.numClasses);
+    });
+    return new Map(
+      [...e.shapes].map(([name, shape]) => [
+        name,
+        tf.tidy(() => tf.clone(sliceTo(this.weight(name), shape))),
+      ]),
+    );
   }
 
   weight(name: string): Variable {

@@ -1,7 +1,9 @@
 // The AutoHAS phase of a search (strategy "autohas"). The supernet trains in chunks, one
 // SupernetChunk invocation each, checkpointed to the store in between. When it is done, its top-k
-// (arch, hp, accelerator) become the loop's only batch: retrained from scratch by TrainChild and
+// (arch, hp, accelerator) become the loop's only batch: trained by TrainChild (from scratch, or
+// with autohas.final "finetune" from the supernet's weights written beside the checkpoint) and
 // scored, simulated and put on the Pareto front exactly like multi-trial candidates.
+import { fineTuneBuilder, type SubnetWeights, subnetWeights } from '../autohas/finetune.js';
 import { CheckpointError, deriveTopK, openAutohas, runChunk } from '../autohas/run.js';
 import { disposeAutohasState, type StepLog } from '../autohas/step.js';
 import { loadDataset } from '../data/load.js';
@@ -12,7 +14,8 @@ import type { Candidate } from '../space/types.js';
 import { type SupernetPlan, searchPlan } from '../spec/plan.js';
 import { type SearchSpec, SPEC_VERSION } from '../spec/schema.js';
 import { mean } from '../stats.js';
-import { getJson, putJson, putJsonOnce } from '../store/json.js';
+import { getJson, putJson, putJsonOnce, tryGetJson } from '../store/json.js';
+import type { Store } from '../store/store.js';
 import { initBackend } from '../training/backend.js';
 import { keys } from './keys.js';
 import { loopPolicy } from './policy.js';
@@ -30,6 +33,8 @@ import { stopReasonBeforeLoop } from './stop.js';
 export interface TopKRecord {
   step: number;
   hpMode: SupernetPlan['hpMode'];
+  /** How the top-k are trained: from scratch, or fine-tuned from the supernet's weights. */
+  final?: SupernetPlan['final'];
   /** Example passes of the supernet phase (forward+backward, and forward-only validation). */
   trainExamples: number;
   evalExamples: number;
@@ -91,6 +96,10 @@ export async function supernetChunk(
     valBatchSize: plan.valBatchSize,
     warmupSteps: plan.warmupSteps,
     hpStep: plan.hpStep,
+    hpSchedule: plan.hpSchedule,
+    hpReward: plan.hpReward,
+    lookahead: plan.lookahead,
+    sandwich: plan.sandwich,
   });
   try {
     if (s.step > plan.steps)
@@ -127,9 +136,14 @@ export async function supernetChunk(
     const top = deriveTopK(s, plan.topK);
     const candidates = top.map((t) => withHpId(t.candidate, plan));
     const twin = plan.defaultHpBaseline && candidates[0] ? defaultHpTwin(candidates[0]) : undefined;
+    // Written before policy 0: once TrainChild can run, every fine-tuned child finds its weights.
+    if (plan.final === 'finetune')
+      for (const c of candidates)
+        await putJson(store, subnetInitKey(searchId, c.id), subnetWeights(s.supernet, c.network));
     const record: TopKRecord = {
       step: s.step,
       hpMode: plan.hpMode,
+      final: plan.final,
       trainExamples: s.trainExamples,
       evalExamples: s.evalExamples,
       topK: top.map((t, i) => ({
@@ -164,6 +178,24 @@ export async function supernetChunk(
   } finally {
     disposeAutohasState(s);
   }
+}
+
+const subnetInitKey = (searchId: string, cid: string) => `${keys.supernet(searchId)}/init/${cid}.json`;
+
+/**
+ * TrainChild's network builder for a candidate that starts from the supernet's weights
+ * (autohas.final "finetune": the top-k, not the default-hp twin), else undefined.
+ */
+export async function supernetInit(
+  store: Store,
+  spec: SearchSpec,
+  searchId: string,
+  c: Candidate,
+): Promise<ReturnType<typeof fineTuneBuilder> | undefined> {
+  if (searchPlan(spec).supernet?.final !== 'finetune') return undefined;
+  const key = subnetInitKey(searchId, c.id);
+  const w = await tryGetJson<SubnetWeights>(store, key);
+  return w ? fineTuneBuilder(c.network, w, key) : undefined;
 }
 
 /**

@@ -160,7 +160,12 @@ export function autohasVerdict(
   topK: TopKRecord | undefined,
   supernetValAccuracy: number | null,
   evaluations: readonly Evaluation[],
-): { comparison?: { autohas: Scored; defaultHp: Scored | null }; warnings: string[] } {
+): {
+  comparison?: { autohas: Scored; defaultHp: Scored | null };
+  /** The search's output: the pick or the default-hp twin, whichever validates better (ties: the pick). */
+  output?: Scored & { source: 'autohas' | 'defaultHp' };
+  warnings: string[];
+} {
   const byCid = new Map(evaluations.map((e) => [e.cid, e]));
   const scoredOf = (cid: string): Scored | undefined => {
     const e = byCid.get(cid);
@@ -188,5 +193,15 @@ export function autohasVerdict(
     warnings.push(
       `The default hyper-parameters did better than AutoHAS's pick on the same architecture (validation ${base.valAccuracy.toFixed(3)} against ${pick.valAccuracy.toFixed(3)}; test ${base.testAccuracy.toFixed(3)} against ${pick.testAccuracy.toFixed(3)}): use candidate ${base.cid}.`,
     );
-  return { ...(pick ? { comparison: { autohas: pick, defaultHp: base } } : {}), warnings };
+  const output =
+    pick && base && base.valAccuracy > pick.valAccuracy
+      ? { ...base, source: 'defaultHp' as const }
+      : pick
+        ? { ...pick, source: 'autohas' as const }
+        : undefined;
+  return {
+    ...(pick ? { comparison: { autohas: pick, defaultHp: base } } : {}),
+    ...(output ? { output } : {}),
+    warnings,
+  };
 }

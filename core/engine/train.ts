@@ -6,6 +6,7 @@ import type { SearchSpec } from '../spec/schema.js';
 import { getJson, listAll, putJson, putJsonOnce, tryGetJson } from '../store/json.js';
 import { AlreadyExistsError } from '../store/store.js';
 import { trainChildChunk } from '../training/train.js';
+import { supernetInit } from './autohas.js';
 import { keys } from './keys.js';
 import { loadSpec, type StepContext, type TrainingRecord } from './state.js';
 
@@ -84,7 +85,10 @@ export async function trainCandidate(
   const curve: [number, number][] = chunked
     ? ((await tryGetJson<[number, number][]>(store, curveKey)) ?? [])
     : [];
+  // AutoHAS with autohas.final "finetune": its top-k start from the supernet's weights.
+  const buildNetwork = await supernetInit(store, spec, searchId, cand);
   const r = await trainChildChunk({
+    ...(buildNetwork ? { buildNetwork } : {}),
     onProgress: (p) => {
       // A retried chunk repeats steps the stored curve already has.
       if (p.step > (curve.at(-1)?.[0] ?? 0)) curve.push([p.step, p.loss]);

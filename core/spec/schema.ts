@@ -455,6 +455,22 @@ export const AutohasSpec = z
     warmupSteps: int(0, 1_000_000).optional(),
     /** `mix` mode: step size of the hyper-gradient on the hp logits. */
     hpStep: z.number().gt(0).max(100).default(1),
+    /**
+     * `constant`: a learning-rate basis is the rate of every supernet step. `cosine`: it is the
+     * peak of a cosine decay over `steps`, as a child's schedule (core/autohas/README.md).
+     */
+    hpSchedule: z.enum(['constant', 'cosine']).default('constant'),
+    /** What credits the hp decisions: the trial's gain in accuracy, or its per-basis scaled drop in loss. */
+    hpReward: z.enum(['accuracy', 'loss']).default('accuracy'),
+    /** Optimizer steps of the temporary weights before they are scored (then rolled back). */
+    lookahead: int(1, 100).default(1),
+    /** The sandwich rule: each weight step also trains the largest and smallest sub-network. */
+    sandwich: z.boolean().default(false),
+    /**
+     * How the top-k are trained: `retrain` from scratch, or `finetune` from the supernet's
+     * weights sliced to their shapes, with the hyper-parameters the controller chose.
+     */
+    final: z.enum(['retrain', 'finetune']).default('retrain'),
   })
   // A bad stepsPerChunk already has its own issue.
   .refine((a) => !(a.stepsPerChunk >= 1) || Math.ceil(a.steps / a.stepsPerChunk) <= MAX_SUPERNET_CHUNKS, {
@@ -464,6 +480,10 @@ export const AutohasSpec = z
   .refine((a) => a.warmupSteps === undefined || !(a.steps >= 1) || a.warmupSteps < a.steps, {
     message: 'warmupSteps must be below steps (the controller needs steps to learn)',
     path: ['warmupSteps'],
+  })
+  .refine((a) => a.hpMode !== 'mix' || !(a.lookahead > 1), {
+    message: 'mix mode differentiates one trial step: lookahead must be 1',
+    path: ['lookahead'],
   });
 
 // ---------- training budget and caps ----------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchSpec, summarize, supernetSteps } from '../../bench/autohas.js';
+import { benchSpec, type SeedRecord, summarize, supernetSteps } from '../../bench/autohas.js';
 import { SearchSpace } from '../../core/space/encoding.js';
 
 describe('autohas bench', () => {
@@ -16,6 +16,10 @@ describe('autohas bench', () => {
     expect(supernetSteps(10, 1, { batch: 64, valBatch: 64, lookahead: 1, warmupFraction: 0.5 }).steps).toBe(
       2,
     );
+    // The sandwich rule: three weight batches a warm-up step, and in each full step.
+    expect(
+      supernetSteps(9_600, 1, { batch: 64, valBatch: 32, lookahead: 1, warmupFraction: 0.5, sandwich: true }),
+    ).toEqual({ warmup: 25, steps: 25 + 15 });
   });
 
   it('searches hyper-parameters that matter: lr over three decades, weight decay, label smoothing', () => {
@@ -30,7 +34,7 @@ describe('autohas bench', () => {
 });
 
 describe('autohas bench summary', () => {
-  const seed = (s: number, test: number, defaultHpTest: number, defaultHpVal: number) => ({
+  const seed = (s: number, test: number, defaultHpTest: number, defaultHpVal: number): SeedRecord => ({
     seed: s,
     examples: 20_000,
     examplesWithTwin: 30_000,
@@ -40,29 +44,51 @@ describe('autohas bench summary', () => {
     test,
     defaultHpVal,
     defaultHpTest,
-    safeguardedTest: defaultHpVal > test ? defaultHpTest : test,
+    output: defaultHpVal > test ? 'defaultHp' : 'pick',
+    outputTest: defaultHpVal > test ? defaultHpTest : test,
     lrProbabilities: [0.5, 0.5],
     top: null,
   });
   const child = (acc: number) => ({ valAccuracy: acc, testAccuracy: acc, examples: 10_000 });
 
-  it('compares AutoHAS with the default twin and with random search from the pool', () => {
+  it("reports the search's output (the better of pick and twin) under the issue's keys, the pick alone beside it", () => {
     const r = summarize(
       { childExamples: 10_000 },
       [seed(0, 0.8, 0.85, 0.85), seed(1, 0.9, 0.8, 0.8), seed(2, 0.7, 0.75, 0.75)],
       [child(0.5), child(0.6), child(0.85), child(0.95)],
     );
-    expect(r.autohas.testAccuracy.median).toBe(0.8);
+    // Outputs 0.85 (twin), 0.9 (pick), 0.75 (twin); picks 0.8, 0.9, 0.7.
+    expect(r.autohas.testAccuracy.median).toBe(0.85);
+    expect(r.autohas.trainingExamples.median).toBe(30_000);
+    expect(r.autohas.outputIsPickSeeds).toBe(1);
+    expect(r.autohas.atLeastDefaultHpSeeds).toBe(3);
+    expect(r.autohasPick.testAccuracy.median).toBe(0.8);
+    expect(r.autohasPick.trainingExamples.median).toBe(20_000);
+    expect(r.autohasPick.atLeastDefaultHpSeeds).toBe(1);
     expect(r.defaultHp.testAccuracy.median).toBe(0.8);
-    expect(r.defaultHp.autohasAtLeastDefaultSeeds).toBe(1);
-    expect(r.safeguarded.testAccuracy.median).toBe(0.85);
-    // Half the pool reaches 0.8: two children's examples expected, 1x AutoHAS's 20,000.
+    // Half the pool reaches 0.85 (and 0.8): two children's examples expected.
     expect(r.random.trainingExamplesToReachAutohasAccuracy.median).toBe(20_000);
-    expect(r.computeRatioRandomOverAutohas).toBe(1);
-    // 20,000 examples buy 2 children; 30,000 (with the twin) buy 3.
-    expect(r.random.testAccuracyAtEqualCompute?.children).toBe(2);
-    expect(r.safeguarded.random.testAccuracyAtEqualCompute?.children).toBe(3);
+    expect(r.computeRatioRandomOverAutohas).toBeCloseTo(2 / 3);
+    expect(r.autohasPick.computeRatioRandomOverAutohas).toBe(1);
+    // 30,000 examples (with the twin) buy 3 children; 20,000 (the pick alone) buy 2.
+    expect(r.random.testAccuracyAtEqualCompute?.children).toBe(3);
+    expect(r.autohasPick.random.testAccuracyAtEqualCompute?.children).toBe(2);
     expect(r.searchCostAtMostThreeChildren).toBe(true);
+  });
+
+  it("without the twin the output is the pick, at the pick's cost", () => {
+    const noTwin: SeedRecord = {
+      ...seed(0, 0.8, 0, 0),
+      examplesWithTwin: 20_000,
+      defaultHpVal: null,
+      defaultHpTest: null,
+      output: 'pick',
+      outputTest: 0.8,
+    };
+    const r = summarize({ childExamples: 10_000 }, [noTwin], [child(0.9)]);
+    expect(r.autohas.testAccuracy.median).toBe(0.8);
+    expect(r.defaultHp.testAccuracy.median).toBeNull();
+    expect(r.autohas.atLeastDefaultHpSeeds).toBe(0);
   });
 
   it('no pool child reaching AutoHAS gives no ratio; no seeds gives no medians', () => {

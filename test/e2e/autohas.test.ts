@@ -27,7 +27,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function autohasSpec(hpMode: 'sample' | 'mix' = 'sample'): SearchSpec {
+function autohasSpec(
+  hpMode: 'sample' | 'mix' = 'sample',
+  over: Partial<SearchSpec['autohas']> = {},
+): SearchSpec {
   const base = tinySpec();
   return tinySpec({
     strategy: { ...base.strategy, name: 'autohas', learningRate: 0.1 },
@@ -39,7 +42,7 @@ function autohasSpec(hpMode: 'sample' | 'mix' = 'sample'): SearchSpec {
         weightDecay: { min: 1e-5, max: 1e-3, bases: 2, scale: 'log' },
       },
     },
-    autohas: { steps: 6, stepsPerChunk: 2, topK: 2, hpMode, batchSize: 16, hpStep: 1 },
+    autohas: { steps: 6, stepsPerChunk: 2, topK: 2, hpMode, batchSize: 16, hpStep: 1, ...over },
   });
 }
 
@@ -160,6 +163,30 @@ describe('an autohas search', () => {
       keys.candidate('autohas-c', 1, r.autohas.topK[0]!.cid),
     );
     expect(c.hyperparameters.learningRate).toBe(r.autohas.topK[0]!.hp.learningRate);
+  }, 240_000);
+
+  it('fine-tunes the top-k from the supernet (sandwich rule, cosine bases), the twin from scratch', async () => {
+    const store = new FileStore(join(dir, 'e'));
+    const id = 'autohas-e';
+    await createSearch(
+      store,
+      autohasSpec('sample', { final: 'finetune', sandwich: true, hpSchedule: 'cosine' }),
+      id,
+    );
+    const { exec } = await run(store, id);
+    expect(exec.output).toMatchObject({ status: 'succeeded' });
+    const r = await getJson<Results & { autohas: { output?: { cid: string; source: string } } }>(
+      store,
+      keys.results(id),
+    );
+    const all = await listAll(store, keys.root(id));
+    // Each top-k candidate's starting weights are stored; the default-hp twin has none.
+    for (const t of r.autohas.topK) expect(all).toContain(`${keys.supernet(id)}/init/${t.cid}.json`);
+    expect(all).not.toContain(`${keys.supernet(id)}/init/${r.autohas.defaultHp!.cid}.json`);
+    const top = await getJson<TopKRecord>(store, keys.supernetTopK(id));
+    expect(top.final).toBe('finetune');
+    // The output is the pick or the twin, whichever validates better.
+    expect([r.autohas.comparison?.autohas.cid, r.autohas.defaultHp!.cid]).toContain(r.autohas.output?.cid);
   }, 240_000);
 
   it('fails on a corrupt checkpoint and leaves it as it was', async () => {

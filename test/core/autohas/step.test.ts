@@ -4,8 +4,10 @@ import {
   controllerStep,
   createAutohasState,
   disposeAutohasState,
+  extremeArch,
   scheduledRate,
   warmupStep,
+  weightStep,
 } from '../../../core/autohas/step.js';
 import type { LoadedDataset } from '../../../core/data/dataset.js';
 import { Rng } from '../../../core/rng.js';
@@ -129,6 +131,78 @@ describe('autohasStep', () => {
     expect(s.optimizer.steps).toEqual(steps);
     expect(s.trainExamples - train).toBe(3 * 16);
     disposeAutohasState(s);
+  });
+
+  it('extremeArch: the largest / smallest sub-network keeps block types, strides and squeeze-excite', () => {
+    const net = tinySpec().space.network;
+    const arch = {
+      template: 'mobile-cnn' as const,
+      stemFilters: 4,
+      stages: [
+        {
+          block: 'mbconv' as const,
+          kernel: 3 as const,
+          expansion: 1 as const,
+          filters: 8,
+          layers: 1,
+          squeezeExcite: true,
+          stride: 2 as const,
+        },
+        {
+          block: 'conv' as const,
+          kernel: 5 as const,
+          filters: 12,
+          layers: 2,
+          squeezeExcite: false,
+          stride: 1 as const,
+        },
+      ],
+    };
+    const max = extremeArch(net, arch, 'max');
+    expect(max.stemFilters).toBe(8);
+    expect(max.stages[0]).toEqual({ ...arch.stages[0], kernel: 5, expansion: 3, filters: 12, layers: 2 });
+    // A plain conv stage takes no expansion.
+    expect(max.stages[1]).toEqual({ ...arch.stages[1], kernel: 5, filters: 12, layers: 2 });
+    const min = extremeArch(net, arch, 'min');
+    expect(min.stages[1]).toEqual({ ...arch.stages[1], kernel: 3, filters: 8, layers: 1 });
+    expect(min.stages[0]!.expansion).toBe(1);
+  });
+
+  it('sandwich rule: a weight step also trains the largest and smallest sub-network, one update', () => {
+    // Find a draw with expansion 1: only the largest sub-network reads the expand conv.
+    const probe = createAutohasState(microSpec(), data, { batchSize: 8 });
+    const rng = Rng.fromSeed(1);
+    let d = probe.controller.sample(rng);
+    while (
+      d.candidate.network.stages[0]!.block !== 'mbconv' ||
+      d.candidate.network.stages[0]!.expansion !== 1
+    )
+      d = probe.controller.sample(rng);
+    disposeAutohasState(probe);
+    const expand = (s: ReturnType<typeof createAutohasState>) => [
+      ...s.supernet.weight('s1_b1_expand_conv/kernel').dataSync(),
+    ];
+    for (const sandwich of [false, true]) {
+      const s = createAutohasState(microSpec(), data, { batchSize: 8, sandwich });
+      const before = expand(s);
+      const log = weightStep(s, d);
+      expect('loss' in log && Number.isFinite(log.loss)).toBe(true);
+      // Without: one batch, the corner untouched. With: three sub-networks on the same batch.
+      expect(s.trainExamples).toBe(sandwich ? 24 : 8);
+      expect(expand(s)).not.toEqual(sandwich ? before : []);
+      if (!sandwich) expect(expand(s)).toEqual(before);
+      expect(s.optimizer.steps.every((t) => t <= 1)).toBe(true);
+      disposeAutohasState(s);
+    }
+  });
+
+  it('sandwich rule: a checkpoint hash of its own; without it the hash predates the option', () => {
+    const plain = createAutohasState(microSpec(), data, { batchSize: 8 });
+    const off = createAutohasState(microSpec(), data, { batchSize: 8, sandwich: false });
+    const on = createAutohasState(microSpec(), data, { batchSize: 8, sandwich: true });
+    expect(off.specHash).toBe(plain.specHash);
+    expect(on.specHash).not.toBe(plain.specHash);
+    for (const s of [plain, off, on]) disposeAutohasState(s);
   });
 
   it('loss reward: the hp decisions learn from per-basis scaled drops in validation loss', () => {

@@ -26,6 +26,14 @@ describe('autohasVerdict', () => {
     });
     expect(v.warnings).toHaveLength(1);
     expect(v.warnings[0]).toMatch(/default hyper-parameters did better .* use candidate d/);
+    // The search's output is the better of the two by validation.
+    expect(v.output).toEqual({ cid: 'd', valAccuracy: 0.9, testAccuracy: 0.88, source: 'defaultHp' });
+  });
+
+  it("outputs AutoHAS's pick when it validates at least as well as the defaults", () => {
+    const v = autohasVerdict(topK, 0.9, [ev('a', 0.86, 0.8), ev('d', 0.86, 0.9)]);
+    expect(v.output).toEqual({ cid: 'a', valAccuracy: 0.86, testAccuracy: 0.8, source: 'autohas' });
+    expect(autohasVerdict(topK, 0.9, []).output).toBeUndefined();
   });
 
   it('warns in plain words when the supernet is far less trained than a child', () => {
