@@ -3,7 +3,12 @@
 // seeded 10,000-image subset of Fashion-MNIST's training set, Adam, cosine), scored on the official
 // 10,000-image test set and the 6,000-image validation split.
 //
-//   npx tsx bench/fashion-bench/make-table.ts [--chunk N] [--archs 500] [--out bench/fashion-bench/table.json]
+//   npx tsx bench/fashion-bench/make-table.ts [--chunk N] [--archs 500] [--shard I/N] [--out bench/fashion-bench/table.json]
+//   npx tsx bench/fashion-bench/make-table.ts --merge PART.json [PART.json ...] [--out bench/fashion-bench/table.json]
+//
+// `--shard I/N` does only the networks whose index in the plan is I modulo N, so N processes (or
+// machines) can each fill their own copy of the table (--out); `--merge` adds the runs of such
+// copies to --out, refusing a copy of another plan and keeping the first of any run done twice.
 //
 // Resumable anywhere, on any machine: runs are keyed by (network id, seed) and done in a fixed
 // order (network by network, seed 0 then 1); every finished run is appended to the table with an
@@ -95,13 +100,55 @@ export function pendingRuns(
   );
 }
 
+/** `I/N` as {index, count}, 0 <= I < N. */
+export function parseShard(s: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index >= count) throw new Error(`--shard needs I/N with 0 <= I < N, got ${s}`);
+  return { index, count };
+}
+
+/** Adds the runs of `parts` not in `table` yet (keys (network, seed)), in the parts' order. */
+export function mergeRuns(table: RunsTableFile, parts: readonly RunsTableFile[]): number {
+  const done = new Set(table.runs.map((r) => `${r.arch}:${r.seed}`));
+  let added = 0;
+  for (const p of parts)
+    for (const r of p.runs) {
+      const k = `${r.arch}:${r.seed}`;
+      if (done.has(k)) continue;
+      done.add(k);
+      table.runs.push(r);
+      added++;
+    }
+  return added;
+}
+
 async function main(args: string[]): Promise<void> {
   const out = arg(args, 'out', 'bench/fashion-bench/table.json');
   const chunk = positive(args, 'chunk', Number.MAX_SAFE_INTEGER);
   const table = readOrCreate(out, positive(args, 'archs', ARCHS));
+  const merge = args.indexOf('--merge');
+  if (merge >= 0) {
+    const rest = args.slice(merge + 1);
+    const end = rest.findIndex((a) => a.startsWith('--'));
+    const files = end < 0 ? rest : rest.slice(0, end);
+    if (files.length === 0) throw new Error('--merge needs one or more table files');
+    const added = mergeRuns(
+      table,
+      files.map((f) => readOrCreate(f, table.sampling.archs)),
+    );
+    writeTable(out, table);
+    process.stderr.write(`${out}: ${added} runs added, ${table.runs.length} in all\n`);
+    return;
+  }
+  const shard = parseShard(arg(args, 'shard', '0/1'));
   const space = fashionSpace();
   const plan = sampleArchs(space, table.sampling.archs);
-  const todo = pendingRuns(table, plan);
+  const todo = pendingRuns(
+    table,
+    plan.filter((_, i) => i % shard.count === shard.index),
+  );
   process.stderr.write(
     `${out}: ${table.runs.length} runs done, ${todo.length} to go; this chunk: ${Math.min(chunk, todo.length)}\n`,
   );
@@ -124,6 +171,7 @@ async function main(args: string[]): Promise<void> {
       dataset: data,
       training,
       seed: a.seed,
+      scoreQuantized: false,
     });
     if (r.status !== 'ok') throw new Error(`${a.id} seed ${a.seed}: ${r.status} ${r.reason ?? ''}`);
     const run: TableRun = {
@@ -132,7 +180,6 @@ async function main(args: string[]): Promise<void> {
       tokens: a.tokens,
       testAccuracy: r.testAccuracy,
       valAccuracy: r.valAccuracy,
-      int8TestAccuracy: r.quantized?.testAccuracy ?? Number.NaN,
       testExamples: r.testExamples ?? data.test.n,
       valExamples: r.valExamples ?? data.val.n,
       steps: r.stepsDone,

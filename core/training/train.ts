@@ -49,6 +49,11 @@ export interface TrainChildInput {
   /** Bits per weight of the post-training quantized copy scored beside the fp32 model (default 8). */
   weightBits?: number;
   /**
+   * Score the post-training quantized copy too (default true). Tables that record fp32 accuracy
+   * only skip it: it costs more than a short proxy's training. Needs true when saving the model.
+   */
+  scoreQuantized?: boolean;
+  /**
    * Seeds the train/validation/test split when `dataset` is a spec. Keep it the same for every
    * child of a search (e.g. the strategy seed) so their accuracies are measured on the same data.
    */
@@ -247,6 +252,8 @@ export async function trainChild(input: TrainChildInput): Promise<TrainResult> {
 export async function trainChildChunk(input: TrainChildInput): Promise<ChunkResult> {
   if (input.chunkSteps !== undefined && !input.checkpoint)
     throw new Error('a chunked child needs a checkpoint store');
+  if (input.scoreQuantized === false && input.saveModel)
+    throw new Error('trainChild: saveModel needs scoreQuantized (the int8 model is saved too)');
   const backend = (await initBackend(input.backend)).name;
   const data = isLoaded(input.dataset)
     ? input.dataset
@@ -412,6 +419,11 @@ async function trainLoop(
   result.testAccuracy = evaluateAccuracy(model, data.test, data.shape);
   result.valExamples = data.val.n;
   result.testExamples = data.test.n;
+  if (input.scoreQuantized === false) {
+    if (input.saveModel)
+      throw new Error('trainChild: saveModel needs scoreQuantized (the int8 model is saved too)');
+    return { done: true, result };
+  }
   // Scored as the integer accelerator would run it (int8 activations, per-channel weights).
   const quantized = quantizeChild(model, data, {
     weightBits: input.weightBits ?? 8,

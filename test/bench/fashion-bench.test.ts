@@ -5,7 +5,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pendingRuns, readOrCreate, writeTable } from '../../bench/fashion-bench/make-table.js';
+import {
+  mergeRuns,
+  parseShard,
+  pendingRuns,
+  readOrCreate,
+  writeTable,
+} from '../../bench/fashion-bench/make-table.js';
 import { ARCHS, fashionSpace, SEEDS, sampleArchs } from '../../bench/fashion-bench/space.js';
 import { AccuracyTable, type RunsTableFile, type TableRun, tableNetworkId } from '../../bench/tabular.js';
 
@@ -160,4 +166,27 @@ describe('the committed table', () => {
         expect(AccuracyTable.parse(readFileSync(path, 'utf8'), path).size).toBeGreaterThan(0);
     },
   );
+});
+
+describe('fashion-bench shards', () => {
+  const plan = sampleArchs(space, 4);
+
+  it('parses I/N and names a bad shard', () => {
+    expect(parseShard('1/3')).toEqual({ index: 1, count: 3 });
+    expect(() => parseShard('3/3')).toThrow(/--shard needs I\/N/);
+    expect(() => parseShard('x')).toThrow(/--shard/);
+  });
+
+  it('merges the runs of shard copies once, keeping the first of a run done twice', () => {
+    const base = readOrCreate(join(tmpdir(), 'does-not-exist.json'), 4);
+    const a = { ...base, runs: [fakeRun(plan[0]!, 0, 0.7), fakeRun(plan[2]!, 0, 0.6)] };
+    const b = { ...base, runs: [fakeRun(plan[1]!, 0, 0.8), fakeRun(plan[0]!, 0, 0.1)] };
+    const t = { ...base, runs: [fakeRun(plan[2]!, 0, 0.6)] };
+    expect(mergeRuns(t, [a, b])).toBe(2);
+    expect(t.runs.map((r) => [r.arch, r.testAccuracy])).toEqual([
+      [plan[2]!.id, 0.6],
+      [plan[0]!.id, 0.7],
+      [plan[1]!.id, 0.8],
+    ]);
+  });
 });

@@ -255,6 +255,19 @@ describe('trainChild', () => {
     expect(r.testAccuracy).toBeGreaterThan(0);
   });
 
+  it('skips the quantized scoring when asked, with the same fp32 scores', async () => {
+    const base = { arch: TINY, hyperparameters: HP, dataset: digits, training: steps(10), seed: 2 };
+    const both = await trainChild(base);
+    const fp32 = await trainChild({ ...base, scoreQuantized: false });
+    expect(both.quantized?.testAccuracy).toBeGreaterThan(0);
+    expect(fp32.quantized).toBeUndefined();
+    expect(fp32.testAccuracy).toBe(both.testAccuracy);
+    expect(fp32.valAccuracy).toBe(both.valAccuracy);
+    await expect(
+      trainChild({ ...base, scoreQuantized: false, saveModel: { store: new MemStore(), prefix: 'm' } }),
+    ).rejects.toThrow(/saveModel needs scoreQuantized/);
+  });
+
   it('leaks no tensors', async () => {
     const before = tf.memory().numTensors;
     await trainChild({ arch: TINY, hyperparameters: HP, dataset: digits, training: steps(3), seed: 1 });
