@@ -61,7 +61,7 @@ function buildR1() {
 }
 
 /** R1 training (Adam 1e-3, batch 64, random data) on the current backend, ready for timed runs. */
-function r1Session() {
+export function r1Session() {
   const model = buildR1();
   const { vars, decayed } = trainables(model);
   const opt = new ChildOptimizer('adam', 1e-3, 0, vars, decayed);
@@ -387,6 +387,9 @@ async function benchInterleaved(perRunSeconds: number, rounds: number) {
 }
 
 export async function run(args: string[]): Promise<unknown> {
+  // Kernel-level views of the same R1 step: per-kernel profile, GEMM micro-bench.
+  if (args.includes('--profile')) return (await import('./trainer-profile.js')).run(args);
+  if (args.includes('--gemm')) return (await import('./trainer-gemm.js')).run(args);
   const quick = args.includes('--quick');
   const R1: Record<string, unknown> = {};
   const skipped: Record<string, string> = {};

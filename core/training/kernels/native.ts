@@ -22,12 +22,12 @@ import type { Binding } from './binding.js';
 export const NATIVE_DIR = fileURLToPath(new URL('../../../native/kernels/', import.meta.url));
 
 /** The kernel sources (.cc compiled, .h hashed too), sorted so the hash is stable. */
-function sources(): string[] {
+function sources(dir = NATIVE_DIR): string[] {
   try {
-    return readdirSync(NATIVE_DIR)
+    return readdirSync(dir)
       .filter((f) => /\.(cc|h)$/.test(f))
       .sort()
-      .map((f) => join(NATIVE_DIR, f));
+      .map((f) => join(dir, f));
   } catch {
     return [];
   }
@@ -59,12 +59,15 @@ function includeDirs(): string[] {
   return candidates.filter((d) => existsSync(join(d, 'node_api.h')));
 }
 
-/** Compiles the kernels; throws with the compiler's message on failure. */
-export function buildNative(out = nativeBinaryPath()): string {
+/**
+ * Compiles the kernels (those in `dir`: the GEMM bench builds an older revision beside the current
+ * one); throws with the compiler's message on failure.
+ */
+export function buildNative(out = nativeBinaryPath(), dir = NATIVE_DIR): string {
   const inc = includeDirs();
   if (inc.length === 0) throw new Error('node_api.h not found (install nodejs headers)');
-  const cc = sources().filter((f) => f.endsWith('.cc'));
-  if (cc.length === 0) throw new Error(`no kernel sources in ${NATIVE_DIR}`);
+  const cc = sources(dir).filter((f) => f.endsWith('.cc'));
+  if (cc.length === 0) throw new Error(`no kernel sources in ${dir}`);
   mkdirSync(join(out, '..'), { recursive: true });
   const tmp = `${out}.${process.pid}-${threadId}.tmp`;
   const cxx = process.env.CXX ?? 'g++';

@@ -255,6 +255,11 @@ function compileOptimized(bytes: Uint8Array): WasmModule {
   }
 }
 
+/** Kernels from other module bytes (the GEMM bench loads an older build beside the current one). */
+export function wasmKernelsFrom(bytes: Uint8Array): WasmKernels {
+  return new WasmKernels(compileOptimized(bytes));
+}
+
 let loaded: { kernels?: WasmKernels; error?: string } | undefined;
 
 /** The module for this thread, or why it cannot load (no WebAssembly SIMD or threads here). */

@@ -88,6 +88,10 @@ describe.each(packs)('%s kernels', (name, pack, b, error) => {
     ['1x1 s2 (not a plain GEMM)', [2, 6, 6, 8], 1, 12, 2, 'valid'],
     ['1x1 s1, 40 outputs', [2, 5, 5, 24], 1, 40, 1, 'same'],
     ['5x5 s1 same, 100 rows of 8-row tiles', [1, 10, 10, 4], 5, 24, 1, 'same'],
+    // The GEMM's packed panels: more than one panel of columns with a partial last one (forward
+    // 40 columns, input gradient 288), and a depth cut in two blocks (3·3·48 = 432).
+    ['3x3 s1 same, 32 inputs, 40 outputs (packed panels)', [2, 8, 8, 32], 3, 40, 1, 'same'],
+    ['3x3 s1 valid, 48 inputs (two depth blocks)', [1, 6, 6, 48], 3, 20, 1, 'valid'],
   ];
   for (const [name, shape, k, outC, s, pad] of convCases)
     it(`conv ${name}: output and gradients match the cpu backend`, async () => {
