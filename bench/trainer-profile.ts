@@ -1,7 +1,8 @@
 // `npm run bench -- trainer --profile [--wasm] [--threads N] [--steps N]`: where R1's training step
-// (batch 64) goes, kernel by kernel. Every cpu-backend kernel tfjs dispatches is timed (wall time,
-// its own JS included), and inside the compiled pack each conv op by geometry; what no kernel
+// (batch 64) goes, kernel by kernel. Every cpu-backend kernel tfjs dispatches is timed (CPU time on
+// one thread, wall time on several; its own JS included), and inside the compiled pack each conv op by geometry; what no kernel
 // accounts for is tfjs's own work (autograd, dispatch, tidy) and the bench loop.
+import { loadavg } from 'node:os';
 import { initBackend, tf } from '../core/training/backend.js';
 import { type Binding, bindingConvImpl } from '../core/training/kernels/binding.js';
 import { convKernelPack } from '../core/training/kernels/register.js';
@@ -9,6 +10,14 @@ import { convKernelPack } from '../core/training/kernels/register.js';
 const CONV_OPS = ['conv2d', 'convInput', 'convFilter', 'depthwise', 'dwInput', 'dwFilter'];
 
 type Clock = Map<string, { ms: number; calls: number }>;
+
+/** Milliseconds of the clock in use: CPU time of the process on one thread (other processes on
+ * the machine disturb it far less than wall time), wall time on several. */
+let now = () => performance.now();
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 function tick(clock: Clock, key: string, ms: number): void {
   const e = clock.get(key);
@@ -23,9 +32,9 @@ function timedBinding(b: Binding, clock: Clock): Binding {
   // biome-ignore lint/suspicious/noExplicitAny: any function's arguments, passed through untouched
   const time = <F extends (...a: any[]) => unknown>(key: (...a: Parameters<F>) => string, f: F): F =>
     ((...a: Parameters<F>) => {
-      const t = performance.now();
+      const t = now();
       const r = f(...a);
-      tick(clock, key(...a), performance.now() - t);
+      tick(clock, key(...a), now() - t);
       return r;
     }) as F;
   return {
@@ -50,9 +59,9 @@ function timeKernels(clock: Clock): () => void {
     tf.registerKernel({
       ...cfg,
       kernelFunc: (args) => {
-        const t = performance.now();
+        const t = now();
         const r = cfg.kernelFunc(args);
-        tick(clock, cfg.kernelName, performance.now() - t);
+        tick(clock, cfg.kernelName, now() - t);
         return r;
       },
     });
@@ -73,6 +82,7 @@ export async function run(args: string[]): Promise<unknown> {
     return i >= 0 ? Number(args[i + 1]) : d;
   };
   const threads = opt('--threads', 1);
+  now = threads === 1 ? cpuMs : () => performance.now();
   const steps = opt('--steps', 40);
   await initBackend('cpu');
   let binding: Binding;
@@ -105,9 +115,11 @@ export async function run(args: string[]): Promise<unknown> {
   s.warm();
   inner.clear();
   outer.clear();
-  const t = performance.now();
+  const t = now();
+  const w = performance.now();
   s.run(steps);
-  const stepMs = (performance.now() - t) / steps;
+  const stepMs = (now() - t) / steps;
+  const wallMs = (performance.now() - w) / steps;
   unwrap();
   pack.uninstall(tf);
   s.dispose();
@@ -125,8 +137,11 @@ export async function run(args: string[]): Promise<unknown> {
     pack: wasm ? 'wasm' : 'native',
     threads,
     steps,
+    clock: threads === 1 ? 'cpu' : 'wall',
     stepMs: Number(stepMs.toFixed(3)),
-    examplesPerSec: Number(((64 * 1000) / stepMs).toFixed(1)),
+    wallMsPerStep: Number(wallMs.toFixed(3)),
+    examplesPerSec: Number(((64 * 1000) / wallMs).toFixed(1)),
+    loadAverage1m: loadavg()[0],
     tfjsKernelsMsPerStep: Number(sum(outer).toFixed(3)),
     outsideKernelsMsPerStep: Number((stepMs - sum(outer)).toFixed(3)),
     compiledMsPerStep: Number(sum(inner).toFixed(3)),

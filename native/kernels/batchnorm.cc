@@ -21,19 +21,40 @@ void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const fl
   const size_t cc = static_cast<size_t>(c);
   Buf<double> sum(cc, true), mean(cc, true), sq(cc, true);
   parallelFor(channelBlocks(c), 2 * rows * c, [&](int b0, int b1) {
-    const int64_t j0 = int64_t(b0) * kChannelBlock, j1 = imin<int64_t>(c, int64_t(b1) * kChannelBlock);
-    for (int64_t i = 0; i < rows; i++)
-      for (int64_t j = j0; j < j1; j++) sum[j] += x[i * c + j];
-    for (int64_t j = j0; j < j1; j++) mean[j] = sum[j] / n;
-    for (int64_t i = 0; i < rows; i++)
-      for (int64_t j = j0; j < j1; j++) {
-        const double d = x[i * c + j] - mean[j];
-        sq[j] += d * d;
+    for (int blk = b0; blk < b1; blk++) {
+      const int64_t j0 = int64_t(blk) * kChannelBlock;
+      if (j0 + kChannelBlock <= c) {
+        // A full block: the sums in registers (the same per-channel order as the loop below).
+        double s[kChannelBlock] = {}, q[kChannelBlock] = {}, m[kChannelBlock];
+        for (int64_t i = 0; i < rows; i++)
+          for (int k = 0; k < kChannelBlock; k++) s[k] += x[i * c + j0 + k];
+        for (int k = 0; k < kChannelBlock; k++) m[k] = s[k] / n;
+        for (int64_t i = 0; i < rows; i++)
+          for (int k = 0; k < kChannelBlock; k++) {
+            const double d = x[i * c + j0 + k] - m[k];
+            q[k] += d * d;
+          }
+        for (int k = 0; k < kChannelBlock; k++) {
+          sum[j0 + k] = s[k];
+          mean[j0 + k] = m[k];
+          sq[j0 + k] = q[k];
+        }
+      } else {
+        const int64_t j1 = c;
+        for (int64_t i = 0; i < rows; i++)
+          for (int64_t j = j0; j < j1; j++) sum[j] += x[i * c + j];
+        for (int64_t j = j0; j < j1; j++) mean[j] = sum[j] / n;
+        for (int64_t i = 0; i < rows; i++)
+          for (int64_t j = j0; j < j1; j++) {
+            const double d = x[i * c + j] - mean[j];
+            sq[j] += d * d;
+          }
       }
-    for (int64_t j = j0; j < j1; j++) {
-      variance[j] = float(sq[j] / n);
-      invStd[j] = 1 / __builtin_sqrt(sq[j] / n + eps);
-      mean32[j] = float(mean[j]);
+      for (int64_t j = j0; j < imin<int64_t>(c, j0 + kChannelBlock); j++) {
+        variance[j] = float(sq[j] / n);
+        invStd[j] = 1 / __builtin_sqrt(sq[j] / n + eps);
+        mean32[j] = float(mean[j]);
+      }
     }
   });
   const int blocks = rowBlocks(rows);
@@ -54,13 +75,29 @@ void batchNormGrad(const float* __restrict dy, const float* __restrict xhat, con
   const size_t cc = static_cast<size_t>(c);
   Buf<double> sDy(cc, true), sDyX(cc, true), k(cc, true);
   parallelFor(channelBlocks(c), 2 * rows * c, [&](int b0, int b1) {
-    const int64_t j0 = int64_t(b0) * kChannelBlock, j1 = imin<int64_t>(c, int64_t(b1) * kChannelBlock);
-    for (int64_t i = 0; i < rows; i++)
-      for (int64_t j = j0; j < j1; j++) {
-        sDy[j] += dy[i * c + j];
-        sDyX[j] += double(dy[i * c + j]) * xhat[i * c + j];
+    for (int blk = b0; blk < b1; blk++) {
+      const int64_t j0 = int64_t(blk) * kChannelBlock, j1 = imin<int64_t>(c, j0 + kChannelBlock);
+      if (j1 - j0 == kChannelBlock) {
+        // A full block: the sums in registers (the same per-channel order as the loop below).
+        double s[kChannelBlock] = {}, sx[kChannelBlock] = {};
+        for (int64_t i = 0; i < rows; i++)
+          for (int q = 0; q < kChannelBlock; q++) {
+            s[q] += dy[i * c + j0 + q];
+            sx[q] += double(dy[i * c + j0 + q]) * xhat[i * c + j0 + q];
+          }
+        for (int q = 0; q < kChannelBlock; q++) {
+          sDy[j0 + q] = s[q];
+          sDyX[j0 + q] = sx[q];
+        }
+      } else {
+        for (int64_t i = 0; i < rows; i++)
+          for (int64_t j = j0; j < j1; j++) {
+            sDy[j] += dy[i * c + j];
+            sDyX[j] += double(dy[i * c + j]) * xhat[i * c + j];
+          }
       }
-    for (int64_t j = j0; j < j1; j++) k[j] = (gamma[j] * invStd[j]) / n;
+      for (int64_t j = j0; j < j1; j++) k[j] = (gamma[j] * invStd[j]) / n;
+    }
   });
   const int blocks = rowBlocks(rows);
   parallelFor(blocks, rows * c, [&](int b0, int b1) {
