@@ -11,6 +11,7 @@
 // cosearch does not record when each child ran: runs start when the search started and end their
 // training time later. Ids are derived from the search id, so exporting again rewrites the same files.
 import { hashOf } from '../hash.js';
+import { isTrained } from '../search/outcome.js';
 import type { SearchExport } from './collect.js';
 import { METRIC_COLUMNS } from './trials.js';
 
@@ -68,7 +69,7 @@ export function mlflowRuns(x: SearchExport, rootUri: string): ExportFile[] {
     const run = hashOf({ mlflowRun: x.searchId, number: r.number }, 32);
     const dir = `${exp}/${run}`;
     const end = t0 + Math.round(1000 * (r.trainSeconds ?? 0));
-    const trained = r.status === 'ok' || r.status === 'cutShort';
+    const trained = isTrained(r.status);
     const name = `trial-${r.number}-${r.cid}`;
     files.push({
       path: `${dir}/meta.yaml`,

@@ -9,6 +9,7 @@
 // over the values the search tried; the loss curve is the trial's intermediate values. cosearch
 // does not record when each child ran, so every trial starts when the search started and completes
 // its training time later.
+import { isTrained } from '../search/outcome.js';
 import type { SearchExport } from './collect.js';
 import { type Cell, METRIC_COLUMNS, paramColumns } from './trials.js';
 
@@ -76,8 +77,7 @@ export function optunaJournal(x: SearchExport, studyName = x.searchId): string {
   const t0 = Date.parse(x.state.startedAt);
   for (const r of x.rows) {
     const values = OPTUNA_OBJECTIVES.map((o) => r.metrics[o]);
-    const complete =
-      (r.status === 'ok' || r.status === 'cutShort') && values.every((v) => typeof v === 'number');
+    const complete = isTrained(r.status) && values.every((v) => typeof v === 'number');
     const params: Record<string, number> = {};
     const dists: Record<string, string> = {};
     for (const [p, v] of Object.entries(r.params)) {

@@ -3,6 +3,7 @@
 // curves, per-layer simulation of the front, and the controller's entropy. Inline SVG only; the
 // page script (page-assets.ts) reads data-* attributes, so it stays free of data.
 import { type Cell, paramColumns, type TrialRow, trialRows } from '../export/trials.js';
+import { isTrained } from '../search/outcome.js';
 import { gridAndFrame, lineChartSvg } from './charts.js';
 import {
   chooseUnit,
@@ -354,7 +355,7 @@ export function parallelCoordinatesSvg(rows: readonly TrialRow[]): string {
 
 /** ε² per decision (importance.ts), as horizontal bars, most important first. */
 export function importanceSection(rows: readonly TrialRow[]): string {
-  const pts = distinctScored(rows).filter((r) => r.status === 'ok' || r.status === 'cutShort');
+  const pts = distinctScored(rows).filter((r) => isTrained(r.status));
   const imp = decisionImportance(pts).slice(0, 16);
   if (imp.length === 0)
     return '<p class="empty">Too few trained candidates, or too little spread in reward, to estimate importance.</p>';
