@@ -135,6 +135,7 @@ async function autohasSection(
     autohas: {
       supernet: state.supernet ?? null,
       hpMode: topK?.hpMode ?? null,
+      final: topK?.final ?? 'retrain',
       topK: topK?.topK ?? [],
       ...(topK?.defaultHp ? { defaultHp: topK.defaultHp } : {}),
       ...verdict,

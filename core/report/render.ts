@@ -65,6 +65,8 @@ interface AutohasResults {
     valAccuracy?: number | null;
   } | null;
   hpMode: string | null;
+  /** How the top-k were trained: from scratch, or fine-tuned from the supernet's weights. */
+  final?: string;
   topK: {
     rank: number;
     cid: string;
@@ -75,13 +77,15 @@ interface AutohasResults {
   defaultHp?: { cid: string; of: string; hp: Record<string, number> };
   /** Plain-words cautions: untrustworthy supernet rewards, or defaults that did better. */
   warnings?: string[];
+  /** The search's output: the pick or the default-hp twin, whichever validates better. */
+  output?: { cid: string; source: string; valAccuracy: number; testAccuracy: number };
 }
 
 /** AutoHAS: the supernet's compute and the top-k it handed to retraining, with their outcome. */
 function autohasSection(a: AutohasResults, byCid: ReadonlyMap<string, ReportEvaluation>): string {
   const s = a.supernet;
   const lead = s
-    ? `The weight-sharing supernet trained ${fmtInt(s.step)} of ${fmtInt(s.steps)} steps (${fmtInt(s.trainExamples)} forward+backward and ${fmtInt(s.evalExamples)} forward-only example passes, hp mode ${esc(a.hpMode ?? '–')}). Its controller's most probable candidates were then retrained from scratch and scored like any other. A probability near 1× uniform means the controller learned little: give the supernet more steps.${typeof s.valAccuracy === 'number' ? ` In its last chunk the sampled sub-networks scored ${fmt(s.valAccuracy, 3)} on validation batches with the shared weights. Far below a trained child's, the controller's rewards are unreliable, and one trial step tends to favour the largest learning rate: compare the top-k's hyper-parameters with your defaults.` : ''}`
+    ? `The weight-sharing supernet trained ${fmtInt(s.step)} of ${fmtInt(s.steps)} steps (${fmtInt(s.trainExamples)} forward+backward and ${fmtInt(s.evalExamples)} forward-only example passes, hp mode ${esc(a.hpMode ?? '–')}). Its controller's most probable candidates were then ${a.final === 'finetune' ? "fine-tuned from the supernet's weights" : 'retrained from scratch'} and scored like any other. A probability near 1× uniform means the controller learned little: give the supernet more steps.${typeof s.valAccuracy === 'number' ? ` In its last chunk the sampled sub-networks scored ${fmt(s.valAccuracy, 3)} on validation batches with the shared weights. Far below a trained child's, the controller's rewards are unreliable, and one trial step tends to favour the largest learning rate: compare the top-k's hyper-parameters with your defaults.` : ''}`
     : 'The supernet did not start.';
   const rows = a.topK
     .map((t) => {
@@ -104,7 +108,11 @@ function autohasSection(a: AutohasResults, byCid: ReadonlyMap<string, ReportEval
         )}</td><td>${esc(base?.status ?? 'not evaluated')}</td><td>${fmt(base?.metrics.accuracy)}</td></tr>`
     : '';
   const warnings = (a.warnings ?? []).map((w) => `<p class="warning" role="alert">${esc(w)}</p>`).join('');
-  return `<section id="autohas"><h2>One-shot supernet (AutoHAS)</h2><p class="lead">${lead}</p>${warnings}<div class="table-wrap"><table class="autohas"><thead><tr><th>Rank</th><th>Candidate</th><th>Controller probability</th><th>Hyper-parameters</th><th>Retrained</th><th>Accuracy</th></tr></thead><tbody>${rows}${baseRow}</tbody></table></div></section>`;
+  const o = a.output;
+  const output = o
+    ? `<p>The search's output is <code>${esc(o.cid)}</code>, ${o.source === 'defaultHp' ? 'the default-hyper-parameter model' : "AutoHAS's pick"}: the better of the two by validation accuracy (${fmt(o.valAccuracy, 3)}; test ${fmt(o.testAccuracy, 3)}).</p>`
+    : '';
+  return `<section id="autohas"><h2>One-shot supernet (AutoHAS)</h2><p class="lead">${lead}</p>${warnings}${output}<div class="table-wrap"><table class="autohas"><thead><tr><th>Rank</th><th>Candidate</th><th>Controller probability</th><th>Hyper-parameters</th><th>Retrained</th><th>Accuracy</th></tr></thead><tbody>${rows}${baseRow}</tbody></table></div></section>`;
 }
 
 const scored = (e: ReportEvaluation) =>

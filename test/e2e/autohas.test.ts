@@ -187,6 +187,9 @@ describe('an autohas search', () => {
     expect(top.final).toBe('finetune');
     // The output is the pick or the twin, whichever validates better.
     expect([r.autohas.comparison?.autohas.cid, r.autohas.defaultHp!.cid]).toContain(r.autohas.output?.cid);
+    const html = new TextDecoder().decode(await store.get(keys.report(id)));
+    expect(html).toContain("fine-tuned from the supernet's weights");
+    expect(html).toContain(`The search's output is <code>${r.autohas.output!.cid}</code>`);
   }, 240_000);
 
   it('fails on a corrupt checkpoint and leaves it as it was', async () => {
