@@ -6,11 +6,12 @@ import type { ReadBytes } from '../../core/data/source.js';
 import { type CheckedSearch, checkSearch, SpecNotRunnableError } from '../../core/engine/create.js';
 import { formatIssues } from '../../core/spec/parse.js';
 import type { DatasetSpec, SearchSpec } from '../../core/spec/schema.js';
+import { isS3Uri } from '../../core/store/s3-uri.js';
 import { UsageError } from '../cli.js';
 
 /** The S3 reader the engine uses, when the dataset has an s3:// file; else undefined. */
 export async function datasetReader(d: DatasetSpec): Promise<ReadBytes | undefined> {
-  if (![d.uri, d.test?.uri].some((u) => u?.startsWith('s3://'))) return undefined;
+  if (![d.uri, d.test?.uri].some((u) => u !== undefined && isS3Uri(u))) return undefined;
   return (await import('../../lambdas/lib/context.js')).s3Reader();
 }
 

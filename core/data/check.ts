@@ -3,6 +3,7 @@
 // Every problem is a DatasetError naming the file.
 import { stat } from 'node:fs/promises';
 import type { DatasetSpec } from '../spec/schema.js';
+import { isS3Uri } from '../store/s3-uri.js';
 import { CIFAR10_SHAPE, checkCifar10Size } from './cifar.js';
 import { parseCsvImages } from './csv.js';
 import { checkLabel, DatasetError } from './dataset.js';
@@ -43,7 +44,7 @@ export interface DatasetCheck {
   files: string[];
 }
 
-const isLocal = (uri: string): boolean => !uri.startsWith('s3://');
+const isLocal = (uri: string): boolean => !isS3Uri(uri);
 const localPath = (uri: string): string => (uri.startsWith('file://') ? filePath(uri) : uri);
 
 async function storedBytes(uri: string): Promise<number> {

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { isS3Uri } from '../store/s3-uri.js';
 import { DatasetError } from './dataset.js';
 
 export type ReadBytes = (uri: string) => Promise<Uint8Array>;
@@ -26,7 +27,7 @@ export async function readUri(uri: string, readBytes: ReadBytes | undefined): Pr
       const b = await readFile(local);
       return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a view: no copy of a large file
     }
-    if (uri.startsWith('s3://')) {
+    if (isS3Uri(uri)) {
       if (!readBytes) throw new Error('no reader for s3:// URIs was given');
       return await readBytes(uri);
     }
