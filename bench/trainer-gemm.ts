@@ -1,19 +1,24 @@
-// `npm run bench -- trainer --gemm [--base <git revision>] [--rounds N] [--threads N]`: the conv
+// `npm run bench -- trainer --gemm [--base <git revision>] [--rounds N] [--threads N] [--r1]`: the conv
 // kernels (im2col + GEMM) of this working tree against those of an older revision, in one process,
 // on R1's shapes at batch 64 plus one plain GEMM (a 1×1 conv, M 12544, K 128, N 128). Both the
 // native addon and the WebAssembly module; each round times old and new once per case, alternately,
 // so both see the same machine load (CPU time on one thread, wall time on several); figures are GFLOP/s (2 flops per multiply-add), medians of
 // the rounds, and the ratio new/old is the median of the per-round ratios. The outputs of old and
 // new are compared bit for bit (the packed GEMM keeps each element's order of operations).
+// --r1 adds whole R1 training steps with each side installed as the kernel pack, alternately.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../core/stats.js';
-import type { Binding } from '../core/training/kernels/binding.js';
+import { initBackend, tf } from '../core/training/backend.js';
+import { type Binding, bindingConvImpl } from '../core/training/kernels/binding.js';
 import { buildNative, loadNative } from '../core/training/kernels/native.js';
+import type { OutputArrays } from '../core/training/kernels/pool.js';
+import { convKernelPack } from '../core/training/kernels/register.js';
 import { loadWasm, type WasmKernels, wasmKernelsFrom } from '../core/training/kernels/wasm.js';
+import { WasmOutputPool } from '../core/training/kernels/wasm-pool.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The last revision with the register-tiled GEMM (B unpacked, 8-float vectors), before the packed micro-kernel. */
@@ -172,6 +177,49 @@ function compare(old: Side, cur: Side, rounds: number, seconds: number, cpu: boo
   return { cases: rows, totalTimeOldOverNew: Number((oldTotal / newTotal).toFixed(3)) };
 }
 
+/**
+ * R1 training steps (batch 64) with the old kernels against the new, as whole kernel packs,
+ * alternating `rounds` times: milliseconds per step (CPU on one thread, wall on several) and the
+ * median per-round ratio old/new.
+ */
+async function r1Steps(
+  old: Binding,
+  cur: Binding,
+  pools: [OutputArrays | undefined, OutputArrays | undefined],
+  rounds: number,
+  seconds: number,
+  cpu: boolean,
+) {
+  const { r1Session } = await import('./trainer.js');
+  await initBackend('cpu');
+  const packs = [old, cur].map((b, i) =>
+    convKernelPack(`gemm-bench-${i}`, async () => bindingConvImpl('bench', b, pools[i])),
+  );
+  const s = r1Session();
+  const clock = cpu ? () => cpuNow() * 1000 : () => performance.now();
+  const ms: [number[], number[]] = [[], []];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const round: number[] = [];
+    for (const [i, pack] of packs.entries()) {
+      await pack.install(tf);
+      const steps = Math.max(2, Math.round(seconds / Math.max(s.warm(), 1e-3)));
+      const t = clock();
+      s.run(steps);
+      round.push((clock() - t) / steps);
+      pack.uninstall(tf);
+      ms[i as 0 | 1].push(round[i]!);
+    }
+    ratios.push(round[0]! / round[1]!);
+  }
+  s.dispose();
+  return {
+    oldMsPerStep: Number(median(ms[0]).toFixed(2)),
+    newMsPerStep: Number(median(ms[1]).toFixed(2)),
+    newVsOld: Number(median(ratios).toFixed(3)),
+  };
+}
+
 /** The committed module's bytes at `rev` (core/training/kernels/wasm-binary.ts there). */
 function wasmAt(rev: string): Uint8Array {
   const text = execFileSync('git', ['show', `${rev}:core/training/kernels/wasm-binary.ts`], {
@@ -215,6 +263,8 @@ export async function run(args: string[]): Promise<unknown> {
       old.setThreads(threads);
       cur.setThreads(threads);
       result.native = compare(nativeSide(old), nativeSide(cur), rounds, seconds, threads === 1);
+      if (args.includes('--r1'))
+        result.nativeR1 = await r1Steps(old, cur, [undefined, undefined], rounds, 2, threads === 1);
     } else result.native = { skipped: loadNative().error };
     load.push(loadavg()[0]!);
     const k = only === 'native' ? undefined : loadWasm().kernels;
@@ -224,6 +274,15 @@ export async function run(args: string[]): Promise<unknown> {
       while (old.helpersReady() < threads - 1 || k.helpersReady() < threads - 1)
         await new Promise((r) => setTimeout(r, 10));
       result.wasm = compare(wasmSide(old), wasmSide(k), rounds, seconds, threads === 1);
+      if (args.includes('--r1'))
+        result.wasmR1 = await r1Steps(
+          old.binding(),
+          k.binding(),
+          [new WasmOutputPool(old), new WasmOutputPool(k)],
+          rounds,
+          2,
+          threads === 1,
+        );
     } else result.wasm = { skipped: loadWasm().error };
   } finally {
     rmSync(dir, { recursive: true, force: true });
