@@ -53,6 +53,30 @@ export function setActiveBatchNorm(impl: BatchNormImpl | undefined): void {
  */
 export function bindingBatchNorm(b: Binding, pool?: OutputArrays): BatchNormImpl {
   const tensorValues = (n: number) => (pool ? pool.alloc(n) : new Float32Array(n));
+  // xhat (as large as x) lives from the forward pass to its gradient. A fresh array per step cost
+  // more than the batch norm itself (its pages fault in on first write, and for wasm it was copied
+  // in and out), so the gradient hands it back for the next forward pass: tfjs runs a customGrad's
+  // gradient at most once per forward, and bnTrain overwrites every element.
+  const spare = new Map<number, Float32Array[]>();
+  const ours = new WeakSet<Float32Array>();
+  const spareOut = new WeakSet<Float32Array>();
+  const xhatArray = (n: number): Float32Array => {
+    const a = spare.get(n)?.pop();
+    if (a) {
+      spareOut.delete(a);
+      return a;
+    }
+    const fresh = tensorValues(n);
+    ours.add(fresh);
+    return fresh;
+  };
+  const giveBack = (a: Float32Array) => {
+    if (!ours.has(a) || spareOut.has(a)) return;
+    spareOut.add(a);
+    const list = spare.get(a.length);
+    if (list) list.push(a);
+    else spare.set(a.length, [a]);
+  };
   return {
     read(t) {
       const be = tf.engine().backend as unknown as {
@@ -66,7 +90,7 @@ export function bindingBatchNorm(b: Binding, pool?: OutputArrays): BatchNormImpl
         y: tensorValues(x.length),
         mean: new Float32Array(c),
         variance: new Float32Array(c),
-        xhat: new Float32Array(x.length),
+        xhat: xhatArray(x.length),
         invStd: new Float64Array(c),
       };
       b.bnTrain(x, c, gamma, beta, eps, r.y, r.mean, r.variance, r.xhat, r.invStd);
@@ -75,6 +99,7 @@ export function bindingBatchNorm(b: Binding, pool?: OutputArrays): BatchNormImpl
     grad(dy, xhat, invStd, gamma, c) {
       const r = { dx: tensorValues(dy.length), dGamma: new Float32Array(c), dBeta: new Float32Array(c) };
       b.bnGrad(dy, xhat, invStd, gamma, c, r.dx, r.dGamma, r.dBeta);
+      giveBack(xhat);
       return r;
     },
   };
