@@ -1,4 +1,4 @@
-// `npm run bench -- trainer --gemm [--base <git revision>] [--rounds N] [--threads N] [--r1]`: the conv
+// `npm run bench -- trainer --gemm [--base <git revision>] [--rounds N] [--threads N] [--r1] [--scaling N]`: the conv
 // kernels (im2col + GEMM) of this working tree against those of an older revision, in one process,
 // on R1's shapes at batch 64 plus one plain GEMM (a 1×1 conv, M 12544, K 128, N 128). Both the
 // native addon and the WebAssembly module; each round times old and new once per case, alternately,
@@ -6,6 +6,7 @@
 // the rounds, and the ratio new/old is the median of the per-round ratios. The outputs of old and
 // new are compared bit for bit (the packed GEMM keeps each element's order of operations).
 // --r1 adds whole R1 training steps with each side installed as the kernel pack, alternately.
+// --scaling N compares this tree's kernels at 1 and at N threads instead (wall time).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -87,7 +88,14 @@ interface Arrays {
 interface Side {
   binding: Binding;
   arrays(n: { a: number; b: number; out: number }): Arrays;
+  /** Kernel threads for this side (--scaling: one binding at 1 and at N threads). */
+  threads?: number;
 }
+
+/** Sets a side's thread count, when it has one, before it is timed. */
+const enter = (s: Side) => {
+  if (s.threads !== undefined) s.binding.setThreads(s.threads);
+};
 
 function nativeSide(binding: Binding): Side {
   return {
@@ -152,14 +160,18 @@ function compare(old: Side, cur: Side, rounds: number, seconds: number, cpu: boo
     fill(o.b, w.b);
     const runOld = () => old.binding.conv(c.op, o.a, o.b, geom, o.out);
     const runNew = () => cur.binding.conv(c.op, w.a, w.b, geom, w.out);
+    enter(old);
     runOld();
+    enter(cur);
     runNew();
     const identical = sameBits(o.out, w.out);
     const olds: number[] = [];
     const news: number[] = [];
     const ratios: number[] = [];
     for (let r = 0; r < rounds; r++) {
+      enter(old);
       const to = timeCalls(runOld, seconds, cpu);
+      enter(cur);
       const tn = timeCalls(runNew, seconds, cpu);
       olds.push((2 * n.macs) / to / 1e9);
       news.push((2 * n.macs) / tn / 1e9);
@@ -189,6 +201,7 @@ async function r1Steps(
   rounds: number,
   seconds: number,
   cpu: boolean,
+  threads?: [number, number],
 ) {
   const { r1Session } = await import('./trainer.js');
   await initBackend('cpu');
@@ -202,6 +215,7 @@ async function r1Steps(
   for (let r = 0; r < rounds; r++) {
     const round: number[] = [];
     for (const [i, pack] of packs.entries()) {
+      if (threads) (i === 0 ? old : cur).setThreads(threads[i]!);
       await pack.install(tf);
       const steps = Math.max(2, Math.round(seconds / Math.max(s.warm(), 1e-3)));
       const t = clock();
@@ -243,6 +257,51 @@ function nativeAt(rev: string, dir: string): Binding {
   return mod.exports;
 }
 
+/**
+ * --scaling N: this tree's kernels at 1 thread against N threads (wall time), per conv case and,
+ * with --r1, per R1 step; the ratio is 1-thread time over N-thread time.
+ */
+async function threadScaling(
+  n: number,
+  rounds: number,
+  seconds: number,
+  only: string | undefined,
+  args: string[],
+) {
+  const load = [loadavg()[0]!];
+  const result: Record<string, unknown> = {
+    threads: [1, n],
+    sides: `old: 1 thread, new: ${n} threads`,
+    rounds,
+    clock: 'wall',
+  };
+  const cur = only === 'wasm' ? undefined : loadNative().binding;
+  if (cur) {
+    const side = (threads: number): Side => ({ ...nativeSide(cur), threads });
+    result.native = compare(side(1), side(n), rounds, seconds, false);
+    if (args.includes('--r1'))
+      result.nativeR1 = await r1Steps(cur, cur, [undefined, undefined], rounds, 2, false, [1, n]);
+    cur.setThreads(1);
+  }
+  load.push(loadavg()[0]!);
+  const k = only === 'native' ? undefined : loadWasm().kernels;
+  if (k) {
+    k.setThreads(n);
+    while (k.helpersReady() < n - 1) await new Promise((r) => setTimeout(r, 10));
+    const b = k.binding();
+    const side = (threads: number): Side => ({ ...wasmSide(k), binding: b, threads });
+    result.wasm = compare(side(1), side(n), rounds, seconds, false);
+    if (args.includes('--r1')) {
+      const pool = new WasmOutputPool(k);
+      result.wasmR1 = await r1Steps(b, b, [pool, pool], rounds, 2, false, [1, n]);
+    }
+    k.setThreads(1);
+  }
+  load.push(loadavg()[0]!);
+  result.loadAverage1m = load;
+  return result;
+}
+
 export async function run(args: string[]): Promise<unknown> {
   const opt = (name: string) => {
     const i = args.indexOf(name);
@@ -254,6 +313,9 @@ export async function run(args: string[]): Promise<unknown> {
   const seconds = Number(opt('--seconds') ?? 0.15);
   const load = [loadavg()[0]!];
   const result: Record<string, unknown> = { base, threads, rounds, clock: threads === 1 ? 'cpu' : 'wall' };
+  const scaling = opt('--scaling');
+  if (scaling !== undefined)
+    return { ...(await threadScaling(Number(scaling), rounds, seconds, opt('--only'), args)) };
   const dir = mkdtempSync(join(tmpdir(), 'cosearch-gemm-'));
   try {
     const only = opt('--only');
