@@ -40,28 +40,30 @@ export interface AutohasOptions {
   /**
    * `constant`: a learning-rate basis is the rate of every weight and trial step. `cosine`: the
    * basis is the peak of a cosine decay over `scheduleSteps` (as a child's schedule), so the
-   * rate at step t is basis × ½(1 + cos(π·t/T)). Default constant.
+   * rate at step t is basis × ½(1 + cos(π·t/T)). Default: the spec's autohas.hpSchedule.
    */
   hpSchedule?: 'constant' | 'cosine';
   /** T of the cosine schedule. Default: the spec's autohas.steps. */
   scheduleSteps?: number;
   /**
    * Optimizer steps of the temporary weights (on that many train batches) before they are scored;
-   * then the shared weights and slots are restored. Default 1 (AutoHAS's one trial step).
+   * then the shared weights and slots are restored. Default: the spec's autohas.lookahead (1,
+   * AutoHAS's one trial step).
    */
   lookahead?: number;
   /**
    * What credits the hp decisions: `accuracy`, the trial's gain in validation accuracy (and in the
    * reward); `loss`, its drop in validation cross-entropy divided by the running RMS of the drops
    * of the same learning-rate basis (a large rate's gains are large and noisy, a small one's small
-   * and steady: per-basis scaling compares them by their signal-to-noise ratio). Default accuracy.
+   * and steady: per-basis scaling compares them by their signal-to-noise ratio). Default: the
+   * spec's autohas.hpReward (accuracy).
    */
   hpReward?: 'accuracy' | 'loss';
   /**
    * The sandwich rule (BigNAS): every weight step also trains the largest and the smallest
    * sub-network of the drawn one's block types and strides on the same batch, one update from
    * the summed gradients, so the shared weights every path slices from train on every step.
-   * A weight step then costs up to three batches. Default false.
+   * A weight step then costs up to three batches. Default: the spec's autohas.sandwich (false).
    */
   sandwich?: boolean;
 }
@@ -111,6 +113,8 @@ export interface StepLog {
 
 export function autohasOptions(spec: SearchSpec, over: Partial<AutohasOptions> = {}): ResolvedAutohasOptions {
   const batchSize = over.batchSize ?? spec.training.batchSize;
+  // The options the spec's autohas section has default to its values (their defaults live there).
+  const a = AutohasSpec.parse(spec.autohas ?? {});
   // `??` per field: an explicit undefined (an absent spec setting) means the default.
   const o: ResolvedAutohasOptions = {
     hpMode: over.hpMode ?? 'sample',
@@ -118,11 +122,11 @@ export function autohasOptions(spec: SearchSpec, over: Partial<AutohasOptions> =
     hpStep: over.hpStep ?? 1,
     warmupSteps: over.warmupSteps ?? 0,
     valBatchSize: over.valBatchSize ?? batchSize,
-    hpSchedule: over.hpSchedule ?? 'constant',
-    scheduleSteps: over.scheduleSteps ?? AutohasSpec.parse(spec.autohas ?? {}).steps,
-    lookahead: over.lookahead ?? 1,
-    hpReward: over.hpReward ?? 'accuracy',
-    sandwich: over.sandwich ?? false,
+    hpSchedule: over.hpSchedule ?? a.hpSchedule,
+    scheduleSteps: over.scheduleSteps ?? a.steps,
+    lookahead: over.lookahead ?? a.lookahead,
+    hpReward: over.hpReward ?? a.hpReward,
+    sandwich: over.sandwich ?? a.sandwich,
   };
   if (o.hpMode !== 'sample' && o.hpMode !== 'mix') throw new Error(`autohas: hpMode must be sample or mix`);
   for (const k of ['batchSize', 'valBatchSize'] as const)
@@ -171,14 +175,7 @@ export function createAutohasState(
   return {
     spec,
     options,
-    specHash: hashOf({
-      spec,
-      // Without the sandwich rule the hash is the one checkpoints had before the option existed.
-      options: options.sandwich ? options : { ...options, sandwich: undefined },
-      shape: data.shape,
-      classes: data.numClasses,
-      uri: data.uri,
-    }),
+    specHash: hashOf({ spec, options, shape: data.shape, classes: data.numClasses, uri: data.uri }),
     space,
     supernet,
     optimizer,

@@ -11,6 +11,7 @@ import {
 } from '../../../core/autohas/step.js';
 import type { LoadedDataset } from '../../../core/data/dataset.js';
 import { Rng } from '../../../core/rng.js';
+import { AutohasSpec } from '../../../core/spec/schema.js';
 import { initBackend, tf } from '../../../core/training/backend.js';
 import { microSpec, tinyDigits, tinySpec } from './fixtures.js';
 
@@ -111,7 +112,7 @@ describe('autohasStep', () => {
     s.step = 10;
     expect(scheduledRate(s, 0.02)).toBeCloseTo(0, 12);
     disposeAutohasState(s);
-    const c = createAutohasState(microSpec(), data, { scheduleSteps: 10 });
+    const c = createAutohasState(microSpec(), data, { scheduleSteps: 10, hpSchedule: 'constant' });
     c.step = 5;
     expect(scheduledRate(c, 0.02)).toBe(0.02);
     disposeAutohasState(c);
@@ -196,13 +197,20 @@ describe('autohasStep', () => {
     }
   });
 
-  it('sandwich rule: a checkpoint hash of its own; without it the hash predates the option', () => {
+  it("options default to the spec's autohas section; the sandwich rule has a checkpoint hash of its own", () => {
     const plain = createAutohasState(microSpec(), data, { batchSize: 8 });
-    const off = createAutohasState(microSpec(), data, { batchSize: 8, sandwich: false });
+    expect(plain.options).toMatchObject({
+      hpSchedule: 'cosine',
+      hpReward: 'accuracy',
+      lookahead: 1,
+      sandwich: false,
+    });
+    const spec = { ...microSpec(), autohas: AutohasSpec.parse({ sandwich: true, hpSchedule: 'constant' }) };
+    const fromSpec = createAutohasState(spec, data, { batchSize: 8 });
+    expect(fromSpec.options).toMatchObject({ hpSchedule: 'constant', sandwich: true });
     const on = createAutohasState(microSpec(), data, { batchSize: 8, sandwich: true });
-    expect(off.specHash).toBe(plain.specHash);
     expect(on.specHash).not.toBe(plain.specHash);
-    for (const s of [plain, off, on]) disposeAutohasState(s);
+    for (const s of [plain, fromSpec, on]) disposeAutohasState(s);
   });
 
   it('loss reward: the hp decisions learn from per-basis scaled drops in validation loss', () => {
