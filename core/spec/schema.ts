@@ -5,6 +5,7 @@ import { TechnologySpec } from '../accelerator/technology.js';
 import { BUILTIN_DATASETS, builtinDataset } from '../data/builtins.js';
 import { LOOP_LIMITS } from '../engine/limits.js';
 import { MAX_WIDTH_MULTIPLIER } from '../network/mobile-cnn.js';
+import { tryParseS3Uri } from '../store/s3-uri.js';
 
 export const SPEC_VERSION = 1;
 
@@ -27,12 +28,9 @@ export const DatasetUri = z
   .string()
   .min(1)
   .max(2048)
-  .refine(
-    (u) => /^(builtin:[a-z0-9-]+|file:\/\/.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/.test(u),
-    {
-      message: `unsupported dataset URI: use ${Object.keys(BUILTIN_DATASETS).join(', ')}, file://PATH or s3://BUCKET/KEY`,
-    },
-  );
+  .refine((u) => /^(builtin:[a-z0-9-]+|file:\/\/.+)$/.test(u) || tryParseS3Uri(u) !== undefined, {
+    message: `unsupported dataset URI: use ${Object.keys(BUILTIN_DATASETS).join(', ')}, file://PATH or s3://BUCKET/KEY`,
+  });
 
 const Fraction = z.number().gt(0).lt(1);
 const FileFormat = z.enum(['csv', 'idx', 'cifar10']);
