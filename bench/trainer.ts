@@ -1,4 +1,4 @@
-// `npm run bench -- trainer [--quick]`: training speed of reference model R1 (batch 64) on every
+// `npm run bench -- trainer [--quick] [--r1-only]`: training speed of reference model R1 (batch 64) on every
 // local backend, the default child on builtin:digits (test accuracy within its budget), and
 // fashionDefault: the default child under the default Fashion-MNIST recipe (bench/fashion-default.ts).
 // The kernel packs at 1 thread and on every core, and PyTorch-CPU likewise, run interleaved round
@@ -396,6 +396,9 @@ export async function run(args: string[]): Promise<unknown> {
   // The fast packs first, on a fresh heap: after plain cpu's seconds-long JS kernels the same
   // process ran them measurably slower.
   const fast = await benchInterleaved(quick ? 2 : 6, quick ? 3 : 5);
+  // --r1-only: just the interleaved R1 rounds (packs and PyTorch), without the slow cpu backend
+  // and the digits / Fashion-MNIST children.
+  if (args.includes('--r1-only')) return fast;
   Object.assign(R1, fast.R1);
   Object.assign(skipped, fast.skipped);
   for (const choice of ['cpu', 'tensorflow'] as const) {
