@@ -198,7 +198,8 @@ void gemmBlocked(int M, int N, int K, const float* A, int64_t rsA, int64_t csA, 
   const int panels = (N + NR - 1) / NR;
   const bool packAll = panels >= COSEARCH_GEMM_PACK_A_PANELS;
   const bool packBAll = ldb != NR && M >= COSEARCH_GEMM_PACK_B_TILES * MR;
-  Buf<float> bbuf(size_t(KC) * NR), abuf(packAll ? size_t(KC) * MC : 0);
+  const bool someB = packBAll || N % NR != 0;  // a partial last panel is always packed
+  Buf<float> bbuf(someB ? size_t(KC) * NR : 0), abuf(packAll ? size_t(KC) * MC : 0);
   float tile[MR * NR];
   for (int p0 = 0; p0 < K; p0 += KC) {
     const int kc = imin(KC, K - p0);
