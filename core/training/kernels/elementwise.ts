@@ -375,6 +375,38 @@ export function reluGradKernel(native: NativeElementwise | undefined): KernelFun
   };
 }
 
+/**
+ * Mean's gradient: dy spread over the reduced axes (contiguous ones: x is [outer, reduced, inner])
+ * and divided by their size, in one pass. tfjs's own builds a tensor of ones as large as x, then
+ * multiplies and divides (a fill and two passes, in JavaScript, every step for a global average
+ * pool). Same bits: dy · 1 / n, with the division rounded once to float32 either way.
+ */
+export function meanGradKernel(native: NativeElementwise | undefined): KernelFunc {
+  return (args) => {
+    const be = args.backend as unknown as CpuBackend;
+    const dy = args.inputs.dy;
+    const dv = dy && f32(be, dy);
+    const { shape, axes } = args.attrs as unknown as { shape: number[]; axes: number[] };
+    const a0 = axes[0]!;
+    const a1 = axes[axes.length - 1]!;
+    const size = (from: number, to: number) => shape.slice(from, to).reduce((a, b) => a * b, 1);
+    const outer = size(0, a0);
+    const n = size(a0, a1 + 1);
+    const inner = size(a1 + 1, shape.length);
+    if (!dv || dv.length !== outer * inner)
+      throw new Error('mean gradient expects float32 dy of the kept axes');
+    const out = native ? native.alloc(outer * n * inner) : new Float32Array(outer * n * inner);
+    for (let o = 0; o < outer; o++) {
+      const src = o * inner;
+      for (let r = 0; r < n; r++) {
+        const base = (o * n + r) * inner;
+        for (let i = 0; i < inner; i++) out[base + i] = dv[src + i]! / n;
+      }
+    }
+    return be.makeTensorInfo([...shape], 'float32', out);
+  };
+}
+
 export const ELEMENTWISE_KERNELS = [
   ...Object.keys(INNER),
   'Sum',

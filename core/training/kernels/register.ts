@@ -11,11 +11,25 @@ import type {
 import type { KernelPack, Tf } from '../backend.js';
 import { setActiveBatchNorm } from './batchnorm.js';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
-import { ELEMENTWISE_KERNELS, elementwiseKernel, reluGradKernel } from './elementwise.js';
+import { ELEMENTWISE_KERNELS, elementwiseKernel, meanGradKernel, reluGradKernel } from './elementwise.js';
 import type { OutputArrays } from './pool.js';
 
 /** dy · step(x) in one pass, registered for the ReLU gradient (tfjs runs Step, then Multiply). */
 const RELU_GRAD = 'CosearchReluGrad';
+/** Mean's gradient in one pass (tfjs fills a tensor of ones as large as x, multiplies, divides). */
+const MEAN_GRAD = 'CosearchMeanGrad';
+
+/** Mean's reduced axes of an x of `rank`, sorted, when they are contiguous (else undefined). */
+function contiguousAxes(axis: unknown, rank: number): number[] | undefined {
+  const list =
+    axis === undefined || axis === null
+      ? Array.from({ length: rank }, (_, i) => i)
+      : (Array.isArray(axis) ? (axis as number[]) : [axis as number]).map((a) => (a < 0 ? a + rank : a));
+  const sorted = [...new Set(list)].sort((a, b) => a - b);
+  if (sorted.length === 0 || sorted.some((a, i) => a !== sorted[0]! + i || a < 0 || a >= rank))
+    return undefined;
+  return sorted;
+}
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
@@ -189,6 +203,7 @@ export function convKernelPack(
 ): KernelPack {
   let saved: KernelConfig[] = [];
   let reluGrad: GradConfig | undefined;
+  let meanGrad: GradConfig | undefined;
   let pool: OutputArrays | undefined;
   return {
     name,
@@ -244,6 +259,32 @@ export function convKernelPack(
           return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: d, x }) as Tensor };
         },
       });
+      tf.registerKernel({
+        kernelName: MEAN_GRAD,
+        backendName: 'cpu',
+        kernelFunc: meanGradKernel(impl.elementwise),
+      });
+      const stockMean = tf.getGradient('Mean');
+      meanGrad = stockMean;
+      tf.registerGradient({
+        ...stockMean,
+        gradFunc: (dy, saved, attrs) => {
+          const d = dy as Tensor;
+          const x = saved[0]!;
+          const axes = contiguousAxes(attrs.axis, x.rank);
+          if (
+            tf.getBackend() !== 'cpu' ||
+            d.dtype !== 'float32' ||
+            x.dtype !== 'float32' ||
+            !axes ||
+            d.size * axes.reduce((a, i) => a * x.shape[i]!, 1) !== x.size
+          )
+            return stockMean.gradFunc(dy, saved, attrs);
+          return {
+            x: () => tf.engine().runKernel(MEAN_GRAD, { dy: d }, { shape: [...x.shape], axes }) as Tensor,
+          };
+        },
+      });
       setActiveBatchNorm(impl.batchNorm);
       // Last, so that it guards every kernel registered above too.
       pool = impl.pool;
@@ -258,6 +299,9 @@ export function convKernelPack(
       if (reluGrad) tf.registerGradient(reluGrad);
       reluGrad = undefined;
       tf.unregisterKernel(RELU_GRAD, 'cpu');
+      if (meanGrad) tf.registerGradient(meanGrad);
+      meanGrad = undefined;
+      tf.unregisterKernel(MEAN_GRAD, 'cpu');
       for (const k of [...KERNEL_NAMES, ...ELEMENTWISE_KERNELS]) {
         tf.unregisterKernel(k, 'cpu');
         const cfg = saved.find((c) => c.kernelName === k);

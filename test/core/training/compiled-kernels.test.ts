@@ -127,6 +127,35 @@ describe.each(packs)('%s kernels', (name, pack, b, error) => {
     expect(prof.kernels.map((kk) => kk.name)).toContain('Step');
   });
 
+  it("Mean's gradient is the cpu backend one bit for bit, in one kernel where the axes are contiguous", async () => {
+    const x = rnd([3, 5, 7, 4], 21);
+    const cases: [string, (t: T4) => ReturnType<typeof tf.mean>][] = [
+      ['global average pool', (t) => tf.mean(t, [1, 2])],
+      ['keepDims, negative axis', (t) => tf.mean(t, [-2, -3], true)],
+      ['every axis', (t) => tf.mean(t)],
+      ['one axis', (t) => tf.mean(t, 3)],
+      ['axes not contiguous (stock gradient)', (t) => tf.mean(t, [0, 2])],
+    ];
+    for (const [label, f] of cases) {
+      const dy = rnd(f(x).shape, 22);
+      const g = () => tf.grad((a) => tf.sum(tf.mul(f(a as T4), dy)))(x);
+      const ref = tf.tidy(() => vals(g()));
+      for (const p of [pack, jsKernels]) {
+        expect(await p.install(tf)).toBe(true);
+        const prof = await tf.profile(() => g());
+        const got = tf.tidy(() => vals(g()));
+        p.uninstall(tf);
+        expect(sameBits(got, ref), label).toBe(true);
+        const names = prof.kernels.map((kk) => kk.name);
+        if (label.includes('stock')) expect(names, label).not.toContain('CosearchMeanGrad');
+        else expect(names, label).toContain('CosearchMeanGrad');
+      }
+    }
+    // Restored on uninstall.
+    const prof = await tf.profile(() => tf.grad((a) => tf.sum(tf.mean(a as T4, [1, 2])))(x));
+    expect(prof.kernels.map((kk) => kk.name)).not.toContain('CosearchMeanGrad');
+  });
+
   it('relu and step keep NaN like the cpu backend', async () => {
     const x = tf.tensor1d([-1, 0, 2, Number.NaN, -0]);
     const ref = [vals(tf.relu(x)), vals(tf.step(x))];
