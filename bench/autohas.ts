@@ -1,6 +1,6 @@
 // `npm run bench -- autohas [--dataset fashion|digits] [--seeds 5] [--epochs 2] [--train-samples 10000]
 //   [--val-samples 1000] [--test-samples 3000] [--batch 64] [--supernet-children 1] [--warmup-fraction 0.5] [--val-batch 32] [--topk 1]
-//   [--hp-mode sample|mix] [--hp-schedule cosine|constant] [--hp-reward accuracy|loss]
+//   [--hp-mode sample|mix] [--hp-schedule cosine|constant] [--hp-reward loss|accuracy]
 //   [--lookahead 1] [--sandwich 0|1] [--final finetune|retrain] [--twin 1|0] [--random-pool 8]
 //   [--objectives accuracy|default]`
 // Split across processes: `--first-seed N --seeds k`, `--seeds 0 --first-pool N --random-pool k`,
@@ -260,7 +260,7 @@ export async function run(args: string[]): Promise<unknown> {
   const poolSize = arg(args, 'random-pool', 8);
   const hpMode = choice(args, 'hp-mode', ['sample', 'mix'] as const, 'sample');
   const hpSchedule = choice(args, 'hp-schedule', ['constant', 'cosine'] as const, 'cosine');
-  const hpReward = choice(args, 'hp-reward', ['accuracy', 'loss'] as const, 'accuracy');
+  const hpReward = choice(args, 'hp-reward', ['loss', 'accuracy'] as const, 'loss');
   const lookahead = arg(args, 'lookahead', 1);
   const sandwich = arg(args, 'sandwich', 0) === 1;
   const final = choice(args, 'final', ['retrain', 'finetune'] as const, 'finetune');

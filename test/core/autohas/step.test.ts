@@ -201,7 +201,7 @@ describe('autohasStep', () => {
     const plain = createAutohasState(microSpec(), data, { batchSize: 8 });
     expect(plain.options).toMatchObject({
       hpSchedule: 'cosine',
-      hpReward: 'accuracy',
+      hpReward: 'loss',
       lookahead: 1,
       sandwich: false,
     });
