@@ -1,7 +1,7 @@
 // `npm run bench -- autohas [--dataset fashion|digits] [--seeds 5] [--epochs 2] [--train-samples 10000]
 //   [--val-samples 1000] [--test-samples 3000] [--batch 64] [--supernet-children 1] [--warmup-fraction 0.5] [--val-batch 32] [--topk 1]
 //   [--hp-mode sample|mix] [--hp-schedule cosine|constant] [--hp-reward loss|accuracy]
-//   [--lookahead 1] [--sandwich 0|1] [--final finetune|retrain] [--twin 1|0] [--random-pool 8]
+//   [--lookahead 1] [--sandwich 0|1] [--final retrain|finetune] [--twin 1|0] [--random-pool 8]
 //   [--objectives accuracy|default]`
 // Split across processes: `--first-seed N --seeds k`, `--seeds 0 --first-pool N --random-pool k`,
 // then `npm run bench -- autohas --merge a.json b.json ...` (same config) joins their figures.
@@ -263,7 +263,7 @@ export async function run(args: string[]): Promise<unknown> {
   const hpReward = choice(args, 'hp-reward', ['loss', 'accuracy'] as const, 'loss');
   const lookahead = arg(args, 'lookahead', 1);
   const sandwich = arg(args, 'sandwich', 0) === 1;
-  const final = choice(args, 'final', ['retrain', 'finetune'] as const, 'finetune');
+  const final = choice(args, 'final', ['retrain', 'finetune'] as const, 'retrain');
   const withTwin = arg(args, 'twin', 1) === 1;
   const objectives = choice(args, 'objectives', ['accuracy', 'default'] as const, 'accuracy');
   const backend = await initBackend();

@@ -469,10 +469,10 @@ export const AutohasSpec = z
     sandwich: z.boolean().default(false),
     /**
      * How the top-k are trained: `retrain` from scratch, or `finetune` from the supernet's
-     * weights sliced to their shapes, with the hyper-parameters the controller chose (measured
-     * better on the Fashion-MNIST bench: a poor pick loses less).
+     * weights sliced to their shapes, with the hyper-parameters the controller chose. Fine-tuning
+     * rescues a too-small learning rate but scored lower on good picks (Fashion-MNIST bench).
      */
-    final: z.enum(['retrain', 'finetune']).default('finetune'),
+    final: z.enum(['retrain', 'finetune']).default('retrain'),
   })
   // A bad stepsPerChunk already has its own issue.
   .refine((a) => !(a.stepsPerChunk >= 1) || Math.ceil(a.steps / a.stepsPerChunk) <= MAX_SUPERNET_CHUNKS, {
