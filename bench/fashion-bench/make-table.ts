@@ -13,10 +13,11 @@
 // Resumable anywhere, on any machine: runs are keyed by (network id, seed) and done in a fixed
 // order (network by network, seed 0 then 1); every finished run is appended to the table with an
 // atomic write (temporary file, then rename), and a rerun skips the keys already in the file.
-// `--chunk N` stops after N new runs. Any kill (SIGINT, SIGTERM, even SIGKILL) is a clean stop: no
-// handler is installed, since training need not yield to one, and the file on disk is always a
-// complete table (the current run is lost and redone next time; a stray dot-file may stay). Each run records its own
-// provenance (start/end time, seed, git commit, backend, node version).
+// `--chunk N` stops after N new runs. Any kill is a clean stop, since the file on disk is always a
+// complete table (the current run is lost and redone next time; a stray dot-file may stay). Under
+// `npx tsx`, tsx's own handlers take SIGINT and SIGTERM, which then wait for the training loop to
+// yield; SIGKILL stops at once, as safely. Each run records its own provenance (start/end time,
+// seed, git commit, backend, node version).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
