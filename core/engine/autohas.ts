@@ -3,7 +3,7 @@
 // (arch, hp, accelerator) become the loop's only batch: trained by TrainChild (from scratch, or
 // with autohas.final "finetune" from the supernet's weights written beside the checkpoint) and
 // scored, simulated and put on the Pareto front exactly like multi-trial candidates.
-import { fineTuneBuilder, type SubnetWeights, subnetWeights } from '../autohas/finetune.js';
+import { subnetWeights } from '../autohas/finetune.js';
 import { CheckpointError, deriveTopK, openAutohas, runChunk } from '../autohas/run.js';
 import { disposeAutohasState, type StepLog } from '../autohas/step.js';
 import { loadDataset } from '../data/load.js';
@@ -14,8 +14,7 @@ import type { Candidate } from '../space/types.js';
 import { type SupernetPlan, searchPlan } from '../spec/plan.js';
 import { type SearchSpec, SPEC_VERSION } from '../spec/schema.js';
 import { mean } from '../stats.js';
-import { getJson, putJson, putJsonOnce, tryGetJson } from '../store/json.js';
-import type { Store } from '../store/store.js';
+import { getJson, putJson, putJsonOnce } from '../store/json.js';
 import { initBackend } from '../training/backend.js';
 import { keys } from './keys.js';
 import { loopPolicy } from './policy.js';
@@ -139,7 +138,7 @@ export async function supernetChunk(
     // Written before policy 0: once TrainChild can run, every fine-tuned child finds its weights.
     if (plan.final === 'finetune')
       for (const c of candidates)
-        await putJson(store, subnetInitKey(searchId, c.id), subnetWeights(s.supernet, c.network));
+        await putJson(store, keys.supernetInit(searchId, c.id), subnetWeights(s.supernet, c.network));
     const record: TopKRecord = {
       step: s.step,
       hpMode: plan.hpMode,
@@ -178,24 +177,6 @@ export async function supernetChunk(
   } finally {
     disposeAutohasState(s);
   }
-}
-
-const subnetInitKey = (searchId: string, cid: string) => `${keys.supernet(searchId)}/init/${cid}.json`;
-
-/**
- * TrainChild's network builder for a candidate that starts from the supernet's weights
- * (autohas.final "finetune": the top-k, not the default-hp twin), else undefined.
- */
-export async function supernetInit(
-  store: Store,
-  spec: SearchSpec,
-  searchId: string,
-  c: Candidate,
-): Promise<ReturnType<typeof fineTuneBuilder> | undefined> {
-  if (searchPlan(spec).supernet?.final !== 'finetune') return undefined;
-  const key = subnetInitKey(searchId, c.id);
-  const w = await tryGetJson<SubnetWeights>(store, key);
-  return w ? fineTuneBuilder(c.network, w, key) : undefined;
 }
 
 /**

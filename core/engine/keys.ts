@@ -40,6 +40,8 @@ export const keys = {
   /** AutoHAS: the step logs of the chunk that ended at supernet step `step`. */
   supernetLog: (id: string, step: number) =>
     `searches/${assertSearchId(id)}/supernet/log/step-${String(step).padStart(8, '0')}.json`,
+  /** AutoHAS with autohas.final "finetune": a top-k candidate's slice of the supernet's weights. */
+  supernetInit: (id: string, cid: string) => `searches/${assertSearchId(id)}/supernet/init/${cid}.json`,
   /** AutoHAS: the top-k derived from the controller when the supernet is done. */
   supernetTopK: (id: string) => `searches/${assertSearchId(id)}/supernet/topk.json`,
   state: (id: string) => `searches/${assertSearchId(id)}/state.json`,

@@ -6,9 +6,9 @@ import type { SearchSpec } from '../spec/schema.js';
 import { getJson, listAll, putJson, putJsonOnce, tryGetJson } from '../store/json.js';
 import { AlreadyExistsError } from '../store/store.js';
 import { trainChildChunk } from '../training/train.js';
-import { supernetInit } from './autohas.js';
 import { keys } from './keys.js';
 import { loadSpec, type StepContext, type TrainingRecord } from './state.js';
+import { supernetInit } from './supernet-init.js';
 
 /** Seed for one child's training: fixed by the search seed and the candidate, never by timing. */
 export function childSeed(spec: SearchSpec, cid: string): number {
