@@ -88,15 +88,18 @@ export function writeTable(out: string, table: RunsTableFile, format = true): vo
   renameSync(tmp, out);
 }
 
+/** A run's key in a table: its network and seed. */
+const runKey = (arch: string, seed: number): string => `${arch}:${seed}`;
+
 /** The runs of the plan not in the table yet, in the fixed order: network by network, seeds ascending. */
 export function pendingRuns(
   table: Pick<RunsTableFile, 'runs' | 'seeds'>,
   plan: readonly { id: string; tokens: number[] }[],
 ): { id: string; tokens: number[]; seed: number }[] {
-  const done = new Set(table.runs.map((r) => `${r.arch}:${r.seed}`));
+  const done = new Set(table.runs.map((r) => runKey(r.arch, r.seed)));
   return plan.flatMap((a) =>
     Array.from({ length: table.seeds }, (_, seed) => ({ ...a, seed })).filter(
-      (x) => !done.has(`${x.id}:${x.seed}`),
+      (x) => !done.has(runKey(x.id, x.seed)),
     ),
   );
 }
@@ -112,17 +115,29 @@ export function parseShard(s: string): { index: number; count: number } {
 
 /** Adds the runs of `parts` not in `table` yet (keys (network, seed)), in the parts' order. */
 export function mergeRuns(table: RunsTableFile, parts: readonly RunsTableFile[]): number {
-  const done = new Set(table.runs.map((r) => `${r.arch}:${r.seed}`));
+  const done = new Set(table.runs.map((r) => runKey(r.arch, r.seed)));
   let added = 0;
   for (const p of parts)
     for (const r of p.runs) {
-      const k = `${r.arch}:${r.seed}`;
+      const k = runKey(r.arch, r.seed);
       if (done.has(k)) continue;
       done.add(k);
       table.runs.push(r);
       added++;
     }
   return added;
+}
+
+/** Merges the table copies in `files` into `table` (mergeRuns); each must exist and follow the plan. */
+export function mergeFiles(table: RunsTableFile, files: readonly string[]): number {
+  if (files.length === 0) throw new Error('--merge needs one or more table files');
+  // readOrCreate starts an empty table for a missing file: a mistyped copy must not merge as nothing.
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0) throw new Error(`--merge: no such table file: ${missing.join(', ')}`);
+  return mergeRuns(
+    table,
+    files.map((f) => readOrCreate(f, table.sampling.archs)),
+  );
 }
 
 async function main(args: string[]): Promise<void> {
@@ -134,11 +149,7 @@ async function main(args: string[]): Promise<void> {
     const rest = args.slice(merge + 1);
     const end = rest.findIndex((a) => a.startsWith('--'));
     const files = end < 0 ? rest : rest.slice(0, end);
-    if (files.length === 0) throw new Error('--merge needs one or more table files');
-    const added = mergeRuns(
-      table,
-      files.map((f) => readOrCreate(f, table.sampling.archs)),
-    );
+    const added = mergeFiles(table, files);
     writeTable(out, table);
     process.stderr.write(`${out}: ${added} runs added, ${table.runs.length} in all\n`);
     return;

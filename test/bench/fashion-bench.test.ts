@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  mergeFiles,
   mergeRuns,
   parseShard,
   pendingRuns,
@@ -188,5 +189,18 @@ describe('fashion-bench shards', () => {
       [plan[0]!.id, 0.7],
       [plan[1]!.id, 0.8],
     ]);
+  });
+
+  it('merges table files, refusing none, a missing file and a copy of another space', async () => {
+    const t = readOrCreate(join(dir, 'none.json'), 4);
+    const part = join(dir, 'part.json');
+    writeTable(part, { ...t, runs: [fakeRun(plan[0]!, 0, 0.7), fakeRun(plan[0]!, 1, 0.9)] }, false);
+    expect(() => mergeFiles(t, [])).toThrow(/--merge needs one or more table files/);
+    expect(() => mergeFiles(t, [part, join(dir, 'typo.json')])).toThrow(/no such table file: .*typo\.json/);
+    expect(t.runs).toEqual([]);
+    expect(mergeFiles(t, [part])).toBe(2);
+    const other = join(dir, 'other-space.json');
+    await writeFile(other, JSON.stringify({ ...t, space: { network: { stages: 1 } } }));
+    expect(() => mergeFiles(t, [other])).toThrow(/its space is not this generator's/);
   });
 });
