@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
 import type { NetworkArch } from '../space/types.js';
 import { FastBatchNormalization } from './fast-batchnorm.js';
+import { FastConv2D } from './fast-conv.js';
 import type { NetworkSummary } from './layers.js';
 import { type Activation, type Emitter, HEAD_DENSE, HEAD_POOL, walkMobileCnn } from './mobile-cnn.js';
 import { summarizeNetwork } from './summary.js';
@@ -23,17 +24,15 @@ class TfEmitter implements Emitter<Sym> {
   }
 
   conv(x: Sym, name: string, k: number, stride: number, filters: number, bias: boolean): Sym {
-    return tf.layers
-      .conv2d({
-        name,
-        filters,
-        kernelSize: k,
-        strides: stride,
-        padding: 'same',
-        useBias: bias,
-        kernelInitializer: tf.initializers.heNormal({ seed: this.seed(name) }),
-      })
-      .apply(x) as Sym;
+    return new FastConv2D({
+      name,
+      filters,
+      kernelSize: k,
+      strides: stride,
+      padding: 'same',
+      useBias: bias,
+      kernelInitializer: tf.initializers.heNormal({ seed: this.seed(name) }),
+    }).apply(x) as Sym;
   }
 
   depthwise(x: Sym, name: string, k: number, stride: number): Sym {
