@@ -33,6 +33,7 @@ import { initBackend, tf } from '../core/training/backend.js';
 import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, SGD_MOMENTUM } from '../core/training/optimizer.js';
 import { learningRateAt } from '../core/training/schedule.js';
 import { epochOrder, shuffleStream, trainChild } from '../core/training/train.js';
+import { pytorchEnv } from './pytorch-env.js';
 
 const TORCH_SCRIPT = fileURLToPath(new URL('./parity_torch.py', import.meta.url));
 
@@ -279,7 +280,7 @@ export function runPython(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // OpenBLAS starts a thread per core unless told: on shared cores that oversubscribes them.
-    const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+    const env = pytorchEnv({ OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) });
     const p = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';

@@ -23,9 +23,9 @@ const cpuMs = () => {
 };
 
 /**
- * What one reading of the clock costs, in its own units. process.cpuUsage() is a system call
- * (about a microsecond), and R1's step makes a few hundred timed calls: uncorrected, the readings
- * made tfjs's own work look about 2 ms a step larger than it is.
+ * What one reading of the clock costs, in its own units. A CPU-time reading is a system call
+ * (2-3 µs here), and R1's step makes a few hundred timed calls: uncorrected, the readings made
+ * tfjs's own work look about 2 ms a step larger than it is.
  */
 let clockCost = 0;
 /** Timed compiled calls so far, so that a tfjs kernel can discount the readings made inside it. */

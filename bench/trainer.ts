@@ -20,6 +20,7 @@ import { type BackendChoice, initBackend, type KernelPack, tf } from '../core/tr
 import { ChildOptimizer } from '../core/training/optimizer.js';
 import { trainables, trainChild, trainStep } from '../core/training/train.js';
 import { type FashionDefault, fashionDefault } from './fashion-default.js';
+import { pytorchEnv } from './pytorch-env.js';
 
 const BATCH = 64;
 
@@ -147,19 +148,6 @@ interface TorchRuns {
   torch: string;
 }
 
-/**
- * glibc malloc settings for the PyTorch baseline. With glibc's defaults, a PyTorch process lands,
- * at random from one start to the next, in a mode where the activations' multi-megabyte buffers
- * go back to the kernel when freed and are faulted in again at the next step: R1 then runs at
- * 50-100 ms of CPU a step instead of 7-10 (measured here: 16 slow of 28 processes; with these
- * settings, 0 of 10). Keeping freed memory in the heap gives PyTorch its fast mode every time, so
- * the bench compares against PyTorch at its best.
- */
-export const TORCH_MALLOC_ENV = {
-  MALLOC_MMAP_THRESHOLD_: String(32 << 20),
-  MALLOC_TRIM_THRESHOLD_: String(1 << 30),
-};
-
 /** Timed runs of R1 in PyTorch on `threads` threads, in a fresh python process. */
 function benchTorch(budget: number, runs: number, threads: number): TorchRuns {
   let lastError = 'no python3 with torch found';
@@ -167,7 +155,7 @@ function benchTorch(budget: number, runs: number, threads: number): TorchRuns {
     try {
       const out = execFileSync(py, ['-c', TORCH_R1, String(budget), String(runs), String(threads)], {
         encoding: 'utf8',
-        env: { ...process.env, ...TORCH_MALLOC_ENV },
+        env: pytorchEnv(),
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 120_000,
       });

@@ -45,7 +45,7 @@ export class FastConv2D extends Base {
       x as tf.Tensor4D,
       self.kernel.read() as tf.Tensor4D,
       self.strides,
-      self.padding as 'same',
+      self.padding as 'same' | 'valid',
     );
   }
 }
