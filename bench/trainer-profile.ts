@@ -113,13 +113,19 @@ async function fashionChild(n: number) {
 export async function run(args: string[]): Promise<unknown> {
   const { r1Session, stepSession } = await import('./trainer.js');
   const wasm = args.includes('--wasm');
-  const opt = (name: string, d: number) => {
+  // An integer flag of at least `min`; a bad value is refused by name, not run as NaN.
+  const opt = (name: string, d: number, min = 1) => {
     const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : d;
+    if (i < 0) return d;
+    const v = Number(args[i + 1]);
+    if (!Number.isInteger(v) || v < min) throw new Error(`${name} needs an integer of at least ${min}`);
+    return v;
   };
   const threads = opt('--threads', 1);
   now = threads === 1 ? cpuMs : () => performance.now();
   const steps = opt('--steps', 40);
+  // R1, or with --arch N the N-th network of fashion-bench's sample (a real child, BN and all).
+  const arch = opt('--arch', -1, 0);
   await initBackend('cpu');
   let binding: Binding;
   let pool: ReturnType<typeof bindingConvImpl>['pool'];
@@ -146,8 +152,6 @@ export async function run(args: string[]): Promise<unknown> {
   );
   await pack.install(tf);
   calibrateClock();
-  // R1, or with --arch N the N-th network of fashion-bench's sample (a real child, BN and all).
-  const arch = opt('--arch', -1);
   const s = arch >= 0 ? stepSession(await fashionChild(arch)) : r1Session();
   s.warm();
   s.warm();
