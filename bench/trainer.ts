@@ -13,6 +13,7 @@ import { DatasetError } from '../core/data/dataset.js';
 import { loadDataset } from '../core/data/load.js';
 import { DEFAULT_ARCH, DEFAULT_HYPERPARAMETERS } from '../core/network/defaults.js';
 import { FastBatchNormalization } from '../core/network/fast-batchnorm.js';
+import { FastConv2D, FastDepthwiseConv2D } from '../core/network/fast-conv.js';
 import { Rng } from '../core/rng.js';
 import { DatasetSpec, TrainingSpec } from '../core/spec/schema.js';
 import { median } from '../core/stats.js';
@@ -24,37 +25,37 @@ import { pytorchEnv } from './pytorch-env.js';
 
 const BATCH = 64;
 
-/** R1 from issue #5: 28×28×1, conv3×3/16, dw3×3 s2, conv1×1/32, BN, conv3×3/32 s2, GAP, dense 10. */
+/**
+ * R1 from issue #5: 28×28×1, conv3×3/16, dw3×3 s2, conv1×1/32, BN, conv3×3/32 s2, GAP, dense 10.
+ * Built from the trainer's layers (the stock ones on other backends; same results on cpu).
+ */
 function buildR1() {
   const seed = (n: number) => tf.initializers.glorotUniform({ seed: n });
   const input = tf.input({ shape: [28, 28, 1] });
-  let x = tf.layers
-    .conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: seed(1) })
-    .apply(input);
-  x = tf.layers
-    .depthwiseConv2d({
-      kernelSize: 3,
-      strides: 2,
-      padding: 'same',
-      activation: 'relu',
-      depthwiseInitializer: seed(2),
-    })
-    .apply(x);
-  x = tf.layers
-    .conv2d({ filters: 32, kernelSize: 1, activation: 'relu', kernelInitializer: seed(3) })
-    .apply(x);
-  // The trainer's batch-norm (fused on cpu, the stock layer elsewhere).
+  let x = new FastConv2D({
+    filters: 16,
+    kernelSize: 3,
+    padding: 'same',
+    activation: 'relu',
+    kernelInitializer: seed(1),
+  }).apply(input);
+  x = new FastDepthwiseConv2D({
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    activation: 'relu',
+    depthwiseInitializer: seed(2),
+  }).apply(x);
+  x = new FastConv2D({ filters: 32, kernelSize: 1, activation: 'relu', kernelInitializer: seed(3) }).apply(x);
   x = new FastBatchNormalization({}).apply(x);
-  x = tf.layers
-    .conv2d({
-      filters: 32,
-      kernelSize: 3,
-      strides: 2,
-      padding: 'same',
-      activation: 'relu',
-      kernelInitializer: seed(4),
-    })
-    .apply(x);
+  x = new FastConv2D({
+    filters: 32,
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    activation: 'relu',
+    kernelInitializer: seed(4),
+  }).apply(x);
   x = tf.layers.globalAveragePooling2d({}).apply(x);
   // Logits: softmax is folded into the cross-entropy, as the trainer does.
   const out = tf.layers.dense({ units: 10, kernelInitializer: seed(5) }).apply(x) as tf.SymbolicTensor;

@@ -16,11 +16,17 @@ using namespace cosearch;
 EXPORT(cs_malloc) void* csMalloc(size_t n) { return heapAlloc(n); }
 EXPORT(cs_free) void csFree(void* p) { heapFree(p); }
 
-// Conv op (ConvOp in common.h) with the 13 geometry ints at geom; 0 for an unknown op.
-EXPORT(cs_conv) int csConv(int op, const float* a, const float* b, const int32_t* geom, float* out) {
+// Conv op (ConvOp in common.h) with the 13 geometry ints at geom; 0 for an unknown op. A forward
+// op's epilogue: bias (outC floats, or 0 for none), then ReLU when relu is not 0.
+EXPORT(cs_conv)
+int csConv(int op, const float* a, const float* b, const int32_t* geom, float* out, const float* bias, int relu) {
   Geom g;
   __builtin_memcpy(&g, geom, sizeof g);
-  return runConv(op, a, b, out, g) ? 1 : 0;
+  Epilogue e;
+  e.bias = bias;
+  e.relu = relu != 0;
+  if (e.any() && op != kConv2d && op != kDepthwise) return 0;
+  return runConv(op, a, b, out, g, e) ? 1 : 0;
 }
 
 // Elementwise op (native/kernels/elementwise.h) over n floats; c is the channel count of vector

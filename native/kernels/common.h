@@ -139,19 +139,59 @@ inline bool isDirect(const Geom& g) {
          g.outH == g.inH && g.outW == g.inW;
 }
 
+// What a forward conv does to its output before returning it: add a per-channel bias (when
+// given) then apply ReLU (when asked), while each block is still in cache. The same float
+// operations as separate add and ReLU kernels, so the same bits.
+struct Epilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+  bool any() const { return bias != nullptr || relu; }
+};
+
+// max(0, x) as the tfjs cpu kernel computes it: -0 gives +0, NaN stays NaN. Written with explicit
+// vector selects: the scalar ternaries with a NaN test do not vectorize.
+inline vf reluv(vf x) {
+  const vf zero = splatv(0.f);
+  vf r = x > zero ? x : zero;
+  return x != x ? x : r;
+}
+inline float relu1(float x) { return x > 0.f ? x : x != x ? x : 0.f; }
+
+// The epilogue over `rows` rows of c channels at y, in place.
+inline void applyEpilogue(float* __restrict y, int64_t rows, int c, const Epilogue& e) {
+  if (!e.any()) return;
+  for (int64_t r = 0; r < rows; r++) {
+    float* row = y + r * c;
+    int j = 0;
+    for (; j + VW <= c; j += VW) {
+      vf v = loadv(row + j);
+      if (e.bias) v = v + loadv(e.bias + j);
+      if (e.relu) v = reluv(v);
+      storev(row + j, v);
+    }
+    for (; j < c; j++) {
+      float v = row[j];
+      if (e.bias) v = v + e.bias[j];
+      if (e.relu) v = relu1(v);
+      row[j] = v;
+    }
+  }
+}
+
 // Conv kernels (conv.cc). The caller zero-fills the output of conv2dBackpropInput unless
 // isDirect; the others overwrite theirs.
-void conv2d(const float* x, const float* w, float* y, const Geom& g);
+void conv2d(const float* x, const float* w, float* y, const Geom& g, const Epilogue& e = {});
 void conv2dBackpropInput(const float* dy, const float* w, float* dx, const Geom& g);
 void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom& g);
-void depthwise(const float* x, const float* w, float* y, const Geom& g);
+void depthwise(const float* x, const float* w, float* y, const Geom& g, const Epilogue& e = {});
 void depthwiseBackpropInput(const float* dy, const float* w, float* dx, const Geom& g);
 void depthwiseBackpropFilter(const float* x, const float* dy, float* dw, const Geom& g);
 
 // Conv op codes shared by both front ends (module.cc, wasm/exports.cc) and the TS side.
 enum ConvOp { kConv2d = 0, kConvInput = 1, kConvFilter = 2, kDepthwise = 3, kDepthwiseInput = 4, kDepthwiseFilter = 5 };
 // Runs conv op `op` (zero-filling the output first where the kernel accumulates); false if unknown.
-bool runConv(int op, const float* a, const float* b, float* out, const Geom& g);
+// The epilogue applies to the forward ops (kConv2d, kDepthwise) only.
+bool runConv(int op, const float* a, const float* b, float* out, const Geom& g, const Epilogue& e = {});
 
 // C[M,N] (= or +=) A·B with A(i,p) = A[i*rsA + p*csA] (so A may be a transposed view),
 // B row-major with row stride ldb, C with row stride ldc. Each C element is summed over p in order.

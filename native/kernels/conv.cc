@@ -169,9 +169,138 @@ void filterGrad(float* __restrict dw, size_t n, const Geom& g, int64_t work, Bod
   }
 }
 
+
+// The direct path for inputs of fewer channels than a vector (a network's first conv, on the
+// image), where im2col would write kH·kW·inC floats per output pixel to read them back once.
+// Each output element is the GEMM's own chain: fused multiply-adds from 0 over the taps in
+// im2col's column order k = (ky·kW + kx)·inC + c, padding taps included as zeros (forward); or
+// over the output pixels in order (filter gradient). So the bits are im2col + GEMM's.
+bool directFewChannels(const Geom& g) { return g.inC < VW && g.outC >= VW && g.kH * g.kW * g.inC <= 4096; }
+
+// Example b's image, zero-padded so that every tap of every output pixel falls inside it.
+class Padded {
+ public:
+  explicit Padded(const Geom& g)
+      : g_(g),
+        hp_((g.outH - 1) * g.strideH + g.kH),
+        wp_((g.outW - 1) * g.strideW + g.kW),
+        buf_(size_t(hp_) * wp_ * g.inC),
+        off_(size_t(g.kH) * g.kW * g.inC) {
+    const int C = g.inC;
+    for (int ky = 0; ky < g.kH; ky++)
+      for (int kx = 0; kx < g.kW; kx++)
+        for (int c = 0; c < C; c++) off_[(ky * g.kW + kx) * C + c] = (ky * wp_ + kx) * C + c;
+  }
+  void fill(const float* __restrict x, int64_t b) {
+    const int C = g_.inC;
+    const int px0 = imin(wp_, g_.padLeft), px1 = imax(px0, imin(wp_, g_.padLeft + g_.inW));
+    for (int py = 0; py < hp_; py++) {
+      float* row = buf_.data() + size_t(py) * wp_ * C;
+      const int iy = py - g_.padTop;
+      if (iy < 0 || iy >= g_.inH) {
+        zeroFloats(row, wp_ * C);
+        continue;
+      }
+      zeroFloats(row, px0 * C);
+      copyFloats(row + px0 * C, x + ((b * g_.inH + iy) * g_.inW + (px0 - g_.padLeft)) * C, (px1 - px0) * C);
+      zeroFloats(row + px1 * C, (wp_ - px1) * C);
+    }
+  }
+  // Output pixel (oy, ox)'s window; tap k reads window()[off()[k]].
+  const float* window(int oy, int ox) {
+    return buf_.data() + (int64_t(oy) * g_.strideH * wp_ + int64_t(ox) * g_.strideW) * g_.inC;
+  }
+  const int* off() { return off_.data(); }
+
+ private:
+  const Geom& g_;
+  int hp_, wp_;
+  Buf<float> buf_;
+  Buf<int> off_;
+};
+
+// Where the vectors of an n-wide row start: every VW floats, the last one moved back to end at n
+// when n is not a multiple (it recomputes a few columns, to the same bits). n >= VW.
+int vectorStarts(int n, int* starts) {
+  int k = 0;
+  for (int j = 0; j + VW <= n; j += VW) starts[k++] = j;
+  if (n % VW != 0) starts[k++] = n - VW;
+  return k;
+}
+
+// NV vectors of one output pixel: Σ over the K taps of window[off[k]] · w[k][cols].
+template <int NV>
+inline void pixelDot(const float* __restrict win, const int* __restrict off, int K, const float* __restrict w,
+                     int N, const int* __restrict cols, float* __restrict out) {
+  vf acc[NV];
+  for (int v = 0; v < NV; v++) acc[v] = splatv(0.f);
+  for (int k = 0; k < K; k++) {
+    const vf a = splatv(win[off[k]]);
+    const float* wr = w + int64_t(k) * N;
+    for (int v = 0; v < NV; v++) acc[v] = fmav(a, loadv(wr + cols[v]), acc[v]);
+  }
+  for (int v = 0; v < NV; v++) storev(out + cols[v], acc[v]);
+}
+
+void conv2dFewChannels(const float* __restrict x, const float* __restrict w, float* __restrict y, const Geom& g,
+                       const Epilogue& e) {
+  const int K = g.kH * g.kW * g.inC, N = g.outC;
+  Buf<int> cols(size_t(N / VW + 1));
+  const int nc = vectorStarts(N, cols.data());
+  parallelFor(g.batch, int64_t(g.batch) * g.outH * g.outW * K * N, [&](int b0, int b1) {
+    Padded pad(g);
+    for (int b = b0; b < b1; b++) {
+      pad.fill(x, b);
+      for (int oy = 0; oy < g.outH; oy++) {
+        float* row = y + (int64_t(b) * g.outH + oy) * g.outW * N;
+        for (int ox = 0; ox < g.outW; ox++) {
+          const float* win = pad.window(oy, ox);
+          float* out = row + int64_t(ox) * N;
+          for (int v0 = 0; v0 < nc; v0 += 4) {
+            const int* cv = cols.data() + v0;
+            switch (imin(4, nc - v0)) {
+              case 1: pixelDot<1>(win, pad.off(), K, w, N, cv, out); break;
+              case 2: pixelDot<2>(win, pad.off(), K, w, N, cv, out); break;
+              case 3: pixelDot<3>(win, pad.off(), K, w, N, cv, out); break;
+              default: pixelDot<4>(win, pad.off(), K, w, N, cv, out); break;
+            }
+          }
+        }
+        applyEpilogue(row, g.outW, N, e);
+      }
+    }
+  });
+}
+
+// T taps [k0, k0 + T) of the filter gradient at output columns [col, col + VW), carried on over
+// one example's output pixels in order from the accumulators at acc (row k at acc + k·ld): they
+// stay in registers throughout.
+template <int T>
+inline void tapsGrad(Padded& pad, const Geom& g, const float* __restrict dyb, int col, int k0,
+                     float* __restrict acc, int64_t ld) {
+  const int N = g.outC;
+  const int* off = pad.off() + k0;
+  vf a[T];
+  for (int t = 0; t < T; t++) a[t] = loadv(acc + (k0 + t) * ld);
+  for (int oy = 0; oy < g.outH; oy++)
+    for (int ox = 0; ox < g.outW; ox++) {
+      const float* win = pad.window(oy, ox);
+      const vf d = loadv(dyb + (int64_t(oy) * g.outW + ox) * N + col);
+      for (int t = 0; t < T; t++) a[t] = fmav(splatv(win[off[t]]), d, a[t]);
+    }
+  for (int t = 0; t < T; t++) storev(acc + (k0 + t) * ld, a[t]);
+}
+
+void conv2dBackpropFilterFewChannels(const float* __restrict x, const float* __restrict dy, float* __restrict dw,
+                                     const Geom& g);
+
 }  // namespace
 
-void conv2d(const float* x, const float* w, float* y, const Geom& g) {
+void conv2d(const float* x, const float* w, float* y, const Geom& g, const Epilogue& e) {
+  if (directFewChannels(g)) {
+    conv2dFewChannels(x, w, y, g, e);
+    return;
+  }
   const int K = g.kH * g.kW * g.inC, N = g.outC;
   const int64_t M = int64_t(g.batch) * g.outH * g.outW;
   const bool direct = isDirect(g);
@@ -186,6 +315,7 @@ void conv2d(const float* x, const float* w, float* y, const Geom& g) {
         a = col.data();
       }
       gemm(int(m1 - m0), N, K, a, K, 1, w, N, y + m0 * N, N, false);
+      applyEpilogue(y + m0 * N, m1 - m0, N, e);
     }
   });
 }
@@ -222,6 +352,10 @@ void conv2dBackpropInput(const float* dy, const float* w, float* dx, const Geom&
 
 // dw[K, N] = colᵀ · dy, the im2col matrix read transposed (rsA = 1, csA = K).
 void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom& g) {
+  if (directFewChannels(g)) {
+    conv2dBackpropFilterFewChannels(x, dy, dw, g);
+    return;
+  }
   const int K = g.kH * g.kW * g.inC, N = g.outC;
   const int64_t P = int64_t(g.outH) * g.outW;
   const bool direct = isDirect(g);
@@ -238,6 +372,43 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
     }
   });
 }
+
+namespace {
+void conv2dBackpropFilterFewChannels(const float* __restrict x, const float* __restrict dy, float* __restrict dw,
+                                     const Geom& g) {
+  const int K = g.kH * g.kW * g.inC, N = g.outC;
+  const int64_t P = int64_t(g.outH) * g.outW;
+  // Whole vectors of columns accumulate in place; the last N % VW columns in a vector of their
+  // own (ending at column N, so it overlaps the previous one) whose other lanes are dropped.
+  const int full = N / VW, tailCol = N % VW != 0 ? N - VW : -1;
+  // The same fixed batch chunks as the im2col path, each chain running over its pixels in order.
+  filterGrad(dw, size_t(K) * N, g, int64_t(g.batch) * P * K * N, [&](int b0, int b1, float* acc) {
+    Padded pad(g);
+    Buf<float> tail(tailCol >= 0 ? size_t(K) * VW : 0, true);
+    auto taps = [&](const float* dyb, int col, float* a, int64_t ld) {
+      for (int k0 = 0; k0 < K; k0 += 8) switch (imin(8, K - k0)) {
+          case 1: tapsGrad<1>(pad, g, dyb, col, k0, a, ld); break;
+          case 2: tapsGrad<2>(pad, g, dyb, col, k0, a, ld); break;
+          case 3: tapsGrad<3>(pad, g, dyb, col, k0, a, ld); break;
+          case 4: tapsGrad<4>(pad, g, dyb, col, k0, a, ld); break;
+          case 5: tapsGrad<5>(pad, g, dyb, col, k0, a, ld); break;
+          case 6: tapsGrad<6>(pad, g, dyb, col, k0, a, ld); break;
+          case 7: tapsGrad<7>(pad, g, dyb, col, k0, a, ld); break;
+          default: tapsGrad<8>(pad, g, dyb, col, k0, a, ld); break;
+        }
+    };
+    for (int b = b0; b < b1; b++) {
+      pad.fill(x, b);
+      const float* dyb = dy + b * P * N;
+      for (int v = 0; v < full; v++) taps(dyb, v * VW, acc + v * VW, N);
+      if (tailCol >= 0) taps(dyb, tailCol, tail.data(), VW);
+    }
+    if (tailCol >= 0)
+      for (int k = 0; k < K; k++)
+        for (int j = full * VW; j < N; j++) acc[int64_t(k) * N + j] = tail[size_t(k) * VW + (j - tailCol)];
+  });
+}
+}  // namespace
 
 // One output element group: out[c] = Σ over the taps of a[tap][c] · b[tap][c], summed in tap
 // order in registers (a vector of channels at a time, the scalar twin for the rest) and written once, so
@@ -279,7 +450,8 @@ inline void insideRange(int in, int out, int k, int stride, int pad, int* lo, in
   *hi = imax(*lo, imin(out, in - k + pad >= 0 ? (in - k + pad) / stride + 1 : 0));
 }
 
-void depthwise(const float* __restrict x, const float* __restrict w, float* __restrict y, const Geom& g) {
+void depthwise(const float* __restrict x, const float* __restrict w, float* __restrict y, const Geom& g,
+               const Epilogue& e) {
   const int C = g.inC;
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
   const int taps = g.kH * g.kW;
@@ -315,6 +487,7 @@ void depthwise(const float* __restrict x, const float* __restrict w, float* __re
         }
         tapSum(C, n, xs.data(), ws.data(), out);
       }
+      applyEpilogue(y + (int64_t(b) * g.outH + oy) * g.outW * C, g.outW, C, e);
     }
   });
 }
@@ -423,16 +596,16 @@ void depthwiseBackpropFilter(const float* __restrict x, const float* __restrict 
   });
 }
 
-bool runConv(int op, const float* a, const float* b, float* out, const Geom& g) {
+bool runConv(int op, const float* a, const float* b, float* out, const Geom& g, const Epilogue& e) {
   switch (op) {
-    case kConv2d: conv2d(a, b, out, g); return true;
+    case kConv2d: conv2d(a, b, out, g, e); return true;
     case kConvInput:
       // col2im accumulates into zeros; the direct (1×1) path writes every element.
       if (!isDirect(g)) __builtin_memset(out, 0, sizeof(float) * size_t(g.batch) * g.inH * g.inW * g.inC);
       conv2dBackpropInput(a, b, out, g);
       return true;
     case kConvFilter: conv2dBackpropFilter(a, b, out, g); return true;
-    case kDepthwise: depthwise(a, b, out, g); return true;
+    case kDepthwise: depthwise(a, b, out, g, e); return true;
     case kDepthwiseInput: depthwiseBackpropInput(a, b, out, g); return true;
     case kDepthwiseFilter: depthwiseBackpropFilter(a, b, out, g); return true;
     default: return false;

@@ -31,12 +31,6 @@ inline vf stepv(vf x) {
   return x != x ? x : s;
 }
 inline float step1(float x) { return x > 0.f ? 1.f : x != x ? x : 0.f; }
-inline vf reluv(vf x) {
-  const vf zero = splatv(0.f);
-  vf r = x > zero ? x : zero;
-  return x != x ? x : r;
-}
-inline float relu1(float x) { return x > 0.f ? x : x != x ? x : 0.f; }
 
 }  // namespace
 

@@ -56,21 +56,30 @@ napi_value newFloats(napi_env env, size_t n, float** data) {
 
 bool int64Arg(napi_env env, napi_value v, int64_t* out) { return napi_get_value_int64(env, v, out) == napi_ok; }
 
+// Whether argument i is absent, undefined or null.
+bool absent(napi_env env, size_t argc, napi_value* argv, size_t i) {
+  if (argc <= i) return true;
+  napi_valuetype t;
+  napi_typeof(env, argv[i], &t);
+  return t == napi_null || t == napi_undefined;
+}
+
 // The caller's output array (argument `i`, optional) when given, else a new one of n floats.
 // Outputs must not overlap the inputs; the JS side hands in only arrays no tensor holds.
 napi_value outArray(napi_env env, size_t argc, napi_value* argv, size_t i, size_t n, float** data) {
-  if (argc <= i) return newFloats(env, n, data);
+  if (absent(env, argc, argv, i)) return newFloats(env, n, data);
   size_t len;
   if (!floatArray(env, argv[i], data, &len) || len != n) return nullptr;
   return argv[i];
 }
 
-// conv(op, a: Float32Array, b: Float32Array, geom: Int32Array(13), out?: Float32Array) -> out
+// conv(op, a: Float32Array, b: Float32Array, geom: Int32Array(13), out?: Float32Array,
+//      bias?: Float32Array | null, relu?: boolean) -> out. bias and relu: the forward ops' epilogue.
 napi_value Conv(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 7;
+  napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 4 && argc != 5) return fail(env, "conv(op, a, b, geom, out?) takes 4 or 5 arguments");
+  if (argc < 4 || argc > 7) return fail(env, "conv(op, a, b, geom, out?, bias?, relu?) takes 4 to 7 arguments");
   int32_t op;
   if (napi_get_value_int32(env, argv[0], &op) != napi_ok) return fail(env, "op must be an integer");
   float *a, *b;
@@ -100,7 +109,18 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   float* o;
   napi_value result = outArray(env, argc, argv, 4, out, &o);
   if (!result) return fail(env, "out must be a Float32Array of the output's size");
-  runConv(op, a, b, o, g);
+  Epilogue e;
+  if (!absent(env, argc, argv, 5)) {
+    float* bias;
+    size_t nbias;
+    if (!floatArray(env, argv[5], &bias, &nbias) || nbias != size_t(g.outC))
+      return fail(env, "bias must be a Float32Array of outC floats");
+    e.bias = bias;
+  }
+  if (!absent(env, argc, argv, 6) && napi_get_value_bool(env, argv[6], &e.relu) != napi_ok)
+    return fail(env, "relu must be a boolean");
+  if (e.any() && op != kConv2d && op != kDepthwise) return fail(env, "bias and relu apply to forward ops only");
+  runConv(op, a, b, o, g, e);
   return result;
 }
 

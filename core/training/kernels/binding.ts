@@ -6,8 +6,19 @@ import type { ConvGeom, ConvImpl } from './conv-impl.js';
 import { type OutputArrays, OutputPool } from './pool.js';
 
 export interface Binding {
-  /** Conv op 0-5 (ConvOp in native/kernels/common.h); writes `out` (a new array when omitted) and returns it. */
-  conv(op: number, a: Float32Array, b: Float32Array, geom: Int32Array, out?: Float32Array): Float32Array;
+  /**
+   * Conv op 0-5 (ConvOp in native/kernels/common.h); writes `out` (a new array when omitted) and
+   * returns it. The forward ops (0, 3) can add a bias of outC floats and apply ReLU on the way out.
+   */
+  conv(
+    op: number,
+    a: Float32Array,
+    b: Float32Array,
+    geom: Int32Array,
+    out?: Float32Array,
+    bias?: Float32Array | null,
+    relu?: boolean,
+  ): Float32Array;
   /** Elementwise op (codes in native/kernels/elementwise.h); c is the channel count of vector ops. */
   ew(op: number, a: Float32Array, b: Float32Array, c: number, out?: Float32Array): Float32Array;
   /** Per-channel sums (or means) of an [outer, inner, c] array over inner. */
@@ -94,10 +105,12 @@ export function bindingConvImpl(name: string, b: Binding, pool: OutputArrays = n
       channelSum: (x, outer, inner, c, mean) => b.channelSum(x, outer, inner, c, mean, pool.alloc(outer * c)),
       alloc: (n) => pool.alloc(n),
     },
-    conv2d: (x, w, g) => b.conv(0, x, w, geomArray(g), pool.alloc(ys(g))),
+    conv2d: (x, w, g, e) =>
+      b.conv(0, x, w, geomArray(g), pool.alloc(ys(g)), e?.bias ?? null, e?.relu ?? false),
     conv2dBackpropInput: (dy, w, g) => b.conv(1, dy, w, geomArray(g), pool.alloc(xs(g))),
     conv2dBackpropFilter: (x, dy, g) => b.conv(2, x, dy, geomArray(g), pool.alloc(ws(g, false))),
-    depthwise: (x, w, g) => b.conv(3, x, w, geomArray(g), pool.alloc(ys(g))),
+    depthwise: (x, w, g, e) =>
+      b.conv(3, x, w, geomArray(g), pool.alloc(ys(g)), e?.bias ?? null, e?.relu ?? false),
     depthwiseBackpropInput: (dy, w, g) => b.conv(4, dy, w, geomArray(g), pool.alloc(xs(g))),
     depthwiseBackpropFilter: (x, dy, g) => b.conv(5, x, dy, geomArray(g), pool.alloc(ws(g, true))),
   };

@@ -22,6 +22,12 @@ export interface ConvGeom {
   padLeft: number;
 }
 
+/** What a forward conv does to its output: add a per-channel bias, then ReLU (either optional). */
+export interface ConvEpilogue {
+  bias?: Float32Array;
+  relu?: boolean;
+}
+
 /** The six hot kernels; one implementation in JS, others (native) may replace it. */
 export interface ConvImpl {
   name: string;
@@ -31,15 +37,28 @@ export interface ConvImpl {
   batchNorm?: BatchNormImpl;
   /** Where the outputs come from, when they are recycled; attached while the pack is installed. */
   pool?: OutputArrays;
-  conv2d(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
+  /** The forward ops take an epilogue, applied as a separate add and ReLU would be (same bits). */
+  conv2d(x: Float32Array, w: Float32Array, g: ConvGeom, e?: ConvEpilogue): Float32Array;
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeom): Float32Array;
-  depthwise(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
+  depthwise(x: Float32Array, w: Float32Array, g: ConvGeom, e?: ConvEpilogue): Float32Array;
   depthwiseBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeom): Float32Array;
   depthwiseBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeom): Float32Array;
 }
 
-function conv2d(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array {
+/** The epilogue in place over y's rows of c channels; ReLU as the cpu kernel (-0 to +0, NaN kept). */
+export function applyEpilogue(y: Float32Array, c: number, e: ConvEpilogue | undefined): Float32Array {
+  const bias = e?.bias;
+  if (bias) for (let i = 0; i < y.length; i += c) for (let j = 0; j < c; j++) y[i + j] = y[i + j]! + bias[j]!;
+  if (e?.relu)
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i]!;
+      if (!(v > 0) && !Number.isNaN(v)) y[i] = 0;
+    }
+  return y;
+}
+
+function conv2d(x: Float32Array, w: Float32Array, g: ConvGeom, e?: ConvEpilogue): Float32Array {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = g;
   const y = new Float32Array(batch * outH * outW * outC);
   for (let b = 0; b < batch; b++)
@@ -63,7 +82,7 @@ function conv2d(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array {
           }
         }
       }
-  return y;
+  return applyEpilogue(y, outC, e);
 }
 
 function conv2dBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeom): Float32Array {
@@ -120,7 +139,7 @@ function conv2dBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeom): F
   return dw;
 }
 
-function depthwise(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array {
+function depthwise(x: Float32Array, w: Float32Array, g: ConvGeom, e?: ConvEpilogue): Float32Array {
   const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = g;
   const y = new Float32Array(batch * outH * outW * inC);
   for (let b = 0; b < batch; b++)
@@ -139,7 +158,7 @@ function depthwise(x: Float32Array, w: Float32Array, g: ConvGeom): Float32Array 
           }
         }
       }
-  return y;
+  return applyEpilogue(y, inC, e);
 }
 
 function depthwiseBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeom): Float32Array {

@@ -12,10 +12,16 @@ import type { KernelPack, Tf } from '../backend.js';
 import { setActiveBatchNorm } from './batchnorm.js';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
 import { ELEMENTWISE_KERNELS, elementwiseKernel, meanGradKernel, reluGradKernel } from './elementwise.js';
+import {
+  CONV_BIAS_ACT,
+  type ConvBiasActAttrs,
+  DEPTHWISE_BIAS_ACT,
+  fusedConvGradients,
+  RELU_GRAD,
+  setFusedConv,
+} from './fused-conv.js';
 import type { OutputArrays } from './pool.js';
 
-/** dy · step(x) in one pass, registered for the ReLU gradient (tfjs runs Step, then Multiply). */
-const RELU_GRAD = 'CosearchReluGrad';
 /** Mean's gradient in one pass (tfjs fills a tensor of ones as large as x, multiplies, divides). */
 const MEAN_GRAD = 'CosearchMeanGrad';
 
@@ -109,7 +115,7 @@ function kernelFuncs(
   tf: Tf,
   impl: ConvImpl,
   orig: Map<KernelName, KernelFunc>,
-): Record<KernelName, KernelFunc> {
+): Record<KernelName | typeof CONV_BIAS_ACT | typeof DEPTHWISE_BIAS_ACT, KernelFunc> {
   const fallback = (name: KernelName, args: Parameters<KernelFunc>[0]) => {
     const f = orig.get(name);
     if (!f) throw new Error(`no fallback kernel for ${name}`);
@@ -129,17 +135,33 @@ function kernelFuncs(
       const x = inputs.x!;
       const w = inputs.filter!;
       const g = geom(tf, x.shape as Shape4, w.shape as Shape4, attrs, false);
-      const y = impl.conv2d(values(b, x), values(b, w), g);
       const bias = inputs.bias;
-      if (bias) {
-        if (bias.shape.length !== 1 || bias.shape[0] !== g.outC) return fallback(name, args);
-        const bv = values(b, bias);
-        for (let i = 0; i < y.length; i++) y[i]! += bv[i % g.outC]!;
-      }
-      if (act === 'relu') for (let i = 0; i < y.length; i++) if (!(y[i]! > 0)) y[i] = 0;
+      if (bias && (bias.shape.length !== 1 || bias.shape[0] !== g.outC)) return fallback(name, args);
+      const e = { bias: bias && values(b, bias), relu: act === 'relu' };
+      return out(b, [g.batch, g.outH, g.outW, g.outC], impl.conv2d(values(b, x), values(b, w), g, e));
+    };
+  /** The fused training ops of fused-conv.ts (attrs from there, so always a plain layout). */
+  const biasAct =
+    (depthwise: boolean): KernelFunc =>
+    (args) => {
+      const { inputs } = args;
+      const attrs = args.attrs as unknown as ConvBiasActAttrs;
+      const b = args.backend as unknown as CpuBackend;
+      const x = inputs.x!;
+      const w = inputs.filter!;
+      const g = geom(tf, x.shape as Shape4, w.shape as Shape4, args.attrs ?? {}, depthwise);
+      const bias = inputs.bias;
+      if (bias && (bias.shape.length !== 1 || bias.shape[0] !== g.outC))
+        throw new Error(`bias of shape [${bias.shape}] for ${g.outC} output channels`);
+      if (depthwise && w.shape[3] !== 1)
+        throw new Error('fused depthwise conv needs a depth multiplier of 1');
+      const e = { bias: bias && values(b, bias), relu: attrs.relu };
+      const y = (depthwise ? impl.depthwise : impl.conv2d)(values(b, x), values(b, w), g, e);
       return out(b, [g.batch, g.outH, g.outW, g.outC], y);
     };
   return {
+    [CONV_BIAS_ACT]: biasAct(false),
+    [DEPTHWISE_BIAS_ACT]: biasAct(true),
     Conv2D: conv('Conv2D'),
     FusedConv2D: conv('FusedConv2D'),
     Conv2DBackpropInput: (args) => {
@@ -225,6 +247,10 @@ export function convKernelPack(
         if (orig.has(k)) tf.unregisterKernel(k, 'cpu');
         tf.registerKernel({ kernelName: k, backendName: 'cpu', kernelFunc: funcs[k] });
       }
+      for (const k of [CONV_BIAS_ACT, DEPTHWISE_BIAS_ACT] as const)
+        tf.registerKernel({ kernelName: k, backendName: 'cpu', kernelFunc: funcs[k] });
+      for (const g of fusedConvGradients(tf)) tf.registerGradient(g);
+      setFusedConv(tf);
       for (const k of ELEMENTWISE_KERNELS) {
         const cfg = tf.getKernel(k, 'cpu');
         if (!cfg) continue;
@@ -296,6 +322,9 @@ export function convKernelPack(
       pool?.detach();
       pool = undefined;
       setActiveBatchNorm(undefined);
+      setFusedConv(undefined);
+      tf.unregisterKernel(CONV_BIAS_ACT, 'cpu');
+      tf.unregisterKernel(DEPTHWISE_BIAS_ACT, 'cpu');
       if (reluGrad) tf.registerGradient(reluGrad);
       reluGrad = undefined;
       tf.unregisterKernel(RELU_GRAD, 'cpu');

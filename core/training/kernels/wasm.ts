@@ -15,7 +15,7 @@ import { WASM_BASE64, WASM_MEMORY } from './wasm-binary.js';
 interface Exports {
   cs_malloc(bytes: number): number;
   cs_free(ptr: number): void;
-  cs_conv(op: number, a: number, b: number, geom: number, out: number): number;
+  cs_conv(op: number, a: number, b: number, geom: number, out: number, bias: number, relu: number): number;
   cs_ew(op: number, a: number, b: number, out: number, n: number, c: number, nb: number): void;
   cs_channel_sum(x: number, out: number, outer: number, inner: number, c: number, mean: number): void;
   cs_bn_train(
@@ -173,12 +173,19 @@ export class WasmKernels {
   binding(): Binding {
     const x = this.x;
     return {
-      conv: (op, a, b, geom, out) => {
+      conv: (op, a, b, geom, out, bias, relu) => {
         const n = convSizes(op, geom);
         if (a.length !== n.a || b.length !== n.b)
           throw new TypeError('array sizes do not match the geometry');
         const o = output(out, n.out, "out must be a Float32Array of the output's size");
-        this.call([a, b, geom], [o], ([pa, pb, pg], [po]) => x.cs_conv(op, pa!, pb!, pg!, po!));
+        if ((bias || relu) && op !== 0 && op !== 3)
+          throw new TypeError('bias and relu apply to forward ops only');
+        if (bias && bias.length !== geom[6])
+          throw new TypeError('bias must be a Float32Array of outC floats');
+        const inputs = bias ? [a, b, geom, bias] : [a, b, geom];
+        this.call(inputs, [o], ([pa, pb, pg, pbias], [po]) =>
+          x.cs_conv(op, pa!, pb!, pg!, po!, pbias ?? 0, relu ? 1 : 0),
+        );
         return o;
       },
       ew: (op, a, b, c, out) => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FastConv2D } from '../../../core/network/fast-conv.js';
-import { initBackend, tf } from '../../../core/training/backend.js';
-import { nativeKernels } from '../../../core/training/kernels/index.js';
+import { FastConv2D, FastDepthwiseConv2D } from '../../../core/network/fast-conv.js';
+import { initBackend, type KernelPack, tf } from '../../../core/training/backend.js';
+import { CONV_BIAS_ACT, DEPTHWISE_BIAS_ACT } from '../../../core/training/kernels/fused-conv.js';
+import { jsKernels, nativeKernels, wasmKernels } from '../../../core/training/kernels/index.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -91,6 +92,100 @@ describe('FastConv2D', () => {
 
   it('serializes as the stock Conv2D', () => {
     expect(new FastConv2D(args(1)).getClassName()).toBe('Conv2D');
+  });
+});
+
+/**
+ * conv3×3 (bias, ReLU) → depthwise 3×3 s2 (bias, ReLU) → conv1×1 (bias, linear) → depthwise
+ * (ReLU, no bias), from the trainer's layers or the stock ones, with the same seeded weights.
+ */
+function biasActModel(fast: boolean) {
+  const conv = (a: Parameters<typeof tf.layers.conv2d>[0]) =>
+    fast ? new FastConv2D(a) : tf.layers.conv2d(a);
+  const dw = (a: Parameters<typeof tf.layers.depthwiseConv2d>[0]) =>
+    fast ? new FastDepthwiseConv2D(a) : tf.layers.depthwiseConv2d(a);
+  const init = (seed: number) => ({
+    kernelInitializer: tf.initializers.heNormal({ seed }),
+    biasInitializer: tf.initializers.randomNormal({ seed: seed + 100, stddev: 0.3 }),
+  });
+  const input = tf.input({ shape: [9, 9, 2] });
+  let x = conv({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu', ...init(1) }).apply(input);
+  x = dw({
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    activation: 'relu',
+    depthwiseInitializer: tf.initializers.heNormal({ seed: 2 }),
+    biasInitializer: tf.initializers.randomNormal({ seed: 102, stddev: 0.3 }),
+  }).apply(x);
+  x = conv({ filters: 9, kernelSize: 1, ...init(3) }).apply(x);
+  x = dw({
+    kernelSize: 3,
+    padding: 'valid',
+    activation: 'relu',
+    useBias: false,
+    depthwiseInitializer: tf.initializers.heNormal({ seed: 4 }),
+  }).apply(x);
+  return tf.model({ inputs: input, outputs: x as tf.SymbolicTensor });
+}
+
+/** A training pass: the output, every weight's gradient, and the kernels that ran. */
+async function modelPass(model: tf.LayersModel, x: tf.Tensor) {
+  let out: number[] = [];
+  let grads: number[][] = [];
+  const prof = await tf.profile(() => {
+    const w = model.trainableWeights.map((v) => v.read() as tf.Variable);
+    const r = tf.variableGrads(() => {
+      const y = model.apply(x, { training: true }) as tf.Tensor;
+      out = Array.from(y.dataSync());
+      return tf.sum(tf.mul(y, tf.linspace(-1, 1, y.size).reshape(y.shape))) as tf.Scalar;
+    }, w);
+    grads = w.map((v) => Array.from(r.grads[v.name]!.dataSync()));
+  });
+  return { out, grads, kernels: prof.kernels.map((k) => k.name) };
+}
+
+describe('conv + bias + ReLU as one training op', () => {
+  const packs: [string, KernelPack][] = [
+    ['js', jsKernels],
+    ['wasm', wasmKernels],
+    ['native', nativeKernels],
+  ];
+  for (const [name, pack] of packs)
+    it(`gives the stock layers' bits with the ${name} pack, in one kernel per layer`, async () => {
+      if (!(await pack.install(tf))) {
+        expect(name).toBe('native'); // only the native pack may be missing (no g++)
+        return;
+      }
+      try {
+        const x = tf.randomNormal([3, 9, 9, 2], 0, 1, 'float32', 11);
+        const stock = await modelPass(biasActModel(false), x);
+        const fast = await modelPass(biasActModel(true), x);
+        expect(fast.out).toEqual(stock.out);
+        expect(fast.grads).toEqual(stock.grads);
+        expect(fast.out.some((v) => v === 0) && fast.out.some((v) => v > 0)).toBe(true);
+        const count = (ks: string[], k: string) => ks.filter((n) => n === k).length;
+        expect(count(fast.kernels, CONV_BIAS_ACT)).toBe(2);
+        expect(count(fast.kernels, DEPTHWISE_BIAS_ACT)).toBe(2);
+        expect(fast.kernels).not.toContain('Relu');
+        expect(stock.kernels).toContain('Relu');
+        // Gradients of the same inputs only: none for the image, one per later layer.
+        for (const k of ['Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropInput'])
+          expect(count(fast.kernels, k)).toBe(count(stock.kernels, k));
+        // Inference takes the stock path.
+        const model = biasActModel(true);
+        const inf = Array.from((model.predict(x) as tf.Tensor).dataSync());
+        expect(inf).toEqual(Array.from((biasActModel(false).predict(x) as tf.Tensor).dataSync()));
+      } finally {
+        pack.uninstall(tf);
+      }
+    });
+
+  it('leaves the stock path when no pack is installed', async () => {
+    const x = tf.randomNormal([2, 9, 9, 2], 0, 1, 'float32', 12);
+    const fast = await modelPass(biasActModel(true), x);
+    expect(fast.kernels).not.toContain(CONV_BIAS_ACT);
+    expect(fast.grads).toEqual((await modelPass(biasActModel(false), x)).grads);
   });
 });
 

@@ -297,6 +297,72 @@ describe.each(packs)('%s kernels', (name, pack, b, error) => {
     jsKernels.uninstall(tf);
   });
 
+  it("a forward conv's epilogue (bias, ReLU) gives the bits of a separate add and ReLU, -0 and NaN too", () => {
+    // 2×5×5×3 input, 3×3 same conv to 10 channels (8 in vectors plus a scalar tail); depthwise s2.
+    const g = Int32Array.of(2, 5, 5, 3, 5, 5, 10, 3, 3, 1, 1, 1, 1);
+    const gd = Int32Array.of(2, 5, 5, 3, 3, 3, 3, 3, 3, 2, 2, 1, 1);
+    const x = Float32Array.from({ length: 150 }, (_, i) => Math.sin(i * 1.7));
+    x[7] = Number.NaN;
+    const w = Float32Array.from({ length: 270 }, (_, i) => Math.cos(i * 0.3));
+    const wd = w.subarray(0, 27);
+    for (const [op, geom, filter, c] of [
+      [0, g, w, 10],
+      [3, gd, wd, 3],
+    ] as const) {
+      const bias = Float32Array.from({ length: c }, (_, j) => (j % 3 === 0 ? -0 : j - 4.5));
+      const plain = b!.conv(op, x, filter, geom);
+      const ref = plain.map((v, i) => {
+        const s = v + bias[i % c]!;
+        return s > 0 || Number.isNaN(s) ? s : 0;
+      });
+      const got = b!.conv(op, x, filter, geom, new Float32Array(plain.length), bias, true);
+      expect(Array.from(got)).toEqual(Array.from(ref));
+      expect(got.some(Number.isNaN) && got.some((v) => v === 0)).toBe(true);
+      expect(Array.from(b!.conv(op, x, filter, geom, undefined, null, false))).toEqual(Array.from(plain));
+      const biasOnly = b!.conv(op, x, filter, geom, undefined, bias, false);
+      expect(Array.from(biasOnly)).toEqual(Array.from(plain.map((v, i) => v + bias[i % c]!)));
+    }
+    expect(() => b!.conv(0, x, w, g, undefined, new Float32Array(9), false)).toThrow(/bias must be/);
+    const dy = new Float32Array(500);
+    expect(() => b!.conv(1, dy, w, g, undefined, null, true)).toThrow(/forward ops only/);
+  });
+
+  // Few-channel inputs (the image) take a direct loop instead of im2col + GEMM. The GEMM path on an
+  // explicit im2col matrix (a 1×1 conv over K channels) is the reference, bit for bit.
+  const fewCases: [string, number[], number, number, number, number][] = [
+    ['1 channel, 3×3 same, 16 outputs', [3, 9, 8, 1], 3, 16, 1, 1],
+    ['1 channel, 5×5 s2 same, 12 outputs (a vector tail)', [2, 11, 10, 1], 5, 12, 2, 2],
+    ['3 channels, 3×3 s2 valid, 20 outputs', [2, 9, 9, 3], 3, 20, 2, 0],
+  ];
+  for (const [label, [B, H, W, C], k, N, s, p] of fewCases)
+    it(`few-channel conv (${label}): the bits of im2col + GEMM, forward and filter gradient`, () => {
+      const outH = Math.floor((H! + 2 * p - k) / s) + 1;
+      const outW = Math.floor((W! + 2 * p - k) / s) + 1;
+      const K = k * k * C!;
+      const x = Float32Array.from({ length: B! * H! * W! * C! }, (_, i) => Math.sin(i * 0.37) * 2);
+      const w = Float32Array.from({ length: K * N }, (_, i) => Math.cos(i * 0.11));
+      const dy = Float32Array.from({ length: B! * outH * outW * N }, (_, i) => Math.sin(i * 0.05 + 1));
+      const col = new Float32Array(B! * outH * outW * K);
+      for (let bi = 0, m = 0; bi < B!; bi++)
+        for (let oy = 0; oy < outH; oy++)
+          for (let ox = 0; ox < outW; ox++, m++)
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++)
+                for (let c = 0; c < C!; c++) {
+                  const iy = oy * s + ky - p;
+                  const ix = ox * s + kx - p;
+                  if (iy >= 0 && iy < H! && ix >= 0 && ix < W!)
+                    col[m * K + (ky * k + kx) * C! + c] = x[((bi * H! + iy) * W! + ix) * C! + c]!;
+                }
+      const g = Int32Array.of(B!, H!, W!, C!, outH, outW, N, k, k, s, s, p, p);
+      const g1 = Int32Array.of(B!, outH, outW, K, outH, outW, N, 1, 1, 1, 1, 0, 0);
+      expect(Array.from(b!.conv(0, x, w, g))).toEqual(Array.from(b!.conv(0, col, w, g1)));
+      expect(Array.from(b!.conv(2, x, dy, g))).toEqual(Array.from(b!.conv(2, col, dy, g1)));
+      const bias = Float32Array.from({ length: N }, (_, j) => j / 7 - 1);
+      const fused = b!.conv(0, x, w, g, undefined, bias, true);
+      expect(Array.from(fused)).toEqual(Array.from(b!.conv(0, col, w, g1, undefined, bias, true)));
+    });
+
   it('rejects output arrays of the wrong size', () => {
     const x = new Float32Array(8);
     expect(() => binding!.ew(0, x, new Float32Array(0), 1, new Float32Array(7))).toThrow(/out must be/);
