@@ -228,18 +228,36 @@ int vectorStarts(int n, int* starts) {
   return k;
 }
 
-// NV vectors of one output pixel: Σ over the K taps of window[off[k]] · w[k][cols].
-template <int NV>
-inline void pixelDot(const float* __restrict win, const int* __restrict off, int K, const float* __restrict w,
-                     int N, const int* __restrict cols, float* __restrict out) {
-  vf acc[NV];
-  for (int v = 0; v < NV; v++) acc[v] = splatv(0.f);
+// NV vectors of P consecutive output pixels (windows `step` floats apart): Σ over the K taps of
+// window[off[k]] · w[k][cols]. P·NV independent chains keep the FMA units busy.
+template <int P, int NV>
+inline void pixelDot(const float* __restrict win, int64_t step, const int* __restrict off, int K,
+                     const float* __restrict w, int N, const int* __restrict cols, float* __restrict out) {
+  vf acc[P][NV];
+  for (int p = 0; p < P; p++)
+    for (int v = 0; v < NV; v++) acc[p][v] = splatv(0.f);
   for (int k = 0; k < K; k++) {
-    const vf a = splatv(win[off[k]]);
     const float* wr = w + int64_t(k) * N;
-    for (int v = 0; v < NV; v++) acc[v] = fmav(a, loadv(wr + cols[v]), acc[v]);
+    vf wv[NV];
+    for (int v = 0; v < NV; v++) wv[v] = loadv(wr + cols[v]);
+    for (int p = 0; p < P; p++) {
+      const vf a = splatv(win[p * step + off[k]]);
+      for (int v = 0; v < NV; v++) acc[p][v] = fmav(a, wv[v], acc[p][v]);
+    }
   }
-  for (int v = 0; v < NV; v++) storev(out + cols[v], acc[v]);
+  for (int p = 0; p < P; p++)
+    for (int v = 0; v < NV; v++) storev(out + int64_t(p) * N + cols[v], acc[p][v]);
+}
+
+// One output row's pixels, 4 at a time, then one by one.
+template <int NV>
+void rowDot(Padded& pad, const Geom& g, int oy, int K, const float* w, const int* cols, float* row) {
+  const int N = g.outC;
+  const int64_t step = int64_t(g.strideW) * g.inC;
+  int ox = 0;
+  for (; ox + 4 <= g.outW; ox += 4)
+    pixelDot<4, NV>(pad.window(oy, ox), step, pad.off(), K, w, N, cols, row + int64_t(ox) * N);
+  for (; ox < g.outW; ox++) pixelDot<1, NV>(pad.window(oy, ox), step, pad.off(), K, w, N, cols, row + int64_t(ox) * N);
 }
 
 void conv2dFewChannels(const float* __restrict x, const float* __restrict w, float* __restrict y, const Geom& g,
@@ -253,17 +271,12 @@ void conv2dFewChannels(const float* __restrict x, const float* __restrict w, flo
       pad.fill(x, b);
       for (int oy = 0; oy < g.outH; oy++) {
         float* row = y + (int64_t(b) * g.outH + oy) * g.outW * N;
-        for (int ox = 0; ox < g.outW; ox++) {
-          const float* win = pad.window(oy, ox);
-          float* out = row + int64_t(ox) * N;
-          for (int v0 = 0; v0 < nc; v0 += 4) {
-            const int* cv = cols.data() + v0;
-            switch (imin(4, nc - v0)) {
-              case 1: pixelDot<1>(win, pad.off(), K, w, N, cv, out); break;
-              case 2: pixelDot<2>(win, pad.off(), K, w, N, cv, out); break;
-              case 3: pixelDot<3>(win, pad.off(), K, w, N, cv, out); break;
-              default: pixelDot<4>(win, pad.off(), K, w, N, cv, out); break;
-            }
+        for (int v0 = 0; v0 < nc; v0 += 3) {
+          const int* cv = cols.data() + v0;
+          switch (imin(3, nc - v0)) {
+            case 1: rowDot<1>(pad, g, oy, K, w, cv, row); break;
+            case 2: rowDot<2>(pad, g, oy, K, w, cv, row); break;
+            default: rowDot<3>(pad, g, oy, K, w, cv, row); break;
           }
         }
         applyEpilogue(row, g.outW, N, e);
@@ -272,23 +285,51 @@ void conv2dFewChannels(const float* __restrict x, const float* __restrict w, flo
   });
 }
 
-// T taps [k0, k0 + T) of the filter gradient at output columns [col, col + VW), carried on over
-// one example's output pixels in order from the accumulators at acc (row k at acc + k·ld): they
-// stay in registers throughout.
-template <int T>
-inline void tapsGrad(Padded& pad, const Geom& g, const float* __restrict dyb, int col, int k0,
-                     float* __restrict acc, int64_t ld) {
+// T taps [k0, k0 + T) of the filter gradient at NV vectors of output columns (dy columns
+// dcol[v], accumulator columns acol[v]), carried on over one example's output pixels in order
+// from the accumulators at acc (row k at acc + k·ld): the T·NV chains stay in registers.
+template <int T, int NV>
+inline void tapsGrad(Padded& pad, const Geom& g, const float* __restrict dyb, const int* dcol, const int* acol,
+                     int k0, float* __restrict acc, int64_t ld) {
   const int N = g.outC;
   const int* off = pad.off() + k0;
-  vf a[T];
-  for (int t = 0; t < T; t++) a[t] = loadv(acc + (k0 + t) * ld);
-  for (int oy = 0; oy < g.outH; oy++)
+  vf a[T][NV];
+  for (int t = 0; t < T; t++)
+    for (int v = 0; v < NV; v++) a[t][v] = loadv(acc + (k0 + t) * ld + acol[v]);
+  for (int oy = 0; oy < g.outH; oy++) {
+    const float* dr = dyb + int64_t(oy) * g.outW * N;
     for (int ox = 0; ox < g.outW; ox++) {
       const float* win = pad.window(oy, ox);
-      const vf d = loadv(dyb + (int64_t(oy) * g.outW + ox) * N + col);
-      for (int t = 0; t < T; t++) a[t] = fmav(splatv(win[off[t]]), d, a[t]);
+      vf d[NV];
+      for (int v = 0; v < NV; v++) d[v] = loadv(dr + int64_t(ox) * N + dcol[v]);
+      for (int t = 0; t < T; t++) {
+        const vf x = splatv(win[off[t]]);
+        for (int v = 0; v < NV; v++) a[t][v] = fmav(x, d[v], a[t][v]);
+      }
     }
-  for (int t = 0; t < T; t++) storev(acc + (k0 + t) * ld, a[t]);
+  }
+  for (int t = 0; t < T; t++)
+    for (int v = 0; v < NV; v++) storev(acc + (k0 + t) * ld + acol[v], a[t][v]);
+}
+
+// All K taps at NV vector columns, in groups of at most 12 / NV taps of near-equal size.
+template <int NV>
+void allTapsGrad(Padded& pad, const Geom& g, const float* dyb, const int* dcol, const int* acol, int K,
+                 float* acc, int64_t ld) {
+  constexpr int kMax = 12 / NV;
+  const int groups = (K + kMax - 1) / kMax;
+  for (int i = 0, k0 = 0; i < groups; i++) {
+    const int k1 = int(int64_t(K) * (i + 1) / groups);
+    switch (k1 - k0) {
+#define COSEARCH_TAPS(n) \
+  case n: tapsGrad<(n <= kMax ? n : 1), NV>(pad, g, dyb, dcol, acol, k0, acc, ld); break;
+      COSEARCH_TAPS(1) COSEARCH_TAPS(2) COSEARCH_TAPS(3) COSEARCH_TAPS(4) COSEARCH_TAPS(5) COSEARCH_TAPS(6)
+      COSEARCH_TAPS(7) COSEARCH_TAPS(8) COSEARCH_TAPS(9) COSEARCH_TAPS(10) COSEARCH_TAPS(11) COSEARCH_TAPS(12)
+#undef COSEARCH_TAPS
+      default: break;
+    }
+    k0 = k1;
+  }
 }
 
 void conv2dBackpropFilterFewChannels(const float* __restrict x, const float* __restrict dy, float* __restrict dw,
@@ -385,23 +426,20 @@ void conv2dBackpropFilterFewChannels(const float* __restrict x, const float* __r
   filterGrad(dw, size_t(K) * N, g, int64_t(g.batch) * P * K * N, [&](int b0, int b1, float* acc) {
     Padded pad(g);
     Buf<float> tail(tailCol >= 0 ? size_t(K) * VW : 0, true);
-    auto taps = [&](const float* dyb, int col, float* a, int64_t ld) {
-      for (int k0 = 0; k0 < K; k0 += 8) switch (imin(8, K - k0)) {
-          case 1: tapsGrad<1>(pad, g, dyb, col, k0, a, ld); break;
-          case 2: tapsGrad<2>(pad, g, dyb, col, k0, a, ld); break;
-          case 3: tapsGrad<3>(pad, g, dyb, col, k0, a, ld); break;
-          case 4: tapsGrad<4>(pad, g, dyb, col, k0, a, ld); break;
-          case 5: tapsGrad<5>(pad, g, dyb, col, k0, a, ld); break;
-          case 6: tapsGrad<6>(pad, g, dyb, col, k0, a, ld); break;
-          case 7: tapsGrad<7>(pad, g, dyb, col, k0, a, ld); break;
-          default: tapsGrad<8>(pad, g, dyb, col, k0, a, ld); break;
-        }
-    };
+    const int zero = 0;
     for (int b = b0; b < b1; b++) {
       pad.fill(x, b);
       const float* dyb = dy + b * P * N;
-      for (int v = 0; v < full; v++) taps(dyb, v * VW, acc + v * VW, N);
-      if (tailCol >= 0) taps(dyb, tailCol, tail.data(), VW);
+      int v = 0;
+      for (; v + 2 <= full; v += 2) {
+        const int c2[2] = {v * VW, (v + 1) * VW};
+        allTapsGrad<2>(pad, g, dyb, c2, c2, K, acc, N);
+      }
+      if (v < full) {
+        const int c1 = v * VW;
+        allTapsGrad<1>(pad, g, dyb, &c1, &c1, K, acc, N);
+      }
+      if (tailCol >= 0) allTapsGrad<1>(pad, g, dyb, &tailCol, &zero, K, tail.data(), VW);
     }
     if (tailCol >= 0)
       for (int k = 0; k < K; k++)
@@ -519,8 +557,12 @@ void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict 
   Axis rows(g.inH, g.outH, g.kH, g.strideH, g.padTop);
   Axis cols(g.inW, g.outW, g.kW, g.strideW, g.padLeft);
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
-  // By input row (example, iy); taps summed in registers in the forward pass's order.
+  // By input row (example, iy); taps summed in registers in the forward pass's order (by kernel
+  // row, then column), through tapSum on the pixel's list of (dy, w) rows made once for all its
+  // channels.
   parallelFor(g.batch * g.inH, work, [&](int r0, int r1) {
+    const int maxTaps = g.kH * g.kW;
+    Buf<const float*> ds(static_cast<size_t>(maxTaps)), ws(static_cast<size_t>(maxTaps));
     for (int r = r0; r < r1; r++) {
       const int b = r / g.inH, iy = r % g.inH;
       const Tap* ry = rows.at(iy);
@@ -529,27 +571,16 @@ void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict 
       for (int ix = 0; ix < g.inW; ix++) {
         const Tap* rx = cols.at(ix);
         const int nx = cols.count[ix];
-        float* __restrict out = dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
-        int c = 0;
-        for (; c + VW <= C; c += VW) {
-          vf acc = splatv(0.f);
-          for (int a = 0; a < ny; a++) {
-            const float* drow = dyb + int64_t(ry[a].o) * g.outW * C + c;
-            const float* wrow = w + int64_t(ry[a].k) * g.kW * C + c;
-            for (int q = 0; q < nx; q++)
-              acc = fmav(loadv(drow + int64_t(rx[q].o) * C), loadv(wrow + int64_t(rx[q].k) * C), acc);
+        int n = 0;
+        for (int a = 0; a < ny; a++) {
+          const float* drow = dyb + int64_t(ry[a].o) * g.outW * C;
+          const float* wrow = w + int64_t(ry[a].k) * g.kW * C;
+          for (int q = 0; q < nx; q++) {
+            ds[n] = drow + int64_t(rx[q].o) * C;
+            ws[n++] = wrow + int64_t(rx[q].k) * C;
           }
-          storev(out + c, acc);
         }
-        for (; c < C; c++) {
-          float acc = 0.f;
-          for (int a = 0; a < ny; a++) {
-            const float* drow = dyb + int64_t(ry[a].o) * g.outW * C + c;
-            const float* wrow = w + int64_t(ry[a].k) * g.kW * C + c;
-            for (int q = 0; q < nx; q++) acc = fma1(drow[int64_t(rx[q].o) * C], wrow[int64_t(rx[q].k) * C], acc);
-          }
-          out[c] = acc;
-        }
+        tapSum(C, n, ds.data(), ws.data(), dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C);
       }
     }
   });
