@@ -15,13 +15,14 @@ import type { NetworkArch, StageArch } from '../space/types.js';
 import { SEARCH_SIMULATION_TIER } from '../spec/plan.js';
 import { AutohasSpec, type NetworkSpace, type SearchSpec } from '../spec/schema.js';
 import { tf } from '../training/backend.js';
+import { crossEntropy } from '../training/loss.js';
 import { learningRateAt } from '../training/schedule.js';
 import { Batcher } from './batches.js';
 import { AutohasController, type Draw } from './controller.js';
 import type { HpMode } from './hp-bases.js';
 import { hpBases } from './hp-bases.js';
 import { SharedOptimizer } from './optimizer.js';
-import { crossEntropy, Supernet } from './supernet.js';
+import { Supernet } from './supernet.js';
 
 export interface AutohasOptions {
   /** How hyper-parameter bases are used: draw one, or the softmax-weighted mix. */

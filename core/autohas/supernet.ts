@@ -262,14 +262,3 @@ export class Supernet {
     for (const v of this.vars) v.dispose();
   }
 }
-
-/** Mean softmax cross-entropy of logits [n, classes] against int labels. */
-export function crossEntropy(
-  logits: Tensor,
-  labels: Tensor,
-  numClasses: number,
-  labelSmoothing = 0,
-): tf.Scalar {
-  const onehot = tf.oneHot(labels as tf.Tensor1D, numClasses);
-  return tf.losses.softmaxCrossEntropy(onehot, logits, undefined, labelSmoothing) as tf.Scalar;
-}

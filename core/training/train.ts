@@ -18,6 +18,7 @@ import { type BackendChoice, initBackend, type Tf, tf } from './backend.js';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { saveModelToStore, saveQuantizedToStore } from './model-io.js';
 import './kernels/index.js';
+import { crossEntropy } from './loss.js';
 import { ChildOptimizer } from './optimizer.js';
 import { learningRateAt } from './schedule.js';
 import type { TrainResult } from './types.js';
@@ -183,7 +184,7 @@ export function trainStep(
 ): number {
   return tf.tidy(() => {
     const xb = tf.tensor4d(x, [y.length, ...shape]);
-    const yb = tf.oneHot(tf.tensor1d(y, 'int32'), numClasses);
+    const yb = tf.tensor1d(y, 'int32');
     const d = options.dropout;
     const logits = (): Tensor => {
       if (!d) return logitsModel.apply(xb, { training: true }) as Tensor;
@@ -192,7 +193,7 @@ export function trainStep(
       return d.classifier.apply(tf.mul(f, mask)) as Tensor;
     };
     const { value, grads } = tf.variableGrads(
-      () => tf.losses.softmaxCrossEntropy(yb, logits(), undefined, options.labelSmoothing ?? 0),
+      () => crossEntropy(logits(), yb, numClasses, options.labelSmoothing ?? 0),
       [...vars],
     );
     const lossValue = value.dataSync()[0]!;

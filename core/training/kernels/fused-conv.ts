@@ -7,6 +7,7 @@
 // only when something needs it (the stem's input, the image, never does).
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import type { Tf } from '../backend.js';
+import { fusedOps } from './fused.js';
 
 export const CONV_BIAS_ACT = 'CosearchConv2DBiasAct';
 export const DEPTHWISE_BIAS_ACT = 'CosearchDepthwiseBiasAct';
@@ -19,16 +20,9 @@ export interface ConvBiasActAttrs {
   relu: boolean;
 }
 
-let active: Tf | undefined;
-
-/** Whether convBiasAct can run now: a pack registered its kernels and the backend is cpu. */
+/** Whether convBiasAct can run now (see fused.ts). */
 export function fusedConvActive(): boolean {
-  return active !== undefined && active.getBackend() === 'cpu';
-}
-
-/** Set by a kernel pack on install (its tfjs), cleared on uninstall. */
-export function setFusedConv(tf: Tf | undefined): void {
-  active = tf;
+  return fusedOps() !== undefined;
 }
 
 /** conv2d (or depthwise, multiplier 1) of NHWC x with HWIO filter, + bias, then ReLU if asked. */
@@ -39,10 +33,11 @@ export function convBiasAct(
   attrs: ConvBiasActAttrs,
   depthwise: boolean,
 ): Tensor {
-  if (!active) throw new Error('convBiasAct needs an installed kernel pack');
+  const tf = fusedOps();
+  if (!tf) throw new Error('convBiasAct needs an installed kernel pack');
   const inputs: Record<string, Tensor> = bias ? { x, filter, bias } : { x, filter };
   const name = depthwise ? DEPTHWISE_BIAS_ACT : CONV_BIAS_ACT;
-  return active.engine().runKernel(name, inputs, { ...attrs } as unknown as NamedAttrMap) as Tensor;
+  return tf.engine().runKernel(name, inputs, { ...attrs } as unknown as NamedAttrMap) as Tensor;
 }
 
 /** The two ops' gradients (global in tfjs, and only reached through the pack's kernels). */

@@ -12,15 +12,22 @@ import type { KernelPack, Tf } from '../backend.js';
 import { setActiveBatchNorm } from './batchnorm.js';
 import type { ConvGeom, ConvImpl } from './conv-impl.js';
 import { ELEMENTWISE_KERNELS, elementwiseKernel, meanGradKernel, reluGradKernel } from './elementwise.js';
+import { setFusedOps } from './fused.js';
 import {
   CONV_BIAS_ACT,
   type ConvBiasActAttrs,
   DEPTHWISE_BIAS_ACT,
   fusedConvGradients,
   RELU_GRAD,
-  setFusedConv,
 } from './fused-conv.js';
 import type { OutputArrays } from './pool.js';
+import {
+  SOFTMAX_XENT,
+  SOFTMAX_XENT_GRAD,
+  softmaxXentGradient,
+  softmaxXentGradKernel,
+  softmaxXentKernel,
+} from './softmax-xent.js';
 
 /** Mean's gradient in one pass (tfjs fills a tensor of ones as large as x, multiplies, divides). */
 const MEAN_GRAD = 'CosearchMeanGrad';
@@ -249,8 +256,14 @@ export function convKernelPack(
       }
       for (const k of [CONV_BIAS_ACT, DEPTHWISE_BIAS_ACT] as const)
         tf.registerKernel({ kernelName: k, backendName: 'cpu', kernelFunc: funcs[k] });
-      for (const g of fusedConvGradients(tf)) tf.registerGradient(g);
-      setFusedConv(tf);
+      tf.registerKernel({ kernelName: SOFTMAX_XENT, backendName: 'cpu', kernelFunc: softmaxXentKernel });
+      tf.registerKernel({
+        kernelName: SOFTMAX_XENT_GRAD,
+        backendName: 'cpu',
+        kernelFunc: softmaxXentGradKernel,
+      });
+      for (const g of [...fusedConvGradients(tf), softmaxXentGradient(tf)]) tf.registerGradient(g);
+      setFusedOps(tf);
       for (const k of ELEMENTWISE_KERNELS) {
         const cfg = tf.getKernel(k, 'cpu');
         if (!cfg) continue;
@@ -322,7 +335,9 @@ export function convKernelPack(
       pool?.detach();
       pool = undefined;
       setActiveBatchNorm(undefined);
-      setFusedConv(undefined);
+      setFusedOps(undefined);
+      tf.unregisterKernel(SOFTMAX_XENT, 'cpu');
+      tf.unregisterKernel(SOFTMAX_XENT_GRAD, 'cpu');
       tf.unregisterKernel(CONV_BIAS_ACT, 'cpu');
       tf.unregisterKernel(DEPTHWISE_BIAS_ACT, 'cpu');
       if (reluGrad) tf.registerGradient(reluGrad);

@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { crossEntropy, Supernet, supernetWeightSpecs } from '../../../core/autohas/supernet.js';
+import { Supernet, supernetWeightSpecs } from '../../../core/autohas/supernet.js';
 import { Rng } from '../../../core/rng.js';
 import { SearchSpace } from '../../../core/space/encoding.js';
 import { initBackend, tf } from '../../../core/training/backend.js';
+import { crossEntropy } from '../../../core/training/loss.js';
 import { tinySpec } from './fixtures.js';
 
 beforeAll(async () => {
