@@ -41,14 +41,15 @@ EXPORT(cs_channel_sum) void csChannelSum(const float* x, float* out, int outer, 
 
 EXPORT(cs_bn_train)
 void csBnTrain(const float* x, int rows, int c, const float* gamma, const float* beta, double eps, float* y,
-               float* mean, float* variance, float* xhat, double* invStd) {
-  batchNormTrain(x, rows, c, gamma, beta, eps, y, mean, variance, xhat, invStd);
+               float* mean, float* variance, float* xhat, double* invStd, int relu) {
+  batchNormTrain(x, rows, c, gamma, beta, eps, y, mean, variance, xhat, invStd, relu != 0);
 }
 
 EXPORT(cs_bn_grad)
+// reluOut: 0, or the forward's y after a fused ReLU (masks dy).
 void csBnGrad(const float* dy, const float* xhat, const double* invStd, const float* gamma, int rows, int c,
-              float* dx, float* dGamma, float* dBeta) {
-  batchNormGrad(dy, xhat, invStd, gamma, rows, c, dx, dGamma, dBeta);
+              float* dx, float* dGamma, float* dBeta, const float* reluOut) {
+  batchNormGrad(dy, xhat, invStd, gamma, rows, c, dx, dGamma, dBeta, reluOut);
 }
 
 // Threads the kernels may use, the caller included; returns the previous count.

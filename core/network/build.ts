@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
 import type { NetworkArch } from '../space/types.js';
-import { FastBatchNormalization } from './fast-batchnorm.js';
+import { FastActivation, FastBatchNormalization } from './fast-batchnorm.js';
 import { FastConv2D } from './fast-conv.js';
 import type { NetworkSummary } from './layers.js';
 import { type Activation, type Emitter, HEAD_DENSE, HEAD_POOL, walkMobileCnn } from './mobile-cnn.js';
@@ -55,7 +55,10 @@ class TfEmitter implements Emitter<Sym> {
 
   act(x: Sym, name: string, fn: Activation): Sym {
     if (fn === 'softmax') this.logits = x;
-    return tf.layers.activation({ name, activation: fn }).apply(x) as Sym;
+    // A ReLU right after a batch norm runs inside it in training (see FastBatchNormalization).
+    const source = x.sourceLayer;
+    if (fn === 'relu' && source instanceof FastBatchNormalization) source.fuseRelu = true;
+    return new FastActivation({ name, activation: fn }).apply(x) as Sym;
   }
 
   add(a: Sym, b: Sym, name: string): Sym {

@@ -37,6 +37,7 @@ export function batchNormTrain(
   gamma: Float32Array,
   beta: Float32Array,
   eps: number,
+  relu = false,
 ): { y: Float32Array; mean: Float32Array; variance: Float32Array; xhat: Float32Array; invStd: Float64Array } {
   const n = x.length / c;
   const sum = new Float64Array(c);
@@ -62,6 +63,8 @@ export function batchNormTrain(
       const h = (x[i + j]! - mean[j]!) * invStd[j]!;
       xhat[i + j] = h;
       y[i + j] = gamma[j]! * h + beta[j]!;
+      // A fused ReLU as the cpu kernel computes it (-0 to +0, NaN kept), on the float32 value.
+      if (relu && !(y[i + j]! > 0) && !Number.isNaN(y[i + j]!)) y[i + j] = 0;
     }
   return { y, mean: Float32Array.from(mean), variance, xhat, invStd };
 }
@@ -72,7 +75,18 @@ export function batchNormGrad(
   invStd: Float64Array,
   gamma: Float32Array,
   c: number,
+  reluOut?: Float32Array,
 ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
+  // After a fused ReLU the gradient reaching the batch norm is dy · step(y), exactly as the ReLU
+  // gradient kernel computes it.
+  if (reluOut) {
+    const masked = new Float32Array(dy.length);
+    for (let i = 0; i < dy.length; i++) {
+      const v = reluOut[i]!;
+      masked[i] = dy[i]! * (v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : 0);
+    }
+    dy = masked;
+  }
   const n = dy.length / c;
   const sDy = new Float64Array(c);
   const sDyX = new Float64Array(c);
@@ -89,9 +103,19 @@ export function batchNormGrad(
   return { dx, dGamma: Float32Array.from(sDyX), dBeta: Float32Array.from(sDy) };
 }
 
+/** Outputs of batch norms that applied their ReLU themselves (by data id: what layers see). */
+const reluApplied = new WeakSet<object>();
+
 export class FastBatchNormalization extends Base {
   // Saved models name the stock class, so they load without this one.
   static className = 'BatchNormalization';
+
+  /**
+   * Set when the only consumer is a ReLU (a FastActivation): training then applies the ReLU here,
+   * in the same loop, and that layer passes the output through. Not serialized: a saved model is
+   * the stock batch norm and activation, and inference runs them as such.
+   */
+  fuseRelu = false;
 
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
     const self = this as unknown as Internals;
@@ -103,13 +127,14 @@ export class FastBatchNormalization extends Base {
     const c = x.shape[x.rank - 1]!;
     const eps = self.epsilon;
     const momentum = self.momentum;
+    const relu = this.fuseRelu && this.feedsOnlyRelu();
     const f = tf.customGrad((...args) => {
-      const [xt, g, b] = args as [Tensor, Tensor, Tensor];
+      const [xt, g, b, save] = args as [Tensor, Tensor, Tensor, (ts: Tensor[]) => void];
       const gv = g.dataSync() as Float32Array;
       // The native kernel pack's twins of these loops (same bits) while it is installed.
       const bn = activeBatchNorm();
       const read = bn?.read ?? ((t: Tensor) => t.dataSync() as Float32Array);
-      const r = (bn?.train ?? batchNormTrain)(read(xt), c, gv, b.dataSync() as Float32Array, eps);
+      const r = (bn?.train ?? batchNormTrain)(read(xt), c, gv, b.dataSync() as Float32Array, eps, relu);
       tf.tidy(() => {
         // Same update as the stock layer: moving -= (moving - batch) * (1 - momentum).
         for (const [v, stat] of [
@@ -123,14 +148,54 @@ export class FastBatchNormalization extends Base {
           v.write(tf.tensor1d(nv));
         }
       });
+      const value = tf.tensor(r.y, xt.shape, 'float32');
+      // The gradient reads the ReLU's output: saved, so its data outlives whatever consumes it.
+      if (relu) save([value]);
       return {
-        value: tf.tensor(r.y, xt.shape, 'float32'),
-        gradFunc: (dy: Tensor) => {
-          const gr = (bn?.grad ?? batchNormGrad)(read(dy), r.xhat, r.invStd, gv, c);
+        value,
+        gradFunc: (dy: Tensor, saved: Tensor[]) => {
+          const reluOut = relu ? read(saved[0]!) : undefined;
+          const gr = (bn?.grad ?? batchNormGrad)(read(dy), r.xhat, r.invStd, gv, c, reluOut);
           return [tf.tensor(gr.dx, xt.shape, 'float32'), tf.tensor1d(gr.dGamma), tf.tensor1d(gr.dBeta)];
         },
       };
     });
-    return f(x, self.gamma.read(), self.beta.read());
+    const out = f(x, self.gamma.read(), self.beta.read());
+    if (relu) reluApplied.add(out.dataId);
+    return out;
+  }
+
+  /** Whether this layer's one application feeds one layer, a ReLU FastActivation, and nothing else. */
+  private feedsOnlyRelu(): boolean {
+    const nodes = (this as unknown as { outboundNodes: { outboundLayer: unknown }[] }).outboundNodes;
+    const next = nodes.length === 1 ? nodes[0]!.outboundLayer : undefined;
+    return next instanceof FastActivation && next.isRelu();
+  }
+}
+
+type Activation = ReturnType<typeof tf.layers.activation>;
+type ActivationArgs = Parameters<typeof tf.layers.activation>[0];
+type ActivationKwargs = Parameters<Activation['call']>[1];
+
+const actEntry = tf.serialization.SerializationMap.getMap().classNameMap.Activation;
+if (!actEntry) throw new Error('tfjs-layers has no Activation class registered');
+const ActivationBase = actEntry[0] as unknown as new (args: ActivationArgs) => Activation;
+
+/**
+ * An Activation layer that, in training, passes through a batch norm's output whose ReLU that
+ * batch norm already applied (FastBatchNormalization.fuseRelu); ReLU is idempotent, so any other
+ * input gets the stock layer. It serializes as the stock `Activation`.
+ */
+export class FastActivation extends ActivationBase {
+  static className = 'Activation';
+
+  override call(inputs: Tensor | Tensor[], kwargs: ActivationKwargs): Tensor | Tensor[] {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (kwargs.training === true && this.isRelu() && reluApplied.has(x.dataId)) return x;
+    return super.call(inputs, kwargs);
+  }
+
+  isRelu(): boolean {
+    return (this as unknown as { activation: { getClassName(): string } }).activation.getClassName() === 'relu';
   }
 }

@@ -16,7 +16,7 @@ inline int rowBlocks(int64_t rows) { return int(imin<int64_t>(rows, 256)); }
 
 void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const float* __restrict gamma,
                     const float* __restrict beta, double eps, float* __restrict y, float* __restrict mean32,
-                    float* __restrict variance, float* __restrict xhat, double* __restrict invStd) {
+                    float* __restrict variance, float* __restrict xhat, double* __restrict invStd, bool relu) {
   const double n = double(rows);
   const size_t cc = static_cast<size_t>(c);
   Buf<double> sum(cc, true), mean(cc, true), sq(cc, true);
@@ -63,14 +63,23 @@ void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const fl
       for (int64_t j = 0; j < c; j++) {
         const double h = (x[i * c + j] - mean[j]) * invStd[j];
         xhat[i * c + j] = float(h);
-        y[i * c + j] = float(gamma[j] * h + beta[j]);
+        const float v = float(gamma[j] * h + beta[j]);
+        y[i * c + j] = relu ? relu1(v) : v;
       }
   });
 }
 
-void batchNormGrad(const float* __restrict dy, const float* __restrict xhat, const double* __restrict invStd,
+void batchNormGrad(const float* __restrict dyIn, const float* __restrict xhat, const double* __restrict invStd,
                    const float* __restrict gamma, int64_t rows, int64_t c, float* __restrict dx,
-                   float* __restrict dGamma, float* __restrict dBeta) {
+                   float* __restrict dGamma, float* __restrict dBeta, const float* __restrict reluOut) {
+  // After a fused ReLU, the gradient reaching the batch norm is dy · step(y), as the ReLU
+  // gradient kernel computes it (exact: a product by 1 or 0, NaN where y is NaN).
+  Buf<float> masked(reluOut ? size_t(rows * c) : 0);
+  const float* __restrict dy = dyIn;
+  if (reluOut) {
+    elementwise(kReluGrad, dyIn, reluOut, masked.data(), rows * c, 1, rows * c);
+    dy = masked.data();
+  }
   const double n = double(rows);
   const size_t cc = static_cast<size_t>(c);
   Buf<double> sDy(cc, true), sDyX(cc, true), k(cc, true);

@@ -26,9 +26,11 @@ void elementwise(int op, const float* a, const float* b, float* out, int64_t n, 
 void channelSum(const float* x, float* out, int64_t outer, int64_t inner, int64_t c, bool mean);
 
 // batchnorm.cc: training-mode batch-norm over [rows, c] (see core/network/fast-batchnorm.ts).
+// With relu, y is max(0, ·) of the normalized output (a fused ReLU); the gradient then takes that
+// y as reluOut and masks dy by it. reluOut is null otherwise.
 void batchNormTrain(const float* x, int64_t rows, int64_t c, const float* gamma, const float* beta, double eps,
-                    float* y, float* mean, float* variance, float* xhat, double* invStd);
+                    float* y, float* mean, float* variance, float* xhat, double* invStd, bool relu);
 void batchNormGrad(const float* dy, const float* xhat, const double* invStd, const float* gamma, int64_t rows,
-                   int64_t c, float* dx, float* dGamma, float* dBeta);
+                   int64_t c, float* dx, float* dGamma, float* dBeta, const float* reluOut);
 
 }  // namespace cosearch

@@ -209,17 +209,21 @@ bool floats(napi_env env, napi_value* argv, size_t from, size_t count, const siz
   return true;
 }
 
-// bnTrain(x, c, gamma, beta, eps, y, mean, variance, xhat, invStd: Float64Array): fills the outputs.
+// bnTrain(x, c, gamma, beta, eps, y, mean, variance, xhat, invStd: Float64Array, relu?: boolean):
+// fills the outputs (y after a fused ReLU when relu is true).
 napi_value BnTrain(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 11;
+  napi_value argv[11];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int64_t c;
   double eps;
   float* x;
   size_t nx, ni;
   double* invStd;
-  if (argc != 10 || !floatArray(env, argv[0], &x, &nx) || !int64Arg(env, argv[1], &c) ||
+  bool relu = false;
+  if (!absent(env, argc, argv, 10) && napi_get_value_bool(env, argv[10], &relu) != napi_ok)
+    return fail(env, "bnTrain: relu must be a boolean");
+  if (argc < 10 || !floatArray(env, argv[0], &x, &nx) || !int64Arg(env, argv[1], &c) ||
       napi_get_value_double(env, argv[4], &eps) != napi_ok || !doubleArray(env, argv[9], &invStd, &ni))
     return fail(env, "bnTrain(x, c, gamma, beta, eps, y, mean, variance, xhat, invStd) argument types");
   if (c <= 0 || nx % size_t(c) != 0 || ni != size_t(c)) return fail(env, "bnTrain: x's length is not a multiple of c");
@@ -228,20 +232,21 @@ napi_value BnTrain(napi_env env, napi_callback_info info) {
   float* p[6];  // gamma, beta, y, mean, variance, xhat
   if (!floats(env, argv, 2, 2, lens, p) || !floats(env, argv, 5, 4, lens + 2, p + 2))
     return fail(env, "bnTrain: gamma, beta, mean, variance need c floats; y and xhat as many as x");
-  batchNormTrain(x, int64_t(nx / cc), c, p[0], p[1], eps, p[2], p[3], p[4], p[5], invStd);
+  batchNormTrain(x, int64_t(nx / cc), c, p[0], p[1], eps, p[2], p[3], p[4], p[5], invStd, relu);
   return nullptr;
 }
 
-// bnGrad(dy, xhat, invStd: Float64Array, gamma, c, dx, dGamma, dBeta): fills the outputs.
+// bnGrad(dy, xhat, invStd: Float64Array, gamma, c, dx, dGamma, dBeta, reluOut?: Float32Array):
+// fills the outputs; reluOut (the forward's y after a fused ReLU) masks dy first.
 napi_value BnGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int64_t c;
   float* dy;
   size_t n, ni;
   double* invStd;
-  if (argc != 8 || !floatArray(env, argv[0], &dy, &n) || !doubleArray(env, argv[2], &invStd, &ni) ||
+  if (argc < 8 || !floatArray(env, argv[0], &dy, &n) || !doubleArray(env, argv[2], &invStd, &ni) ||
       !int64Arg(env, argv[4], &c))
     return fail(env, "bnGrad(dy, xhat, invStd, gamma, c, dx, dGamma, dBeta) argument types");
   if (c <= 0 || n % size_t(c) != 0 || ni != size_t(c)) return fail(env, "bnGrad: dy's length is not a multiple of c");
@@ -251,7 +256,11 @@ napi_value BnGrad(napi_env env, napi_callback_info info) {
   if (!floats(env, argv, 1, 1, lens, p) || !floats(env, argv, 3, 1, lens + 1, p + 1) ||
       !floats(env, argv, 5, 3, lens + 2, p + 2))
     return fail(env, "bnGrad: xhat and dx need as many floats as dy; gamma, dGamma, dBeta c");
-  batchNormGrad(dy, p[0], invStd, p[1], int64_t(n / cc), c, p[2], p[3], p[4]);
+  float* reluOut = nullptr;
+  size_t nr;
+  if (!absent(env, argc, argv, 8) && (!floatArray(env, argv[8], &reluOut, &nr) || nr != n))
+    return fail(env, "bnGrad: reluOut needs as many floats as dy");
+  batchNormGrad(dy, p[0], invStd, p[1], int64_t(n / cc), c, p[2], p[3], p[4], reluOut);
   return nullptr;
 }
 

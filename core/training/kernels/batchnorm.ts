@@ -19,6 +19,8 @@ export interface BatchNormImpl {
     gamma: Float32Array,
     beta: Float32Array,
     eps: number,
+    /** y after a fused ReLU. */
+    relu?: boolean,
   ): {
     y: Float32Array;
     mean: Float32Array;
@@ -32,6 +34,8 @@ export interface BatchNormImpl {
     invStd: Float64Array,
     gamma: Float32Array,
     c: number,
+    /** After a fused ReLU: the forward's y, which masks dy. */
+    reluOut?: Float32Array,
   ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array };
 }
 
@@ -85,7 +89,7 @@ export function bindingBatchNorm(b: Binding, pool?: OutputArrays): BatchNormImpl
       const v = t.dtype === 'float32' ? be.data?.get(t.dataId)?.values : undefined;
       return v instanceof Float32Array ? v : (t.dataSync() as Float32Array);
     },
-    train(x, c, gamma, beta, eps) {
+    train(x, c, gamma, beta, eps, relu) {
       const r = {
         y: tensorValues(x.length),
         mean: new Float32Array(c),
@@ -93,12 +97,12 @@ export function bindingBatchNorm(b: Binding, pool?: OutputArrays): BatchNormImpl
         xhat: xhatArray(x.length),
         invStd: new Float64Array(c),
       };
-      b.bnTrain(x, c, gamma, beta, eps, r.y, r.mean, r.variance, r.xhat, r.invStd);
+      b.bnTrain(x, c, gamma, beta, eps, r.y, r.mean, r.variance, r.xhat, r.invStd, relu ?? false);
       return r;
     },
-    grad(dy, xhat, invStd, gamma, c) {
+    grad(dy, xhat, invStd, gamma, c, reluOut) {
       const r = { dx: tensorValues(dy.length), dGamma: new Float32Array(c), dBeta: new Float32Array(c) };
-      b.bnGrad(dy, xhat, invStd, gamma, c, r.dx, r.dGamma, r.dBeta);
+      b.bnGrad(dy, xhat, invStd, gamma, c, r.dx, r.dGamma, r.dBeta, reluOut);
       giveBack(xhat);
       return r;
     },

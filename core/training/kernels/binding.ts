@@ -30,7 +30,7 @@ export interface Binding {
     mean: boolean,
     out?: Float32Array,
   ): Float32Array;
-  /** Batch-norm training forward over [n / c, c] (fills y, mean, variance, xhat, invStd). */
+  /** Batch-norm training forward over [n / c, c] (fills y, mean, variance, xhat, invStd); y after a ReLU if asked. */
   bnTrain(
     x: Float32Array,
     c: number,
@@ -42,8 +42,9 @@ export interface Binding {
     variance: Float32Array,
     xhat: Float32Array,
     invStd: Float64Array,
+    relu?: boolean,
   ): void;
-  /** Its gradient (fills dx, dGamma, dBeta). */
+  /** Its gradient (fills dx, dGamma, dBeta); after a fused ReLU, reluOut is the forward's y. */
   bnGrad(
     dy: Float32Array,
     xhat: Float32Array,
@@ -53,6 +54,7 @@ export interface Binding {
     dx: Float32Array,
     dGamma: Float32Array,
     dBeta: Float32Array,
+    reluOut?: Float32Array,
   ): void;
   /** Threads the kernels split work over (1 until set); returns the previous count. */
   setThreads(n: number): number;

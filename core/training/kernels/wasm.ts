@@ -30,6 +30,7 @@ interface Exports {
     variance: number,
     xhat: number,
     invStd: number,
+    relu: number,
   ): void;
   cs_bn_grad(
     dy: number,
@@ -41,6 +42,7 @@ interface Exports {
     dx: number,
     dGamma: number,
     dBeta: number,
+    reluOut: number,
   ): void;
   cs_set_threads(n: number): number;
   cs_helpers_started(): number;
@@ -208,14 +210,16 @@ export class WasmKernels {
         this.call([xs], [o], ([px], [po]) => x.cs_channel_sum(px!, po!, outer, inner, c, mean ? 1 : 0));
         return o;
       },
-      bnTrain: (xs, c, gamma, beta, eps, y, mean, variance, xhat, invStd) => {
+      bnTrain: (xs, c, gamma, beta, eps, y, mean, variance, xhat, invStd, relu) => {
         this.call([xs, gamma, beta], [y, mean, variance, xhat, invStd], ([px, pg, pb], o) =>
-          x.cs_bn_train(px!, xs.length / c, c, pg!, pb!, eps, o[0]!, o[1]!, o[2]!, o[3]!, o[4]!),
+          x.cs_bn_train(px!, xs.length / c, c, pg!, pb!, eps, o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, relu ? 1 : 0),
         );
       },
-      bnGrad: (dy, xhat, invStd, gamma, c, dx, dGamma, dBeta) => {
-        this.call([dy, xhat, invStd, gamma], [dx, dGamma, dBeta], ([pd, px, pi, pg], o) =>
-          x.cs_bn_grad(pd!, px!, pi!, pg!, dy.length / c, c, o[0]!, o[1]!, o[2]!),
+      bnGrad: (dy, xhat, invStd, gamma, c, dx, dGamma, dBeta, reluOut) => {
+        if (reluOut && reluOut.length !== dy.length) throw new TypeError('bnGrad: reluOut needs as many floats as dy');
+        const inputs = reluOut ? [dy, xhat, invStd, gamma, reluOut] : [dy, xhat, invStd, gamma];
+        this.call(inputs, [dx, dGamma, dBeta], ([pd, px, pi, pg, pr], o) =>
+          x.cs_bn_grad(pd!, px!, pi!, pg!, dy.length / c, c, o[0]!, o[1]!, o[2]!, pr ?? 0),
         );
       },
       setThreads: (n) => this.setThreads(n),

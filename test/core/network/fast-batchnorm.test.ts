@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildModel } from '../../../core/network/build.js';
+import { DEFAULT_ARCH } from '../../../core/network/defaults.js';
 import { FastBatchNormalization } from '../../../core/network/fast-batchnorm.js';
-import { initBackend, tf } from '../../../core/training/backend.js';
+import { Rng } from '../../../core/rng.js';
+import { initBackend, type KernelPack, tf } from '../../../core/training/backend.js';
+import { jsKernels, nativeKernels, wasmKernels } from '../../../core/training/kernels/index.js';
+import { ChildOptimizer } from '../../../core/training/optimizer.js';
+import { trainables, trainStep } from '../../../core/training/train.js';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -66,5 +72,66 @@ describe('FastBatchNormalization', () => {
 
   it('serializes as the stock BatchNormalization', () => {
     expect(new FastBatchNormalization({}).getClassName()).toBe('BatchNormalization');
+  });
+});
+
+describe('batch norm + ReLU fused in training', () => {
+  /** A child's losses and weights after 3 training steps, with the fusion on or off. */
+  async function train(fuse: boolean) {
+    const { logitsModel } = buildModel(DEFAULT_ARCH, [12, 12, 1], 10, 3);
+    let fused = 0;
+    for (const l of logitsModel.layers)
+      if (l instanceof FastBatchNormalization) {
+        fused += l.fuseRelu ? 1 : 0;
+        l.fuseRelu &&= fuse;
+      }
+    const { vars, decayed } = trainables(logitsModel);
+    const opt = new ChildOptimizer('adam', 1e-2, 1e-4, vars, decayed);
+    const rng = Rng.fromSeed('bn-relu');
+    const x = Float32Array.from({ length: 16 * 144 }, () => rng.normal());
+    const y = Int32Array.from({ length: 16 }, () => rng.int(10));
+    const losses: number[] = [];
+    const prof = await tf.profile(() => {
+      for (let i = 0; i < 3; i++) losses.push(trainStep(logitsModel, vars, opt, x, y, [12, 12, 1], 10));
+    });
+    const weights = vars.map((v) => Array.from(v.dataSync()));
+    const relus = prof.kernels.filter((k) => k.name === 'Relu').length;
+    opt.dispose();
+    logitsModel.dispose();
+    return { losses, weights, relus, fused };
+  }
+
+  const packs: [string, KernelPack][] = [
+    ['js', jsKernels],
+    ['wasm', wasmKernels],
+    ['native', nativeKernels],
+  ];
+  for (const [name, pack] of packs)
+    it(`trains a child to the same bits with fewer ReLU kernels (${name} pack)`, async () => {
+      if (!(await pack.install(tf))) {
+        expect(name).toBe('native');
+        return;
+      }
+      try {
+        const off = await train(false);
+        const on = await train(true);
+        expect(on.fused).toBeGreaterThan(0);
+        expect(on.losses).toEqual(off.losses);
+        expect(on.weights).toEqual(off.weights);
+        expect(on.relus).toBe(off.relus - 3 * on.fused);
+      } finally {
+        pack.uninstall(tf);
+      }
+    });
+
+  it('runs the stock layers without a pack and in inference', async () => {
+    const off = await train(false);
+    const on = await train(true);
+    expect(on.weights).toEqual(off.weights);
+    const { model } = buildModel(DEFAULT_ARCH, [12, 12, 1], 10, 3);
+    const x = tf.randomNormal([2, 12, 12, 1], 0, 1, 'float32', 9);
+    const p = Array.from((model.predict(x) as tf.Tensor).dataSync());
+    for (const l of model.layers) if (l instanceof FastBatchNormalization) l.fuseRelu = false;
+    expect(Array.from((model.predict(x) as tf.Tensor).dataSync())).toEqual(p);
   });
 });
