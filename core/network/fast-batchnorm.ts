@@ -196,6 +196,8 @@ export class FastActivation extends ActivationBase {
   }
 
   isRelu(): boolean {
-    return (this as unknown as { activation: { getClassName(): string } }).activation.getClassName() === 'relu';
+    return (
+      (this as unknown as { activation: { getClassName(): string } }).activation.getClassName() === 'relu'
+    );
   }
 }

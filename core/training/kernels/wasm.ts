@@ -212,11 +212,25 @@ export class WasmKernels {
       },
       bnTrain: (xs, c, gamma, beta, eps, y, mean, variance, xhat, invStd, relu) => {
         this.call([xs, gamma, beta], [y, mean, variance, xhat, invStd], ([px, pg, pb], o) =>
-          x.cs_bn_train(px!, xs.length / c, c, pg!, pb!, eps, o[0]!, o[1]!, o[2]!, o[3]!, o[4]!, relu ? 1 : 0),
+          x.cs_bn_train(
+            px!,
+            xs.length / c,
+            c,
+            pg!,
+            pb!,
+            eps,
+            o[0]!,
+            o[1]!,
+            o[2]!,
+            o[3]!,
+            o[4]!,
+            relu ? 1 : 0,
+          ),
         );
       },
       bnGrad: (dy, xhat, invStd, gamma, c, dx, dGamma, dBeta, reluOut) => {
-        if (reluOut && reluOut.length !== dy.length) throw new TypeError('bnGrad: reluOut needs as many floats as dy');
+        if (reluOut && reluOut.length !== dy.length)
+          throw new TypeError('bnGrad: reluOut needs as many floats as dy');
         const inputs = reluOut ? [dy, xhat, invStd, gamma, reluOut] : [dy, xhat, invStd, gamma];
         this.call(inputs, [dx, dGamma, dBeta], ([pd, px, pi, pg, pr], o) =>
           x.cs_bn_grad(pd!, px!, pi!, pg!, dy.length / c, c, o[0]!, o[1]!, o[2]!, pr ?? 0),
