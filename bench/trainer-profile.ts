@@ -102,7 +102,7 @@ function timeKernels(clock: Clock): () => void {
 }
 
 /** The logits model of fashion-bench's n-th sampled network, seed 0. */
-async function fashionChild(n: number) {
+export async function fashionChild(n: number) {
   const { buildModel } = await import('../core/network/build.js');
   const { fashionSpace, sampleArchs } = await import('./fashion-bench/space.js');
   const space = fashionSpace();
