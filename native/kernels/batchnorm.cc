@@ -12,6 +12,50 @@ namespace {
 constexpr int kChannelBlock = 8;
 inline int channelBlocks(int64_t c) { return int((c + kChannelBlock - 1) / kChannelBlock); }
 inline int rowBlocks(int64_t rows) { return int(imin<int64_t>(rows, 256)); }
+template <bool B>
+struct BoolConst {
+  static constexpr bool value = B;
+};
+inline float step1(float y) { return y > 0.f ? 1.f : y != y ? y : 0.f; }
+
+// The gradient reaching the batch norm at element i: dy, or after a fused ReLU dy · step(y), as
+// the ReLU gradient kernel computes it (exact: a product by 1 or 0, NaN where y is NaN).
+template <bool Relu>
+inline float gradAt(const float* __restrict dy, const float* __restrict reluOut, int64_t i) {
+  if constexpr (Relu) return dy[i] * step1(reluOut[i]);
+  return dy[i];
+}
+
+template <bool Relu>
+void batchNormGradT(const float* __restrict dy, const float* __restrict xhat, const double* __restrict invStd,
+                    const float* __restrict gamma, int64_t rows, int64_t c, float* __restrict dx,
+                    float* __restrict dGamma, float* __restrict dBeta, const float* __restrict reluOut) {
+  const double n = double(rows);
+  const size_t cc = static_cast<size_t>(c);
+  Buf<double> sDy(cc, true), sDyX(cc, true), k(cc, true);
+  parallelFor(channelBlocks(c), 2 * rows * c, [&](int b0, int b1) {
+    const int64_t j0 = int64_t(b0) * kChannelBlock, j1 = imin<int64_t>(c, int64_t(b1) * kChannelBlock);
+    // One stream over the rows for the piece's channels (per-block register passes re-read the
+    // whole array once per block of 8 channels).
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = j0; j < j1; j++) {
+        const float g = gradAt<Relu>(dy, reluOut, i * c + j);
+        sDy[j] += g;
+        sDyX[j] += double(g) * xhat[i * c + j];
+      }
+    for (int64_t j = j0; j < j1; j++) k[j] = (gamma[j] * invStd[j]) / n;
+  });
+  const int blocks = rowBlocks(rows);
+  parallelFor(blocks, rows * c, [&](int b0, int b1) {
+    for (int64_t i = rows * b0 / blocks; i < rows * b1 / blocks; i++)
+      for (int64_t j = 0; j < c; j++)
+        dx[i * c + j] = float(k[j] * (n * gradAt<Relu>(dy, reluOut, i * c + j) - sDy[j] - xhat[i * c + j] * sDyX[j]));
+  });
+  for (int64_t j = 0; j < c; j++) {
+    dGamma[j] = float(sDyX[j]);
+    dBeta[j] = float(sDy[j]);
+  }
+}
 }  // namespace
 
 void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const float* __restrict gamma,
@@ -58,66 +102,31 @@ void batchNormTrain(const float* __restrict x, int64_t rows, int64_t c, const fl
     }
   });
   const int blocks = rowBlocks(rows);
-  parallelFor(blocks, rows * c, [&](int b0, int b1) {
-    for (int64_t i = rows * b0 / blocks; i < rows * b1 / blocks; i++)
-      for (int64_t j = 0; j < c; j++) {
-        const double h = (x[i * c + j] - mean[j]) * invStd[j];
-        xhat[i * c + j] = float(h);
-        const float v = float(gamma[j] * h + beta[j]);
-        y[i * c + j] = relu ? relu1(v) : v;
-      }
-  });
+  // Two copies of the loop, so that neither tests relu per element.
+  auto normalize = [&](auto withRelu) {
+    parallelFor(blocks, rows * c, [&](int b0, int b1) {
+      for (int64_t i = rows * b0 / blocks; i < rows * b1 / blocks; i++)
+        for (int64_t j = 0; j < c; j++) {
+          const double h = (x[i * c + j] - mean[j]) * invStd[j];
+          xhat[i * c + j] = float(h);
+          const float v = float(gamma[j] * h + beta[j]);
+          y[i * c + j] = decltype(withRelu)::value ? relu1(v) : v;
+        }
+    });
+  };
+  if (relu)
+    normalize(BoolConst<true>{});
+  else
+    normalize(BoolConst<false>{});
 }
 
-void batchNormGrad(const float* __restrict dyIn, const float* __restrict xhat, const double* __restrict invStd,
+void batchNormGrad(const float* __restrict dy, const float* __restrict xhat, const double* __restrict invStd,
                    const float* __restrict gamma, int64_t rows, int64_t c, float* __restrict dx,
                    float* __restrict dGamma, float* __restrict dBeta, const float* __restrict reluOut) {
-  // After a fused ReLU, the gradient reaching the batch norm is dy · step(y), as the ReLU
-  // gradient kernel computes it (exact: a product by 1 or 0, NaN where y is NaN).
-  Buf<float> masked(reluOut ? size_t(rows * c) : 0);
-  const float* __restrict dy = dyIn;
-  if (reluOut) {
-    elementwise(kReluGrad, dyIn, reluOut, masked.data(), rows * c, 1, rows * c);
-    dy = masked.data();
-  }
-  const double n = double(rows);
-  const size_t cc = static_cast<size_t>(c);
-  Buf<double> sDy(cc, true), sDyX(cc, true), k(cc, true);
-  parallelFor(channelBlocks(c), 2 * rows * c, [&](int b0, int b1) {
-    for (int blk = b0; blk < b1; blk++) {
-      const int64_t j0 = int64_t(blk) * kChannelBlock, j1 = imin<int64_t>(c, j0 + kChannelBlock);
-      if (j1 - j0 == kChannelBlock) {
-        // A full block: the sums in registers (the same per-channel order as the loop below).
-        double s[kChannelBlock] = {}, sx[kChannelBlock] = {};
-        for (int64_t i = 0; i < rows; i++)
-          for (int q = 0; q < kChannelBlock; q++) {
-            s[q] += dy[i * c + j0 + q];
-            sx[q] += double(dy[i * c + j0 + q]) * xhat[i * c + j0 + q];
-          }
-        for (int q = 0; q < kChannelBlock; q++) {
-          sDy[j0 + q] = s[q];
-          sDyX[j0 + q] = sx[q];
-        }
-      } else {
-        for (int64_t i = 0; i < rows; i++)
-          for (int64_t j = j0; j < j1; j++) {
-            sDy[j] += dy[i * c + j];
-            sDyX[j] += double(dy[i * c + j]) * xhat[i * c + j];
-          }
-      }
-      for (int64_t j = j0; j < j1; j++) k[j] = (gamma[j] * invStd[j]) / n;
-    }
-  });
-  const int blocks = rowBlocks(rows);
-  parallelFor(blocks, rows * c, [&](int b0, int b1) {
-    for (int64_t i = rows * b0 / blocks; i < rows * b1 / blocks; i++)
-      for (int64_t j = 0; j < c; j++)
-        dx[i * c + j] = float(k[j] * (n * dy[i * c + j] - sDy[j] - xhat[i * c + j] * sDyX[j]));
-  });
-  for (int64_t j = 0; j < c; j++) {
-    dGamma[j] = float(sDyX[j]);
-    dBeta[j] = float(sDy[j]);
-  }
+  if (reluOut)
+    batchNormGradT<true>(dy, xhat, invStd, gamma, rows, c, dx, dGamma, dBeta, reluOut);
+  else
+    batchNormGradT<false>(dy, xhat, invStd, gamma, rows, c, dx, dGamma, dBeta, reluOut);
 }
 
 }  // namespace cosearch
