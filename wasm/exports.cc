@@ -52,6 +52,13 @@ void csBnGrad(const float* dy, const float* xhat, const double* invStd, const fl
   batchNormGrad(dy, xhat, invStd, gamma, rows, c, dx, dGamma, dBeta, reluOut);
 }
 
+// tfjs's BatchMatMul (native/kernels/matmul.cc); geom holds its 12 ints.
+EXPORT(cs_matmul) void csMatMul(const float* a, const float* b, float* out, const int32_t* geom) {
+  int64_t g[12];
+  for (int i = 0; i < 12; i++) g[i] = geom[i];
+  batchMatMul(a, b, out, g);
+}
+
 // Threads the kernels may use, the caller included; returns the previous count.
 EXPORT(cs_set_threads) int csSetThreads(int n) { return setThreadCount(n); }
 EXPORT(cs_helpers_started) int csHelpersStarted() { return helpersStarted(); }

@@ -33,4 +33,7 @@ void batchNormTrain(const float* x, int64_t rows, int64_t c, const float* gamma,
 void batchNormGrad(const float* dy, const float* xhat, const double* invStd, const float* gamma, int64_t rows,
                    int64_t c, float* dx, float* dGamma, float* dBeta, const float* reluOut);
 
+// matmul.cc: tfjs's BatchMatMul loops (see there for geom's 12 entries).
+void batchMatMul(const float* a, const float* b, float* out, const int64_t* geom);
+
 }  // namespace cosearch

@@ -264,6 +264,32 @@ napi_value BnGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// matmul(a, b, geom: Int32Array(12), out): tfjs's BatchMatMul (native/kernels/matmul.cc) into
+// out, which it returns. a and b are the whole 3-D views: batchA·M·K and batchB·K·N floats.
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float *a, *b, *o;
+  size_t na, nb, no;
+  napi_typedarray_type gt;
+  size_t gl, goff;
+  void* gp;
+  napi_value gab;
+  if (argc != 4 || !floatArray(env, argv[0], &a, &na) || !floatArray(env, argv[1], &b, &nb) ||
+      !floatArray(env, argv[3], &o, &no))
+    return fail(env, "matmul(a, b, geom, out) takes three Float32Arrays and a geometry");
+  if (napi_get_typedarray_info(env, argv[2], &gt, &gl, &gp, &gab, &goff) != napi_ok || gt != napi_int32_array ||
+      gl != 12)
+    return fail(env, "geom must be an Int32Array of 12");
+  int64_t g[12];
+  for (int i = 0; i < 12; i++) g[i] = static_cast<const int32_t*>(gp)[i];
+  if (na != size_t(g[1] * g[3] * g[5]) || nb != size_t(g[2] * g[5] * g[4]) || no != size_t(g[0] * g[3] * g[4]))
+    return fail(env, "matmul: array sizes do not match the geometry");
+  batchMatMul(a, b, o, g);
+  return argv[3];
+}
+
 // setThreads(n) -> the previous count (1 until set; the JS side applies COSEARCH_THREADS). Results
 // do not depend on it (see common.h).
 napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -289,7 +315,7 @@ napi_value Init(napi_env env, napi_value exports) {
     const char* name;
     napi_callback cb;
   } fns[] = {{"conv", Conv}, {"ew", Ew}, {"channelSum", ChannelSum}, {"setThreads", SetThreads},
-                {"bnTrain", BnTrain}, {"bnGrad", BnGrad}, {"helperPieces", HelperPieces}};
+                {"bnTrain", BnTrain}, {"bnGrad", BnGrad}, {"helperPieces", HelperPieces}, {"matmul", MatMul}};
   for (const auto& f : fns) {
     napi_value fn;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);

@@ -56,6 +56,11 @@ export interface Binding {
     dBeta: Float32Array,
     reluOut?: Float32Array,
   ): void;
+  /**
+   * tfjs's BatchMatMul loops (native/kernels/matmul.cc) into out, returned: geom is batch, batchA,
+   * batchB, M, N, K and the strides aBatch, aOuter, aInner, bBatch, bOuter, bInner.
+   */
+  matmul(a: Float32Array, b: Float32Array, geom: Int32Array, out: Float32Array): Float32Array;
   /** Threads the kernels split work over (1 until set); returns the previous count. */
   setThreads(n: number): number;
   /** Pieces of work the helper threads have run so far (0 while everything runs on the caller). */
@@ -107,6 +112,7 @@ export function bindingConvImpl(name: string, b: Binding, pool: OutputArrays = n
       channelSum: (x, outer, inner, c, mean) => b.channelSum(x, outer, inner, c, mean, pool.alloc(outer * c)),
       alloc: (n) => pool.alloc(n),
     },
+    matmul: (a, m, geom, n) => b.matmul(a, m, geom, pool.alloc(n)),
     conv2d: (x, w, g, e) =>
       b.conv(0, x, w, geomArray(g), pool.alloc(ys(g)), e?.bias ?? null, e?.relu ?? false),
     conv2dBackpropInput: (dy, w, g) => b.conv(1, dy, w, geomArray(g), pool.alloc(xs(g))),

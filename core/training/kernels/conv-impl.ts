@@ -35,6 +35,8 @@ export interface ConvImpl {
   elementwise?: NativeElementwise;
   /** Batch-norm loops for the fused batch-norm layer (see batchnorm.ts), when this pack has them. */
   batchNorm?: BatchNormImpl;
+  /** tfjs's BatchMatMul loops, compiled (see matmul.ts), when this pack has them. */
+  matmul?: (a: Float32Array, b: Float32Array, geom: Int32Array, n: number) => Float32Array;
   /** Where the outputs come from, when they are recycled; attached while the pack is installed. */
   pool?: OutputArrays;
   /** The forward ops take an epilogue, applied as a separate add and ReLU would be (same bits). */

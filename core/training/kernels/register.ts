@@ -20,6 +20,7 @@ import {
   fusedConvGradients,
   RELU_GRAD,
 } from './fused-conv.js';
+import { matMulKernels } from './matmul.js';
 import type { OutputArrays } from './pool.js';
 import {
   SOFTMAX_XENT,
@@ -264,6 +265,24 @@ export function convKernelPack(
       });
       for (const g of [...fusedConvGradients(tf), softmaxXentGradient(tf)]) tf.registerGradient(g);
       setFusedOps(tf);
+      const mm = impl.matmul;
+      if (mm) {
+        const stock = {
+          BatchMatMul: tf.getKernel('BatchMatMul', 'cpu'),
+          _FusedMatMul: tf.getKernel('_FusedMatMul', 'cpu'),
+        };
+        if (stock.BatchMatMul && stock._FusedMatMul) {
+          const funcs = matMulKernels(mm, {
+            BatchMatMul: stock.BatchMatMul.kernelFunc,
+            _FusedMatMul: stock._FusedMatMul.kernelFunc,
+          });
+          for (const k of ['BatchMatMul', '_FusedMatMul'] as const) {
+            saved.push(stock[k]!);
+            tf.unregisterKernel(k, 'cpu');
+            tf.registerKernel({ kernelName: k, backendName: 'cpu', kernelFunc: funcs[k] });
+          }
+        }
+      }
       for (const k of ELEMENTWISE_KERNELS) {
         const cfg = tf.getKernel(k, 'cpu');
         if (!cfg) continue;
@@ -346,7 +365,8 @@ export function convKernelPack(
       if (meanGrad) tf.registerGradient(meanGrad);
       meanGrad = undefined;
       tf.unregisterKernel(MEAN_GRAD, 'cpu');
-      for (const k of [...KERNEL_NAMES, ...ELEMENTWISE_KERNELS]) {
+      const matMuls = ['BatchMatMul', '_FusedMatMul'].filter((k) => saved.some((c) => c.kernelName === k));
+      for (const k of [...KERNEL_NAMES, ...ELEMENTWISE_KERNELS, ...matMuls]) {
         tf.unregisterKernel(k, 'cpu');
         const cfg = saved.find((c) => c.kernelName === k);
         if (cfg) tf.registerKernel(cfg);

@@ -15,6 +15,7 @@ import { WASM_BASE64, WASM_MEMORY } from './wasm-binary.js';
 interface Exports {
   cs_malloc(bytes: number): number;
   cs_free(ptr: number): void;
+  cs_matmul(a: number, b: number, out: number, geom: number): void;
   cs_conv(op: number, a: number, b: number, geom: number, out: number, bias: number, relu: number): number;
   cs_ew(op: number, a: number, b: number, out: number, n: number, c: number, nb: number): void;
   cs_channel_sum(x: number, out: number, outer: number, inner: number, c: number, mean: number): void;
@@ -235,6 +236,15 @@ export class WasmKernels {
         this.call(inputs, [dx, dGamma, dBeta], ([pd, px, pi, pg, pr], o) =>
           x.cs_bn_grad(pd!, px!, pi!, pg!, dy.length / c, c, o[0]!, o[1]!, o[2]!, pr ?? 0),
         );
+      },
+      matmul: (a, b, geom, out) => {
+        const g = Array.from(geom);
+        if (g.length !== 12) throw new TypeError('geom must be an Int32Array of 12');
+        const [batch, batchA, batchB, m, n, k] = g as [number, number, number, number, number, number];
+        if (a.length !== batchA * m * k || b.length !== batchB * k * n || out.length !== batch * m * n)
+          throw new TypeError('matmul: array sizes do not match the geometry');
+        this.call([a, b, geom], [out], ([pa, pb, pg], [po]) => x.cs_matmul(pa!, pb!, po!, pg!));
+        return out;
       },
       setThreads: (n) => this.setThreads(n),
       helperPieces: () => x.cs_helper_pieces(),

@@ -363,6 +363,43 @@ describe.each(packs)('%s kernels', (name, pack, b, error) => {
       expect(Array.from(fused)).toEqual(Array.from(b!.conv(0, col, w, g1, undefined, bias, true)));
     });
 
+  it("BatchMatMul and _FusedMatMul give the cpu backend's bits, transposed, batched and fused", async () => {
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[64, 100], [100, 10], false, false],
+      [[64, 10], [100, 10], false, true],
+      [[64, 100], [64, 10], true, false],
+      [[100, 64], [10, 100], true, true],
+      [[3, 50, 70], [3, 70, 20], false, false],
+      [[2, 3, 7, 130], [130, 9], false, false],
+    ];
+    const run = () =>
+      cases.flatMap(([sa, sb, ta, tb], i) => {
+        const a = rnd(sa, 10 + i);
+        const m = rnd(sb, 20 + i);
+        const n = tb ? sb[sb.length - 2]! : sb[sb.length - 1]!;
+        const bias = rnd([n], 30 + i);
+        return [
+          Array.from(tf.matMul(a, m, ta, tb).dataSync()),
+          Array.from(
+            tf.fused.matMul({ a, b: m, transposeA: ta, transposeB: tb, bias, activation: 'relu' }).dataSync(),
+          ),
+          Array.from(tf.fused.matMul({ a, b: m, transposeA: ta, transposeB: tb, bias }).dataSync()),
+        ];
+      });
+    const ref = run();
+    expect(await pack.install(tf)).toBe(true);
+    let got: number[][] = [];
+    const prof = await tf
+      .profile(() => {
+        got = run();
+      })
+      .finally(() => pack.uninstall(tf));
+    got.forEach((g, i) => {
+      expect(g).toEqual(ref[i]);
+    });
+    expect(prof.kernels.filter((k) => k.name === 'BatchMatMul').length).toBe(cases.length);
+  });
+
   it('rejects output arrays of the wrong size', () => {
     const x = new Float32Array(8);
     expect(() => binding!.ew(0, x, new Float32Array(0), 1, new Float32Array(7))).toThrow(/out must be/);
