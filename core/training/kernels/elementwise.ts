@@ -70,7 +70,8 @@ type Fallback = (args: Parameters<KernelFunc>[0]) => ReturnType<KernelFunc>;
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-function f32(b: CpuBackend, t: TensorInfo): Float32Array | undefined {
+/** A float32 tensor's values on the cpu backend (undefined for other dtypes). */
+export function f32(b: CpuBackend, t: TensorInfo): Float32Array | undefined {
   if (t.dtype !== 'float32') return undefined;
   const v = b.data.get(t.dataId).values;
   return v instanceof Float32Array ? v : undefined;

@@ -5,6 +5,7 @@
 // broadcast batch shapes, PReLU and other activations, a bias that is not a row vector) goes to
 // the original kernel.
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { f32 } from './elementwise.js';
 
 interface CpuBackend {
   data: { get(id: object): { values?: unknown } };
@@ -61,18 +62,12 @@ export function matMulGeom(
   return { geom, outShape: [...outer, m, n] };
 }
 
-function f32(b: CpuBackend, t: TensorInfo | undefined): Float32Array | undefined {
-  if (!t || t.dtype !== 'float32') return undefined;
-  const v = b.data.get(t.dataId).values;
-  return v instanceof Float32Array ? v : undefined;
-}
-
 export function matMulKernels(matmul: MatMul, fallback: { BatchMatMul: Fallback; _FusedMatMul: Fallback }) {
   const product = (args: Parameters<KernelFunc>[0]) => {
     const b = args.backend as unknown as CpuBackend;
     const { a, b: bt } = args.inputs;
-    const av = f32(b, a);
-    const bv = f32(b, bt);
+    const av = a && f32(b, a);
+    const bv = bt && f32(b, bt);
     const attrs = args.attrs ?? {};
     const g = av && bv && matMulGeom(a!.shape, bt!.shape, !!attrs.transposeA, !!attrs.transposeB);
     if (!g) return undefined;
