@@ -4,6 +4,7 @@
 // and everywhere else (inference, other backends, other axes) it is the stock layer.
 import * as tf from '@tensorflow/tfjs';
 import { activeBatchNorm } from '../training/kernels/batchnorm.js';
+import { stockLayerClass } from './stock-layer.js';
 
 type Tensor = tf.Tensor;
 type BatchNorm = ReturnType<typeof tf.layers.batchNormalization>;
@@ -26,9 +27,7 @@ interface Internals {
   movingVariance: LayerVar;
 }
 
-const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization;
-if (!entry) throw new Error('tfjs-layers has no BatchNormalization class registered');
-const Base = entry[0] as unknown as new (args?: BatchNormArgs) => BatchNorm;
+const Base = stockLayerClass<BatchNorm, BatchNormArgs | undefined>('BatchNormalization');
 
 /** Per-channel batch statistics, normalized output and the gradient, on channels-last arrays. */
 export function batchNormTrain(
@@ -177,9 +176,7 @@ type Activation = ReturnType<typeof tf.layers.activation>;
 type ActivationArgs = Parameters<typeof tf.layers.activation>[0];
 type ActivationKwargs = Parameters<Activation['call']>[1];
 
-const actEntry = tf.serialization.SerializationMap.getMap().classNameMap.Activation;
-if (!actEntry) throw new Error('tfjs-layers has no Activation class registered');
-const ActivationBase = actEntry[0] as unknown as new (args: ActivationArgs) => Activation;
+const ActivationBase = stockLayerClass<Activation, ActivationArgs>('Activation');
 
 /**
  * An Activation layer that, in training, passes through a batch norm's output whose ReLU that

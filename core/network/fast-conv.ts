@@ -9,6 +9,7 @@
 //   (training/kernels/fused-conv.ts) instead of tfjs's conv, add and ReLU.
 import * as tf from '@tensorflow/tfjs';
 import { convBiasAct, fusedConvActive } from '../training/kernels/fused-conv.js';
+import { stockLayerClass } from './stock-layer.js';
 
 type Tensor = tf.Tensor;
 type Conv2D = ReturnType<typeof tf.layers.conv2d>;
@@ -43,9 +44,7 @@ function plainLayout(self: Pick<Internals, 'dataFormat' | 'padding' | 'dilationR
   );
 }
 
-const entry = tf.serialization.SerializationMap.getMap().classNameMap.Conv2D;
-if (!entry) throw new Error('tfjs-layers has no Conv2D class registered');
-const Base = entry[0] as unknown as new (args: Conv2DArgs) => Conv2D;
+const Base = stockLayerClass<Conv2D, Conv2DArgs>('Conv2D');
 
 export class FastConv2D extends Base {
   // Saved models name the stock class, so they load without this one.
@@ -70,9 +69,7 @@ type DepthwiseConv2D = ReturnType<typeof tf.layers.depthwiseConv2d>;
 type DepthwiseArgs = Parameters<typeof tf.layers.depthwiseConv2d>[0];
 type DepthwiseKwargs = Parameters<DepthwiseConv2D['call']>[1];
 
-const dwEntry = tf.serialization.SerializationMap.getMap().classNameMap.DepthwiseConv2D;
-if (!dwEntry) throw new Error('tfjs-layers has no DepthwiseConv2D class registered');
-const DepthwiseBase = dwEntry[0] as unknown as new (args: DepthwiseArgs) => DepthwiseConv2D;
+const DepthwiseBase = stockLayerClass<DepthwiseConv2D, DepthwiseArgs>('DepthwiseConv2D');
 
 export class FastDepthwiseConv2D extends DepthwiseBase {
   static className = 'DepthwiseConv2D';
