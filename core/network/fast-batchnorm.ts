@@ -4,6 +4,7 @@
 // and everywhere else (inference, other backends, other axes) it is the stock layer.
 import * as tf from '@tensorflow/tfjs';
 import { activeBatchNorm } from '../training/kernels/batchnorm.js';
+import { reluGrad } from '../training/kernels/elementwise.js';
 import { stockLayerClass } from './stock-layer.js';
 
 type Tensor = tf.Tensor;
@@ -78,14 +79,7 @@ export function batchNormGrad(
 ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
   // After a fused ReLU the gradient reaching the batch norm is dy · step(y), exactly as the ReLU
   // gradient kernel computes it.
-  if (reluOut) {
-    const masked = new Float32Array(dy.length);
-    for (let i = 0; i < dy.length; i++) {
-      const v = reluOut[i]!;
-      masked[i] = dy[i]! * (v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : 0);
-    }
-    dy = masked;
-  }
+  if (reluOut) dy = reluGrad(dy, reluOut);
   const n = dy.length / c;
   const sDy = new Float64Array(c);
   const sDyX = new Float64Array(c);

@@ -61,14 +61,15 @@ export function vectorLayout(
 }
 const NO_B = new Float32Array(0);
 
-interface CpuBackend {
+/** The part of the tfjs cpu backend the kernels here use. */
+export interface CpuBackend {
   data: { get(id: object): { values?: unknown } };
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
 }
 
 type Fallback = (args: Parameters<KernelFunc>[0]) => ReturnType<KernelFunc>;
 
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+export const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** A float32 tensor's values on the cpu backend (undefined for other dtypes). */
 export function f32(b: CpuBackend, t: TensorInfo): Float32Array | undefined {
@@ -367,13 +368,18 @@ export function reluGradKernel(native: NativeElementwise | undefined): KernelFun
       throw new Error('relu gradient expects float32 dy and x');
     const shape = [...x.shape];
     if (native) return be.makeTensorInfo(shape, 'float32', native.ew(EW.ReluGrad, dv, xv, 1));
-    const out = new Float32Array(xv.length);
-    for (let i = 0; i < xv.length; i++) {
-      const v = xv[i]!;
-      out[i] = dv[i]! * (v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : 0);
-    }
-    return be.makeTensorInfo(shape, 'float32', out);
+    return be.makeTensorInfo(shape, 'float32', reluGrad(dv, xv));
   };
+}
+
+/** dy · step(x) as the cpu backend's ReLU gradient computes it (NaN where x is NaN), in JS. */
+export function reluGrad(dy: Float32Array, x: Float32Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = dy[i]! * (v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : 0);
+  }
+  return out;
 }
 
 /**

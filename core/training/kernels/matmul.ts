@@ -4,20 +4,14 @@
 // cost about 2 ms of a fashion-bench child's step that way. Anything unusual (other dtypes,
 // broadcast batch shapes, PReLU and other activations, a bias that is not a row vector) goes to
 // the original kernel.
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { f32 } from './elementwise.js';
-
-interface CpuBackend {
-  data: { get(id: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
+import type { KernelFunc } from '@tensorflow/tfjs';
+import { applyEpilogue } from './conv-impl.js';
+import { type CpuBackend, f32, size } from './elementwise.js';
 
 /** The compiled product (binding.ts's matmul) writing into an array of n floats it allocates. */
 export type MatMul = (a: Float32Array, b: Float32Array, geom: Int32Array, n: number) => Float32Array;
 
 type Fallback = (args: Parameters<KernelFunc>[0]) => ReturnType<KernelFunc>;
-
-const prod = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
 
 /** The cpu kernel's 3-D views and strides for a · b, or undefined where it would broadcast. */
 export function matMulGeom(
@@ -36,8 +30,8 @@ export function matMulGeom(
   if (innerA !== innerB) return undefined;
   const outerA = aShape.slice(0, -2);
   const outerB = bShape.slice(0, -2);
-  const batchA = prod(outerA);
-  const batchB = prod(outerB);
+  const batchA = size(outerA);
+  const batchB = size(outerB);
   const same = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
   if (!same && batchA !== 1 && batchB !== 1) return undefined;
   const outer = batchA >= batchB ? outerA : outerB;
@@ -71,7 +65,7 @@ export function matMulKernels(matmul: MatMul, fallback: { BatchMatMul: Fallback;
     const attrs = args.attrs ?? {};
     const g = av && bv && matMulGeom(a!.shape, bt!.shape, !!attrs.transposeA, !!attrs.transposeB);
     if (!g) return undefined;
-    return { b, y: matmul(av!, bv!, g.geom, prod(g.outShape)), shape: g.outShape };
+    return { b, y: matmul(av!, bv!, g.geom, size(g.outShape)), shape: g.outShape };
   };
   const batchMatMul: KernelFunc = (args) => {
     const r = product(args);
@@ -90,15 +84,9 @@ export function matMulKernels(matmul: MatMul, fallback: { BatchMatMul: Fallback;
     const n = r.shape[r.shape.length - 1]!;
     if (biasV && (biasV.length !== n || bias!.shape[bias!.shape.length - 1] !== n))
       return fallback._FusedMatMul(args);
-    const y = r.y;
-    // The cpu kernel's add, then its ReLU (Math.max(0, x): -0 to +0, NaN kept), each rounded to float32.
-    if (biasV)
-      for (let i = 0; i < y.length; i += n) for (let j = 0; j < n; j++) y[i + j] = y[i + j]! + biasV[j]!;
-    if (act === 'relu')
-      for (let i = 0; i < y.length; i++) {
-        const v = y[i]!;
-        if (!(v > 0) && !Number.isNaN(v)) y[i] = 0;
-      }
+    // The cpu kernel's add, then its ReLU (Math.max(0, x)), each rounded to float32: the convs'
+    // epilogue.
+    const y = applyEpilogue(r.y, n, { bias: biasV, relu: act === 'relu' });
     return r.b.makeTensorInfo(r.shape, 'float32', y);
   };
   return { BatchMatMul: batchMatMul, _FusedMatMul: fusedMatMul };

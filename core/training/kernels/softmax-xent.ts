@@ -4,8 +4,9 @@
 // bookkeeping whatever its size: about a tenth of a small network's step. These loops repeat
 // tfjs's arithmetic step by step (each op's result rounded to float32, sums accumulated in double
 // in order, as the cpu kernels do), so the loss and the logits' gradient are the same bits.
-import type { GradConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs';
+import type { GradConfig, KernelFunc, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import type { Tf } from '../backend.js';
+import type { CpuBackend } from './elementwise.js';
 
 export const SOFTMAX_XENT = 'CosearchSoftmaxCrossEntropy';
 
@@ -13,11 +14,6 @@ const f32 = Math.fround;
 
 interface Attrs {
   labelSmoothing: number;
-}
-
-interface CpuBackend {
-  data: { get(id: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
 }
 
 /** Each row's log-softmax (tfjs's logits − logSumExp), and each class's smoothed label. */
@@ -74,8 +70,10 @@ export const softmaxXentKernel: KernelFunc = (args) => {
   return b.makeTensorInfo([], 'float32', Float32Array.of(f32(f32(total) / yv.length)));
 };
 
+export const SOFTMAX_XENT_GRAD = 'CosearchSoftmaxCrossEntropyGrad';
+
 /** d loss / d logits = dy / n · (softmax − labels), rounded as tfjs's gradient chain rounds it. */
-function gradKernel(args: Parameters<KernelFunc>[0]): TensorInfo {
+export const softmaxXentGradKernel: KernelFunc = (args) => {
   const { b, lv, yv, k, ls } = inputs(args);
   const dy = b.data.get(args.inputs.dy!.dataId).values as Float32Array;
   const g = f32(dy[0]! / yv.length);
@@ -84,10 +82,7 @@ function gradKernel(args: Parameters<KernelFunc>[0]): TensorInfo {
   for (let r = 0; r < yv.length; r++)
     for (let j = 0; j < k; j++) out[r * k + j] = g * f32(f32(Math.exp(lr[r * k + j]!)) - label(r, j));
   return b.makeTensorInfo([yv.length, k], 'float32', out);
-}
-
-export const SOFTMAX_XENT_GRAD = 'CosearchSoftmaxCrossEntropyGrad';
-export const softmaxXentGradKernel: KernelFunc = gradKernel;
+};
 
 export function softmaxXentGradient(tf: Tf): GradConfig {
   return {
