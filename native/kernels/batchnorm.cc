@@ -16,7 +16,6 @@ template <bool B>
 struct BoolConst {
   static constexpr bool value = B;
 };
-inline float step1(float y) { return y > 0.f ? 1.f : y != y ? y : 0.f; }
 
 // The gradient reaching the batch norm at element i: dy, or after a fused ReLU dy · step(y), as
 // the ReLU gradient kernel computes it (exact: a product by 1 or 0, NaN where y is NaN).

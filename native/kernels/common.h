@@ -156,6 +156,13 @@ inline vf reluv(vf x) {
   return x != x ? x : r;
 }
 inline float relu1(float x) { return x > 0.f ? x : x != x ? x : 0.f; }
+// step(x) with alpha 0, as the ReLU gradient uses it: 1 above 0, else 0, NaN kept.
+inline vf stepv(vf x) {
+  const vf zero = splatv(0.f);
+  vf s = x > zero ? splatv(1.f) : zero;
+  return x != x ? x : s;
+}
+inline float step1(float x) { return x > 0.f ? 1.f : x != x ? x : 0.f; }
 
 // The epilogue over `rows` rows of c channels at y, in place.
 inline void applyEpilogue(float* __restrict y, int64_t rows, int c, const Epilogue& e) {

@@ -24,14 +24,6 @@ void rowsParallel(int64_t rows, int64_t rowLen, F f) {
   });
 }
 
-// Written with explicit vector selects: the scalar ternaries with a NaN test do not vectorize.
-inline vf stepv(vf x) {
-  const vf zero = splatv(0.f);
-  vf s = x > zero ? splatv(1.f) : zero;
-  return x != x ? x : s;
-}
-inline float step1(float x) { return x > 0.f ? 1.f : x != x ? x : 0.f; }
-
 }  // namespace
 
 void elementwise(int op, const float* __restrict a, const float* __restrict b, float* __restrict out, int64_t n,
