@@ -169,7 +169,6 @@ void filterGrad(float* __restrict dw, size_t n, const Geom& g, int64_t work, Bod
   }
 }
 
-
 // The direct path for inputs of fewer channels than a vector (a network's first conv, on the
 // image), where im2col would write kH·kW·inC floats per output pixel to read them back once.
 // Each output element is the GEMM's own chain: fused multiply-adds from 0 over the taps in
@@ -333,7 +332,36 @@ void allTapsGrad(Padded& pad, const Geom& g, const float* dyb, const int* dcol, 
 }
 
 void conv2dBackpropFilterFewChannels(const float* __restrict x, const float* __restrict dy, float* __restrict dw,
-                                     const Geom& g);
+                                     const Geom& g) {
+  const int K = g.kH * g.kW * g.inC, N = g.outC;
+  const int64_t P = int64_t(g.outH) * g.outW;
+  // Whole vectors of columns accumulate in place; the last N % VW columns in a vector of their
+  // own (ending at column N, so it overlaps the previous one) whose other lanes are dropped.
+  const int full = N / VW, tailCol = N % VW != 0 ? N - VW : -1;
+  // The same fixed batch chunks as the im2col path, each chain running over its pixels in order.
+  filterGrad(dw, size_t(K) * N, g, int64_t(g.batch) * P * K * N, [&](int b0, int b1, float* acc) {
+    Padded pad(g);
+    Buf<float> tail(tailCol >= 0 ? size_t(K) * VW : 0, true);
+    const int zero = 0;
+    for (int b = b0; b < b1; b++) {
+      pad.fill(x, b);
+      const float* dyb = dy + b * P * N;
+      int v = 0;
+      for (; v + 2 <= full; v += 2) {
+        const int c2[2] = {v * VW, (v + 1) * VW};
+        allTapsGrad<2>(pad, g, dyb, c2, c2, K, acc, N);
+      }
+      if (v < full) {
+        const int c1 = v * VW;
+        allTapsGrad<1>(pad, g, dyb, &c1, &c1, K, acc, N);
+      }
+      if (tailCol >= 0) allTapsGrad<1>(pad, g, dyb, &tailCol, &zero, K, tail.data(), VW);
+    }
+    if (tailCol >= 0)
+      for (int k = 0; k < K; k++)
+        for (int j = full * VW; j < N; j++) acc[int64_t(k) * N + j] = tail[size_t(k) * VW + (j - tailCol)];
+  });
+}
 
 }  // namespace
 
@@ -413,40 +441,6 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
     }
   });
 }
-
-namespace {
-void conv2dBackpropFilterFewChannels(const float* __restrict x, const float* __restrict dy, float* __restrict dw,
-                                     const Geom& g) {
-  const int K = g.kH * g.kW * g.inC, N = g.outC;
-  const int64_t P = int64_t(g.outH) * g.outW;
-  // Whole vectors of columns accumulate in place; the last N % VW columns in a vector of their
-  // own (ending at column N, so it overlaps the previous one) whose other lanes are dropped.
-  const int full = N / VW, tailCol = N % VW != 0 ? N - VW : -1;
-  // The same fixed batch chunks as the im2col path, each chain running over its pixels in order.
-  filterGrad(dw, size_t(K) * N, g, int64_t(g.batch) * P * K * N, [&](int b0, int b1, float* acc) {
-    Padded pad(g);
-    Buf<float> tail(tailCol >= 0 ? size_t(K) * VW : 0, true);
-    const int zero = 0;
-    for (int b = b0; b < b1; b++) {
-      pad.fill(x, b);
-      const float* dyb = dy + b * P * N;
-      int v = 0;
-      for (; v + 2 <= full; v += 2) {
-        const int c2[2] = {v * VW, (v + 1) * VW};
-        allTapsGrad<2>(pad, g, dyb, c2, c2, K, acc, N);
-      }
-      if (v < full) {
-        const int c1 = v * VW;
-        allTapsGrad<1>(pad, g, dyb, &c1, &c1, K, acc, N);
-      }
-      if (tailCol >= 0) allTapsGrad<1>(pad, g, dyb, &tailCol, &zero, K, tail.data(), VW);
-    }
-    if (tailCol >= 0)
-      for (int k = 0; k < K; k++)
-        for (int j = full * VW; j < N; j++) acc[int64_t(k) * N + j] = tail[size_t(k) * VW + (j - tailCol)];
-  });
-}
-}  // namespace
 
 // One output element group: out[c] = Σ over the taps of a[tap][c] · b[tap][c], summed in tap
 // order in registers (a vector of channels at a time, the scalar twin for the rest) and written once, so
