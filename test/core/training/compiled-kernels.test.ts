@@ -405,6 +405,21 @@ describe.each(packs)('%s kernels', (name, pack, b, error) => {
     expect(() => binding!.ew(0, x, new Float32Array(0), 1, new Float32Array(7))).toThrow(/out must be/);
     expect(() => binding!.channelSum(x, 2, 2, 2, false, new Float32Array(3))).toThrow(/out must be/);
   });
+
+  it('rejects a matmul geometry that does not fit its arrays, and a ReLU mask of the wrong size', () => {
+    // 1 × (2×3 · 3×4): a holds 6 floats, b 12, out 8.
+    const g = Int32Array.of(1, 1, 1, 2, 4, 3, 6, 3, 1, 12, 1, 4);
+    const [a, m] = [new Float32Array(6), new Float32Array(12)];
+    expect(binding!.matmul(a, m, g, new Float32Array(8))).toHaveLength(8);
+    expect(() => binding!.matmul(a, m, g, new Float32Array(9))).toThrow(/array sizes do not match/);
+    expect(() => binding!.matmul(new Float32Array(5), m, g, new Float32Array(8))).toThrow(/array sizes/);
+    expect(() => binding!.matmul(a, m, g.subarray(0, 11), new Float32Array(8))).toThrow(/geom must be/);
+    const [c, n] = [2, 6];
+    const f = (k: number) => new Float32Array(k);
+    expect(() =>
+      binding!.bnGrad(f(n), f(n), new Float64Array(c), f(c), c, f(n), f(c), f(c), f(n - 1)),
+    ).toThrow(/reluOut needs as many floats as dy/);
+  });
 });
 
 describe('COSEARCH_THREADS', () => {
