@@ -72,14 +72,14 @@ struct Pool {
   int32_t tickets;     // helpers that joined the current job
   int32_t maxHelpers;  // how many may join it
   int32_t next, done, pieces;
-  int32_t genSleepers, doneSleepers;
+  int32_t genSleepers, doneSleepers, activeSleepers;
   void (*fn)(void*, int);
   void* ctx;
   int32_t threads;       // the count the kernels may use, the caller included
   int32_t started;       // helpers running
   int32_t helperPieces;  // pieces the helpers ran, ever (tests check that threads really worked)
 };
-Pool gPool = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, nullptr, nullptr, 1, 0, 0};
+Pool gPool = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, nullptr, nullptr, 1, 0, 0};
 
 // Waits until *p != v, polling first; `sleepers` counts the blocked so that wakers can skip the call.
 void waitChange(int32_t* p, int32_t v, int32_t* sleepers) {
@@ -130,7 +130,9 @@ void helperLoop() {
       seen = g;
       if (add(&P.tickets, 1) < ld(&P.maxHelpers)) work(P, true);
     }
-    if (add(&P.active, -1) == 1) wake(&P.active);
+    // Wake the caller only if it sleeps: an unconditional wake was a system call per job (19
+    // a step on R1), and kept the helper from the next job meanwhile.
+    if (add(&P.active, -1) == 1 && ld(&P.activeSleepers) > 0) wake(&P.active);
   }
 }
 
@@ -172,7 +174,7 @@ void runPieces(int pieces, void (*fn)(void*, int), void* ctx) {
   }
   const int32_t g = ld(&P.gen);
   st(&P.gen, g + 1);
-  for (int32_t a; (a = ld(&P.active)) != 0;) block(&P.active, a);
+  for (int32_t a; (a = ld(&P.active)) != 0;) waitChange(&P.active, a, &P.activeSleepers);
   P.fn = fn;
   P.ctx = ctx;
   st(&P.pieces, pieces);
