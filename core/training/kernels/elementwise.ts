@@ -404,11 +404,11 @@ export function meanGradKernel(native: NativeElementwise | undefined): KernelFun
       throw new Error('mean gradient expects float32 dy of the kept axes');
     const out = native ? native.alloc(outer * n * inner) : new Float32Array(outer * n * inner);
     for (let o = 0; o < outer; o++) {
-      const src = o * inner;
-      for (let r = 0; r < n; r++) {
-        const base = (o * n + r) * inner;
-        for (let i = 0; i < inner; i++) out[base + i] = dv[src + i]! / n;
-      }
+      // dy / n once per kept element into the first row, then rows doubled by memcpy: 1, 2, 4...
+      const first = o * n * inner;
+      for (let i = 0; i < inner; i++) out[first + i] = dv[o * inner + i]! / n;
+      for (let done = 1; done < n; done *= 2)
+        out.copyWithin(first + done * inner, first, first + Math.min(done, n - done) * inner);
     }
     return be.makeTensorInfo([...shape], 'float32', out);
   };
