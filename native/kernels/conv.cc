@@ -442,17 +442,40 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
   });
 }
 
-// One output element group: out[c] = Σ over the taps of a[tap][c] · b[tap][c], summed in tap
-// order in registers (a vector of channels at a time, the scalar twin for the rest) and written once, so
-// the output needs no zero fill.
-inline void tapSum(int C, int taps, const float* const* a, const float* const* b, float* __restrict out) {
+// Depthwise tap sums: out[c] = Σ over the taps of a[tap][c] · b[tap][c], each channel's chain
+// of multiply-adds from 0 in tap order, written once (so the output needs no zero fill). The
+// channels go in groups of NV vectors whose accumulators stay in registers through all the taps
+// (with the group size known at compile time), then the scalar twin for the last few.
+template <int N>
+struct Vectors {
+  static constexpr int nv = N;
+};
+
+// f(Vectors<NV>{}, c) for groups of up to 4 vectors covering [0, C rounded down to VW); returns
+// where the scalar channels start.
+template <typename F>
+inline int vectorGroups(int C, F f) {
   int c = 0;
-  for (; c + VW <= C; c += VW) {
-    vf acc = splatv(0.f);
-    for (int t = 0; t < taps; t++) acc = fmav(loadv(a[t] + c), loadv(b[t] + c), acc);
-    storev(out + c, acc);
+  for (; c + 4 * VW <= C; c += 4 * VW) f(Vectors<4>{}, c);
+  switch ((C - c) / VW) {
+    case 3: f(Vectors<3>{}, c); return c + 3 * VW;
+    case 2: f(Vectors<2>{}, c); return c + 2 * VW;
+    case 1: f(Vectors<1>{}, c); return c + VW;
+    default: return c;
   }
-  for (; c < C; c++) {
+}
+
+// Taps listed as row pointers: tap t reads a[t] and b[t].
+inline void tapSum(int C, int taps, const float* const* a, const float* const* b, float* __restrict out) {
+  const int tail = vectorGroups(C, [&](auto group, int c) {
+    constexpr int NV = decltype(group)::nv;
+    vf acc[NV];
+    for (int v = 0; v < NV; v++) acc[v] = splatv(0.f);
+    for (int t = 0; t < taps; t++)
+      for (int v = 0; v < NV; v++) acc[v] = fmav(loadv(a[t] + c + v * VW), loadv(b[t] + c + v * VW), acc[v]);
+    for (int v = 0; v < NV; v++) storev(out + c + v * VW, acc[v]);
+  });
+  for (int c = tail; c < C; c++) {
     float acc = 0.f;
     for (int t = 0; t < taps; t++) acc = fma1(a[t][c], b[t][c], acc);
     out[c] = acc;
@@ -463,13 +486,18 @@ inline void tapSum(int C, int taps, const float* const* a, const float* const* b
 // row t, in the same order and arithmetic as tapSum, so both give the same bits.
 inline void tapSumInside(int C, int taps, const float* __restrict base, const int64_t* __restrict off,
                          const float* __restrict w, float* __restrict out) {
-  int c = 0;
-  for (; c + VW <= C; c += VW) {
-    vf acc = splatv(0.f);
-    for (int t = 0; t < taps; t++) acc = fmav(loadv(base + off[t] + c), loadv(w + int64_t(t) * C + c), acc);
-    storev(out + c, acc);
-  }
-  for (; c < C; c++) {
+  const int tail = vectorGroups(C, [&](auto group, int c) {
+    constexpr int NV = decltype(group)::nv;
+    vf acc[NV];
+    for (int v = 0; v < NV; v++) acc[v] = splatv(0.f);
+    for (int t = 0; t < taps; t++) {
+      const float* xp = base + off[t] + c;
+      const float* wp = w + int64_t(t) * C + c;
+      for (int v = 0; v < NV; v++) acc[v] = fmav(loadv(xp + v * VW), loadv(wp + v * VW), acc[v]);
+    }
+    for (int v = 0; v < NV; v++) storev(out + c + v * VW, acc[v]);
+  });
+  for (int c = tail; c < C; c++) {
     float acc = 0.f;
     for (int t = 0; t < taps; t++) acc = fma1(base[off[t] + c], w[int64_t(t) * C + c], acc);
     out[c] = acc;
@@ -552,11 +580,8 @@ void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict 
   Axis cols(g.inW, g.outW, g.kW, g.strideW, g.padLeft);
   const int64_t work = int64_t(g.batch) * g.outH * g.outW * C * g.kH * g.kW;
   // By input row (example, iy); taps summed in registers in the forward pass's order (by kernel
-  // row, then column), through tapSum on the pixel's list of (dy, w) rows made once for all its
-  // channels.
+  // row, then column), a group of channel vectors at a time.
   parallelFor(g.batch * g.inH, work, [&](int r0, int r1) {
-    const int maxTaps = g.kH * g.kW;
-    Buf<const float*> ds(static_cast<size_t>(maxTaps)), ws(static_cast<size_t>(maxTaps));
     for (int r = r0; r < r1; r++) {
       const int b = r / g.inH, iy = r % g.inH;
       const Tap* ry = rows.at(iy);
@@ -565,16 +590,31 @@ void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict 
       for (int ix = 0; ix < g.inW; ix++) {
         const Tap* rx = cols.at(ix);
         const int nx = cols.count[ix];
-        int n = 0;
-        for (int a = 0; a < ny; a++) {
-          const float* drow = dyb + int64_t(ry[a].o) * g.outW * C;
-          const float* wrow = w + int64_t(ry[a].k) * g.kW * C;
-          for (int q = 0; q < nx; q++) {
-            ds[n] = drow + int64_t(rx[q].o) * C;
-            ws[n++] = wrow + int64_t(rx[q].k) * C;
+        float* __restrict out = dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
+        const int tail = vectorGroups(C, [&](auto group, int c) {
+          constexpr int NV = decltype(group)::nv;
+          vf acc[NV];
+          for (int v = 0; v < NV; v++) acc[v] = splatv(0.f);
+          for (int a = 0; a < ny; a++) {
+            const float* drow = dyb + int64_t(ry[a].o) * g.outW * C + c;
+            const float* wrow = w + int64_t(ry[a].k) * g.kW * C + c;
+            for (int q = 0; q < nx; q++) {
+              const float* dp = drow + int64_t(rx[q].o) * C;
+              const float* wp = wrow + int64_t(rx[q].k) * C;
+              for (int v = 0; v < NV; v++) acc[v] = fmav(loadv(dp + v * VW), loadv(wp + v * VW), acc[v]);
+            }
           }
+          for (int v = 0; v < NV; v++) storev(out + c + v * VW, acc[v]);
+        });
+        for (int c = tail; c < C; c++) {
+          float acc = 0.f;
+          for (int a = 0; a < ny; a++) {
+            const float* drow = dyb + int64_t(ry[a].o) * g.outW * C + c;
+            const float* wrow = w + int64_t(ry[a].k) * g.kW * C + c;
+            for (int q = 0; q < nx; q++) acc = fma1(drow[int64_t(rx[q].o) * C], wrow[int64_t(rx[q].k) * C], acc);
+          }
+          out[c] = acc;
         }
-        tapSum(C, n, ds.data(), ws.data(), dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C);
       }
     }
   });
