@@ -55,6 +55,45 @@ inline vf splatv(float a) {
 #endif
 }
 
+// Half a float vector widened to doubles (4 lanes natively, 2 in WebAssembly): sums kept in
+// double, a vector of channels at a time, with each lane's arithmetic that of a scalar double.
+constexpr int DW = VW / 2;
+typedef double vd __attribute__((vector_size(DW * 8)));
+typedef float hf __attribute__((vector_size(DW * 4)));
+inline hf loadh(const float* p) {
+  hf h;
+  __builtin_memcpy(&h, p, sizeof h);
+  return h;
+}
+inline vd widen(hf h) { return __builtin_convertvector(h, vd); }
+inline vd widen(const float* p) { return widen(loadh(p)); }
+
+// A group of N vectors whose count is known at compile time, so that its accumulators can live
+// in registers: f(Vectors<N>{}, i) reads decltype(arg)::nv.
+template <int N>
+struct Vectors {
+  static constexpr int nv = N;
+};
+template <int N, typename F>
+inline void groupOf(int64_t count, int64_t i, F& f) {
+  if constexpr (N > 0) {
+    if (count == N)
+      f(Vectors<N>{}, i);
+    else
+      groupOf<N - 1>(count, i, f);
+  }
+}
+// Covers [i0, i1) with groups of up to Max whole vectors of `width` elements, in order; returns
+// where the elements past the last whole vector start (for the scalar twin).
+template <int Max, typename F>
+inline int64_t vectorGroups(int64_t i0, int64_t i1, int width, F f) {
+  int64_t i = i0;
+  for (; i + int64_t(Max) * width <= i1; i += int64_t(Max) * width) f(Vectors<Max>{}, i);
+  const int64_t rest = (i1 - i) / width;
+  groupOf<Max - 1>(rest, i, f);
+  return i + rest * width;
+}
+
 // c + a * b, rounded once where the CPU has FMA; the scalar twin rounds the same way.
 inline vf fmav(vf a, vf b, vf c) {
 #if defined(__x86_64__) && defined(__FMA__)

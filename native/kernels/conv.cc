@@ -446,35 +446,16 @@ void conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Geom
 // of multiply-adds from 0 in tap order, written once (so the output needs no zero fill). The
 // channels go in groups of NV vectors whose accumulators stay in registers through all the taps
 // (with the group size known at compile time), then the scalar twin for the last few.
-template <int N>
-struct Vectors {
-  static constexpr int nv = N;
-};
-
-// f(Vectors<NV>{}, c) for groups of up to 4 vectors covering [0, C rounded down to VW); returns
-// where the scalar channels start.
-template <typename F>
-inline int vectorGroups(int C, F f) {
-  int c = 0;
-  for (; c + 4 * VW <= C; c += 4 * VW) f(Vectors<4>{}, c);
-  switch ((C - c) / VW) {
-    case 3: f(Vectors<3>{}, c); return c + 3 * VW;
-    case 2: f(Vectors<2>{}, c); return c + 2 * VW;
-    case 1: f(Vectors<1>{}, c); return c + VW;
-    default: return c;
-  }
-}
-
 // Taps listed as row pointers: tap t reads a[t] and b[t].
 inline void tapSum(int C, int taps, const float* const* a, const float* const* b, float* __restrict out) {
-  const int tail = vectorGroups(C, [&](auto group, int c) {
+  const int tail = int(vectorGroups<4>(0, C, VW, [&](auto group, int c) {
     constexpr int NV = decltype(group)::nv;
     vf acc[NV];
     for (int v = 0; v < NV; v++) acc[v] = splatv(0.f);
     for (int t = 0; t < taps; t++)
       for (int v = 0; v < NV; v++) acc[v] = fmav(loadv(a[t] + c + v * VW), loadv(b[t] + c + v * VW), acc[v]);
     for (int v = 0; v < NV; v++) storev(out + c + v * VW, acc[v]);
-  });
+  }));
   for (int c = tail; c < C; c++) {
     float acc = 0.f;
     for (int t = 0; t < taps; t++) acc = fma1(a[t][c], b[t][c], acc);
@@ -486,7 +467,7 @@ inline void tapSum(int C, int taps, const float* const* a, const float* const* b
 // row t, in the same order and arithmetic as tapSum, so both give the same bits.
 inline void tapSumInside(int C, int taps, const float* __restrict base, const int64_t* __restrict off,
                          const float* __restrict w, float* __restrict out) {
-  const int tail = vectorGroups(C, [&](auto group, int c) {
+  const int tail = int(vectorGroups<4>(0, C, VW, [&](auto group, int c) {
     constexpr int NV = decltype(group)::nv;
     vf acc[NV];
     for (int v = 0; v < NV; v++) acc[v] = splatv(0.f);
@@ -496,7 +477,7 @@ inline void tapSumInside(int C, int taps, const float* __restrict base, const in
       for (int v = 0; v < NV; v++) acc[v] = fmav(loadv(xp + v * VW), loadv(wp + v * VW), acc[v]);
     }
     for (int v = 0; v < NV; v++) storev(out + c + v * VW, acc[v]);
-  });
+  }));
   for (int c = tail; c < C; c++) {
     float acc = 0.f;
     for (int t = 0; t < taps; t++) acc = fma1(base[off[t] + c], w[int64_t(t) * C + c], acc);
@@ -591,7 +572,7 @@ void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict 
         const Tap* rx = cols.at(ix);
         const int nx = cols.count[ix];
         float* __restrict out = dx + ((int64_t(b) * g.inH + iy) * g.inW + ix) * C;
-        const int tail = vectorGroups(C, [&](auto group, int c) {
+        const int tail = int(vectorGroups<4>(0, C, VW, [&](auto group, int c) {
           constexpr int NV = decltype(group)::nv;
           vf acc[NV];
           for (int v = 0; v < NV; v++) acc[v] = splatv(0.f);
@@ -605,7 +586,7 @@ void depthwiseBackpropInput(const float* __restrict dy, const float* __restrict 
             }
           }
           for (int v = 0; v < NV; v++) storev(out + c + v * VW, acc[v]);
-        });
+        }));
         for (int c = tail; c < C; c++) {
           float acc = 0.f;
           for (int a = 0; a < ny; a++) {

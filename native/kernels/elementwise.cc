@@ -104,63 +104,31 @@ void elementwise(int op, const float* __restrict a, const float* __restrict b, f
   }
 }
 
-namespace {
-
-// Half a float vector, widened to a vector of doubles (4 lanes natively, 2 in WebAssembly).
-constexpr int DW = VW / 2;
-typedef float hf __attribute__((vector_size(DW * 4)));
-typedef double vd __attribute__((vector_size(DW * 8)));
-
-// Channels [j0, j0 + NB·DW) of one [inner, c] slab: NB vectors of double sums, each channel's
-// carried over i in order, so the bits are those of one double per channel.
-template <int NB>
-void channelSumBlock(const float* __restrict base, int64_t inner, int64_t c, int64_t j0, bool mean,
-                     float* __restrict out) {
-  vd acc[NB];
-  for (int v = 0; v < NB; v++) acc[v] = vd{};
-  const float* p = base + j0;
-  for (int64_t i = 0; i < inner; i++, p += c)
-    for (int v = 0; v < NB; v++) {
-      hf h;
-      __builtin_memcpy(&h, p + v * DW, sizeof h);
-      acc[v] += __builtin_convertvector(h, vd);
-    }
-  for (int v = 0; v < NB; v++)
-    for (int l = 0; l < DW; l++) out[j0 + v * DW + l] = float(mean ? acc[v][l] / double(inner) : acc[v][l]);
-}
-
-}  // namespace
-
 // out[o, j] = Σ_i x[o, i, j] (or the mean), accumulated in double in i order like the JS loop.
 void channelSum(const float* __restrict x, float* __restrict out, int64_t outer, int64_t inner, int64_t c,
                 bool mean) {
   // Work goes out per example (outer) when there are several, else per block of channels: each
   // channel's sum runs over inner in order on one thread, so the blocks' width never changes a
-  // bit. Blocks as wide as the threads allow (up to 8 double vectors) keep several sums in flight.
+  // bit. Blocks as wide as the threads allow keep several sums in flight.
   const int64_t lanes = (c + DW - 1) / DW;
   const int64_t perThread = (lanes + threadCount() - 1) / threadCount();
-  const int64_t bw = outer > 1 ? lanes : imin<int64_t>(8, imax<int64_t>(1, perThread));
+  const int64_t bw = outer > 1 ? lanes : imax<int64_t>(1, perThread);
   const int64_t cb = (lanes + bw - 1) / bw;
   parallelFor(int(outer * cb), outer * inner * c, [&](int p0, int p1) {
     for (int p = p0; p < p1; p++) {
-      const int64_t o = p / cb, l0 = (p % cb) * bw, l1 = imin<int64_t>(lanes, l0 + bw);
-      const float* base = x + o * inner * c;
-      float* dst = out + o * c;
-      // Whole double vectors in blocks of up to 8, then the channels past the last whole one.
-      int64_t l = l0;
-      const int64_t whole = imin<int64_t>(l1, c / DW);
-      for (; l + 8 <= whole; l += 8) channelSumBlock<8>(base, inner, c, l * DW, mean, dst);
-      switch (whole - l) {
-        case 7: channelSumBlock<7>(base, inner, c, l * DW, mean, dst); break;
-        case 6: channelSumBlock<6>(base, inner, c, l * DW, mean, dst); break;
-        case 5: channelSumBlock<5>(base, inner, c, l * DW, mean, dst); break;
-        case 4: channelSumBlock<4>(base, inner, c, l * DW, mean, dst); break;
-        case 3: channelSumBlock<3>(base, inner, c, l * DW, mean, dst); break;
-        case 2: channelSumBlock<2>(base, inner, c, l * DW, mean, dst); break;
-        case 1: channelSumBlock<1>(base, inner, c, l * DW, mean, dst); break;
-        default: break;
-      }
-      for (int64_t j = imax<int64_t>(l0, whole) * DW; j < imin<int64_t>(c, l1 * DW); j++) {
+      const int64_t o = p / cb, j0 = (p % cb) * bw * DW, j1 = imin<int64_t>(c, j0 + bw * DW);
+      const float* __restrict base = x + o * inner * c;
+      float* __restrict dst = out + o * c;
+      const int64_t tail = vectorGroups<8>(j0, j1, DW, [&](auto group, int64_t j) {
+        constexpr int NB = decltype(group)::nv;
+        vd acc[NB] = {};
+        const float* q = base + j;
+        for (int64_t i = 0; i < inner; i++, q += c)
+          for (int v = 0; v < NB; v++) acc[v] += widen(q + v * DW);
+        for (int v = 0; v < NB; v++)
+          for (int l = 0; l < DW; l++) dst[j + v * DW + l] = float(mean ? acc[v][l] / double(inner) : acc[v][l]);
+      });
+      for (int64_t j = tail; j < j1; j++) {
         double acc = 0.0;
         for (int64_t i = 0; i < inner; i++) acc += base[i * c + j];
         dst[j] = float(mean ? acc / double(inner) : acc);
