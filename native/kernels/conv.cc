@@ -128,7 +128,7 @@ void im2col(const float* __restrict x, const Geom& g, int64_t m0, int64_t m1, fl
   }
 }
 
-// dx += col2im(dcol) for rows [m0, m1), all of one example.
+// dx += col2im(dcol) for rows [m0, m1) of whole examples (or all of one example).
 void col2imAdd(const float* __restrict dcol, const Geom& g, int64_t m0, int64_t m1, float* __restrict dx) {
   const int K = g.kH * g.kW * g.inC;
   const int C = g.inC;
@@ -406,16 +406,20 @@ void conv2dBackpropInput(const float* dy, const float* w, float* dx, const Geom&
     });
     return;
   }
-  // By example: taps of neighbouring output pixels overlap, but never across examples.
+  // By whole examples: taps of neighbouring output pixels overlap, but never across examples.
+  // Small images go a few examples per GEMM (about kRowBlock rows); large ones a block at a time.
   const int64_t P = int64_t(g.outH) * g.outW;
-  parallelFor(g.batch, M * K * N, [&](int b0, int b1) {
-    Buf<float> dcol(size_t(kRowBlock) * K);
-    for (int b = b0; b < b1; b++)
-      for (int64_t m0 = b * P; m0 < (b + 1) * P; m0 += kRowBlock) {
-        const int64_t m1 = imin((b + 1) * P, m0 + kRowBlock);
-        gemm(int(m1 - m0), K, N, dy + m0 * N, N, 1, wt.data(), K, dcol.data(), K, false);
-        col2imAdd(dcol.data(), g, m0, m1, dx);
-      }
+  const int per = int(imax<int64_t>(1, (kRowBlock + P / 2) / P));
+  const int64_t rows = per > 1 ? per * P : kRowBlock;
+  parallelFor((g.batch + per - 1) / per, M * K * N, [&](int e0, int e1) {
+    Buf<float> dcol(size_t(rows) * K);
+    const int64_t end = imin<int64_t>(g.batch, int64_t(e1) * per) * P;
+    for (int64_t m0 = int64_t(e0) * per * P; m0 < end;) {
+      const int64_t m1 = per > 1 ? imin(end, m0 + rows) : imin((m0 / P + 1) * P, m0 + kRowBlock);
+      gemm(int(m1 - m0), K, N, dy + m0 * N, N, 1, wt.data(), K, dcol.data(), K, false);
+      col2imAdd(dcol.data(), g, m0, m1, dx);
+      m0 = m1;
+    }
   });
 }
 
