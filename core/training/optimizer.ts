@@ -11,6 +11,14 @@ export const ADAM_BETA2 = 0.999;
 export const ADAM_EPSILON = 1e-7;
 export const SGD_MOMENTUM = 0.9;
 
+/** The cpu backend's record of a tensor's data (its array and how many tensors share it). */
+function cpuData(t: Tensor): { values?: unknown; refCount?: number } | undefined {
+  const be = tf.backend() as unknown as {
+    data?: { get(id: object): { values?: unknown; refCount?: number } | undefined };
+  };
+  return be.data?.get(t.dataId);
+}
+
 export class ChildOptimizer {
   /** Adam: first then second moments; SGD: velocities. One per variable, in variable order. */
   private slots: Variable[];
@@ -60,14 +68,15 @@ export class ChildOptimizer {
       const gv = grads[i]!.dataSync() as Float32Array;
       const wd = this.weightDecay > 0 && this.decayed[i] ? this.weightDecay : 0;
       const len = wv.length;
-      const nw = new Float32Array(len);
+      // Element j is read before it is written, so updating in place gives the same bits.
+      const nw = this.writable(w, wv);
       if (this.kind === 'adam') {
         const m = this.slots[i]!;
         const v = this.slots[n + i]!;
         const mv = m.dataSync() as Float32Array;
         const vv = v.dataSync() as Float32Array;
-        const nm = new Float32Array(len);
-        const nv = new Float32Array(len);
+        const nm = this.writable(m, mv);
+        const nv = this.writable(v, vv);
         for (let j = 0; j < len; j++) {
           const g = gv[j]! + wd * wv[j]!;
           const mj = ADAM_BETA1 * mv[j]! + (1 - ADAM_BETA1) * g;
@@ -81,7 +90,7 @@ export class ChildOptimizer {
       } else {
         const m = this.slots[i]!;
         const mv = m.dataSync() as Float32Array;
-        const nm = new Float32Array(len);
+        const nm = this.writable(m, mv);
         for (let j = 0; j < len; j++) {
           const mj = SGD_MOMENTUM * mv[j]! + gv[j]! + wd * wv[j]!;
           nm[j] = mj;
@@ -93,7 +102,18 @@ export class ChildOptimizer {
     }
   }
 
+  /**
+   * Where a variable's new values go: its own array when nothing else shares it (no clone or
+   * checkpoint copy still holds its data), else a new one that assign() installs. Skipping the
+   * new tensor, the assign and the allocation saves tfjs work on every variable every step.
+   */
+  private writable(v: Variable, current: Float32Array): Float32Array {
+    const d = cpuData(v);
+    return d?.values === current && d.refCount === 1 ? current : new Float32Array(current.length);
+  }
+
   private assign(v: Variable, values: Float32Array): void {
+    if (cpuData(v)?.values === values) return;
     const t = tf.tensor(values, v.shape, 'float32');
     v.assign(t);
     t.dispose();

@@ -45,4 +45,39 @@ describe('ChildOptimizer', () => {
       expect(fused[0]![0]!).toBeLessThan(0.5);
       expect(fused[0]![3]!).toBe(0);
     });
+
+  for (const kind of ['adam', 'sgd'] as const)
+    it(`${kind}: updates a variable's own array in place, but never one a clone still shares`, () => {
+      const a = tf.variable(tf.tensor([0.5, -1, 2, 0]));
+      const b = tf.variable(tf.tensor([1, 2]));
+      const opt = new ChildOptimizer(kind, 0.1, 0, [a, b], [true, true]);
+      const g = [tf.tensor([0.1, -0.2, 0.3, 0.4]), tf.tensor([1, -1])];
+      opt.apply(g);
+      const own = a.dataSync();
+      const moved = Array.from(own);
+      const held = tf.clone(b); // shares b's data until b is updated
+      const before = Array.from(held.dataSync());
+      opt.apply(g);
+      // a: the same array, new values; b: a new array, and the clone keeps the old values.
+      expect(a.dataSync()).toBe(own);
+      expect(Array.from(own)).not.toEqual(moved);
+      expect(Array.from(held.dataSync())).toEqual(before);
+      expect(Array.from(b.dataSync())).not.toEqual(before);
+      // Both routes give the values of the tensor-op path.
+      const a2 = tf.variable(tf.tensor([0.5, -1, 2, 0]));
+      const b2 = tf.variable(tf.tensor([1, 2]));
+      const ops = new ChildOptimizer(kind, 0.1, 0, [a2, b2], [true, true]);
+      ops.fused = false;
+      ops.apply(g);
+      ops.apply(g);
+      Array.from(a.dataSync()).forEach((v, j) => {
+        expect(v).toBeCloseTo(a2.dataSync()[j]!, 6);
+      });
+      Array.from(b.dataSync()).forEach((v, j) => {
+        expect(v).toBeCloseTo(b2.dataSync()[j]!, 6);
+      });
+      for (const t of [a, b, a2, b2, held, ...g]) t.dispose();
+      opt.dispose();
+      ops.dispose();
+    });
 });
