@@ -65,7 +65,7 @@ export class ChildOptimizer {
     for (let i = 0; i < n; i++) {
       const w = this.vars[i]!;
       const wv = w.dataSync() as Float32Array;
-      const gv = grads[i]!.dataSync() as Float32Array;
+      const gv = this.gradValues(grads[i]!);
       const wd = this.weightDecay > 0 && this.decayed[i] ? this.weightDecay : 0;
       const len = wv.length;
       // Element j is read before it is written, so updating in place gives the same bits.
@@ -100,6 +100,17 @@ export class ChildOptimizer {
       }
       this.assign(w, nw);
     }
+  }
+
+  /**
+   * A gradient's values, read from the cpu backend's store rather than through dataSync: a
+   * dataSync hands the array out, and the kernel packs then never recycle it (they cannot know
+   * the reader let go), so every step would allocate each gradient's array anew. This loop only
+   * reads it before the step's tensors are disposed.
+   */
+  private gradValues(g: Tensor): Float32Array {
+    const v = cpuData(g)?.values;
+    return v instanceof Float32Array ? v : (g.dataSync() as Float32Array);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, tf } from '../../../core/training/backend.js';
 import { ChildOptimizer } from '../../../core/training/optimizer.js';
 
@@ -80,4 +80,22 @@ describe('ChildOptimizer', () => {
       opt.dispose();
       ops.dispose();
     });
+
+  it("reads gradients from the backend's store, so the kernel packs can recycle their arrays", () => {
+    const a = tf.variable(tf.tensor([0.5, -1, 2, 0]));
+    const opt = new ChildOptimizer('adam', 0.1, 0, [a], [true]);
+    const g = tf.tensor([0.1, -0.2, 0.3, 0.4]);
+    const be = tf.backend() as unknown as { readSync(id: object): unknown };
+    const aData = a.dataId;
+    const read = vi.spyOn(be, 'readSync');
+    opt.apply([g]);
+    const ids = read.mock.calls.map((c) => c[0]);
+    read.mockRestore();
+    // dataSync hands an array out (readSync): the weights and slots are read that way, never g.
+    expect(ids).toContain(aData);
+    expect(ids).not.toContain(g.dataId);
+    expect(Array.from(a.dataSync())[0]).toBeLessThan(0.5);
+    for (const t of [a, g]) t.dispose();
+    opt.dispose();
+  });
 });
