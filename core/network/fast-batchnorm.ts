@@ -3,6 +3,7 @@
 // dominates a step. It serializes as a plain `BatchNormalization`, so saved models load anywhere,
 // and everywhere else (inference, other backends, other axes) it is the stock layer.
 import * as tf from '@tensorflow/tfjs';
+import { ownValues } from '../training/cpu-data.js';
 import { activeBatchNorm } from '../training/kernels/batchnorm.js';
 import { reluGrad } from '../training/kernels/elementwise.js';
 import { stockLayerClass } from './stock-layer.js';
@@ -128,19 +129,19 @@ export class FastBatchNormalization extends Base {
       const bn = activeBatchNorm();
       const read = bn?.read ?? ((t: Tensor) => t.dataSync() as Float32Array);
       const r = (bn?.train ?? batchNormTrain)(read(xt), c, gv, b.dataSync() as Float32Array, eps, relu);
-      tf.tidy(() => {
-        // Same update as the stock layer: moving -= (moving - batch) * (1 - momentum).
-        for (const [v, stat] of [
-          [self.movingMean, r.mean],
-          [self.movingVariance, r.variance],
-        ] as const) {
-          const old = v.read();
-          const ov = old.dataSync() as Float32Array;
-          const nv = new Float32Array(c);
-          for (let j = 0; j < c; j++) nv[j] = ov[j]! - (ov[j]! - stat[j]!) * (1 - momentum);
-          v.write(tf.tensor1d(nv));
-        }
-      });
+      // Same update as the stock layer: moving -= (moving - batch) * (1 - momentum); in place
+      // when nothing else holds the old values (element j is read before it is written).
+      for (const [v, stat] of [
+        [self.movingMean, r.mean],
+        [self.movingVariance, r.variance],
+      ] as const) {
+        const old = v.read();
+        const own = ownValues(old);
+        const ov = own ?? (old.dataSync() as Float32Array);
+        const nv = own ?? new Float32Array(c);
+        for (let j = 0; j < c; j++) nv[j] = ov[j]! - (ov[j]! - stat[j]!) * (1 - momentum);
+        if (!own) tf.tidy(() => v.write(tf.tensor1d(nv)));
+      }
       const value = tf.tensor(r.y, xt.shape, 'float32');
       // The gradient reads the ReLU's output: saved, so its data outlives whatever consumes it.
       if (relu) save([value]);

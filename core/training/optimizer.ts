@@ -2,6 +2,7 @@
 // (tfjs's Adam recomputes beta powers on restore, which changes the last bits).
 import type { Hyperparameters } from '../space/types.js';
 import { type Tf, tf } from './backend.js';
+import { ownValues, storedValues } from './cpu-data.js';
 
 type Tensor = ReturnType<Tf['tensor']>;
 type Variable = ReturnType<Tf['variable']>;
@@ -10,14 +11,6 @@ export const ADAM_BETA1 = 0.9;
 export const ADAM_BETA2 = 0.999;
 export const ADAM_EPSILON = 1e-7;
 export const SGD_MOMENTUM = 0.9;
-
-/** The cpu backend's record of a tensor's data (its array and how many tensors share it). */
-function cpuData(t: Tensor): { values?: unknown; refCount?: number } | undefined {
-  const be = tf.backend() as unknown as {
-    data?: { get(id: object): { values?: unknown; refCount?: number } | undefined };
-  };
-  return be.data?.get(t.dataId);
-}
 
 export class ChildOptimizer {
   /** Adam: first then second moments; SGD: velocities. One per variable, in variable order. */
@@ -65,7 +58,8 @@ export class ChildOptimizer {
     for (let i = 0; i < n; i++) {
       const w = this.vars[i]!;
       const wv = w.dataSync() as Float32Array;
-      const gv = this.gradValues(grads[i]!);
+      // Read without handing the array out, so that the kernel packs recycle it.
+      const gv = storedValues(grads[i]!);
       const wd = this.weightDecay > 0 && this.decayed[i] ? this.weightDecay : 0;
       const len = wv.length;
       // Element j is read before it is written, so updating in place gives the same bits.
@@ -103,28 +97,16 @@ export class ChildOptimizer {
   }
 
   /**
-   * A gradient's values, read from the cpu backend's store rather than through dataSync: a
-   * dataSync hands the array out, and the kernel packs then never recycle it (they cannot know
-   * the reader let go), so every step would allocate each gradient's array anew. This loop only
-   * reads it before the step's tensors are disposed.
-   */
-  private gradValues(g: Tensor): Float32Array {
-    const v = cpuData(g)?.values;
-    return v instanceof Float32Array ? v : (g.dataSync() as Float32Array);
-  }
-
-  /**
    * Where a variable's new values go: its own array when nothing else shares it (no clone or
    * checkpoint copy still holds its data), else a new one that assign() installs. Skipping the
    * new tensor, the assign and the allocation saves tfjs work on every variable every step.
    */
   private writable(v: Variable, current: Float32Array): Float32Array {
-    const d = cpuData(v);
-    return d?.values === current && d.refCount === 1 ? current : new Float32Array(current.length);
+    return ownValues(v) === current ? current : new Float32Array(current.length);
   }
 
   private assign(v: Variable, values: Float32Array): void {
-    if (cpuData(v)?.values === values) return;
+    if (ownValues(v) === values) return;
     const t = tf.tensor(values, v.shape, 'float32');
     v.assign(t);
     t.dispose();

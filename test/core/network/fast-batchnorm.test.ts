@@ -60,6 +60,27 @@ describe('FastBatchNormalization', () => {
     });
   });
 
+  it('updates its moving statistics in place, except under a live copy', () => {
+    const x = tf.randomNormal([4, 3, 3, 5], 1, 2, 'float32', 1);
+    const fast = new FastBatchNormalization({ momentum: 0.9 });
+    fast.build(x.shape);
+    const mean = () => fast.getWeights()[2]!;
+    const train = () => tf.dispose(fast.apply(x, { training: true }) as tf.Tensor);
+    train(); // the initializer's tensor no longer shares the data
+    const copy = tf.clone(mean());
+    const held = Array.from(copy.dataSync());
+    train();
+    expect(Array.from(copy.dataSync())).toEqual(held);
+    expect(Array.from(mean().dataSync())).not.toEqual(held);
+    copy.dispose();
+    const id = mean().dataId;
+    const before = Array.from(mean().dataSync());
+    train();
+    expect(mean().dataId).toBe(id);
+    expect(Array.from(mean().dataSync())).not.toEqual(before);
+    x.dispose();
+  });
+
   it('really takes the fused path in training on cpu (no moments ops)', async () => {
     const x = tf.randomNormal([2, 2, 2, 3], 0, 1, 'float32', 5);
     const fast = new FastBatchNormalization({});
