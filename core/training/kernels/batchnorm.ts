@@ -1,7 +1,8 @@
 // Compiled twins of batchNormTrain / batchNormGrad (core/network/fast-batchnorm.ts), same
 // signatures and the same bits (native/kernels/batchnorm.cc). activeBatchNorm() offers them to the
 // fused batch-norm layer while the native or wasm kernel pack is installed.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { storedValues } from '../cpu-data.js';
 import type { Binding } from './binding.js';
 import type { OutputArrays } from './pool.js';
 
@@ -82,13 +83,7 @@ export function bindingBatchNorm(b: Binding, pool?: OutputArrays): BatchNormImpl
     else spare.set(a.length, [a]);
   };
   return {
-    read(t) {
-      const be = tf.engine().backend as unknown as {
-        data?: { get(id: object): { values?: unknown } | undefined };
-      };
-      const v = t.dtype === 'float32' ? be.data?.get(t.dataId)?.values : undefined;
-      return v instanceof Float32Array ? v : (t.dataSync() as Float32Array);
-    },
+    read: storedValues,
     train(x, c, gamma, beta, eps, relu) {
       const r = {
         y: tensorValues(x.length),
