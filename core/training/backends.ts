@@ -48,8 +48,8 @@ export function trainerBackendFromEnv(value: string | undefined): BackendName {
 /**
  * How the cloud trainer functions (TrainChild, SupernetChunk) are sized. Lambda gives 1 vCPU per
  * 1,769 MB, so 3,538 MB is 2 vCPUs, and the kernels run one thread per vCPU: bench trainer
- * measured 2 threads at 1.21-1.47x one thread for cpu+wasm (its streaming ops are bound by the
- * cores' shared memory bandwidth), which makes a child cost 0.80-0.97x what it did at 3,008 MB on
+ * measured 2 threads at 1.21-1.50x one thread for cpu+wasm (its streaming ops are bound by the
+ * cores' shared memory bandwidth), which makes a child cost 0.78-0.97x what it did at 3,008 MB on
  * one thread, and faster; 6 vCPUs bought about 1.5x the speed for about 2x the cost per child.
  * Infra deploys this and the cost model prices it.
  */
