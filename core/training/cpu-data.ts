@@ -4,13 +4,17 @@
 // tensor and an assign, and is safe only while no other tensor shares the data.
 import * as tf from '@tensorflow/tfjs';
 
-interface CpuRecord {
+/** A tensor's entry in the cpu backend's data store (also what kernels/pool.ts tracks). */
+export interface CpuData {
   values?: unknown;
   refCount?: number;
 }
 
-function record(t: tf.Tensor): CpuRecord | undefined {
-  const be = tf.backend() as unknown as { data?: { get(id: object): CpuRecord | undefined } };
+// Only the cpu backend's: tfjs-node's store has the same shape, but its values may already live
+// in libtensorflow, where a write in place would be lost.
+function record(t: tf.Tensor): CpuData | undefined {
+  if (tf.getBackend() !== 'cpu') return undefined;
+  const be = tf.backend() as unknown as { data?: { get(id: object): CpuData | undefined } };
   return be.data?.get(t.dataId);
 }
 

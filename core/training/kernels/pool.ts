@@ -8,11 +8,8 @@
 // (the cpu backend's contiguous Slice returns a subarray of its input).
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { Tf } from '../backend.js';
+import type { CpuData } from '../cpu-data.js';
 
-interface CpuData {
-  values?: unknown;
-  refCount?: number;
-}
 interface CpuBackend {
   data: { get(id: object): CpuData | undefined; has(id: object): boolean };
   disposeData(dataId: object, force?: boolean): boolean;
